@@ -1,0 +1,65 @@
+// buildApp(): the Fastify instance with every route, for main.ts and for tests (no I/O at import time).
+import Fastify, { type FastifyInstance } from 'fastify';
+import { describeConfig, type Config } from './config';
+import { adminApiRoutes } from './http/admin-api';
+import { registerErrorHandling } from './http/errors';
+import { healthRoutes } from './http/health';
+import { pretixWebhookRoutes } from './http/pretix-webhooks';
+import { loggerOptions } from './logging';
+import { createServices, type Services } from './services';
+import type { SecretBox } from './store/secrets';
+import type { Store } from './store/types';
+
+export interface AppOptions {
+  config: Config;
+  store: Store;
+  secrets: SecretBox;
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** Where log lines go (tests capture them to prove no secret is logged). */
+  logStream?: NodeJS.WritableStream;
+  worker?: { lingerMs?: number; maxIdleMs?: number; batchSize?: number };
+}
+
+export interface App {
+  server: FastifyInstance;
+  services: Services;
+}
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const { config, store, secrets } = options;
+  const server = Fastify({
+    logger: loggerOptions(config.logLevel, options.logStream),
+    // Behind a TLS-terminating proxy the client address matters only for logs; URLs are rebuilt from PUBLIC_URL.
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+  });
+  const services = createServices({
+    config,
+    store,
+    secrets,
+    logger: server.log,
+    fetch: options.fetch,
+    now: options.now,
+    worker: options.worker,
+  });
+  registerErrorHandling(server);
+
+  const onQueued = () => services.worker.notify();
+  await server.register(healthRoutes, { store, startedAt: Date.now() });
+  await server.register(pretixWebhookRoutes, { store, secrets, onQueued, now: options.now });
+  await server.register(adminApiRoutes, {
+    prefix: '/admin/v1',
+    store,
+    connections: services.connections,
+    adminToken: adminTokenFor(secrets),
+    onQueued,
+    describe: () => describeConfig(config),
+    now: options.now,
+  });
+  return { server, services };
+}
+
+export function adminTokenFor(secrets: SecretBox): string {
+  return secrets.derive('admin-api');
+}

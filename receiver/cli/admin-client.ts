@@ -1,0 +1,42 @@
+// The CLI's view of the running receiver: the admin API on loopback, authenticated with the token derived from
+// the same SECRET_KEY the receiver uses. Going through the receiver (not the data file) avoids two processes
+// writing one lowdb file.
+export class AdminApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function createAdminClient(baseUrl: string, adminToken: string, fetchImpl: typeof fetch = fetch) {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetchImpl(`${baseUrl}/admin/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch {
+      throw new AdminApiError(0, `Cannot reach the receiver at ${baseUrl}. Start it with \`npm start\` (or pass --receiver URL).`);
+    }
+    if (response.status === 204) return undefined as T;
+    const payload = (await response.json().catch(() => ({}))) as { message?: string; details?: { path: string; message: string }[] };
+    if (!response.ok) {
+      const details = payload.details?.map((d) => `\n  - ${d.path || '(body)'}: ${d.message}`).join('') ?? '';
+      throw new AdminApiError(response.status, `${payload.message ?? `HTTP ${response.status}`}${details}`);
+    }
+    return payload as T;
+  }
+  return {
+    get: <T>(path: string) => call<T>('GET', path),
+    post: <T>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}),
+    put: <T>(path: string, body: unknown) => call<T>('PUT', path, body),
+    delete: <T>(path: string) => call<T>('DELETE', path),
+  };
+}
+
+export type AdminClient = ReturnType<typeof createAdminClient>;

@@ -1,0 +1,206 @@
+// The commands of `pretix-hubspot`. Each has its own usage text; output is plain text for people.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { PublicConnection } from '../connections/connection-service';
+import type { EventConfig, QueueCounts, SyncJob } from '../store/types';
+import type { AdminClient } from './admin-client';
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  run(client: AdminClient, values: Record<string, string | boolean | undefined>, positionals: string[], out: (line: string) => void): Promise<void>;
+}
+
+export class UsageError extends Error {}
+
+function need(values: Record<string, string | boolean | undefined>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+const eventPath = (values: Record<string, string | boolean | undefined>) =>
+  `/connections/${encodeURIComponent(need(values, 'connection'))}/events/${encodeURIComponent(need(values, 'event'))}`;
+
+function printConnection(c: PublicConnection, out: (line: string) => void) {
+  out(`${c.id}  portal ${c.portalId}  ${c.baseUrl}  organizer ${c.organizer}`);
+  out(`  webhook URL (register in pretix, organizer settings → Webhooks): ${c.webhookUrl}`);
+  for (const e of c.events) out(`  event ${e.event}: ${e.enabled ? 'enabled' : 'disabled'}, ${e.mappings} mapping(s)`);
+}
+
+function printCounts(counts: QueueCounts, out: (line: string) => void) {
+  out(`pending ${counts.pending}, in flight ${counts.inFlight}, failed ${counts.failed} (config ${counts.failedByClass.config}, permanent ${counts.failedByClass.permanent}, temporary ${counts.failedByClass.transient})`);
+  if (counts.oldestPendingAt) out(`oldest pending since ${new Date(counts.oldestPendingAt).toISOString()}`);
+}
+
+export const ORDER_ACTIONS = [
+  'pretix.event.order.placed',
+  'pretix.event.order.placed.require_approval',
+  'pretix.event.order.paid',
+  'pretix.event.order.canceled',
+  'pretix.event.order.reactivated',
+  'pretix.event.order.expired',
+  'pretix.event.order.modified',
+  'pretix.event.order.contact.changed',
+  'pretix.event.order.changed.*',
+  'pretix.event.order.approved',
+  'pretix.event.order.denied',
+];
+
+export const COMMANDS: Command[] = [
+  {
+    name: 'connection add',
+    summary: 'link a HubSpot portal to a pretix organizer (the API token is checked first)',
+    usage: 'connection add --portal <HubSpot account id> --url <pretix URL> --organizer <slug> (--token <API token> | --token-stdin)',
+    options: { portal: { type: 'string' }, url: { type: 'string' }, organizer: { type: 'string' }, token: { type: 'string' }, 'token-stdin': { type: 'boolean' } },
+    async run(client, values, _p, out) {
+      const apiToken = values['token-stdin'] ? await readStdin() : need(values, 'token');
+      const { connection } = await client.post<{ connection: PublicConnection }>('/connections', {
+        portalId: need(values, 'portal'),
+        baseUrl: need(values, 'url'),
+        organizer: need(values, 'organizer'),
+        apiToken,
+      });
+      out('pretix accepted the token. Connection saved:');
+      printConnection(connection, out);
+      out(`In pretix, add a webhook with this URL and these action types:\n  ${ORDER_ACTIONS.join('\n  ')}`);
+      out(`Then: pretix-hubspot mappings set --connection ${connection.id} --event <event> --file mappings.json`);
+    },
+  },
+  {
+    name: 'connection list',
+    summary: 'list connections with their webhook URLs and events',
+    usage: 'connection list',
+    options: {},
+    async run(client, _v, _p, out) {
+      const { connections } = await client.get<{ connections: PublicConnection[] }>('/connections');
+      if (connections.length === 0) out('No connections yet. Add one with `pretix-hubspot connection add`.');
+      connections.forEach((c) => printConnection(c, out));
+    },
+  },
+  {
+    name: 'connection remove',
+    summary: 'remove a connection with its events, queued jobs and sync records',
+    usage: 'connection remove <connection id>',
+    options: {},
+    async run(client, _v, positionals, out) {
+      const id = positionals[0];
+      if (!id) throw new UsageError('the connection id is required');
+      await client.delete(`/connections/${encodeURIComponent(id)}`);
+      out(`Removed connection ${id}. Remember to delete its webhook in pretix.`);
+    },
+  },
+  {
+    name: 'mappings set',
+    summary: "set an event's object mappings from a JSON file in pretix's datasync shape (and enable the event)",
+    usage: 'mappings set --connection <id> --event <slug> --file <mappings.json>',
+    options: { connection: { type: 'string' }, event: { type: 'string' }, file: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const file = need(values, 'file');
+      let body: unknown;
+      try {
+        body = JSON.parse(await readFile(file, 'utf8'));
+      } catch (error) {
+        throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+      }
+      const { event } = await client.put<{ event: EventConfig }>(`${eventPath(values)}/mappings`, body);
+      out(`Saved ${event.mappings.length} mapping(s) for event ${event.event} (${event.enabled ? 'enabled' : 'disabled'}).`);
+    },
+  },
+  {
+    name: 'mappings show',
+    summary: "print an event's object mappings as JSON",
+    usage: 'mappings show --connection <id> --event <slug>',
+    options: { connection: { type: 'string' }, event: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const { event } = await client.get<{ event: EventConfig }>(eventPath(values));
+      out(JSON.stringify({ object_mappings: event.mappings }, null, 2));
+    },
+  },
+  {
+    name: 'event enable',
+    summary: 'start syncing an event',
+    usage: 'event enable --connection <id> --event <slug>',
+    options: { connection: { type: 'string' }, event: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const { event } = await client.post<{ event: EventConfig }>(`${eventPath(values)}/enable`);
+      out(`Event ${event.event} is enabled.`);
+    },
+  },
+  {
+    name: 'event disable',
+    summary: 'stop syncing an event (queued jobs are dropped)',
+    usage: 'event disable --connection <id> --event <slug>',
+    options: { connection: { type: 'string' }, event: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const { event } = await client.post<{ event: EventConfig }>(`${eventPath(values)}/disable`);
+      out(`Event ${event.event} is disabled.`);
+    },
+  },
+  {
+    name: 'sync',
+    summary: 'sync one order now',
+    usage: 'sync --connection <id> --event <slug> --order <code>',
+    options: { connection: { type: 'string' }, event: { type: 'string' }, order: { type: 'string' } },
+    async run(client, values, _p, out) {
+      await client.post(`${eventPath(values)}/orders/${encodeURIComponent(need(values, 'order'))}/sync`);
+      out(`Order ${values.order} is queued for sync.`);
+    },
+  },
+  {
+    name: 'queue status',
+    summary: 'show how many sync jobs are pending, in flight and failed',
+    usage: 'queue status',
+    options: {},
+    async run(client, _v, _p, out) {
+      const { counts } = await client.get<{ counts: QueueCounts }>('/jobs');
+      printCounts(counts, out);
+    },
+  },
+  {
+    name: 'jobs failed',
+    summary: 'list jobs that wait for a manual retry, with the reason',
+    usage: 'jobs failed',
+    options: {},
+    async run(client, _v, _p, out) {
+      const { jobs } = await client.get<{ jobs: (SyncJob & { failureLabel?: string })[] }>('/jobs?state=failed');
+      if (jobs.length === 0) out('No failed jobs.');
+      for (const job of jobs) {
+        out(`${job.key}  ${job.failureLabel ?? job.failureClass}  attempts ${job.attempts}  ${job.lastErrorAt ? new Date(job.lastErrorAt).toISOString() : ''}`);
+        out(`  ${job.lastError ?? ''}`);
+      }
+    },
+  },
+  {
+    name: 'jobs retry',
+    summary: 'put a failed job back in the queue',
+    usage: 'jobs retry <job key>',
+    options: {},
+    async run(client, _v, positionals, out) {
+      const key = positionals[0];
+      if (!key) throw new UsageError('the job key is required (see `jobs failed`)');
+      await client.post('/jobs/retry', { key });
+      out(`Job ${key} is queued again.`);
+    },
+  },
+];
+
+export function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  for (const command of COMMANDS) {
+    const words = command.name.split(' ');
+    if (words.every((word, i) => argv[i] === word)) return { command, rest: argv.slice(words.length) };
+  }
+  return undefined;
+}
+
+export function parseCommandArgs(command: Command, rest: string[]) {
+  return parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+}

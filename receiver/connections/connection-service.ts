@@ -1,0 +1,116 @@
+// Adding, listing and removing a portal's pretix connections. The API token is checked against pretix before
+// anything is stored, and stored only sealed.
+import { randomUUID } from 'node:crypto';
+import { randomToken, type SecretBox } from '../store/secrets';
+import type { Connection, EventConfig, Store } from '../store/types';
+import type { ObjectMapping } from '../sync/mapping-schema';
+
+export interface ConnectionInput {
+  portalId: string;
+  baseUrl: string;
+  organizer: string;
+  apiToken: string;
+}
+
+export interface PublicConnection {
+  id: string;
+  portalId: string;
+  baseUrl: string;
+  organizer: string;
+  createdAt: string;
+  webhookUrl: string;
+  events: { event: string; enabled: boolean; mappings: number; webhookId: number | null }[];
+}
+
+export interface ConnectionServiceDeps {
+  store: Store;
+  secrets: SecretBox;
+  publicUrl: string;
+  /** Throws a PretixConnectionError with a message for people when the token does not work. */
+  verifyPretixAccess(input: { baseUrl: string; organizer: string; apiToken: string }): Promise<void>;
+  now?: () => Date;
+}
+
+export function createConnectionService(deps: ConnectionServiceDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  const webhookUrl = (connection: Connection) =>
+    `${deps.publicUrl}/webhooks/pretix/${deps.secrets.decrypt(connection.webhookTokenSealed)}`;
+
+  const toPublic = (connection: Connection): PublicConnection => ({
+    id: connection.id,
+    portalId: connection.portalId,
+    baseUrl: connection.baseUrl,
+    organizer: connection.organizer,
+    createdAt: connection.createdAt,
+    webhookUrl: webhookUrl(connection),
+    events: deps.store.listEventConfigs(connection.id).map((e) => ({
+      event: e.event,
+      enabled: e.enabled,
+      mappings: e.mappings.length,
+      webhookId: e.webhookId ?? null,
+    })),
+  });
+
+  return {
+    toPublic,
+    webhookUrl,
+
+    async add(input: ConnectionInput): Promise<PublicConnection> {
+      await deps.verifyPretixAccess(input);
+      const token = randomToken();
+      const connection: Connection = {
+        id: randomUUID(),
+        portalId: input.portalId,
+        baseUrl: input.baseUrl,
+        organizer: input.organizer,
+        apiTokenSealed: deps.secrets.encrypt(input.apiToken),
+        webhookTokenFingerprint: deps.secrets.fingerprint(token),
+        webhookTokenSealed: deps.secrets.encrypt(token),
+        createdAt: now().toISOString(),
+      };
+      await deps.store.saveConnection(connection);
+      return toPublic(connection);
+    },
+
+    list(portalId?: string): PublicConnection[] {
+      return deps.store.listConnections(portalId).map(toPublic);
+    },
+
+    async remove(id: string): Promise<boolean> {
+      if (!deps.store.getConnection(id)) return false;
+      await deps.store.deleteConnection(id);
+      return true;
+    },
+
+    async setMappings(connectionId: string, event: string, mappings: ObjectMapping[], enable?: boolean): Promise<EventConfig> {
+      const existing = deps.store.getEventConfig(connectionId, event);
+      const config: EventConfig = {
+        connectionId,
+        event,
+        enabled: enable ?? existing?.enabled ?? true,
+        mappings,
+        webhookId: existing?.webhookId ?? null,
+        updatedAt: now().toISOString(),
+      };
+      await deps.store.saveEventConfig(config);
+      return config;
+    },
+
+    async setEnabled(connectionId: string, event: string, enabled: boolean): Promise<EventConfig> {
+      const existing = deps.store.getEventConfig(connectionId, event);
+      const config: EventConfig = {
+        connectionId,
+        event,
+        enabled,
+        mappings: existing?.mappings ?? [],
+        webhookId: existing?.webhookId ?? null,
+        updatedAt: now().toISOString(),
+      };
+      await deps.store.saveEventConfig(config);
+      return config;
+    },
+  };
+}
+
+export type ConnectionService = ReturnType<typeof createConnectionService>;

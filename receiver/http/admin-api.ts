@@ -1,0 +1,127 @@
+// The operator API behind the command-line tool: connections, mappings, queue status and retries.
+// Guarded by a bearer token derived from SECRET_KEY, so only someone holding the receiver's key can use it.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { organizerSlugSchema, pretixBaseUrlSchema } from '../connections/pretix-url';
+import type { ConnectionService } from '../connections/connection-service';
+import { safeEqual } from '../store/secrets';
+import type { JobTrigger, Store } from '../store/types';
+import { jobKey } from '../store/types';
+import { mappingFileSchema } from '../sync/mapping-schema';
+import { FAILURE_LABELS } from '../sync/retry-policy';
+import { badRequestFromZod, HttpError } from './errors';
+
+export interface AdminApiDeps {
+  store: Store;
+  connections: ConnectionService;
+  adminToken: string;
+  onQueued: () => void;
+  describe: () => { configured: string[]; missing: string[] };
+  now?: () => number;
+}
+
+const connectionBody = z.object({
+  portalId: z.string().regex(/^\d+$/, 'must be the numeric HubSpot account id'),
+  baseUrl: pretixBaseUrlSchema,
+  organizer: organizerSlugSchema,
+  apiToken: z.string().trim().min(16, 'looks too short for a pretix API token').max(200),
+});
+const eventParams = z.object({ id: z.string().uuid(), event: z.string().min(1).max(200) });
+const jobStateQuery = z.object({ state: z.enum(['pending', 'in_flight', 'failed']).optional(), portalId: z.string().optional() });
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw badRequestFromZod(result.error, what);
+  return result.data;
+}
+
+export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
+
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!token || !safeEqual(token, deps.adminToken)) {
+      throw new HttpError(401, 'unauthorized', 'The admin API needs `Authorization: Bearer <admin token>` (the CLI derives it from SECRET_KEY).');
+    }
+  });
+
+  const requireConnection = (id: string) => {
+    const connection = deps.store.getConnection(id);
+    if (!connection) throw new HttpError(404, 'unknown_connection', `No connection ${id}.`);
+    return connection;
+  };
+
+  app.get('/status', async () => ({
+    config: deps.describe(),
+    queue: deps.store.queueCounts(),
+    connections: deps.connections.list(),
+  }));
+
+  app.get('/connections', async () => ({ connections: deps.connections.list() }));
+
+  app.post('/connections', async (request, reply) => {
+    const body = parse(connectionBody, request.body, 'connection');
+    const connection = await deps.connections.add(body);
+    return reply.status(201).send({ connection });
+  });
+
+  app.delete('/connections/:id', async (request, reply) => {
+    const { id } = parse(z.object({ id: z.string().uuid() }), request.params, 'connection id');
+    if (!(await deps.connections.remove(id))) throw new HttpError(404, 'unknown_connection', `No connection ${id}.`);
+    return reply.status(204).send();
+  });
+
+  app.get('/connections/:id/events/:event', async (request) => {
+    const { id, event } = parse(eventParams, request.params, 'event');
+    requireConnection(id);
+    const config = deps.store.getEventConfig(id, event);
+    if (!config) throw new HttpError(404, 'unknown_event', `Event ${event} has no settings yet.`);
+    return { event: config };
+  });
+
+  app.put('/connections/:id/events/:event/mappings', async (request) => {
+    const { id, event } = parse(eventParams, request.params, 'event');
+    requireConnection(id);
+    const mappings = parse(mappingFileSchema, request.body, 'object mappings');
+    return { event: await deps.connections.setMappings(id, event, mappings) };
+  });
+
+  app.post('/connections/:id/events/:event/:toggle', async (request) => {
+    const params = parse(eventParams.extend({ toggle: z.enum(['enable', 'disable']) }), request.params, 'event');
+    requireConnection(params.id);
+    return { event: await deps.connections.setEnabled(params.id, params.event, params.toggle === 'enable') };
+  });
+
+  app.post('/connections/:id/events/:event/orders/:code/sync', async (request, reply) => {
+    const params = parse(eventParams.extend({ code: z.string().min(1).max(64) }), request.params, 'order');
+    const connection = requireConnection(params.id);
+    const trigger: JobTrigger = { portalId: connection.portalId, connectionId: connection.id, event: params.event, code: params.code, action: 'manual' };
+    await deps.store.enqueue([trigger], now());
+    deps.onQueued();
+    return reply.status(202).send({ job: deps.store.getJob(jobKey(connection.id, params.event, params.code)) });
+  });
+
+  app.get('/jobs', async (request) => {
+    const query = parse(jobStateQuery, request.query, 'job filter');
+    const jobs = deps.store.listJobs(query).map((job) => ({
+      ...job,
+      failureLabel: job.state === 'failed' && job.failureClass ? FAILURE_LABELS[job.failureClass === 'transient' ? 'exceeded' : job.failureClass] : undefined,
+    }));
+    return { counts: deps.store.queueCounts(query.portalId), jobs };
+  });
+
+  app.post('/jobs/retry', async (request) => {
+    const { key } = parse(z.object({ key: z.string().min(1) }), request.body, 'retry request');
+    if (!(await deps.store.retryJob(key, now()))) throw new HttpError(404, 'unknown_job', `No waiting job ${key}.`);
+    deps.onQueued();
+    return { job: deps.store.getJob(key) };
+  });
+
+  app.get('/records/:id/:event/:code', async (request) => {
+    const params = parse(eventParams.extend({ code: z.string().min(1) }), request.params, 'order');
+    const record = deps.store.getSyncRecord(jobKey(params.id, params.event, params.code));
+    if (!record) throw new HttpError(404, 'unknown_record', 'This order has not been synced yet.');
+    return { record };
+  });
+}

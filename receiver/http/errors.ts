@@ -1,0 +1,43 @@
+// One error shape for every route: `{ error, message, details? }` with a 4xx that says what was wrong.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ZodError } from 'zod';
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function badRequestFromZod(error: ZodError, what: string): HttpError {
+  const details = error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const summary = details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ');
+  return new HttpError(400, 'invalid_request', `Invalid ${what}: ${summary}`, details);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.status(error.statusCode).send({ error: error.code, message: error.message, details: error.details });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.status(500).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged.' });
+    }
+    const code =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large'
+      : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type'
+      : error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'empty_body'
+      : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'invalid_json'
+      : 'bad_request';
+    return reply.status(status).send({ error: code, message: error.message });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
+}

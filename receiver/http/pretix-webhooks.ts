@@ -1,0 +1,75 @@
+// pretix webhook deliveries. The body is only a trigger (pretix signs nothing): it is validated, deduplicated on
+// notification_id and stored as a sync job on disk before we answer 200. We never answer 410, which would make
+// pretix disable the webhook, and answer 200 for deliveries we deliberately ignore so pretix does not retry them.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { webhookPayloadSchema } from '../pretix/schemas';
+import type { SecretBox } from '../store/secrets';
+import { safeEqual } from '../store/secrets';
+import type { Store } from '../store/types';
+import { badRequestFromZod, HttpError } from './errors';
+
+export interface PretixWebhookDeps {
+  store: Store;
+  secrets: SecretBox;
+  onQueued: () => void;
+  now?: () => number;
+}
+
+/** pretix's order payload is about 150 bytes and a check-in one about 300; 16 KiB leaves room and stops abuse. */
+export const WEBHOOK_BODY_LIMIT = 16 * 1024;
+
+const envelopeSchema = z.looseObject({
+  notification_id: z.number().int().nonnegative(),
+  organizer: z.string().min(1),
+  action: z.string().min(1),
+});
+const paramsSchema = z.object({ token: z.string().min(16).max(128) });
+
+export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebhookDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
+
+  app.post('/webhooks/pretix/:token', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+    const params = paramsSchema.safeParse(request.params);
+    const connection = params.success
+      ? deps.store.findConnectionByWebhookFingerprint(deps.secrets.fingerprint(params.data.token))
+      : undefined;
+    // The fingerprint lookup already needs the right token; the constant-time check keeps it that way if the
+    // lookup ever changes to something weaker.
+    if (!connection || !params.success || !safeEqual(deps.secrets.decrypt(connection.webhookTokenSealed), params.data.token)) {
+      throw new HttpError(404, 'unknown_webhook', 'No pretix connection has this webhook URL. Copy the URL again from `pretix-hubspot connection list`.');
+    }
+
+    const envelope = envelopeSchema.safeParse(request.body);
+    if (!envelope.success) throw badRequestFromZod(envelope.error, 'pretix webhook body');
+    const { organizer, action, notification_id } = envelope.data;
+    const log = request.log.child({ connectionId: connection.id, notificationId: notification_id, action });
+
+    if (organizer !== connection.organizer) {
+      log.warn({ organizer }, 'webhook for another organizer ignored');
+      return reply.send({ status: 'ignored', reason: `this webhook URL belongs to organizer ${connection.organizer}, not ${organizer}` });
+    }
+    const body = request.body as Record<string, unknown>;
+    if (typeof body.code !== 'string' || typeof body.event !== 'string') {
+      log.info('webhook without an order ignored');
+      return reply.send({ status: 'ignored', reason: 'not an order notification' });
+    }
+    const payload = webhookPayloadSchema.safeParse(body);
+    if (!payload.success) throw badRequestFromZod(payload.error, 'pretix webhook body');
+
+    const eventConfig = deps.store.getEventConfig(connection.id, payload.data.event);
+    if (!eventConfig?.enabled) {
+      log.info({ event: payload.data.event }, 'webhook for an event that is not enabled ignored');
+      return reply.send({ status: 'ignored', reason: `event ${payload.data.event} is not enabled for sync` });
+    }
+
+    const result = await deps.store.acceptWebhook(
+      `${connection.id}:${notification_id}`,
+      { portalId: connection.portalId, connectionId: connection.id, event: payload.data.event, code: payload.data.code, action },
+      now(),
+    );
+    if (result !== 'duplicate') deps.onQueued();
+    log.debug({ code: payload.data.code, result }, 'webhook accepted');
+    return reply.send({ status: result });
+  });
+}

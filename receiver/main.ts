@@ -1,0 +1,67 @@
+// Entry point: read the configuration (and .env), open the store, start the HTTP server and the sync worker,
+// and shut both down cleanly on SIGINT/SIGTERM.
+import { existsSync } from 'node:fs';
+import { buildApp } from './app';
+import { ConfigError, describeConfig, loadConfig } from './config';
+import { resolveSecretKey } from './secret-key';
+import { openLowdbStore } from './store/lowdb-store';
+import { createSecretBox } from './store/secrets';
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const secretKey = await resolveSecretKey(config);
+  const store = await openLowdbStore(config.dataFile);
+  const { server, services } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key) });
+
+  const recovered = await store.recoverInFlight(Date.now());
+  if (secretKey.source === 'generated') {
+    server.log.warn({ file: secretKey.file }, 'SECRET_KEY is not set: generated a development key beside the data file. Set SECRET_KEY in production.');
+  }
+  await server.listen({ port: config.port, host: config.host });
+  services.worker.start();
+
+  const { configured, missing } = describeConfig(config);
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  process.stderr.write(
+    [
+      '',
+      `pretix-hubspot receiver is running on http://${config.host}:${port}`,
+      ...configured.map((line) => `  ✓ ${line}`),
+      ...missing.map((line) => `  ✗ ${line}`),
+      recovered > 0 ? `  ↻ resumed ${recovered} sync job(s) interrupted by the last stop` : '',
+      `  Next: npx pretix-hubspot connection add --help`,
+      '',
+    ]
+      .filter((line) => line !== '')
+      .join('\n') + '\n',
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.log.info({ signal }, 'shutting down');
+    await server.close();
+    await services.worker.stop();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`pretix-hubspot failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

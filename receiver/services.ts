@@ -1,0 +1,85 @@
+// The composition root: builds the clients, limiters, token provider, connection service and worker from the
+// configuration. Tests build the same graph with loopback URLs; nothing here is a module-level singleton.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config';
+import { createConnectionService } from './connections/connection-service';
+import { HubSpotClient } from './hubspot/crm-client';
+import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
+import { createRateLimiter } from './lib/rate-limiter';
+import { PretixClient } from './pretix/client';
+import type { SecretBox } from './store/secrets';
+import type { Connection, Store } from './store/types';
+import { EventContextCache } from './sync/event-context-cache';
+import { SyncWorker } from './sync/worker';
+
+export interface ServiceOptions {
+  config: Config;
+  store: Store;
+  secrets: SecretBox;
+  logger: FastifyBaseLogger;
+  fetch?: typeof fetch;
+  now?: () => number;
+  worker?: { lingerMs?: number; maxIdleMs?: number; batchSize?: number };
+}
+
+export function createServices(options: ServiceOptions) {
+  const { config, store, secrets, logger } = options;
+  const fetchImpl = options.fetch ?? fetch;
+  const pretixLimiter = createRateLimiter(config.pretix.rateLimit);
+  const hubspotLimiter = createRateLimiter(config.hubspot.rateLimit);
+  const tokens: AccessTokenProvider = createTokenProvider({ config, store, secrets, now: options.now });
+
+  const pretixClient = (baseUrl: string, organizer: string, token: string) =>
+    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: fetchImpl });
+
+  // Clients are cheap, but one per connection keeps connection reuse and makes the limiter key stable.
+  const pretixClients = new Map<string, { sealed: string; client: PretixClient }>();
+  const pretixFor = (connection: Connection) => {
+    const cached = pretixClients.get(connection.id);
+    if (cached && cached.sealed === connection.apiTokenSealed) return cached.client;
+    const client = pretixClient(connection.baseUrl, connection.organizer, secrets.decrypt(connection.apiTokenSealed));
+    pretixClients.set(connection.id, { sealed: connection.apiTokenSealed, client });
+    return client;
+  };
+
+  const crmClients = new Map<string, HubSpotClient>();
+  const crmFor = async (portalId: string) => {
+    let client = crmClients.get(portalId);
+    if (!client) {
+      client = new HubSpotClient({
+        baseUrl: config.hubspot.apiUrl,
+        portalKey: portalId,
+        getAccessToken: () => tokens.getAccessToken(portalId),
+        limiter: hubspotLimiter,
+        fetch: fetchImpl,
+      });
+      crmClients.set(portalId, client);
+    }
+    return client;
+  };
+
+  const connections = createConnectionService({
+    store,
+    secrets,
+    publicUrl: config.publicUrl,
+    verifyPretixAccess: async ({ baseUrl, organizer, apiToken }) => {
+      await pretixClient(baseUrl, organizer, apiToken).verifyAccess();
+    },
+  });
+
+  const contexts = new EventContextCache();
+  const worker = new SyncWorker({
+    store,
+    retryPolicy: config.sync,
+    contexts,
+    pretixFor,
+    crmFor,
+    logger: logger.child({ component: 'worker' }),
+    now: options.now,
+    ...options.worker,
+  });
+
+  return { tokens, pretixFor, crmFor, connections, contexts, worker, pretixLimiter, hubspotLimiter };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,160 @@
+// The records the receiver keeps, and the storage interface that sync/ and http/ depend on.
+// Kept small on purpose so that a PostgreSQL implementation can sit beside the lowdb one.
+import type { FailureClass } from '../sync/errors';
+import type { ObjectMapping, HubSpotObjectType } from '../sync/mapping-schema';
+
+/** A HubSpot account that installed the app through OAuth. Tokens are sealed by the SecretBox. */
+export interface Installation {
+  portalId: string;
+  status: 'active' | 'uninstalled';
+  accessTokenSealed: string | null;
+  refreshTokenSealed: string | null;
+  accessTokenExpiresAt: number;
+  scopes: string[];
+  installedAt: string;
+  updatedAt: string;
+  uninstalledReason?: string;
+}
+
+/** A portal's link to one pretix organizer. */
+export interface Connection {
+  id: string;
+  portalId: string;
+  /** pretix base URL without /api/v1, e.g. https://pretix.eu */
+  baseUrl: string;
+  organizer: string;
+  apiTokenSealed: string;
+  /** Keyed hash of the secret in the webhook URL; the secret itself is only kept sealed. */
+  webhookTokenFingerprint: string;
+  webhookTokenSealed: string;
+  createdAt: string;
+}
+
+export interface EventConfig {
+  connectionId: string;
+  event: string;
+  enabled: boolean;
+  mappings: ObjectMapping[];
+  /** pretix webhook id when we registered one through the API. */
+  webhookId?: number | null;
+  updatedAt: string;
+}
+
+export type JobState = 'pending' | 'in_flight' | 'failed';
+
+export interface SyncJob {
+  key: string;
+  portalId: string;
+  connectionId: string;
+  event: string;
+  code: string;
+  state: JobState;
+  /** The pretix actions (or 'manual', 'reconcile', 'backfill') that asked for this sync, newest last, capped. */
+  triggers: string[];
+  firstTriggeredAt: number;
+  lastTriggeredAt: number;
+  attempts: number;
+  nextAttemptAt: number;
+  inFlightSince?: number;
+  /** A trigger arrived while the job was in flight: run it again afterwards. */
+  rerun?: boolean;
+  failureClass?: FailureClass;
+  lastError?: string;
+  lastErrorAt?: number;
+}
+
+export interface SyncedObject {
+  mappingId: string;
+  positionId: number | null;
+  objectType: HubSpotObjectType;
+  idProperty: string;
+  idValue: string;
+  hubspotId: string;
+  created: boolean;
+}
+
+/** The outcome of the last sync of one order: what the contact card shows. */
+export interface SyncRecord {
+  key: string;
+  portalId: string;
+  connectionId: string;
+  event: string;
+  code: string;
+  /** Lower-cased order and attendee emails, to find the orders of a contact. */
+  emails: string[];
+  status: 'synced' | 'failed';
+  orderLastModified?: string;
+  syncedAt: string;
+  objects: SyncedObject[];
+  /** "fromType:fromId>toType:toId" pairs already associated, so a re-sync does not repeat them. */
+  associations: string[];
+  skipped: { mappingId: string; positionId: number | null; reason: string }[];
+  failureClass?: FailureClass;
+  lastError?: string;
+}
+
+export type AcceptResult = 'queued' | 'merged' | 'duplicate';
+
+export interface JobTrigger {
+  portalId: string;
+  connectionId: string;
+  event: string;
+  code: string;
+  action: string;
+}
+
+export interface QueueCounts {
+  pending: number;
+  inFlight: number;
+  failed: number;
+  failedByClass: Record<FailureClass, number>;
+  oldestPendingAt: number | null;
+}
+
+export interface Store {
+  // Installations (OAuth)
+  getInstallation(portalId: string): Installation | undefined;
+  listInstallations(): Installation[];
+  saveInstallation(installation: Installation): Promise<void>;
+
+  // Connections and events
+  getConnection(id: string): Connection | undefined;
+  findConnectionByWebhookFingerprint(fingerprint: string): Connection | undefined;
+  listConnections(portalId?: string): Connection[];
+  saveConnection(connection: Connection): Promise<void>;
+  /** Removes the connection, its events, jobs and sync records. */
+  deleteConnection(id: string): Promise<void>;
+  getEventConfig(connectionId: string, event: string): EventConfig | undefined;
+  listEventConfigs(connectionId?: string): EventConfig[];
+  saveEventConfig(config: EventConfig): Promise<void>;
+
+  // Queue
+  /** Dedupes on notification id, merges into the order's pending job, and resolves once it is on disk. */
+  acceptWebhook(notificationKey: string, trigger: JobTrigger, now: number): Promise<AcceptResult>;
+  /** Enqueues without a notification id (manual sync, reconcile, backfill). */
+  enqueue(triggers: JobTrigger[], now: number): Promise<number>;
+  /** Marks up to `limit` due jobs in flight and returns them, oldest first. */
+  claimDueJobs(now: number, limit: number): SyncJob[];
+  /** When the next job becomes due (for the worker's sleep), or null if none is pending. */
+  nextDueAt(): number | null;
+  completeJobs(keys: string[], now: number): Promise<void>;
+  failJob(key: string, failure: { failureClass: FailureClass; message: string; nextAttemptAt: number | null }, now: number): Promise<void>;
+  /** Puts a failed (or waiting) job back in line now; false if there is no such job. */
+  retryJob(key: string, now: number): Promise<boolean>;
+  /** On start: jobs left in flight by a crash become pending again (retries are idempotent). */
+  recoverInFlight(now: number): Promise<number>;
+  getJob(key: string): SyncJob | undefined;
+  listJobs(filter?: { portalId?: string; state?: JobState; connectionId?: string }): SyncJob[];
+  queueCounts(portalId?: string): QueueCounts;
+
+  // Sync records
+  getSyncRecord(key: string): SyncRecord | undefined;
+  putSyncRecords(records: SyncRecord[]): Promise<void>;
+  findSyncRecordsByEmails(portalId: string, emails: string[]): SyncRecord[];
+
+  /** Waits until every change so far is on disk. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const jobKey = (connectionId: string, event: string, code: string) => `${connectionId}:${event}:${code}`;

@@ -1,0 +1,216 @@
+// The sync worker: claims due jobs, groups them by connection and event, fetches the orders in as few pretix
+// requests as possible, syncs them in batches and records the outcome. One worker per process; the store's
+// in-flight marks keep it from taking a job twice, and recovery after a crash makes them pending again.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Connection, Store, SyncJob, SyncRecord } from '../store/types';
+import { jobKey } from '../store/types';
+import { classify, SyncConfigError } from './errors';
+import type { EventContextCache } from './event-context-cache';
+import { fetchOrders } from './order-fetcher';
+import type { CrmClientLike, PretixClientLike } from './ports';
+import { nextAttemptAt, type RetryPolicy } from './retry-policy';
+import { syncOrderBatch, type OrderOutcome } from './sync-batch';
+
+export interface WorkerDeps {
+  store: Store;
+  retryPolicy: RetryPolicy;
+  contexts: EventContextCache;
+  pretixFor(connection: Connection): PretixClientLike;
+  crmFor(portalId: string): Promise<CrmClientLike>;
+  logger: FastifyBaseLogger;
+  now?: () => number;
+  /** Orders per HubSpot batch: 100 is HubSpot's batch size for Order-level mappings. */
+  batchSize?: number;
+  /** Jobs taken per cycle. */
+  claimLimit?: number;
+  /** After a nudge, wait this long so that a burst of webhooks lands in one batch. */
+  lingerMs?: number;
+  /** Upper bound for an idle sleep, so retries come due even without a nudge. */
+  maxIdleMs?: number;
+}
+
+export class SyncWorker {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private busy = false;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** A job was queued: look sooner than the idle timer would. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  get isBusy(): boolean {
+    return this.busy;
+  }
+
+  private async run(): Promise<void> {
+    const { lingerMs = 100, maxIdleMs = 1000 } = this.deps;
+    while (this.running) {
+      let worked = false;
+      try {
+        worked = await this.runOnce();
+      } catch (error) {
+        this.deps.logger.error({ err: error }, 'sync cycle failed');
+      }
+      if (!this.running) break;
+      if (worked) continue;
+      const nextDue = this.deps.store.nextDueAt();
+      const idle = nextDue === null ? maxIdleMs : Math.min(maxIdleMs, Math.max(0, nextDue - this.now()));
+      const nudged = await this.sleep(idle);
+      if (nudged && lingerMs > 0) await this.sleep(lingerMs, false);
+    }
+  }
+
+  private sleep(ms: number, wakeable = true): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve(false);
+      }, ms);
+      if (wakeable) {
+        this.wake = () => {
+          clearTimeout(timer);
+          this.wake = null;
+          resolve(true);
+        };
+      }
+    });
+  }
+
+  /** Processes the jobs due now; true if there were any. */
+  async runOnce(): Promise<boolean> {
+    const jobs = this.deps.store.claimDueJobs(this.now(), this.deps.claimLimit ?? 2000);
+    if (jobs.length === 0) return false;
+    this.busy = true;
+    try {
+      const groups = new Map<string, SyncJob[]>();
+      for (const job of jobs) {
+        const key = `${job.connectionId}:${job.event}`;
+        groups.set(key, [...(groups.get(key) ?? []), job]);
+      }
+      await Promise.all([...groups.values()].map((group) => this.syncGroup(group)));
+    } finally {
+      this.busy = false;
+    }
+    return true;
+  }
+
+  private async syncGroup(jobs: SyncJob[]): Promise<void> {
+    const { store, logger } = this.deps;
+    const first = jobs[0]!;
+    const connection = store.getConnection(first.connectionId);
+    const eventConfig = store.getEventConfig(first.connectionId, first.event);
+    if (!connection || !eventConfig?.enabled) {
+      // Removed or disabled since the webhook arrived: nothing is to be synced any more.
+      logger.info({ connectionId: first.connectionId, event: first.event, jobs: jobs.length }, 'dropping jobs of a removed or disabled event');
+      await store.completeJobs(jobs.map((j) => j.key), this.now());
+      return;
+    }
+    try {
+      if (eventConfig.mappings.length === 0) {
+        throw new SyncConfigError(`No object mappings are configured for event ${first.event}.`);
+      }
+      const pretix = this.deps.pretixFor(connection);
+      const crm = await this.deps.crmFor(connection.portalId);
+      const context = await this.deps.contexts.get(`${connection.id}:${first.event}`, pretix, connection.organizer, first.event);
+      const { orders } = await fetchOrders(pretix, first.event, jobs, this.now());
+
+      const gone = jobs.filter((job) => orders.get(job.code) === null);
+      if (gone.length > 0) {
+        logger.info({ event: first.event, codes: gone.map((j) => j.code) }, 'orders no longer exist in pretix');
+        await store.completeJobs(gone.map((j) => j.key), this.now());
+      }
+      const present = jobs.filter((job) => orders.get(job.code));
+      const batchSize = this.deps.batchSize ?? 100;
+      for (let i = 0; i < present.length; i += batchSize) {
+        const slice = present.slice(i, i + batchSize);
+        const outcomes = await syncOrderBatch({
+          orders: slice.map((job) => orders.get(job.code)!),
+          mappings: eventConfig.mappings,
+          context,
+          crm,
+          portalId: connection.portalId,
+          connectionId: connection.id,
+          recordKey: (code) => jobKey(connection.id, first.event, code),
+          previousRecord: (code) => store.getSyncRecord(jobKey(connection.id, first.event, code)),
+          now: () => new Date(this.now()),
+        });
+        await this.settle(slice, outcomes);
+      }
+    } catch (error) {
+      // Nothing order-specific went wrong: the whole group shares the failure (pretix down, token revoked…).
+      const failure = classify(error);
+      logger.warn({ event: first.event, jobs: jobs.length, failureClass: failure.failureClass, error: failure.message }, 'sync of a batch failed');
+      // One group commit for all of them rather than one file write each.
+      await Promise.all(
+        jobs
+          .filter((job) => store.getJob(job.key)?.state === 'in_flight')
+          .map((job) =>
+            store.failJob(job.key, { ...failure, nextAttemptAt: nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now()) }, this.now()),
+          ),
+      );
+    }
+  }
+
+  private async settle(jobs: SyncJob[], outcomes: OrderOutcome[]): Promise<void> {
+    const { store, logger } = this.deps;
+    const byCode = new Map(jobs.map((job) => [job.code, job]));
+    const records: SyncRecord[] = [];
+    const done: string[] = [];
+    const failures: Promise<void>[] = [];
+    for (const outcome of outcomes) {
+      const job = byCode.get(outcome.code);
+      if (!job) continue;
+      if (outcome.record) {
+        records.push(outcome.record);
+        done.push(job.key);
+        continue;
+      }
+      const failure = outcome.failure;
+      const retryAt = nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now());
+      logger.warn({ job: job.key, failureClass: failure.failureClass, error: failure.message, retryAt }, 'order sync failed');
+      const previous = store.getSyncRecord(job.key);
+      records.push({
+        ...(previous ?? {
+          key: job.key,
+          portalId: job.portalId,
+          connectionId: job.connectionId,
+          event: job.event,
+          code: job.code,
+          emails: [],
+          objects: [],
+          associations: [],
+          skipped: [],
+        }),
+        status: 'failed',
+        syncedAt: previous?.syncedAt ?? new Date(this.now()).toISOString(),
+        failureClass: failure.failureClass,
+        lastError: failure.message,
+      });
+      failures.push(store.failJob(job.key, { ...failure, nextAttemptAt: retryAt }, this.now()));
+    }
+    await Promise.all(failures);
+    // Records before completing jobs: a crash in between re-runs the jobs, which is harmless (upserts).
+    await store.putSyncRecords(records);
+    await store.completeJobs(done, this.now());
+  }
+}
