@@ -9,7 +9,9 @@ export class GroupCommit {
 
   /** Resolves once a write that started after this call has reached the disk. */
   commit(): Promise<void> {
-    if (!this.next) {
+    const waiting = this.next;
+    if (waiting) return waiting.promise;
+    {
       let resolve!: () => void;
       let reject!: (error: unknown) => void;
       const promise = new Promise<void>((res, rej) => {
@@ -18,8 +20,8 @@ export class GroupCommit {
       });
       this.next = { promise, resolve, reject };
       if (!this.running) this.startNext();
+      return promise;
     }
-    return this.next.promise;
   }
 
   /** Waits for everything asked so far. */

@@ -1,0 +1,102 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openLowdbStore, recordsFileFor } from '../../receiver/store/lowdb-store';
+import type { JobTrigger, Store } from '../../receiver/store/types';
+import { tempDir } from '../helpers/temp-dir';
+
+const trigger = (code: string, action = 'pretix.event.order.placed'): JobTrigger => ({
+  portalId: '42',
+  connectionId: 'c1',
+  event: 'democon',
+  code,
+  action,
+});
+
+describe('lowdb store', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let file: string;
+  let store: Store;
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    file = join(dir.path, 'data', 'db.json');
+    store = await openLowdbStore(file);
+  });
+  afterEach(async () => {
+    await store.close();
+    await dir.remove();
+  });
+
+  it('has the accepted webhook on disk when acceptWebhook resolves, readable by a new process', async () => {
+    expect(await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000)).toBe('queued');
+    const reopened = await openLowdbStore(file);
+    expect(reopened.getJob('c1:democon:AAAAA')).toMatchObject({ state: 'pending', triggers: ['pretix.event.order.placed'] });
+  });
+
+  it('dedupes on notification id and merges triggers for one order into one pending job', async () => {
+    expect(await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000)).toBe('queued');
+    expect(await store.acceptWebhook('c1:1', trigger('AAAAA'), 1001)).toBe('duplicate');
+    expect(await store.acceptWebhook('c1:2', trigger('AAAAA', 'pretix.event.order.paid'), 1002)).toBe('merged');
+    expect(store.listJobs()).toHaveLength(1);
+    expect(store.getJob('c1:democon:AAAAA')?.triggers).toEqual(['pretix.event.order.placed', 'pretix.event.order.paid']);
+  });
+
+  it('200 concurrent accepts all land on disk', async () => {
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.acceptWebhook(`c1:${i + 10}`, trigger(`C${i}`), 2000)));
+    expect(results.every((r) => r === 'queued')).toBe(true);
+    const onDisk = JSON.parse(await readFile(file, 'utf8')) as { jobs: Record<string, unknown> };
+    expect(Object.keys(onDisk.jobs)).toHaveLength(200);
+  });
+
+  it('writes the data files with mode 0600', async () => {
+    await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
+    await store.putSyncRecords([
+      { key: 'k', portalId: '42', connectionId: 'c1', event: 'democon', code: 'AAAAA', emails: ['a@example.com'], status: 'synced', syncedAt: '', objects: [], associations: [], skipped: [] },
+    ]);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(recordsFileFor(file))).mode & 0o777).toBe(0o600);
+  });
+
+  it('a trigger during a sync makes the job run again instead of being lost', async () => {
+    await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
+    const [claimed] = store.claimDueJobs(1000, 10);
+    expect(claimed?.state).toBe('in_flight');
+    await store.acceptWebhook('c1:2', trigger('AAAAA', 'pretix.event.order.paid'), 1001);
+    await store.completeJobs(['c1:democon:AAAAA'], 1002);
+    expect(store.getJob('c1:democon:AAAAA')).toMatchObject({ state: 'pending', rerun: false });
+    store.claimDueJobs(1003, 10);
+    await store.completeJobs(['c1:democon:AAAAA'], 1004);
+    expect(store.getJob('c1:democon:AAAAA')).toBeUndefined();
+  });
+
+  it('recovers jobs left in flight by a crash', async () => {
+    await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
+    store.claimDueJobs(1000, 10);
+    await store.acceptWebhook('c1:2', trigger('BBBBB'), 1000); // forces a write that includes the in-flight mark
+    const reopened = await openLowdbStore(file);
+    expect(reopened.getJob('c1:democon:AAAAA')?.state).toBe('in_flight');
+    expect(await reopened.recoverInFlight(5000)).toBe(1);
+    expect(reopened.claimDueJobs(5000, 10).map((j) => j.code).sort()).toEqual(['AAAAA', 'BBBBB']);
+  });
+
+  it('failed jobs wait for a manual retry; a new trigger or retryJob revives them', async () => {
+    await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
+    store.claimDueJobs(1000, 10);
+    await store.failJob('c1:democon:AAAAA', { failureClass: 'config', message: 'bad mapping', nextAttemptAt: null }, 1001);
+    expect(store.claimDueJobs(9_999_999, 10)).toHaveLength(0);
+    expect(store.queueCounts()).toMatchObject({ failed: 1, failedByClass: { config: 1, permanent: 0, transient: 0 } });
+    expect(await store.retryJob('c1:democon:AAAAA', 2000)).toBe(true);
+    expect(store.getJob('c1:democon:AAAAA')).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(await store.retryJob('nope', 2000)).toBe(false);
+  });
+
+  it('finds sync records by any of their emails, only within the portal', async () => {
+    await store.putSyncRecords([
+      { key: 'a', portalId: '1', connectionId: 'c1', event: 'e', code: 'A', emails: ['x@example.com', 'y@example.com'], status: 'synced', syncedAt: '', objects: [], associations: [], skipped: [] },
+      { key: 'b', portalId: '2', connectionId: 'c2', event: 'e', code: 'B', emails: ['x@example.com'], status: 'synced', syncedAt: '', objects: [], associations: [], skipped: [] },
+    ]);
+    expect(store.findSyncRecordsByEmails('1', ['X@example.com']).map((r) => r.key)).toEqual(['a']);
+    expect(store.findSyncRecordsByEmails('2', ['y@example.com'])).toEqual([]);
+  });
+});
