@@ -47,7 +47,8 @@ export async function syncOrderBatch(input: SyncBatchInput): Promise<OrderOutcom
     const previous = input.previousRecord(order.code);
     const state: OrderState = { order, objects: [], skipped: [], synced: [], associations: new Set(previous?.associations ?? []) };
     try {
-      const plan = planOrderSync(order, input.mappings, input.context);
+      // ';' joins multiple-choice answers the way HubSpot's multiple-checkbox properties expect them.
+      const plan = planOrderSync(order, input.mappings, input.context, { listJoiner: ';' });
       state.objects = plan.objects;
       state.skipped = plan.skipped;
     } catch (error) {
