@@ -1,0 +1,134 @@
+// A whole system on loopback for scenario tests: fake pretix, fake HubSpot and a real receiver (in this process,
+// over real HTTP), wired the way an organiser would wire them: a connection, a registered webhook, mappings.
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { adminTokenFor, buildApp, type App } from '../../receiver/app';
+import { createAdminClient, type AdminClient } from '../../receiver/cli/admin-client';
+import { ORDER_ACTIONS } from '../../receiver/cli/commands';
+import { loadConfig } from '../../receiver/config';
+import type { PublicConnection } from '../../receiver/connections/connection-service';
+import { openLowdbStore } from '../../receiver/store/lowdb-store';
+import { createSecretBox } from '../../receiver/store/secrets';
+import type { Store } from '../../receiver/store/types';
+import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot';
+import { startFakePretix, type FakePretix } from '../fakes/pretix';
+import { freePort } from './free-port';
+import { tempDir } from './temp-dir';
+
+export const PORTAL_ID = '4242';
+export const PRETIX_TOKEN = 'pretixtoken0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdef';
+export const HUBSPOT_TOKEN = 'pat-eu1-static-test-token-0000';
+export const SECRET_KEY = 'test-secret-key-that-is-long-enough-0123456789';
+export const ORGANIZER = 'acmecorp';
+export const EVENT = 'democon';
+
+export interface StackOptions {
+  hubspotRateLimit?: { limit: number; intervalMs: number };
+  pretixRateLimit?: { limit: number; intervalMs: number };
+  env?: Record<string, string>;
+}
+
+export interface Stack {
+  pretix: FakePretix;
+  hubspot: FakeHubSpot;
+  receiverUrl: string;
+  env: Record<string, string>;
+  dataFile: string;
+  admin: AdminClient;
+  logs: () => string;
+  app: App;
+  store: Store;
+  connect(): Promise<PublicConnection>;
+  close(): Promise<void>;
+}
+
+/** HubSpot properties the example mappings write that a fresh portal does not have. */
+export function defineExampleProperties(hubspot: FakeHubSpot, portalId = PORTAL_ID): void {
+  hubspot.defineProperty(portalId, 'contacts', { name: 'pretix_events', label: 'pretix events', type: 'string', fieldType: 'text', groupName: 'pretix' });
+  hubspot.defineProperty(portalId, 'contacts', {
+    name: 'tshirt_size',
+    label: 'T-shirt size',
+    type: 'enumeration',
+    fieldType: 'select',
+    groupName: 'pretix',
+    options: ['small', 'medium', 'large'].map((value, displayOrder) => ({ label: value, value, displayOrder })),
+  });
+  hubspot.defineProperty(portalId, 'deals', {
+    name: 'pretix_order_id',
+    label: 'pretix-order-id',
+    type: 'string',
+    fieldType: 'text',
+    groupName: 'pretix',
+    hasUniqueValue: true,
+  });
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const pretix = await startFakePretix({ rateLimit: options.pretixRateLimit ?? null });
+  pretix.seedFromFixtures();
+  pretix.addToken(PRETIX_TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
+  const hubspot = await startFakeHubSpot({ rateLimit: options.hubspotRateLimit ?? { limit: 110, intervalMs: 10_000 } });
+  hubspot.addStaticToken(HUBSPOT_TOKEN, PORTAL_ID);
+  defineExampleProperties(hubspot);
+
+  const dir = await tempDir();
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_FILE: join(dir.path, 'data', 'state.json'),
+    SECRET_KEY,
+    HUBSPOT_API_URL: hubspot.url,
+    HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
+    HUBSPOT_PORTAL_ID: PORTAL_ID,
+    LOG_LEVEL: 'info',
+    SYNC_RETRY_BASE: '200ms',
+    SYNC_RETRY_MAX: '2s',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const store = await openLowdbStore(config.dataFile);
+  const secrets = createSecretBox(SECRET_KEY);
+  let logText = '';
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logText += chunk.toString('utf8');
+      callback();
+    },
+  });
+  const app = await buildApp({ config, store, secrets, logStream, worker: { lingerMs: 20, maxIdleMs: 100 } });
+  await app.server.listen({ port, host: '127.0.0.1' });
+  app.services.worker.start();
+  const receiverUrl = `http://127.0.0.1:${port}`;
+  const admin = createAdminClient(receiverUrl, adminTokenFor(secrets));
+
+  return {
+    pretix,
+    hubspot,
+    receiverUrl,
+    env,
+    dataFile: config.dataFile,
+    admin,
+    app,
+    store,
+    logs: () => logText,
+    async connect() {
+      const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', {
+        portalId: PORTAL_ID,
+        baseUrl: pretix.url,
+        organizer: ORGANIZER,
+        apiToken: PRETIX_TOKEN,
+      });
+      pretix.addWebhook(ORGANIZER, { target_url: connection.webhookUrl, all_events: true, action_types: ORDER_ACTIONS });
+      return connection;
+    },
+    async close() {
+      await app.server.close();
+      await app.services.worker.stop();
+      await store.close();
+      await Promise.all([pretix.close(), hubspot.close()]);
+      await dir.remove();
+    },
+  };
+}
