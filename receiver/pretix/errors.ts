@@ -1,0 +1,39 @@
+// Errors of the pretix REST client that are not sync-job failures. Job failures use the classes of
+// ../sync/errors (transient, permanent, config); these two add what a person setting up a connection needs.
+import { PermanentSyncError } from '../sync/errors';
+
+export type PretixConnectionProblem =
+  | 'invalid_base_url'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'timeout'
+  | 'unreachable'
+  | 'rate_limited'
+  | 'server_error'
+  | 'unexpected_response';
+
+/** `verifyAccess()` failed (or the base URL is unusable); `message` is written for the person who entered the base
+ * URL, organizer and token. */
+export class PretixConnectionError extends Error {
+  constructor(
+    message: string,
+    readonly problem: PretixConnectionProblem,
+    /** The HTTP status pretix answered, if it answered at all. */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'PretixConnectionError';
+  }
+}
+
+/** pretix answered 2xx with a body we cannot read (not JSON, or not the shape our schemas expect). Retrying the
+ * same request gives the same answer, hence permanent; `endpoint` is `METHOD /api/v1/…` without query or host. */
+export class PretixResponseError extends PermanentSyncError {
+  constructor(
+    message: string,
+    readonly endpoint: string,
+  ) {
+    super(message);
+  }
+}
