@@ -25,8 +25,9 @@ export interface ServiceOptions {
 export function createServices(options: ServiceOptions) {
   const { config, store, secrets, logger } = options;
   const fetchImpl = options.fetch ?? fetch;
-  const pretixLimiter = createRateLimiter(config.pretix.rateLimit);
-  const hubspotLimiter = createRateLimiter(config.hubspot.rateLimit);
+  // Safety margins (≈1–2 % of the window) absorb network delay between our clock and theirs.
+  const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, safetyMs: 500 });
+  const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, safetyMs: 150 });
   const tokens: AccessTokenProvider = createTokenProvider({ config, store, secrets, now: options.now });
 
   const pretixClient = (baseUrl: string, organizer: string, token: string) =>

@@ -7,6 +7,11 @@ export interface RateLimiterOptions {
   limit: number;
   /** Window length in milliseconds. */
   intervalMs: number;
+  /**
+   * Extra milliseconds each request stays in our window. The remote side counts arrivals on its own clock, and a
+   * request that was slow to arrive would otherwise let the next window's first request land inside its window.
+   */
+  safetyMs?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -32,6 +37,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const now = options.now ?? Date.now;
+  const windowMs = options.intervalMs + (options.safetyMs ?? 0);
   const states = new Map<string, KeyState>();
 
   function stateFor(key: string): KeyState {
@@ -46,7 +52,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   async function waitForSlot(state: KeyState): Promise<void> {
     for (;;) {
       const t = now();
-      while (state.starts.length > 0 && state.starts[0]! <= t - options.intervalMs) state.starts.shift();
+      while (state.starts.length > 0 && state.starts[0]! <= t - windowMs) state.starts.shift();
       if (state.pausedUntil > t) {
         await sleep(state.pausedUntil - t);
         continue;
@@ -56,7 +62,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         return;
       }
       // +1 ms: the oldest request must have left the window, not be exactly on its edge.
-      await sleep(state.starts[0]! + options.intervalMs - t + 1);
+      await sleep(state.starts[0]! + windowMs - t + 1);
     }
   }
 
