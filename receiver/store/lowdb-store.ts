@@ -1,13 +1,16 @@
-// The default Store: two lowdb JSON files written atomically with group commit.
-// The main file holds configuration and the queue (small, rewritten often); sync records live in a second
-// file so that the per-order history does not make every webhook acknowledgement rewrite it.
+// The default Store: a lowdb JSON file, written atomically with group commit, for configuration and the queue
+// (small, rewritten often), and an append-only log beside it for the per-order sync records (large, see
+// record-log.ts), so that neither a webhook acknowledgement nor a backfill batch rewrites the order history.
 import { Low } from 'lowdb';
 import type { FailureClass } from '../sync/errors';
 import { DurableJsonFile } from './durable-json-file';
 import { GroupCommit } from './group-commit';
+import { RecordLog } from './record-log';
 import {
   jobKey,
   type AcceptResult,
+  type BackfillState,
+  type SweepState,
   type Connection,
   type EventConfig,
   type Installation,
@@ -26,45 +29,38 @@ interface MainData {
   jobs: Record<string, SyncJob>;
   /** notification key → first seen (ms). Kept longer than pretix retries a delivery (about 59 hours). */
   notifications: Record<string, number>;
-}
-
-interface RecordData {
-  schemaVersion: 1;
-  records: Record<string, SyncRecord>;
+  backfills: Record<string, BackfillState>;
+  sweeps: Record<string, SweepState>;
 }
 
 const NOTIFICATION_RETENTION_MS = 4 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 const MAX_TRIGGERS_KEPT = 10;
 
-const emptyMain = (): MainData => ({ schemaVersion: 1, installations: {}, connections: {}, events: {}, jobs: {}, notifications: {} });
-const emptyRecords = (): RecordData => ({ schemaVersion: 1, records: {} });
+const emptyMain = (): MainData => ({
+  schemaVersion: 1,
+  installations: {},
+  connections: {},
+  events: {},
+  jobs: {},
+  notifications: {},
+  backfills: {},
+  sweeps: {},
+});
 const eventKey = (connectionId: string, event: string) => `${connectionId}:${event}`;
 
 export function recordsFileFor(dataFile: string): string {
-  return dataFile.replace(/(\.json)?$/, '.records.json');
+  return dataFile.replace(/(\.json)?$/, '.records.jsonl');
 }
 
 export async function openLowdbStore(dataFile: string): Promise<Store> {
   const main = new Low<MainData>(new DurableJsonFile<MainData>(dataFile), emptyMain());
-  const recordsDb = new Low<RecordData>(new DurableJsonFile<RecordData>(recordsFileFor(dataFile)), emptyRecords());
-  await Promise.all([main.read(), recordsDb.read()]);
+  await main.read();
+  // Files written by an earlier version lack the newer collections.
+  main.data = { ...emptyMain(), ...main.data };
   const data = main.data;
-  const records = recordsDb.data.records;
+  const records = await RecordLog.open(recordsFileFor(dataFile));
   const mainCommit = new GroupCommit(() => main.write());
-  const recordsCommit = new GroupCommit(() => recordsDb.write());
-
-  // email → record keys, so the card can find a contact's orders without scanning every record.
-  const byEmail = new Map<string, Set<string>>();
-  const indexRecord = (record: SyncRecord, add: boolean) => {
-    for (const email of record.emails) {
-      let keys = byEmail.get(email);
-      if (!keys && add) byEmail.set(email, (keys = new Set()));
-      if (add) keys?.add(record.key);
-      else keys?.delete(record.key);
-    }
-  };
-  Object.values(records).forEach((record) => indexRecord(record, true));
 
   let lastPruneAt = 0;
   const pruneNotifications = (now: number) => {
@@ -129,13 +125,9 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       delete data.connections[id];
       for (const [key, event] of Object.entries(data.events)) if (event.connectionId === id) delete data.events[key];
       for (const [key, job] of Object.entries(data.jobs)) if (job.connectionId === id) delete data.jobs[key];
-      for (const [key, record] of Object.entries(records)) {
-        if (record.connectionId === id) {
-          indexRecord(record, false);
-          delete records[key];
-        }
-      }
-      await Promise.all([mainCommit.commit(), recordsCommit.commit()]);
+      for (const key of Object.keys(data.backfills)) if (key.startsWith(`${id}:`)) delete data.backfills[key];
+      for (const key of Object.keys(data.sweeps)) if (key.startsWith(`${id}:`)) delete data.sweeps[key];
+      await Promise.all([mainCommit.commit(), records.delete(records.keysOfConnection(id))]);
     },
     getEventConfig: (connectionId, event) => data.events[eventKey(connectionId, event)],
     listEventConfigs: (connectionId) =>
@@ -260,27 +252,28 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       return counts;
     },
 
-    getSyncRecord: (key) => records[key],
-    async putSyncRecords(list) {
-      for (const record of list) {
-        const previous = records[record.key];
-        if (previous) indexRecord(previous, false);
-        records[record.key] = record;
-        indexRecord(record, true);
-      }
-      if (list.length > 0) await recordsCommit.commit();
+    getBackfill: (connectionId, event) => data.backfills[eventKey(connectionId, event)],
+    listBackfills: () => Object.values(data.backfills),
+    async saveBackfill(state) {
+      data.backfills[eventKey(state.connectionId, state.event)] = state;
+      await mainCommit.commit();
     },
-    findSyncRecordsByEmails(portalId, emails) {
-      const keys = new Set<string>();
-      for (const email of emails) for (const key of byEmail.get(email.toLowerCase()) ?? []) keys.add(key);
-      return [...keys].map((key) => records[key]).filter((r): r is SyncRecord => r !== undefined && r.portalId === portalId);
+    getSweep: (connectionId, event) => data.sweeps[eventKey(connectionId, event)],
+    async saveSweep(state) {
+      data.sweeps[eventKey(state.connectionId, state.event)] = state;
+      await mainCommit.commit();
     },
 
+    getSyncRecord: (key) => records.get(key),
+    putSyncRecords: (list: SyncRecord[]) => records.put(list),
+    findSyncRecordsByEmails: (portalId, emails) => records.findByEmails(portalId, emails),
+
     async flush() {
-      await Promise.all([mainCommit.flush(), recordsCommit.flush()]);
+      await Promise.all([mainCommit.flush(), records.flush()]);
     },
     async close() {
-      await store.flush();
+      await mainCommit.flush();
+      await records.close();
     },
   };
   return store;

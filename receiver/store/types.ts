@@ -93,6 +93,37 @@ export interface SyncRecord {
   lastError?: string;
 }
 
+/** "Sync all existing orders" of an event; persisted so that a restart resumes from the last finished page. */
+export interface BackfillState {
+  connectionId: string;
+  event: string;
+  state: 'running' | 'done' | 'canceled' | 'failed';
+  /** Only these mappings (after a mapping change), or all of them. */
+  mappingIds: string[] | null;
+  /** The first page of the order list (ordered by creation time) not yet completely synced. */
+  nextPage: number;
+  total: number | null;
+  processed: number;
+  synced: number;
+  skipped: number;
+  failed: number;
+  startedAt: string;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+/** The reconcile sweep of one event: where it got to, and what it found last time. */
+export interface SweepState {
+  connectionId: string;
+  event: string;
+  /** pretix's X-Page-Generated of the last complete sweep: the next one lists orders modified since then. */
+  watermark: string | null;
+  lastSweepAt: string | null;
+  lastFound: number;
+  lastEnqueued: number;
+  lastError: string | null;
+}
+
 export type AcceptResult = 'queued' | 'merged' | 'duplicate';
 
 export interface JobTrigger {
@@ -146,6 +177,13 @@ export interface Store {
   getJob(key: string): SyncJob | undefined;
   listJobs(filter?: { portalId?: string; state?: JobState; connectionId?: string }): SyncJob[];
   queueCounts(portalId?: string): QueueCounts;
+
+  // Backfills and reconcile sweeps
+  getBackfill(connectionId: string, event: string): BackfillState | undefined;
+  listBackfills(): BackfillState[];
+  saveBackfill(state: BackfillState): Promise<void>;
+  getSweep(connectionId: string, event: string): SweepState | undefined;
+  saveSweep(state: SweepState): Promise<void>;
 
   // Sync records
   getSyncRecord(key: string): SyncRecord | undefined;

@@ -1,0 +1,200 @@
+// Sync records (one per order) in an append-only JSON-lines log instead of a JSON document: a backfill of
+// 100,000 orders must not rewrite a 30 MB file after every batch, nor keep every record parsed in memory.
+// In memory stay only small indexes (key → byte range, email → keys); a record is read back from the file when
+// asked for. Appends are group-committed and fsync'd; the log is compacted when dead lines outweigh live ones.
+import { closeSync, constants, fsyncSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { GroupCommit } from './group-commit';
+import type { SyncRecord } from './types';
+
+interface Location {
+  offset: number;
+  length: number;
+  portalId: string;
+  connectionId: string;
+}
+
+type LogLine = SyncRecord | { key: string; deleted: true };
+
+const COMPACT_MIN_BYTES = 8 * 1024 * 1024;
+
+export class RecordLog {
+  private readonly locations = new Map<string, Location>();
+  /** email → record keys. An array, not a Set: most emails belong to one or two orders. */
+  private readonly byEmail = new Map<string, string[]>();
+  private pending: LogLine[] = [];
+  private readonly commits: GroupCommit;
+  private fd = -1;
+  private size = 0;
+  private liveBytes = 0;
+
+  private constructor(
+    private readonly file: string,
+    private readonly compactMinBytes: number,
+  ) {
+    this.commits = new GroupCommit(() => this.writePending());
+  }
+
+  static async open(file: string, options: { compactMinBytes?: number } = {}): Promise<RecordLog> {
+    const log = new RecordLog(file, options.compactMinBytes ?? COMPACT_MIN_BYTES);
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    // Create with 0600 before anything is written: the records name people's email addresses.
+    const handle: FileHandle = await open(file, constants.O_CREAT | constants.O_RDWR | constants.O_APPEND, 0o600);
+    await handle.close();
+    // Positional reads work on an append descriptor, so one descriptor serves loading, reading and appending.
+    log.fd = openSync(file, constants.O_RDWR | constants.O_APPEND);
+    await log.load();
+    return log;
+  }
+
+  private async load(): Promise<void> {
+    let offset = 0;
+    const lines = createInterface({ input: createReadStream(this.file), crlfDelay: Infinity });
+    for await (const line of lines) {
+      const length = Buffer.byteLength(line) + 1;
+      if (line.trim() !== '') {
+        try {
+          this.index(JSON.parse(line) as LogLine, offset, length);
+        } catch {
+          // A torn last line from a crash mid-append: its commit never completed, so it was never acknowledged.
+        }
+      }
+      offset += length;
+    }
+    this.size = offset;
+  }
+
+  private index(line: LogLine, offset: number, length: number): void {
+    const previous = this.locations.get(line.key);
+    if (previous) {
+      this.liveBytes -= previous.length;
+      this.unindexEmails(line.key, this.readAt(previous)?.emails ?? []);
+      this.locations.delete(line.key);
+    }
+    if ('deleted' in line) return;
+    this.locations.set(line.key, { offset, length, portalId: line.portalId, connectionId: line.connectionId });
+    this.liveBytes += length;
+    for (const email of line.emails) {
+      const keys = this.byEmail.get(email);
+      if (!keys) this.byEmail.set(email, [line.key]);
+      else if (!keys.includes(line.key)) keys.push(line.key);
+    }
+  }
+
+  private unindexEmails(key: string, emails: string[]): void {
+    for (const email of emails) {
+      const keys = this.byEmail.get(email)?.filter((k) => k !== key);
+      if (!keys || keys.length === 0) this.byEmail.delete(email);
+      else this.byEmail.set(email, keys);
+    }
+  }
+
+  private readAt(location: Location): SyncRecord | undefined {
+    const buffer = Buffer.alloc(location.length);
+    readSync(this.fd, buffer, 0, location.length, location.offset);
+    try {
+      return JSON.parse(buffer.toString('utf8')) as SyncRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  get(key: string): SyncRecord | undefined {
+    const location = this.locations.get(key);
+    if (location) return this.readAt(location);
+    // Not yet on disk: still waiting for its commit.
+    for (let i = this.pending.length - 1; i >= 0; i -= 1) {
+      const line = this.pending[i]!;
+      if (line.key === key) return 'deleted' in line ? undefined : line;
+    }
+    return undefined;
+  }
+
+  findByEmails(portalId: string, emails: string[]): SyncRecord[] {
+    const keys = new Set<string>();
+    for (const email of emails) for (const key of this.byEmail.get(email.toLowerCase()) ?? []) keys.add(key);
+    return [...keys]
+      .filter((key) => this.locations.get(key)?.portalId === portalId)
+      .map((key) => this.get(key))
+      .filter((record): record is SyncRecord => record !== undefined);
+  }
+
+  keysOfConnection(connectionId: string): string[] {
+    return [...this.locations].filter(([, location]) => location.connectionId === connectionId).map(([key]) => key);
+  }
+
+  /** Bytes in the log file, live and dead (for tests and status). */
+  get fileBytes(): number {
+    return this.size;
+  }
+
+  get count(): number {
+    return this.locations.size;
+  }
+
+  put(records: SyncRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    this.pending.push(...records);
+    return this.commits.commit();
+  }
+
+  delete(keys: string[]): Promise<void> {
+    if (keys.length === 0) return Promise.resolve();
+    this.pending.push(...keys.map((key) => ({ key, deleted: true as const })));
+    return this.commits.commit();
+  }
+
+  flush(): Promise<void> {
+    return this.commits.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private async writePending(): Promise<void> {
+    const lines = this.pending;
+    this.pending = [];
+    if (lines.length === 0) return;
+    const texts = lines.map((line) => `${JSON.stringify(line)}\n`);
+    const chunk = Buffer.from(texts.join(''), 'utf8');
+    writeSync(this.fd, chunk);
+    fsyncSync(this.fd);
+    let offset = this.size;
+    lines.forEach((line, i) => {
+      const length = Buffer.byteLength(texts[i]!);
+      this.index(line, offset, length);
+      offset += length;
+    });
+    this.size = offset;
+    if (this.size > this.compactMinBytes && this.size > 2 * this.liveBytes) this.compact();
+  }
+
+  /** Rewrites only the live records, then swaps the file in atomically. */
+  private compact(): void {
+    const temp = `${this.file}.compact`;
+    const out = openSync(temp, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o600);
+    const moved: [string, Location][] = [];
+    let offset = 0;
+    for (const [key, location] of this.locations) {
+      const buffer = Buffer.alloc(location.length);
+      readSync(this.fd, buffer, 0, location.length, location.offset);
+      writeSync(out, buffer);
+      moved.push([key, { ...location, offset }]);
+      offset += location.length;
+    }
+    fsyncSync(out);
+    closeSync(out);
+    renameSync(temp, this.file);
+    closeSync(this.fd);
+    this.fd = openSync(this.file, constants.O_RDWR | constants.O_APPEND);
+    for (const [key, location] of moved) this.locations.set(key, location);
+    this.size = offset;
+    this.liveBytes = offset;
+  }
+}

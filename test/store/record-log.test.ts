@@ -1,0 +1,75 @@
+import { appendFile, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RecordLog } from '../../receiver/store/record-log';
+import type { SyncRecord } from '../../receiver/store/types';
+import { tempDir } from '../helpers/temp-dir';
+
+const record = (code: string, overrides: Partial<SyncRecord> = {}): SyncRecord => ({
+  key: `c1:democon:${code}`,
+  portalId: '1',
+  connectionId: 'c1',
+  event: 'democon',
+  code,
+  emails: [`${code.toLowerCase()}@example.com`],
+  status: 'synced',
+  syncedAt: '2026-01-01T00:00:00.000Z',
+  objects: [],
+  associations: [],
+  skipped: [],
+  ...overrides,
+});
+
+describe('record log', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let file: string;
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    file = join(dir.path, 'records.jsonl');
+  });
+  afterEach(() => dir.remove());
+
+  it('reads back what was put, after reopening, with the latest version winning', async () => {
+    const log = await RecordLog.open(file);
+    await log.put([record('AAA'), record('BBB')]);
+    await log.put([record('AAA', { status: 'failed', lastError: 'boom', emails: ['new@example.com'] })]);
+    await log.close();
+    const reopened = await RecordLog.open(file);
+    expect(reopened.count).toBe(2);
+    expect(reopened.get('c1:democon:AAA')).toMatchObject({ status: 'failed', lastError: 'boom' });
+    expect(reopened.findByEmails('1', ['aaa@example.com'])).toEqual([]);
+    expect(reopened.findByEmails('1', ['NEW@example.com']).map((r) => r.code)).toEqual(['AAA']);
+    expect(reopened.findByEmails('2', ['bbb@example.com'])).toEqual([]);
+    await reopened.close();
+  });
+
+  it('is created with mode 0600 and survives a torn last line', async () => {
+    const log = await RecordLog.open(file);
+    await log.put([record('AAA')]);
+    await log.close();
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await appendFile(file, '{"key":"c1:democon:BBB","portalId":"1"');
+    const reopened = await RecordLog.open(file);
+    expect(reopened.count).toBe(1);
+    expect(reopened.get('c1:democon:AAA')?.code).toBe('AAA');
+    await reopened.close();
+  });
+
+  it('deletes records (tombstones) and compacts dead lines away', async () => {
+    const log = await RecordLog.open(file, { compactMinBytes: 2_000 });
+    for (let round = 0; round < 20; round += 1) await log.put([record('AAA', { syncedAt: `round ${round}` }), record('BBB')]);
+    await log.delete(['c1:democon:BBB']);
+    await log.put([record('CCC')]);
+    expect(log.count).toBe(2);
+    expect(log.fileBytes).toBeLessThan(2_000);
+    expect(log.get('c1:democon:AAA')?.syncedAt).toBe('round 19');
+    expect(log.get('c1:democon:BBB')).toBeUndefined();
+    await log.close();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(2);
+    const reopened = await RecordLog.open(file);
+    expect(reopened.get('c1:democon:CCC')?.code).toBe('CCC');
+    await reopened.close();
+  });
+});
