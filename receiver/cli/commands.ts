@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { PublicConnection } from '../connections/connection-service';
 import type { EventConfig, QueueCounts, SyncJob } from '../store/types';
+import { ORDER_ACTIONS } from '../pretix/webhook-actions';
 import type { AdminClient } from './admin-client';
 
 export interface Command {
@@ -41,19 +42,8 @@ function printCounts(counts: QueueCounts, out: (line: string) => void) {
   if (counts.oldestPendingAt) out(`oldest pending since ${new Date(counts.oldestPendingAt).toISOString()}`);
 }
 
-export const ORDER_ACTIONS = [
-  'pretix.event.order.placed',
-  'pretix.event.order.placed.require_approval',
-  'pretix.event.order.paid',
-  'pretix.event.order.canceled',
-  'pretix.event.order.reactivated',
-  'pretix.event.order.expired',
-  'pretix.event.order.modified',
-  'pretix.event.order.contact.changed',
-  'pretix.event.order.changed.*',
-  'pretix.event.order.approved',
-  'pretix.event.order.denied',
-];
+// Kept here for callers that imported it from the CLI; the list lives with the pretix client.
+export { ORDER_ACTIONS };
 
 export const COMMANDS: Command[] = [
   {

@@ -25,6 +25,11 @@ export interface HubSpotClientOptions {
   portalKey: string;
   /** Called before every attempt, so a refreshed token is picked up by retries. */
   getAccessToken: () => Promise<string>;
+  /**
+   * HubSpot answered 401 to `token`: resolve true to retry once with a fresh token (OAuth refresh), false to give
+   * up. May throw a SyncError (e.g. the portal uninstalled the app). Called at most once per logical call.
+   */
+  onUnauthorized?: (token: string) => Promise<boolean>;
   limiter: RateLimiter;
   fetch?: typeof fetch;
   /** Per attempt, including reading the body. Default 20 s. */
@@ -327,10 +332,15 @@ export class HubSpotClient {
    * the public methods turn those into SyncErrors.
    */
   private async call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
+    let reauthorized = false;
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.attempt(method, path, schema, body);
       if (outcome.ok) return outcome.data;
       const error = outcome.error;
+      if (error instanceof HubSpotApiError && error.status === 401 && !reauthorized && this.options.onUnauthorized && outcome.token) {
+        reauthorized = true;
+        if (await this.options.onUnauthorized(outcome.token)) continue;
+      }
       const retryable = error instanceof HubSpotNetworkError || (error instanceof HubSpotApiError && isRetryableStatus(error.status));
       if (error instanceof HubSpotApiError && error.status === 429) {
         // Without Retry-After, wait at least a second (reference §5), with jitter so portals do not stampede.
@@ -354,7 +364,7 @@ export class HubSpotClient {
     path: string,
     schema: S,
     body: unknown,
-  ): Promise<{ ok: true; data: z.output<S> } | { ok: false; error: Error }> {
+  ): Promise<{ ok: true; data: z.output<S> } | { ok: false; error: Error; token?: string }> {
     await this.options.limiter.acquire(this.options.portalKey);
     // Fetched after the limiter wait, so a token cannot expire while the request sits in the queue.
     const token = await this.options.getAccessToken();
@@ -376,7 +386,7 @@ export class HubSpotClient {
     } catch (cause) {
       return { ok: false, error: networkError(method, path, cause, this.timeoutMs, redact) };
     }
-    if (!response.ok) return { ok: false, error: apiError(method, path, response, text, redact) };
+    if (!response.ok) return { ok: false, error: apiError(method, path, response, text, redact), token };
     let json: unknown;
     try {
       json = text === '' ? {} : JSON.parse(text);

@@ -1,33 +1,155 @@
 // Access tokens per portal: the static private-app token for single-portal setups, or the portal's OAuth
-// installation.
+// installation, refreshed shortly before it expires — once per portal however many requests want it at the same
+// moment (single flight). A refresh token HubSpot refuses (`invalid_grant` / `BAD_REFRESH_TOKEN`) means the app was
+// uninstalled from the portal: the installation is marked so, its jobs fail as configuration errors, and a new
+// install revives it.
 import type { Config } from '../config';
-import type { SecretBox } from '../store/secrets';
-import type { Store } from '../store/types';
-import { SyncConfigError } from '../sync/errors';
+import { safeEqual, type SecretBox } from '../store/secrets';
+import type { Installation, Store } from '../store/types';
+import { SyncConfigError, TransientSyncError } from '../sync/errors';
+import { OAuthGrantRevokedError, OAuthUnavailableError, type OAuthClient } from './oauth-client';
 
 export interface AccessTokenProvider {
   getAccessToken(portalId: string): Promise<string>;
+  /**
+   * HubSpot answered 401 to `token`. Refreshes once if it is still the portal's current token; true when there is
+   * a newer token to retry with. Throws a SyncConfigError when the portal turns out to be uninstalled.
+   */
+  tokenRejected(portalId: string, token: string): Promise<boolean>;
   /** Portals this receiver can write to. */
   knownPortals(): string[];
 }
 
-export function createTokenProvider(deps: { config: Config; store: Store; secrets: SecretBox; now?: () => number }): AccessTokenProvider {
+export interface TokenProviderDeps {
+  config: Config;
+  store: Store;
+  secrets: SecretBox;
+  /** Absent when HUBSPOT_CLIENT_ID/SECRET are not set. */
+  oauth?: OAuthClient;
+  now?: () => number;
+  /** Observes refreshes and uninstalls (for logs); never receives a token. */
+  onEvent?: (event: { type: 'refreshed' | 'uninstalled'; portalId: string; detail?: string }) => void;
+}
+
+/** Refresh this long before expiry: 10 % of the token's lifetime, at most 5 minutes (60 s if the lifetime is unknown). */
+export function refreshMarginMs(installation: Pick<Installation, 'accessTokenExpiresAt' | 'accessTokenIssuedAt'>): number {
+  if (installation.accessTokenIssuedAt === undefined) return 60_000;
+  const lifetime = Math.max(0, installation.accessTokenExpiresAt - installation.accessTokenIssuedAt);
+  return Math.min(5 * 60_000, lifetime / 10);
+}
+
+export const notConnectedMessage = (portalId: string) =>
+  `HubSpot portal ${portalId} is not connected: install the app ("Request access" on the receiver's status page) ` +
+  'or set HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID.';
+
+export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvider {
   const now = deps.now ?? Date.now;
   const staticToken = deps.config.hubspot.staticToken;
+  const inflight = new Map<string, Promise<string>>();
+
+  const activeInstallation = (portalId: string): Installation => {
+    const installation = deps.store.getInstallation(portalId);
+    if (!installation || installation.status !== 'active' || !installation.accessTokenSealed || !installation.refreshTokenSealed) {
+      const reason = installation?.uninstalledReason ? ` (${installation.uninstalledReason})` : '';
+      throw new SyncConfigError(`${notConnectedMessage(portalId)}${reason}`);
+    }
+    return installation;
+  };
+
+  async function markUninstalled(installation: Installation, reason: string): Promise<void> {
+    const current = deps.store.getInstallation(installation.portalId);
+    // A reinstall between our refresh attempt and its refusal must not be undone.
+    if (!current || current.refreshTokenSealed !== installation.refreshTokenSealed) return;
+    await deps.store.saveInstallation({
+      ...current,
+      status: 'uninstalled',
+      accessTokenSealed: null,
+      refreshTokenSealed: null,
+      accessTokenExpiresAt: 0,
+      updatedAt: new Date(now()).toISOString(),
+      uninstalledReason: reason,
+    });
+    deps.onEvent?.({ type: 'uninstalled', portalId: installation.portalId, detail: reason });
+  }
+
+  async function refresh(portalId: string): Promise<string> {
+    const installation = activeInstallation(portalId);
+    if (!deps.oauth) {
+      throw new SyncConfigError(
+        `Portal ${portalId} was installed through OAuth, but HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET are not set, so its token cannot be refreshed.`,
+      );
+    }
+    let answer;
+    try {
+      answer = await deps.oauth.refresh(deps.secrets.decrypt(installation.refreshTokenSealed!));
+    } catch (error) {
+      if (error instanceof OAuthGrantRevokedError) {
+        const reason = `HubSpot refused the refresh token on ${new Date(now()).toISOString()}: the app was uninstalled from this portal or its access was revoked`;
+        await markUninstalled(installation, reason);
+        throw new SyncConfigError(
+          `The HubSpot app was uninstalled from portal ${portalId} (HubSpot refused the refresh token). Install it again with "Request access"; waiting jobs can then be retried.`,
+        );
+      }
+      if (error instanceof OAuthUnavailableError) throw new TransientSyncError(`Could not refresh the HubSpot token of portal ${portalId}: ${error.message}`);
+      throw new SyncConfigError(
+        `HubSpot refused to refresh the token of portal ${portalId}: ${(error as Error).message}. Check HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.`,
+      );
+    }
+    const current = deps.store.getInstallation(portalId);
+    if (!current || current.status !== 'active' || current.refreshTokenSealed !== installation.refreshTokenSealed) {
+      // Disconnected or reinstalled while we waited: the stored state wins.
+      return deps.secrets.decrypt(activeInstallation(portalId).accessTokenSealed!);
+    }
+    const issuedAt = now();
+    await deps.store.saveInstallation({
+      ...current,
+      accessTokenSealed: deps.secrets.encrypt(answer.access_token),
+      // HubSpot keeps the refresh token across refreshes, but take a new one if it sends one.
+      refreshTokenSealed: deps.secrets.encrypt(answer.refresh_token),
+      accessTokenIssuedAt: issuedAt,
+      accessTokenExpiresAt: issuedAt + answer.expires_in * 1000,
+      scopes: answer.scopes ?? current.scopes,
+      updatedAt: new Date(issuedAt).toISOString(),
+    });
+    deps.onEvent?.({ type: 'refreshed', portalId });
+    return answer.access_token;
+  }
+
+  /** One refresh per portal at a time; every caller waiting meanwhile gets its result. */
+  function refreshOnce(portalId: string): Promise<string> {
+    let pending = inflight.get(portalId);
+    if (!pending) {
+      pending = refresh(portalId).finally(() => inflight.delete(portalId));
+      inflight.set(portalId, pending);
+    }
+    return pending;
+  }
+
   return {
     async getAccessToken(portalId) {
       if (staticToken && staticToken.portalId === portalId) return staticToken.accessToken;
-      const installation = deps.store.getInstallation(portalId);
-      if (!installation || installation.status !== 'active' || !installation.accessTokenSealed) {
-        throw new SyncConfigError(
-          `HubSpot portal ${portalId} is not connected: install the app ("Request access") or set HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID.`,
-        );
+      const pending = inflight.get(portalId);
+      if (pending) return pending;
+      const installation = activeInstallation(portalId);
+      if (installation.accessTokenExpiresAt - refreshMarginMs(installation) > now()) {
+        return deps.secrets.decrypt(installation.accessTokenSealed!);
       }
-      if (installation.accessTokenExpiresAt <= now()) {
-        throw new SyncConfigError(`The HubSpot access token of portal ${portalId} has expired; reinstall the app.`);
-      }
-      return deps.secrets.decrypt(installation.accessTokenSealed);
+      return refreshOnce(portalId);
     },
+
+    async tokenRejected(portalId, token) {
+      if (staticToken && staticToken.portalId === portalId) return false;
+      const pending = inflight.get(portalId);
+      if (pending) {
+        await pending;
+        return true;
+      }
+      const installation = activeInstallation(portalId);
+      if (!safeEqual(deps.secrets.decrypt(installation.accessTokenSealed!), token)) return true;
+      await refreshOnce(portalId);
+      return true;
+    },
+
     knownPortals() {
       const portals = new Set(deps.store.listInstallations().filter((i) => i.status === 'active').map((i) => i.portalId));
       if (staticToken) portals.add(staticToken.portalId);

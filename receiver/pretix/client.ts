@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { RateLimiter } from '../lib/rate-limiter';
 import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../sync/errors';
-import { PretixConnectionError, PretixResponseError } from './errors';
+import { PretixConnectionError, PretixForbiddenError, PretixResponseError } from './errors';
 import {
   checkinListSchema,
   eventSchema,
@@ -447,8 +447,9 @@ export class PretixClient {
       throw new SyncConfigError(`pretix rejected the API token for organizer "${this.organizer}" (401 on ${endpoint}: ${detail})`);
     }
     if (status === 403) {
-      throw new SyncConfigError(
+      throw new PretixForbiddenError(
         `pretix refused ${endpoint} (403): the token has no permission for it, or the organizer or event does not exist (${detail})`,
+        endpoint,
       );
     }
     if (status === 404) {

@@ -1,6 +1,6 @@
 // Errors of the pretix REST client that are not sync-job failures. Job failures use the classes of
 // ../sync/errors (transient, permanent, config); these two add what a person setting up a connection needs.
-import { PermanentSyncError } from '../sync/errors';
+import { PermanentSyncError, SyncConfigError } from '../sync/errors';
 
 export type PretixConnectionProblem =
   | 'invalid_base_url'
@@ -30,6 +30,18 @@ export class PretixConnectionError extends Error {
 /** pretix answered 2xx with a body we cannot read (not JSON, or not the shape our schemas expect). Retrying the
  * same request gives the same answer, hence permanent; `endpoint` is `METHOD /api/v1/…` without query or host. */
 export class PretixResponseError extends PermanentSyncError {
+  constructor(
+    message: string,
+    readonly endpoint: string,
+  ) {
+    super(message);
+  }
+}
+
+/** pretix answered 403: the token lacks the permission for this call, or the organizer or event does not exist
+ * (pretix does not tell the two apart). A config error for sync jobs; callers that can do without the call (webhook
+ * registration falls back to a manual setup) catch this class. */
+export class PretixForbiddenError extends SyncConfigError {
   constructor(
     message: string,
     readonly endpoint: string,

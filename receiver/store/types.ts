@@ -10,6 +10,8 @@ export interface Installation {
   accessTokenSealed: string | null;
   refreshTokenSealed: string | null;
   accessTokenExpiresAt: number;
+  /** When the current access token was obtained (ms), to refresh a share of its lifetime before it expires. */
+  accessTokenIssuedAt?: number;
   scopes: string[];
   installedAt: string;
   updatedAt: string;
@@ -37,6 +39,11 @@ export interface EventConfig {
   mappings: ObjectMapping[];
   /** pretix webhook id when we registered one through the API. */
   webhookId?: number | null;
+  /** How pretix learns about this event's orders: our webhook registered through the API, or one a person added
+   * by hand because the token may not manage webhooks. */
+  webhookMode?: 'registered' | 'manual';
+  /** Set when the last webhook change for this event could not be made in pretix: what the person must know. */
+  webhookProblem?: string | null;
   updatedAt: string;
 }
 
@@ -164,6 +171,11 @@ export interface Store {
   acceptWebhook(notificationKey: string, trigger: JobTrigger, now: number): Promise<AcceptResult>;
   /** Enqueues without a notification id (manual sync, reconcile, backfill). */
   enqueue(triggers: JobTrigger[], now: number): Promise<number>;
+  /** Records orders that failed outside the queue (backfill, sweep) as jobs that already made one attempt. */
+  enqueueFailed(
+    failed: { trigger: JobTrigger; failure: { failureClass: FailureClass; message: string; nextAttemptAt: number | null } }[],
+    now: number,
+  ): Promise<void>;
   /** Marks up to `limit` due jobs in flight and returns them, oldest first. */
   claimDueJobs(now: number, limit: number): SyncJob[];
   /** When the next job becomes due (for the worker's sleep), or null if none is pending. */
