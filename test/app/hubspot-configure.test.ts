@@ -1,0 +1,120 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ConfigureError,
+  applyToAppMeta,
+  configure,
+  installUrl,
+  normalizePublicUrl,
+  readSettings,
+  receiverUrlModule,
+} from '../../scripts/hubspot-configure';
+import { AppMeta } from './hsmeta-schemas';
+
+const repoApp = path.resolve(import.meta.dirname, '../../src/app');
+
+describe('normalizePublicUrl', () => {
+  it('keeps public https URLs, without a trailing slash', () => {
+    expect(normalizePublicUrl('https://hub.example.org/')).toBe('https://hub.example.org');
+    expect(normalizePublicUrl(' https://example.org/pretix-hubspot/ ')).toBe('https://example.org/pretix-hubspot');
+    expect(normalizePublicUrl('https://hub.example.org:8443')).toBe('https://hub.example.org:8443');
+  });
+
+  it.each([
+    ['http://hub.example.org', /must use https/],
+    ['https://localhost:3000', /reachable from HubSpot.*local\.json/],
+    ['https://127.0.0.1', /reachable from HubSpot/],
+    ['https://192.168.1.20', /reachable from HubSpot/],
+    ['https://api.localhost', /reachable from HubSpot/],
+    ['https://hub.example.org/?x=1', /query or fragment/],
+    ['https://user:pw@hub.example.org', /user name or password/],
+    ['not a url', /not a valid URL/],
+    [undefined, /PUBLIC_URL is not set/],
+  ])('refuses %s with a clear message', (raw, message) => {
+    expect(() => normalizePublicUrl(raw)).toThrow(ConfigureError);
+    expect(() => normalizePublicUrl(raw)).toThrow(message);
+  });
+});
+
+describe('applyToAppMeta', () => {
+  it('sets the redirect URL and fetch origin and keeps everything else', () => {
+    const before = readFileSync(path.join(repoApp, 'app-hsmeta.json'), 'utf8');
+    const after = JSON.parse(applyToAppMeta(before, 'https://hub.example.org'));
+    const original = JSON.parse(before);
+    expect(after.config.auth.redirectUrls).toEqual(['https://hub.example.org/oauth/callback']);
+    expect(after.config.permittedUrls.fetch).toEqual(['https://hub.example.org']);
+    expect({ ...after.config, auth: undefined, permittedUrls: undefined }).toEqual({ ...original.config, auth: undefined, permittedUrls: undefined });
+    expect(after.config.auth.requiredScopes).toEqual(original.config.auth.requiredScopes);
+    expect(AppMeta.safeParse(after).success).toBe(true);
+  });
+
+  it('refuses a file without config.auth', () => {
+    expect(() => applyToAppMeta('{"uid":"x","type":"app","config":{}}', 'https://hub.example.org')).toThrow(/config\.auth|"auth"/);
+  });
+});
+
+it('the committed RECEIVER_URL modules are exactly what the script writes for the committed URL', () => {
+  const meta = JSON.parse(readFileSync(path.join(repoApp, 'app-hsmeta.json'), 'utf8'));
+  const expected = receiverUrlModule(meta.config.permittedUrls.fetch[0]);
+  expect(readFileSync(path.join(repoApp, 'cards/config.ts'), 'utf8')).toBe(expected);
+  expect(readFileSync(path.join(repoApp, 'settings/config.ts'), 'utf8')).toBe(expected);
+});
+
+describe('configure() on a copy of the project', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'hubspot-configure-'));
+    cpSync(repoApp, path.join(root, 'src/app'), { recursive: true, filter: (source) => !source.includes('node_modules') });
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const read = (file: string) => readFileSync(path.join(root, 'src/app', file), 'utf8');
+
+  it('rewrites redirectUrls, permittedUrls.fetch and both RECEIVER_URL modules, and is idempotent', () => {
+    const first = configure(root, { PUBLIC_URL: 'https://hub.example.org/' });
+    expect(first.publicUrl).toBe('https://hub.example.org');
+    expect(first.files.map((file) => [path.relative(root, file.path), file.changed])).toEqual([
+      ['src/app/app-hsmeta.json', true],
+      ['src/app/cards/config.ts', true],
+      ['src/app/settings/config.ts', true],
+    ]);
+    const meta = JSON.parse(read('app-hsmeta.json'));
+    expect(meta.config.auth.redirectUrls).toEqual(['https://hub.example.org/oauth/callback']);
+    expect(meta.config.permittedUrls.fetch).toEqual(['https://hub.example.org']);
+    expect(read('cards/config.ts')).toContain("export const RECEIVER_URL = 'https://hub.example.org';");
+    expect(read('settings/config.ts')).toContain("export const RECEIVER_URL = 'https://hub.example.org';");
+
+    const snapshot = ['app-hsmeta.json', 'cards/config.ts', 'settings/config.ts'].map(read);
+    const second = configure(root, { PUBLIC_URL: 'https://hub.example.org' });
+    expect(second.files.every((file) => !file.changed)).toBe(true);
+    expect(['app-hsmeta.json', 'cards/config.ts', 'settings/config.ts'].map(read)).toEqual(snapshot);
+  });
+
+  it('reads PUBLIC_URL from .env when the environment has none, the environment winning otherwise', () => {
+    writeFileSync(path.join(root, '.env'), 'PUBLIC_URL=https://from-dotenv.example.org\nHUBSPOT_CLIENT_ID=abc-123\n');
+    const fromFile = configure(root, {});
+    expect(fromFile.publicUrl).toBe('https://from-dotenv.example.org');
+    expect(fromFile.installUrl).toContain('client_id=abc-123');
+    expect(configure(root, { PUBLIC_URL: 'https://from-env.example.org' }).publicUrl).toBe('https://from-env.example.org');
+  });
+
+  it('changes nothing when the URL is refused', () => {
+    const before = read('app-hsmeta.json');
+    expect(() => configure(root, { PUBLIC_URL: 'http://localhost:3000' })).toThrow(ConfigureError);
+    expect(read('app-hsmeta.json')).toBe(before);
+  });
+});
+
+describe('install URL', () => {
+  it('asks for the required and optional scopes with the receiver’s callback', () => {
+    const meta = readFileSync(path.join(repoApp, 'app-hsmeta.json'), 'utf8');
+    const url = new URL(installUrl(meta, 'cid', 'https://hub.example.org'));
+    expect(url.origin + url.pathname).toBe('https://app.hubspot.com/oauth/authorize');
+    expect(url.searchParams.get('redirect_uri')).toBe('https://hub.example.org/oauth/callback');
+    expect(url.searchParams.get('scope')?.split(' ')).toContain('crm.objects.deals.write');
+    expect(url.searchParams.get('optional_scope')?.split(' ')).toContain('crm.objects.companies.read');
+    expect(readSettings({ HUBSPOT_CLIENT_ID: '  ' }, null).clientId).toBeUndefined();
+  });
+});
