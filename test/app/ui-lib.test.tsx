@@ -29,9 +29,16 @@ describe('receiver client', () => {
   });
 
   it('turns answers into errors the UI can show', async () => {
-    mockReceiver({ 'GET /api/v1/x': new Response('<html>bad gateway</html>', { status: 502 }), 'GET /api/v1/y': new Response('', { status: 200 }) });
+    mockReceiver({
+      'GET /api/v1/x': new Response('<html>bad gateway</html>', { status: 502 }),
+      'GET /api/v1/y': new Response('<html>login</html>', { status: 200 }),
+      'POST /api/v1/z': new Response(null, { status: 204 }),
+    });
     await expect(receiverRequest(1, 'GET', '/api/v1/x')).rejects.toMatchObject({ kind: 'http', status: 502, message: 'The pretix-hubspot service answered with HTTP 502.' });
     await expect(receiverRequest(1, 'GET', '/api/v1/y')).rejects.toMatchObject({ kind: 'invalid_response' });
+    // A 204 is a success without data only where the caller needs no data (the retry button).
+    await expect(receiverRequest(1, 'POST', '/api/v1/z', { body: {}, emptyOk: true })).resolves.toBeUndefined();
+    await expect(receiverRequest(1, 'POST', '/api/v1/z', { body: {} })).rejects.toMatchObject({ kind: 'invalid_response' });
     const wrapped = errorFromAnswer(502, {
       status: 'error',
       responseBody: { error: 'validation', message: 'bad', fieldErrors: { apiToken: 'wrong' } },

@@ -26,7 +26,8 @@ export const SyncProblems = ({ portalId, notify, timeZone, locale }: SyncProblem
     setRetrying(problem.key);
     const body: RetryRequest = { key: problem.key };
     try {
-      await receiverRequest(portalId, 'POST', paths.retrySyncProblem, { body: { ...body } });
+      // The answer carries nothing we show, so a 204 is as good as a JSON body.
+      await receiverRequest(portalId, 'POST', paths.retrySyncProblem, { body: { ...body }, emptyOk: true });
       notify({ type: 'success', message: `Order ${problem.code} of ${problem.event} is queued again.` });
       reload();
     } catch (error) {

@@ -53,6 +53,8 @@ export interface ReceiverRequestOptions {
   query?: Query;
   /** Sent as JSON by hubspot.fetch; GET requests never carry one. */
   body?: Record<string, unknown>;
+  /** Accept an empty 2xx answer (e.g. 204) and resolve to undefined; otherwise an empty answer is an error. */
+  emptyOk?: boolean;
 }
 
 export async function receiverRequest<T>(
@@ -61,11 +63,11 @@ export async function receiverRequest<T>(
   path: string,
   options: ReceiverRequestOptions = {},
 ): Promise<T> {
-  return receiverFetch<T>(receiverUrl(portalId, path, options.query), method, options.body);
+  return receiverFetch<T>(receiverUrl(portalId, path, options.query), method, options.body, options.emptyOk);
 }
 
 /** Sends one request to a URL built by receiverUrl and returns the parsed JSON answer, or throws ReceiverError. */
-export async function receiverFetch<T>(url: string, method: HttpMethod, body?: Record<string, unknown>): Promise<T> {
+export async function receiverFetch<T>(url: string, method: HttpMethod, body?: Record<string, unknown>, emptyOk = false): Promise<T> {
   const init: { method: HttpMethod; timeout: number; body?: Record<string, unknown> } = {
     method,
     timeout: REQUEST_TIMEOUT_MS,
@@ -80,20 +82,26 @@ export async function receiverFetch<T>(url: string, method: HttpMethod, body?: R
     throw new ReceiverError('unreachable', `The pretix-hubspot service could not be reached${detail}.`);
   }
 
-  const payload = await readJson(response);
+  const { payload, invalid } = await readJson(response);
   if (!response.ok) throw errorFromAnswer(response.status, payload);
-  if (payload === undefined) {
+  if (invalid || (payload === undefined && !emptyOk)) {
     throw new ReceiverError('invalid_response', 'The pretix-hubspot service sent an answer that is not JSON.', response.status);
   }
   return payload as T;
 }
 
-async function readJson(response: Response): Promise<unknown> {
+async function readJson(response: Response): Promise<{ payload: unknown; invalid: boolean }> {
+  let text: string;
   try {
-    const text = await response.text();
-    return text ? (JSON.parse(text) as unknown) : undefined;
+    text = await response.text();
   } catch {
-    return undefined;
+    return { payload: undefined, invalid: true };
+  }
+  if (!text.trim()) return { payload: undefined, invalid: false };
+  try {
+    return { payload: JSON.parse(text) as unknown, invalid: false };
+  } catch {
+    return { payload: undefined, invalid: true };
   }
 }
 
