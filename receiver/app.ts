@@ -19,6 +19,7 @@ export interface AppOptions {
   /** Where log lines go (tests capture them to prove no secret is logged). */
   logStream?: NodeJS.WritableStream;
   worker?: { lingerMs?: number; maxIdleMs?: number; batchSize?: number };
+  backfill?: { concurrency?: number; batchSize?: number };
 }
 
 export interface App {
@@ -42,6 +43,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     fetch: options.fetch,
     now: options.now,
     worker: options.worker,
+    backfill: options.backfill,
   });
   registerErrorHandling(server);
 
@@ -53,6 +55,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     store,
     connections: services.connections,
     adminToken: adminTokenFor(secrets),
+    backfills: services.backfills,
+    sweeper: services.sweeper,
     onQueued,
     describe: () => describeConfig(config),
     now: options.now,

@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   }
   await server.listen({ port: config.port, host: config.host });
   services.worker.start();
+  const resumed = services.backfills.resumeAll();
+  services.sweeper.start();
 
   const { configured, missing } = describeConfig(config);
   const address = server.server.address();
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
       ...configured.map((line) => `  ✓ ${line}`),
       ...missing.map((line) => `  ✗ ${line}`),
       recovered > 0 ? `  ↻ resumed ${recovered} sync job(s) interrupted by the last stop` : '',
+      resumed > 0 ? `  ↻ resumed ${resumed} backfill(s) from their last finished page` : '',
       `  Next: npx pretix-hubspot connection add --help`,
       '',
     ]
@@ -53,6 +56,8 @@ async function main(): Promise<void> {
     stopping = true;
     server.log.info({ signal }, 'shutting down');
     await server.close();
+    await services.sweeper.stop();
+    await services.backfills.stopAll();
     await services.worker.stop();
     await store.close();
     process.exit(0);

@@ -9,7 +9,10 @@ import { createRateLimiter } from './lib/rate-limiter';
 import { PretixClient } from './pretix/client';
 import type { SecretBox } from './store/secrets';
 import type { Connection, Store } from './store/types';
+import { BackfillRunner } from './sync/backfill';
 import { EventContextCache } from './sync/event-context-cache';
+import { OrderPrefetch } from './sync/order-prefetch';
+import { ReconcileSweeper } from './sync/reconcile';
 import { SyncWorker } from './sync/worker';
 
 export interface ServiceOptions {
@@ -20,6 +23,7 @@ export interface ServiceOptions {
   fetch?: typeof fetch;
   now?: () => number;
   worker?: { lingerMs?: number; maxIdleMs?: number; batchSize?: number };
+  backfill?: { concurrency?: number; batchSize?: number };
 }
 
 export function createServices(options: ServiceOptions) {
@@ -69,18 +73,43 @@ export function createServices(options: ServiceOptions) {
   });
 
   const contexts = new EventContextCache();
+  const prefetch = new OrderPrefetch();
   const worker = new SyncWorker({
     store,
     retryPolicy: config.sync,
     contexts,
     pretixFor,
     crmFor,
+    prefetch,
     logger: logger.child({ component: 'worker' }),
     now: options.now,
     ...options.worker,
   });
+  const sweeper = new ReconcileSweeper({
+    store,
+    pretixFor,
+    prefetch,
+    onQueued: () => worker.notify(),
+    intervalMs: config.sync.reconcileIntervalMs,
+    logger: logger.child({ component: 'reconcile' }),
+    now: options.now,
+  });
+  const backfills = new BackfillRunner({
+    store,
+    contexts,
+    pretixFor,
+    crmFor,
+    retryPolicy: config.sync,
+    logger: logger.child({ component: 'backfill' }),
+    now: options.now,
+    ...options.backfill,
+    // After a backfill nothing older than its start needs sweeping.
+    onFinished: async (state, firstPageGenerated) => {
+      await sweeper.setWatermark(state.connectionId, state.event, firstPageGenerated ?? state.startedAt);
+    },
+  });
 
-  return { tokens, pretixFor, crmFor, connections, contexts, worker, pretixLimiter, hubspotLimiter };
+  return { tokens, pretixFor, crmFor, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
 }
 
 export type Services = ReturnType<typeof createServices>;

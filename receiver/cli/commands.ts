@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import type { PublicConnection } from '../connections/connection-service';
 import type { EventConfig, QueueCounts, SyncJob } from '../store/types';
 import { ORDER_ACTIONS } from '../pretix/webhook-actions';
+import type { BackfillProgressView } from '../sync/backfill';
 import type { AdminClient } from './admin-client';
+import { createProgressReporter } from './progress';
 
 export interface Command {
   name: string;
@@ -91,9 +93,11 @@ export const COMMANDS: Command[] = [
   {
     name: 'mappings set',
     summary: "set an event's object mappings from a JSON file in pretix's datasync shape (and enable the event)",
-    usage: 'mappings set --connection <id> --event <slug> --file <mappings.json>',
-    options: { connection: { type: 'string' }, event: { type: 'string' }, file: { type: 'string' } },
+    usage: 'mappings set --connection <id> --event <slug> --file <mappings.json> [--apply changed|all|none]',
+    options: { connection: { type: 'string' }, event: { type: 'string' }, file: { type: 'string' }, apply: { type: 'string' } },
     async run(client, values, _p, out) {
+      const apply = values.apply;
+      if (apply !== undefined && apply !== 'changed' && apply !== 'all' && apply !== 'none') throw new UsageError('--apply takes changed, all or none');
       const file = need(values, 'file');
       let body: unknown;
       try {
@@ -101,8 +105,19 @@ export const COMMANDS: Command[] = [
       } catch (error) {
         throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
       }
-      const { event } = await client.put<{ event: EventConfig }>(`${eventPath(values)}/mappings`, body);
+      const { event, resync } = await client.put<{ event: EventConfig; resync: { changedMappingIds: string[]; hasSyncedOrders: boolean } }>(
+        `${eventPath(values)}/mappings`,
+        body,
+      );
       out(`Saved ${event.mappings.length} mapping(s) for event ${event.event} (${event.enabled ? 'enabled' : 'disabled'}).`);
+      if (resync.changedMappingIds.length === 0 || !resync.hasSyncedOrders) return;
+      if (apply === 'changed' || apply === 'all') {
+        await client.post(`${eventPath(values)}/backfill`, apply === 'changed' ? { mappingIds: resync.changedMappingIds } : {});
+        out(`Re-syncing existing orders (${apply === 'changed' ? `mappings ${resync.changedMappingIds.join(', ')}` : 'all mappings'}). Follow it with \`pretix-hubspot backfill status --connection ${values.connection} --event ${event.event}\`.`);
+      } else if (apply !== 'none') {
+        out(`Mappings ${resync.changedMappingIds.join(', ')} changed. Orders synced before keep the old values until they are synced again.`);
+        out(`Apply the change to existing orders: pretix-hubspot mappings set … --apply changed (only those mappings) or --apply all, or run \`pretix-hubspot backfill\`.`);
+      }
     },
   },
   {
@@ -143,6 +158,72 @@ export const COMMANDS: Command[] = [
     async run(client, values, _p, out) {
       await client.post(`${eventPath(values)}/orders/${encodeURIComponent(need(values, 'order'))}/sync`);
       out(`Order ${values.order} is queued for sync.`);
+    },
+  },
+  {
+    name: 'backfill status',
+    summary: "show the progress of an event's backfill",
+    usage: 'backfill status --connection <id> --event <slug>',
+    options: { connection: { type: 'string' }, event: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const { backfill } = await client.get<{ backfill: BackfillProgressView }>(`${eventPath(values)}/backfill`);
+      out(`${backfill.state}: ${backfill.processed}/${backfill.total ?? '?'} processed, ${backfill.synced} synced, ${backfill.skipped} skipped, ${backfill.failed} failed; next page ${backfill.nextPage}${backfill.error ? `; ${backfill.error}` : ''}`);
+    },
+  },
+  {
+    name: 'backfill cancel',
+    summary: 'stop a running backfill (what was synced stays synced)',
+    usage: 'backfill cancel --connection <id> --event <slug>',
+    options: { connection: { type: 'string' }, event: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const { backfill } = await client.delete<{ backfill: BackfillProgressView }>(`${eventPath(values)}/backfill`);
+      out(`Backfill of ${backfill.event} canceled after ${backfill.processed} orders.`);
+    },
+  },
+  {
+    name: 'backfill',
+    summary: 'sync all existing orders of an event, with progress (Ctrl-C detaches; it keeps running)',
+    usage: 'backfill --connection <id> --event <slug> [--mappings 2,3] [--detach]',
+    options: { connection: { type: 'string' }, event: { type: 'string' }, mappings: { type: 'string' }, detach: { type: 'boolean' } },
+    async run(client, values, _p, out) {
+      const mappingIds = typeof values.mappings === 'string' ? values.mappings.split(',').map((m) => m.trim()).filter(Boolean) : undefined;
+      await client.post(`${eventPath(values)}/backfill`, mappingIds ? { mappingIds } : {});
+      out(`Backfill of ${values.event} started.`);
+      if (values.detach) return;
+      const reporter = createProgressReporter(process.stdout);
+      for (;;) {
+        const { backfill } = await client.get<{ backfill: BackfillProgressView }>(`${eventPath(values)}/backfill`);
+        if (backfill.state !== 'running') {
+          reporter.finish(backfill);
+          if (backfill.state === 'failed') throw new UsageError(`backfill failed: ${backfill.error}`);
+          return;
+        }
+        reporter.update(backfill);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    },
+  },
+  {
+    name: 'sweep status',
+    summary: 'show, per enabled event, the last reconcile sweep: when, what it found, what it queued',
+    usage: 'sweep status',
+    options: {},
+    async run(client, _v, _p, out) {
+      const { sweeps } = await client.get<{ sweeps: { connectionId: string; event: string; lastSweepAt: string | null; lastFound: number; lastEnqueued: number; watermark: string | null; lastError: string | null }[] }>('/sweeps');
+      if (sweeps.length === 0) out('No enabled events.');
+      for (const s of sweeps) {
+        out(`${s.event} (${s.connectionId}): last sweep ${s.lastSweepAt ?? 'never'}, found ${s.lastFound} changed, queued ${s.lastEnqueued}; watermark ${s.watermark ?? 'none'}${s.lastError ? `; error: ${s.lastError}` : ''}`);
+      }
+    },
+  },
+  {
+    name: 'sweep run',
+    summary: 'run the reconcile sweep of an event now',
+    usage: 'sweep run --connection <id> --event <slug>',
+    options: { connection: { type: 'string' }, event: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const { sweep } = await client.post<{ sweep: { lastFound: number; lastEnqueued: number; lastError: string | null } }>(`${eventPath(values)}/sweep`);
+      out(sweep.lastError ? `Sweep failed: ${sweep.lastError}` : `Found ${sweep.lastFound} changed order(s), queued ${sweep.lastEnqueued}.`);
     },
   },
   {

@@ -7,7 +7,10 @@ import type { ConnectionService } from '../connections/connection-service';
 import { safeEqual } from '../store/secrets';
 import type { JobTrigger, Store } from '../store/types';
 import { jobKey } from '../store/types';
-import { mappingFileSchema } from '../sync/mapping-schema';
+import { BackfillConflictError, type BackfillRunner } from '../sync/backfill';
+import { SyncConfigError } from '../sync/errors';
+import { mappingFileSchema, type ObjectMapping } from '../sync/mapping-schema';
+import type { ReconcileSweeper } from '../sync/reconcile';
 import { FAILURE_LABELS } from '../sync/retry-policy';
 import { badRequestFromZod, HttpError } from './errors';
 
@@ -17,6 +20,8 @@ export interface AdminApiDeps {
   adminToken: string;
   onQueued: () => void;
   describe: () => { configured: string[]; missing: string[] };
+  backfills: BackfillRunner;
+  sweeper: ReconcileSweeper;
   now?: () => number;
 }
 
@@ -84,7 +89,64 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     const { id, event } = parse(eventParams, request.params, 'event');
     requireConnection(id);
     const mappings = parse(mappingFileSchema, request.body, 'object mappings');
-    return { event: await deps.connections.setMappings(id, event, mappings) };
+    const before = deps.store.getEventConfig(id, event)?.mappings ?? [];
+    const saved = await deps.connections.setMappings(id, event, mappings);
+    // Existing orders keep what the old mappings wrote until they are synced again: offer it instead of staying silent.
+    const changed = changedMappingIds(before, mappings);
+    return {
+      event: saved,
+      resync: {
+        changedMappingIds: changed,
+        hasSyncedOrders: before.length > 0,
+        hint: changed.length > 0 && before.length > 0
+          ? `Existing orders still carry the old mapping. Apply it with POST …/backfill {"mappingIds": ${JSON.stringify(changed)}} (only what changed) or {} (everything).`
+          : null,
+      },
+    };
+  });
+
+  const backfillBody = z.object({ mappingIds: z.array(z.string().min(1)).min(1).optional() }).default({});
+
+  app.post('/connections/:id/events/:event/backfill', async (request, reply) => {
+    const { id, event } = parse(eventParams, request.params, 'event');
+    requireConnection(id);
+    const { mappingIds } = parse(backfillBody, request.body ?? {}, 'backfill request');
+    try {
+      await deps.backfills.start(id, event, mappingIds ?? null);
+    } catch (error) {
+      if (error instanceof BackfillConflictError) throw new HttpError(409, 'backfill_running', error.message);
+      if (error instanceof SyncConfigError) throw new HttpError(400, 'cannot_backfill', error.message);
+      throw error;
+    }
+    return reply.status(202).send({ backfill: deps.backfills.progress(id, event) });
+  });
+
+  app.get('/connections/:id/events/:event/backfill', async (request) => {
+    const { id, event } = parse(eventParams, request.params, 'event');
+    requireConnection(id);
+    const backfill = deps.backfills.progress(id, event);
+    if (!backfill) throw new HttpError(404, 'no_backfill', `No backfill of ${event} has been started.`);
+    return { backfill };
+  });
+
+  app.delete('/connections/:id/events/:event/backfill', async (request) => {
+    const { id, event } = parse(eventParams, request.params, 'event');
+    requireConnection(id);
+    const backfill = await deps.backfills.cancel(id, event);
+    if (!backfill) throw new HttpError(404, 'no_backfill', `No backfill of ${event} is running.`);
+    return { backfill };
+  });
+
+  app.get('/sweeps', async () => ({
+    sweeps: deps.store.listEventConfigs().filter((e) => e.enabled).map(
+      (e) => deps.store.getSweep(e.connectionId, e.event) ?? { connectionId: e.connectionId, event: e.event, watermark: null, lastSweepAt: null, lastFound: 0, lastEnqueued: 0, lastError: null },
+    ),
+  }));
+
+  app.post('/connections/:id/events/:event/sweep', async (request) => {
+    const { id, event } = parse(eventParams, request.params, 'event');
+    requireConnection(id);
+    return { sweep: await deps.sweeper.sweepEvent(id, event) };
   });
 
   app.post('/connections/:id/events/:event/:toggle', async (request) => {
@@ -124,4 +186,10 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     if (!record) throw new HttpError(404, 'unknown_record', 'This order has not been synced yet.');
     return { record };
   });
+}
+
+/** Ids of mappings that are new or differ from before (a reordered but equal mapping does not count). */
+export function changedMappingIds(before: ObjectMapping[], after: ObjectMapping[]): string[] {
+  const old = new Map(before.map((m) => [String(m.id), JSON.stringify(m)]));
+  return after.filter((m) => old.get(String(m.id)) !== JSON.stringify(m)).map((m) => String(m.id));
 }

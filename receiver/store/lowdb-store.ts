@@ -150,6 +150,23 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       if (triggers.length > 0) await mainCommit.commit();
       return triggers.length;
     },
+    async enqueueFailed(failed, now) {
+      for (const { trigger, failure } of failed) {
+        mergeTrigger(trigger, now);
+        const job = data.jobs[jobKey(trigger.connectionId, trigger.event, trigger.code)]!;
+        // A job the worker is running right now keeps running; its own outcome decides.
+        if (job.state === 'in_flight') continue;
+        Object.assign(job, {
+          attempts: job.attempts + 1,
+          failureClass: failure.failureClass,
+          lastError: failure.message,
+          lastErrorAt: now,
+          state: failure.nextAttemptAt === null ? 'failed' : 'pending',
+          nextAttemptAt: failure.nextAttemptAt ?? job.nextAttemptAt,
+        });
+      }
+      if (failed.length > 0) await mainCommit.commit();
+    },
     claimDueJobs(now, limit) {
       const due = Object.values(data.jobs)
         .filter((job) => job.state === 'pending' && job.nextAttemptAt <= now)

@@ -2,11 +2,13 @@
 // requests as possible, syncs them in batches and records the outcome. One worker per process; the store's
 // in-flight marks keep it from taking a job twice, and recovery after a crash makes them pending again.
 import type { FastifyBaseLogger } from 'fastify';
+import type { PretixOrder } from '../pretix/schemas';
 import type { Connection, Store, SyncJob, SyncRecord } from '../store/types';
 import { jobKey } from '../store/types';
 import { classify, SyncConfigError } from './errors';
 import type { EventContextCache } from './event-context-cache';
 import { fetchOrders } from './order-fetcher';
+import type { OrderPrefetch } from './order-prefetch';
 import type { CrmClientLike, PretixClientLike } from './ports';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { syncOrderBatch, type OrderOutcome } from './sync-batch';
@@ -17,6 +19,8 @@ export interface WorkerDeps {
   contexts: EventContextCache;
   pretixFor(connection: Connection): PretixClientLike;
   crmFor(portalId: string): Promise<CrmClientLike>;
+  /** Orders the reconcile sweep already fetched. */
+  prefetch?: OrderPrefetch;
   logger: FastifyBaseLogger;
   now?: () => number;
   /** Orders per HubSpot batch: 100 is HubSpot's batch size for Order-level mappings. */
@@ -132,7 +136,13 @@ export class SyncWorker {
       const pretix = this.deps.pretixFor(connection);
       const crm = await this.deps.crmFor(connection.portalId);
       const context = await this.deps.contexts.get(`${connection.id}:${first.event}`, pretix, connection.organizer, first.event);
-      const { orders } = await fetchOrders(pretix, first.event, jobs, this.now());
+      const orders = new Map<string, PretixOrder | null>();
+      const toFetch = jobs.filter((job) => {
+        const prefetched = this.deps.prefetch?.take(job);
+        if (prefetched) orders.set(job.code, prefetched);
+        return !prefetched;
+      });
+      if (toFetch.length > 0) (await fetchOrders(pretix, first.event, toFetch, this.now())).orders.forEach((order, code) => orders.set(code, order));
 
       const gone = jobs.filter((job) => orders.get(job.code) === null);
       if (gone.length > 0) {

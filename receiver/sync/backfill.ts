@@ -1,0 +1,278 @@
+// "Sync all existing orders" of an event. Pages of the order list (oldest first, 50 a page) stream straight into
+// batch syncs of 100 orders, several batches in flight so that both rate limits stay busy, while memory holds only
+// the batches in flight. Progress is persisted per completed page: after a restart the backfill resumes at the
+// first page not completely synced; re-syncing part of a page is harmless because every write is an upsert.
+import type { FastifyBaseLogger } from 'fastify';
+import type { PretixOrder } from '../pretix/schemas';
+import type { BackfillState, Connection, Store } from '../store/types';
+import { jobKey } from '../store/types';
+import { classify, SyncConfigError } from './errors';
+import type { EventContextCache } from './event-context-cache';
+import type { ObjectMapping } from './mapping-schema';
+import { recordOutcomes } from './outcomes';
+import type { CrmClientLike, PretixClientLike } from './ports';
+import { nextAttemptAt, type RetryPolicy } from './retry-policy';
+import { syncOrderBatch } from './sync-batch';
+
+export class BackfillConflictError extends Error {}
+
+export interface BackfillDeps {
+  store: Store;
+  contexts: EventContextCache;
+  pretixFor(connection: Connection): PretixClientLike;
+  crmFor(portalId: string): Promise<CrmClientLike>;
+  retryPolicy: RetryPolicy;
+  logger: FastifyBaseLogger;
+  now?: () => number;
+  /** Orders per HubSpot batch. */
+  batchSize?: number;
+  /** Batches in flight at once: enough to keep HubSpot's window full while each batch waits on its requests. */
+  concurrency?: number;
+  /** Called after each completed page, e.g. to let the sweep know its starting point. */
+  onFinished?(state: BackfillState, firstPageGenerated: string | null): Promise<void> | void;
+}
+
+interface Running {
+  canceled: boolean;
+  done: Promise<void>;
+  runStartedAt: number;
+  processedAtRunStart: number;
+}
+
+export interface BackfillProgressView extends BackfillState {
+  ratePerSecond: number | null;
+  etaSeconds: number | null;
+}
+
+/** Mappings to run: the chosen ones plus those they associate with (their HubSpot ids are needed). */
+export function mappingsForRun(all: ObjectMapping[], only: string[] | null): ObjectMapping[] {
+  if (!only) return all;
+  const wanted = new Set(only);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const mapping of all) {
+      if (!wanted.has(String(mapping.id))) continue;
+      for (const association of mapping.association_mappings) {
+        const via = String(association.via_mapping_id);
+        if (!wanted.has(via)) {
+          wanted.add(via);
+          changed = true;
+        }
+      }
+    }
+  }
+  return all.filter((mapping) => wanted.has(String(mapping.id)));
+}
+
+export class BackfillRunner {
+  private readonly running = new Map<string, Running>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: BackfillDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  private key(connectionId: string, event: string) {
+    return `${connectionId}:${event}`;
+  }
+
+  isRunning(connectionId: string, event: string): boolean {
+    return this.running.has(this.key(connectionId, event));
+  }
+
+  /** Starts a backfill; refuses a second one for the same event while one runs. */
+  async start(connectionId: string, event: string, mappingIds: string[] | null = null): Promise<BackfillState> {
+    const { store } = this.deps;
+    if (this.isRunning(connectionId, event)) {
+      throw new BackfillConflictError(`A backfill of ${event} is already running; wait for it or cancel it first.`);
+    }
+    const connection = store.getConnection(connectionId);
+    const config = store.getEventConfig(connectionId, event);
+    if (!connection) throw new SyncConfigError(`No connection ${connectionId}.`);
+    if (!config?.enabled) throw new SyncConfigError(`Event ${event} is not enabled for sync.`);
+    if (config.mappings.length === 0) throw new SyncConfigError(`Event ${event} has no object mappings yet.`);
+    const state: BackfillState = {
+      connectionId,
+      event,
+      state: 'running',
+      mappingIds,
+      nextPage: 1,
+      total: null,
+      processed: 0,
+      synced: 0,
+      skipped: 0,
+      failed: 0,
+      startedAt: new Date(this.now()).toISOString(),
+      finishedAt: null,
+      error: null,
+    };
+    await store.saveBackfill(state);
+    this.launch(state);
+    return state;
+  }
+
+  /** Continues every backfill a stop interrupted. */
+  resumeAll(): number {
+    const interrupted = this.deps.store.listBackfills().filter((b) => b.state === 'running' && !this.isRunning(b.connectionId, b.event));
+    interrupted.forEach((state) => this.launch(state));
+    return interrupted.length;
+  }
+
+  async cancel(connectionId: string, event: string): Promise<BackfillState | undefined> {
+    const running = this.running.get(this.key(connectionId, event));
+    if (!running) return undefined;
+    running.canceled = true;
+    await running.done;
+    return this.deps.store.getBackfill(connectionId, event);
+  }
+
+  /** Stops every run without marking it: they resume on the next start. */
+  async stopAll(): Promise<void> {
+    const runs = [...this.running.values()];
+    runs.forEach((run) => (run.canceled = true));
+    this.stopping = true;
+    await Promise.all(runs.map((run) => run.done));
+  }
+
+  private stopping = false;
+
+  progress(connectionId: string, event: string): BackfillProgressView | undefined {
+    const state = this.deps.store.getBackfill(connectionId, event);
+    if (!state) return undefined;
+    const run = this.running.get(this.key(connectionId, event));
+    let ratePerSecond: number | null = null;
+    let etaSeconds: number | null = null;
+    if (run) {
+      const seconds = (this.now() - run.runStartedAt) / 1000;
+      const done = state.processed - run.processedAtRunStart;
+      if (seconds > 0 && done > 0) {
+        ratePerSecond = done / seconds;
+        if (state.total !== null) etaSeconds = Math.max(0, (state.total - state.processed) / ratePerSecond);
+      }
+    }
+    return { ...state, ratePerSecond, etaSeconds };
+  }
+
+  /** Waits for a running backfill to end (tests, the CLI). */
+  async settled(connectionId: string, event: string): Promise<void> {
+    await this.running.get(this.key(connectionId, event))?.done;
+  }
+
+  private launch(state: BackfillState): void {
+    const run: Running = { canceled: false, done: Promise.resolve(), runStartedAt: this.now(), processedAtRunStart: state.processed };
+    this.running.set(this.key(state.connectionId, state.event), run);
+    run.done = this.execute(state, run)
+      .catch(async (error: unknown) => {
+        const failure = classify(error);
+        this.deps.logger.warn({ event: state.event, error: failure.message }, 'backfill failed');
+        await this.deps.store.saveBackfill({ ...state, state: 'failed', error: failure.message, finishedAt: new Date(this.now()).toISOString() });
+      })
+      .finally(() => this.running.delete(this.key(state.connectionId, state.event)));
+  }
+
+  private async execute(initial: BackfillState, run: Running): Promise<void> {
+    const { store, logger } = this.deps;
+    const state = { ...initial };
+    const connection = store.getConnection(state.connectionId);
+    const config = store.getEventConfig(state.connectionId, state.event);
+    if (!connection || !config) throw new SyncConfigError('The connection or event was removed.');
+    const pretix = this.deps.pretixFor(connection);
+    const crm = await this.deps.crmFor(connection.portalId);
+    const context = await this.deps.contexts.get(`${connection.id}:${state.event}`, pretix, connection.organizer, state.event);
+    const mappings = mappingsForRun(config.mappings, state.mappingIds);
+    const onlyMappings = state.mappingIds ? new Set(mappings.map((m) => String(m.id))) : null;
+    const batchSize = this.deps.batchSize ?? 100;
+    const concurrency = this.deps.concurrency ?? 12;
+
+    // Pages finish out of order (batches run concurrently); the resume point only moves over a finished prefix.
+    const unfinished = new Map<number, number>(); // page → batches of it still running
+    let firstPageGenerated: string | null = null;
+    const inFlight = new Set<Promise<void>>();
+    let buffer: { order: PretixOrder; page: number }[] = [];
+    let lastPageSeen = state.nextPage - 1;
+    let failure: unknown = null;
+
+    const advance = async () => {
+      let next = state.nextPage;
+      // A page is finished when no batch of it is running and none of its orders still waits in the buffer.
+      while (next <= lastPageSeen && !unfinished.get(next) && !buffer.some((item) => item.page === next)) {
+        unfinished.delete(next);
+        next += 1;
+      }
+      if (next !== state.nextPage) {
+        state.nextPage = next;
+        await store.saveBackfill({ ...state });
+      }
+    };
+
+    const dispatch = (items: { order: PretixOrder; page: number }[]) => {
+      const pages = [...new Set(items.map((i) => i.page))];
+      pages.forEach((page) => unfinished.set(page, (unfinished.get(page) ?? 0) + 1));
+      const task = (async () => {
+        const outcomes = await syncOrderBatch({
+          orders: items.map((i) => i.order),
+          mappings,
+          context,
+          crm,
+          portalId: connection.portalId,
+          connectionId: connection.id,
+          recordKey: (code) => jobKey(connection.id, state.event, code),
+          previousRecord: (code) => store.getSyncRecord(jobKey(connection.id, state.event, code)),
+          now: () => new Date(this.now()),
+        });
+        const counts = await recordOutcomes({
+          store,
+          portalId: connection.portalId,
+          connectionId: connection.id,
+          event: state.event,
+          outcomes,
+          onlyMappings,
+          now: new Date(this.now()),
+          trigger: 'backfill',
+          retryAt: (f) => nextAttemptAt(this.deps.retryPolicy, 0, f, this.now()),
+        });
+        state.processed += items.length;
+        state.synced += counts.synced;
+        state.skipped += counts.skipped;
+        state.failed += counts.failed;
+        pages.forEach((page) => unfinished.set(page, (unfinished.get(page) ?? 1) - 1));
+        await advance();
+      })().catch((error: unknown) => {
+        failure ??= error;
+      });
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+    };
+
+    for await (const page of pretix.listOrders(state.event, { ordering: 'datetime', startPage: state.nextPage })) {
+      if (run.canceled || failure) break;
+      firstPageGenerated ??= page.pageGenerated;
+      if (state.total === null || state.total !== page.count) state.total = page.count;
+      lastPageSeen = page.page;
+      unfinished.set(page.page, unfinished.get(page.page) ?? 0);
+      buffer.push(...page.orders.map((order) => ({ order, page: page.page })));
+      while (buffer.length >= batchSize) {
+        dispatch(buffer.slice(0, batchSize));
+        buffer = buffer.slice(batchSize);
+        // Back-pressure: fetch the next page only when a batch slot is free, so memory stays flat.
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      }
+      if (page.orders.length === 0) await advance();
+    }
+    if (!run.canceled && !failure && buffer.length > 0) dispatch(buffer);
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    await advance();
+
+    if (run.canceled) {
+      if (this.stopping) return; // a shutdown: stays "running" and resumes on the next start
+      await store.saveBackfill({ ...state, state: 'canceled', finishedAt: new Date(this.now()).toISOString() });
+      logger.info({ event: state.event, processed: state.processed }, 'backfill canceled');
+      return;
+    }
+    const finished: BackfillState = { ...state, state: 'done', finishedAt: new Date(this.now()).toISOString() };
+    await store.saveBackfill(finished);
+    logger.info({ event: state.event, processed: state.processed, synced: state.synced, failed: state.failed }, 'backfill done');
+    await this.deps.onFinished?.(finished, firstPageGenerated);
+  }
+}

@@ -1,0 +1,123 @@
+// The reconcile sweep: pretix sends no webhook for some changes (a refund back to pending, for one) and gives up
+// on deliveries after about 59 hours, so every enabled event is listed periodically with modified_since the last
+// watermark, and orders whose sync record is older than their last_modified are queued again.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Connection, Store, SweepState } from '../store/types';
+import { jobKey } from '../store/types';
+import { classify } from './errors';
+import type { OrderPrefetch } from './order-prefetch';
+import type { PretixClientLike } from './ports';
+
+export interface SweepDeps {
+  store: Store;
+  pretixFor(connection: Connection): PretixClientLike;
+  prefetch: OrderPrefetch;
+  onQueued(): void;
+  intervalMs: number;
+  /** The next sweep starts this long before the watermark, tolerating clock skew and in-flight transactions. */
+  overlapMs?: number;
+  logger: FastifyBaseLogger;
+  now?: () => number;
+}
+
+const olderThan = (recorded: string | undefined, current: string) => !recorded || Date.parse(recorded) < Date.parse(current);
+
+export class ReconcileSweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SweepDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.timer || this.deps.intervalMs <= 0) return;
+    this.timer = setInterval(() => void this.sweepAll(), this.deps.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.sweeping;
+  }
+
+  /** Sweeps every enabled event once; a sweep still running is not started twice. */
+  sweepAll(): Promise<void> {
+    this.sweeping ??= (async () => {
+      try {
+        for (const config of this.deps.store.listEventConfigs()) {
+          if (!config.enabled || !this.deps.store.getConnection(config.connectionId)) continue;
+          await this.sweepEvent(config.connectionId, config.event);
+        }
+      } finally {
+        this.sweeping = null;
+      }
+    })();
+    return this.sweeping;
+  }
+
+  /** Starts the sweep of an event from a known point (after a backfill, nothing older needs looking at). */
+  async setWatermark(connectionId: string, event: string, watermark: string): Promise<void> {
+    const previous = this.deps.store.getSweep(connectionId, event);
+    if (previous?.watermark && Date.parse(previous.watermark) >= Date.parse(watermark)) return;
+    await this.deps.store.saveSweep({ ...emptySweep(connectionId, event), ...previous, watermark });
+  }
+
+  async sweepEvent(connectionId: string, event: string): Promise<SweepState> {
+    const { store, logger } = this.deps;
+    const previous = store.getSweep(connectionId, event) ?? emptySweep(connectionId, event);
+    const connection = store.getConnection(connectionId);
+    if (!connection) return previous;
+    const overlap = this.deps.overlapMs ?? 60_000;
+    const since = previous.watermark
+      ? new Date(Date.parse(previous.watermark) - overlap)
+      : new Date(this.now() - this.deps.intervalMs - overlap);
+    let found = 0;
+    let watermark: string | null = null;
+    const stale: Parameters<OrderPrefetch['put']>[1][] = [];
+    try {
+      for await (const page of this.deps.pretixFor(connection).listOrders(event, { modifiedSince: since.toISOString(), ordering: 'last_modified' })) {
+        // The first page's generation time: everything modified after it is in the next sweep's range.
+        watermark ??= page.pageGenerated ?? new Date(this.now()).toISOString();
+        for (const order of page.orders) {
+          found += 1;
+          const key = jobKey(connectionId, event, order.code);
+          const job = store.getJob(key);
+          // Queued already, or failed and waiting for a person: the sweep must not override either.
+          if (job) continue;
+          if (olderThan(store.getSyncRecord(key)?.orderLastModified, order.last_modified)) stale.push(order);
+        }
+      }
+    } catch (error) {
+      const state: SweepState = { ...previous, lastSweepAt: new Date(this.now()).toISOString(), lastError: classify(error).message };
+      await store.saveSweep(state);
+      logger.warn({ event, error: state.lastError }, 'reconcile sweep failed');
+      return state;
+    }
+    const at = this.now();
+    await store.enqueue(stale.map((order) => ({ portalId: connection.portalId, connectionId, event, code: order.code, action: 'reconcile' })), at);
+    for (const order of stale) {
+      const job = store.getJob(jobKey(connectionId, event, order.code));
+      if (job) this.deps.prefetch.put(job.key, order, job.lastTriggeredAt);
+    }
+    if (stale.length > 0) this.deps.onQueued();
+    const state: SweepState = {
+      connectionId,
+      event,
+      watermark: watermark ?? previous.watermark,
+      lastSweepAt: new Date(at).toISOString(),
+      lastFound: found,
+      lastEnqueued: stale.length,
+      lastError: null,
+    };
+    await store.saveSweep(state);
+    if (stale.length > 0) logger.info({ event, found, enqueued: stale.length }, 'reconcile sweep queued changed orders');
+    return state;
+  }
+}
+
+function emptySweep(connectionId: string, event: string): SweepState {
+  return { connectionId, event, watermark: null, lastSweepAt: null, lastFound: 0, lastEnqueued: 0, lastError: null };
+}
