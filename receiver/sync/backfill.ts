@@ -259,7 +259,10 @@ export class BackfillRunner {
       }
       if (page.orders.length === 0) await advance();
     }
-    if (!run.canceled && !failure && buffer.length > 0) dispatch(buffer);
+    if (!run.canceled && !failure && buffer.length > 0) {
+      dispatch(buffer);
+      buffer = [];
+    }
     await Promise.all(inFlight);
     if (failure) throw failure;
     await advance();
