@@ -81,6 +81,12 @@ export interface RealPretix {
   /** stdout+stderr of runserver (pretix logs every request and every webhook call here). */
   serverLog: string;
   timings: RealPretixTimings;
+  /**
+   * Runs a Python script in `python -m pretix shell` against this installation's database (same config as the
+   * server) and returns its stdout. Wrap model access in `django_scopes.scopes_disabled()`. Costs ~5 s (Django start-up).
+   * Logged to .cache/pretix-logs/shell.log.
+   */
+  shell(script: string): Promise<string>;
   /** Kills the whole runserver process group and removes the data dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -413,6 +419,22 @@ export async function startRealPretix(options: StartRealPretixOptions = {}): Pro
       if (!options.keepDataDir) await rm(workDir, { recursive: true, force: true });
     };
 
+    const shellLog = join(LOG_DIR, 'shell.log');
+    await writeFile(shellLog, '');
+    let shellRuns = 0;
+    const shell = async (script: string): Promise<string> => {
+      if (stopped) throw new Error('pretix was stopped');
+      const file = join(workDir, `shell-${++shellRuns}.py`);
+      await writeFile(file, script);
+      const r = await runOrThrow('pretix shell script', python, [LAUNCH, 'shell', '--no-imports'], {
+        cwd: workDir,
+        env,
+        logFile: shellLog,
+        stdinFile: file,
+      });
+      return r.stdout;
+    };
+
     return {
       baseUrl,
       apiUrl: `${baseUrl}/api/v1`,
@@ -436,6 +458,7 @@ export async function startRealPretix(options: StartRealPretixOptions = {}): Pro
       mailDir: join(dataDir, 'mail'),
       serverLog,
       timings: { installMs, migrateMs, migrateCached, fixtureMs: fx.ms, startMs, totalMs: Date.now() - t0 },
+      shell,
       stop,
     };
   } catch (err) {
