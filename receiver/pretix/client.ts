@@ -67,6 +67,8 @@ export interface ListOrdersOptions {
   testmode?: boolean;
   /** 1–50; pretix's default and maximum is 50. */
   pageSize?: number;
+  /** Only orders with this order email (pretix: one value, case-insensitive exact match). */
+  email?: string;
 }
 
 export interface PretixClientOptions {
@@ -304,6 +306,7 @@ export class PretixClient {
     }
     if (options.testmode !== undefined) query.testmode = String(options.testmode);
     if (options.pageSize !== undefined) query.page_size = String(options.pageSize);
+    if (options.email !== undefined) query.email = options.email;
     let page = Math.max(1, Math.floor(options.startPage ?? 1));
     if (page > 1) query.page = String(page);
     let url = this.url(`${this.eventPath(event)}/orders/`, query);

@@ -1,0 +1,420 @@
+// The signed card/settings API under /api/v1: what the HubSpot app's contact card and settings page call through
+// hubspot.fetch. Every request is verified (./signed-requests.ts) and scoped to the signed portal; a portal sees
+// only its own connections, mappings, orders and jobs — anything else answers 404, exactly like "not found".
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { BackfillProgress, EventSummary } from '../../../src/app/shared/api-types';
+import type { ConnectionService } from '../../connections/connection-service';
+import type { NewProperty, NewPropertyGroup, PropertyDefinition } from '../../hubspot/crm-client';
+import { ServiceError } from '../../lib/service-error';
+import { PretixConnectionError } from '../../pretix/errors';
+import { ORDER_ACTIONS } from '../../pretix/webhook-actions';
+import type { Connection, Store } from '../../store/types';
+import { jobKey } from '../../store/types';
+import { SyncError } from '../../sync/errors';
+import type { EventContextCache } from '../../sync/event-context-cache';
+import type { HubSpotObjectType, ObjectMapping } from '../../sync/mapping-schema';
+import type { PretixClientLike } from '../../sync/ports';
+import type { EventContext } from '../../sync/source-fields';
+import { HttpError } from '../errors';
+import { contactOrders, type OrderLookupClient } from './contact-orders';
+import { createDeadline, DeadlineError, type Deadline } from './deadline';
+import {
+  checkMappings,
+  HUBSPOT_PROPERTY_NAME,
+  planMissingProperties,
+  PRETIX_PROPERTY_GROUP,
+  sourceFieldGroups,
+  toMappingDto,
+  writableProperties,
+  type Catalogues,
+  type MappingDraft,
+} from './mappings';
+import { connectionSummary, syncProblem } from './presenters';
+import { API_ROUTES, type RouteId, type RouteSpec } from './routes';
+import { portalOf, registerSignedRequests } from './signed-requests';
+
+/** The event service (HubSpot-side event list and enable toggle, with pretix webhook registration). */
+export interface EventServiceLike {
+  listEvents(connectionId: string): Promise<EventSummary[]>;
+  setEnabled(connectionId: string, event: string, enabled: boolean): Promise<EventSummary>;
+  /** Removes the connection after taking its webhook out of pretix (without it, the connection is simply removed). */
+  removeConnection?(connectionId: string, options?: { force?: boolean }): Promise<{ webhookMessage: string | null }>;
+}
+
+/** Backfill control for `/connections/:connectionId/events/:event/backfill`; wired by the backfill work. */
+export interface BackfillControl {
+  progress(connectionId: string, event: string): BackfillProgress | Promise<BackfillProgress>;
+  start(connectionId: string, event: string): Promise<BackfillProgress>;
+  cancel(connectionId: string, event: string): Promise<BackfillProgress>;
+}
+
+export interface PropertyClient {
+  listProperties(objectType: HubSpotObjectType): Promise<PropertyDefinition[]>;
+  createProperty(objectType: HubSpotObjectType, definition: NewProperty): Promise<{ created: boolean }>;
+  createPropertyGroup(objectType: HubSpotObjectType, group: NewPropertyGroup): Promise<{ created: boolean }>;
+}
+
+export interface CardApiDeps {
+  publicUrl: string;
+  /** HUBSPOT_CLIENT_SECRET; without it every request answers 503 with an explanation. */
+  clientSecret: string | undefined;
+  hubspotAppUrl: string;
+  store: Store;
+  connections: ConnectionService;
+  pretixFor(connection: Connection): PretixClientLike & OrderLookupClient;
+  crmFor(portalId: string): Promise<PropertyClient>;
+  contexts: EventContextCache;
+  /** Until the event service is wired, the events endpoints answer 501. */
+  events?: EventServiceLike;
+  /** Until the backfill runner is wired, the backfill endpoints answer 501. */
+  backfill?: BackfillControl;
+  onQueued(): void;
+  now?: () => number;
+  /** Deadline for the pretix and HubSpot calls made while answering one request (default 10 s; HubSpot waits 15 s). */
+  upstreamTimeoutMs?: number;
+}
+
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
+const PROPERTY_CACHE_MS = 60_000;
+const MAX_SYNC_PROBLEMS = 200;
+
+type OutputOf<S, K extends string> = S extends { [P in K]: infer T extends z.ZodType } ? z.output<T> : undefined;
+
+interface HandlerInput<S> {
+  portalId: string;
+  params: OutputOf<S, 'params'>;
+  query: OutputOf<S, 'query'>;
+  body: OutputOf<S, 'body'>;
+  request: FastifyRequest;
+}
+type Handler<S extends RouteSpec> = (input: HandlerInput<S>) => Promise<z.input<S['response']>>;
+type Handlers = { [K in RouteId]: Handler<(typeof API_ROUTES)[K]> };
+
+function fieldErrorsOf(error: z.ZodError, prefix = ''): Record<string, string> {
+  const fieldErrors: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
+    fieldErrors[key || '(body)'] ??= issue.message;
+  }
+  return fieldErrors;
+}
+
+function validate<T extends z.ZodType>(schema: T, value: unknown, what: 'path' | 'query' | 'body'): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fieldErrors = fieldErrorsOf(result.error);
+  const summary = Object.entries(fieldErrors)
+    .slice(0, 5)
+    .map(([key, message]) => `${key}: ${message}`)
+    .join('; ');
+  throw new HttpError(400, 'invalid_request', `Invalid request ${what}: ${summary}`, fieldErrors);
+}
+
+const notFound = (what: string) => new HttpError(404, 'not_found', `No ${what} in this HubSpot account.`);
+
+export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const timeoutMs = deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  const { store } = deps;
+
+  registerSignedRequests(app, { publicUrl: deps.publicUrl, clientSecret: deps.clientSecret, now });
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (error instanceof HttpError) {
+      const fieldErrors = isStringRecord(error.details) ? error.details : undefined;
+      return reply.status(error.statusCode).send({ error: error.code, message: error.message, ...(fieldErrors ? { fieldErrors } : {}) });
+    }
+    if (error instanceof ServiceError) {
+      if (error.statusCode >= 500) request.log.warn({ code: error.code, error: error.message }, 'card API request failed upstream');
+      return reply.status(error.statusCode).send({ error: error.code, message: error.message });
+    }
+    if (error instanceof DeadlineError) return reply.status(504).send({ error: 'upstream_timeout', message: `${error.message}; try again.` });
+    if (error instanceof SyncError) return reply.status(502).send({ error: 'upstream_error', message: error.message });
+    const status = (error as FastifyError).statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'card API request failed');
+      return reply.status(500).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged.' });
+    }
+    const code = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : 'bad_request';
+    return reply.status(status).send({ error: code, message: error.message });
+  });
+
+  // ----- helpers -----
+
+  /** The connection if it belongs to the portal; another portal's connection is as unknown as a missing one. */
+  const ownConnection = (portalId: string, connectionId: string): Connection => {
+    const connection = store.getConnection(connectionId);
+    if (!connection || connection.portalId !== portalId) throw notFound(`connection ${connectionId}`);
+    return connection;
+  };
+
+  const eventContext = (connection: Connection, event: string, deadline: Deadline): Promise<EventContext> =>
+    deadline.race(
+      deps.contexts.get(`${connection.id}:${event}`, deps.pretixFor(connection), connection.organizer, event),
+      `pretix (${connection.organizer}/${event})`,
+    );
+
+  const propertyCache = new Map<string, { at: number; value: Promise<PropertyDefinition[]> }>();
+  const listProperties = (portalId: string, objectType: HubSpotObjectType, deadline: Deadline, fresh = false) => {
+    const key = `${portalId}|${objectType}`;
+    const cached = propertyCache.get(key);
+    if (!fresh && cached && now() - cached.at < PROPERTY_CACHE_MS) return deadline.race(cached.value, 'HubSpot');
+    const value = deps.crmFor(portalId).then((crm) => crm.listProperties(objectType));
+    propertyCache.set(key, { at: now(), value });
+    value.catch(() => {
+      if (propertyCache.get(key)?.value === value) propertyCache.delete(key);
+    });
+    return deadline.race(value, 'HubSpot');
+  };
+
+  const catalogues = async (portalId: string, connection: Connection, event: string, mappings: { external_object_type: HubSpotObjectType }[], deadline: Deadline): Promise<Catalogues> => {
+    const types = [...new Set(mappings.map((m) => m.external_object_type))];
+    const [ctx, ...lists] = await Promise.all([eventContext(connection, event, deadline), ...types.map((type) => listProperties(portalId, type, deadline))]);
+    return { ctx: ctx as EventContext, properties: new Map(types.map((type, i) => [type, lists[i] as PropertyDefinition[]])) };
+  };
+
+  const eventService = (): EventServiceLike => {
+    if (!deps.events) throw new HttpError(501, 'not_available', 'Listing and enabling events is not available in this version of the receiver yet.');
+    return deps.events;
+  };
+  const backfillControl = (): BackfillControl => {
+    if (!deps.backfill) throw new HttpError(501, 'not_available', 'Backfills are not available through this API in this version of the receiver yet.');
+    return deps.backfill;
+  };
+
+  // ----- handlers -----
+
+  const handlers: Handlers = {
+    async getContactOrders({ portalId, params, query }) {
+      return contactOrders(
+        { store, pretixFor: deps.pretixFor, contexts: deps.contexts, hubspotAppUrl: deps.hubspotAppUrl, upstreamTimeoutMs: timeoutMs },
+        portalId,
+        params.contactId,
+        query.email,
+      );
+    },
+
+    async syncOrder({ portalId, body }) {
+      const connection = ownConnection(portalId, body.connectionId);
+      const config = store.getEventConfig(connection.id, body.event);
+      if (!config?.enabled) {
+        throw new HttpError(409, 'event_not_enabled', `Sync is not enabled for event ${body.event}; enable it in the app settings first.`);
+      }
+      const before = store.getJob(jobKey(connection.id, body.event, body.code));
+      await store.enqueue([{ portalId, connectionId: connection.id, event: body.event, code: body.code, action: 'manual' }], now());
+      deps.onQueued();
+      if (before?.state === 'in_flight') {
+        return { status: 'merged', message: `Order ${body.code} is being synced right now; it will be synced once more afterwards.` };
+      }
+      if (before?.state === 'pending') return { status: 'merged', message: `Order ${body.code} was already waiting to be synced; it goes next.` };
+      return { status: 'queued', message: `Order ${body.code} is queued and will reach HubSpot in a moment.` };
+    },
+
+    async getSettings({ portalId }) {
+      return {
+        portalId,
+        connections: deps.connections.list(portalId).map(connectionSummary),
+        webhookActionTypes: [...ORDER_ACTIONS],
+      };
+    },
+
+    async createConnection({ portalId, body }) {
+      const duplicate = store.listConnections(portalId).find((c) => c.baseUrl === body.baseUrl && c.organizer.toLowerCase() === body.organizer.toLowerCase());
+      if (duplicate) {
+        throw new HttpError(400, 'invalid_connection', `Organizer ${body.organizer} on ${body.baseUrl} is already connected.`, {
+          organizer: 'This organizer is already connected.',
+        });
+      }
+      const deadline = createDeadline(timeoutMs);
+      const adding = deps.connections.add({ portalId, ...body });
+      try {
+        return { connection: connectionSummary(await deadline.race(adding, `pretix at ${body.baseUrl}`)) };
+      } catch (error) {
+        if (error instanceof DeadlineError) {
+          // We answer "failed" now, so a connection saved after all must not appear behind the person's back.
+          adding.then((late) => deps.connections.remove(late.id)).catch(() => undefined);
+          throw new HttpError(504, 'pretix_timeout', `${error.message}.`, { baseUrl: `pretix did not answer within ${timeoutMs / 1000} s.` });
+        }
+        if (error instanceof PretixConnectionError) throw connectionFieldError(error);
+        throw error;
+      }
+    },
+
+    async deleteConnection({ portalId, params, body }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      const removed = `The connection to ${connection.organizer} on ${connection.baseUrl} was removed.`;
+      if (deps.events?.removeConnection) {
+        // Takes the pretix webhook out first; refuses (502) while pretix is unreachable unless forced.
+        const removal = await createDeadline(timeoutMs).race(deps.events.removeConnection(connection.id, { force: body.force }), `pretix (${connection.organizer})`);
+        return { deleted: true, message: removal.webhookMessage ? `${removed} ${removal.webhookMessage}` : removed };
+      }
+      await deps.connections.remove(connection.id);
+      return { deleted: true, message: removed };
+    },
+
+    async listEvents({ portalId, params }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      const service = eventService();
+      return { events: await createDeadline(timeoutMs).race(service.listEvents(connection.id), `pretix (${connection.organizer})`) };
+    },
+
+    async setEventEnabled({ portalId, params, body }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      const service = eventService();
+      return { event: await createDeadline(timeoutMs).race(service.setEnabled(connection.id, params.event, body.enabled), `pretix (${connection.organizer})`) };
+    },
+
+    async getMappings({ portalId, params }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      const mappings = store.getEventConfig(connection.id, params.event)?.mappings ?? [];
+      let warnings: Record<string, string> = {};
+      if (mappings.length > 0) {
+        try {
+          warnings = checkMappings(mappings, await catalogues(portalId, connection, params.event, mappings, createDeadline(timeoutMs))).warnings;
+        } catch {
+          // Warnings are a courtesy: the mappings themselves come from our store and are shown regardless.
+        }
+      }
+      return { mappings: mappings.map(toMappingDto), warnings };
+    },
+
+    async saveMappings({ portalId, params, body }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      const mappings: ObjectMapping[] = body.mappings;
+      const { fieldErrors, warnings } = checkMappings(mappings, await catalogues(portalId, connection, params.event, mappings, createDeadline(timeoutMs)));
+      const count = Object.keys(fieldErrors).length;
+      if (count > 0) {
+        throw new HttpError(400, 'invalid_mappings', `The mappings were not saved: ${count} field${count === 1 ? '' : 's'} need${count === 1 ? 's' : ''} attention.`, fieldErrors);
+      }
+      const existing = store.getEventConfig(connection.id, params.event);
+      // Saving mappings never switches sync on or off; that is the event toggle's job.
+      const saved = await deps.connections.setMappings(connection.id, params.event, mappings, existing?.enabled ?? false);
+      return { mappings: saved.mappings.map(toMappingDto), warnings };
+    },
+
+    async createMissingProperties({ portalId, params, body }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      const drafts: MappingDraft[] = body.mappings ?? store.getEventConfig(connection.id, params.event)?.mappings ?? [];
+      if (drafts.length === 0) return { created: [], existing: 0 };
+      const deadline = createDeadline(timeoutMs);
+      const types = [...new Set(drafts.map((m) => m.external_object_type))];
+      const [ctx, ...lists] = await Promise.all([
+        eventContext(connection, params.event, deadline),
+        ...types.map((type) => listProperties(portalId, type, deadline, true)),
+      ]);
+      const existingNames = new Map(types.map((type, i) => [type, new Set((lists[i] as PropertyDefinition[]).map((p) => p.name))]));
+      const { planned, existingCount } = planMissingProperties(drafts, ctx as EventContext, existingNames);
+
+      const badNames = Object.fromEntries(
+        planned
+          .filter((p) => !HUBSPOT_PROPERTY_NAME.test(p.definition.name))
+          .map((p) => [p.path, `"${p.definition.name}" cannot be a HubSpot internal name: use lower-case letters, digits and underscores, starting with a letter.`]),
+      );
+      if (Object.keys(badNames).length > 0) throw new HttpError(400, 'invalid_property_names', 'Some property names cannot be created in HubSpot.', badNames);
+
+      const crm = await deps.crmFor(portalId);
+      const created: { objectType: HubSpotObjectType; name: string }[] = [];
+      let existing = existingCount;
+      try {
+        for (const type of new Set(planned.map((p) => p.objectType))) {
+          // HubSpot refuses a property whose group does not exist yet; 409 means the group is already there.
+          await deadline.race(crm.createPropertyGroup(type, PRETIX_PROPERTY_GROUP), 'HubSpot');
+        }
+        for (const { objectType, definition } of planned) {
+          const result = await deadline.race(crm.createProperty(objectType, definition), 'HubSpot');
+          if (result.created) created.push({ objectType, name: definition.name });
+          else existing += 1;
+        }
+      } finally {
+        for (const type of types) propertyCache.delete(`${portalId}|${type}`);
+      }
+      return { created, existing };
+    },
+
+    async getSourceFields({ portalId, params, query }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      return sourceFieldGroups(await eventContext(connection, params.event, createDeadline(timeoutMs)), query.model);
+    },
+
+    async getHubSpotProperties({ portalId, params }) {
+      return { properties: writableProperties(await listProperties(portalId, params.objectType, createDeadline(timeoutMs), true)) };
+    },
+
+    async listSyncProblems({ portalId }) {
+      const problems = store
+        .listJobs({ portalId, state: 'failed' })
+        .sort((a, b) => (b.lastErrorAt ?? 0) - (a.lastErrorAt ?? 0))
+        .slice(0, MAX_SYNC_PROBLEMS)
+        .map(syncProblem);
+      return { problems };
+    },
+
+    async retrySyncProblem({ portalId, body }) {
+      const job = store.getJob(body.key);
+      if (!job || job.portalId !== portalId) throw notFound(`sync problem ${body.key}`);
+      if (!(await store.retryJob(job.key, now()))) {
+        throw new HttpError(409, 'in_flight', `Order ${job.code} is being synced right now.`);
+      }
+      deps.onQueued();
+      return { status: 'queued', message: `Order ${job.code} of ${job.event} is queued again.` };
+    },
+
+    async getBackfill({ portalId, params }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      return backfillControl().progress(connection.id, params.event);
+    },
+
+    async startBackfill({ portalId, params }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      return backfillControl().start(connection.id, params.event);
+    },
+
+    async cancelBackfill({ portalId, params }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      return backfillControl().cancel(connection.id, params.event);
+    },
+  };
+
+  for (const [id, spec] of Object.entries(API_ROUTES) as [RouteId, RouteSpec][]) {
+    const handler = handlers[id] as unknown as Handler<RouteSpec>;
+    app.route({
+      method: spec.method,
+      url: spec.path,
+      handler: async (request, reply) => {
+        const input = {
+          portalId: portalOf(request),
+          params: spec.params ? validate(spec.params, request.params, 'path') : undefined,
+          query: spec.query ? validate(spec.query, request.query, 'query') : undefined,
+          body: spec.body ? validate(spec.body, request.body ?? {}, 'body') : undefined,
+          request,
+        } as HandlerInput<RouteSpec>;
+        const result = await handler(input);
+        // Parsing the answer strips anything the contract does not name, so nothing leaks by accident.
+        return reply.status(spec.status ?? 200).send(spec.response.parse(result));
+      },
+    });
+  }
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
+/** pretix's refusal, on the field the person has to change. */
+function connectionFieldError(error: PretixConnectionError): HttpError {
+  const field: Record<string, 'baseUrl' | 'organizer' | 'apiToken' | null> = {
+    unauthorized: 'apiToken',
+    forbidden: 'organizer',
+    not_found: 'baseUrl',
+    invalid_base_url: 'baseUrl',
+    unreachable: 'baseUrl',
+    timeout: 'baseUrl',
+    unexpected_response: 'baseUrl',
+    rate_limited: null,
+    server_error: null,
+  };
+  const target = field[error.problem] ?? null;
+  const message = error.message.charAt(0).toUpperCase() + error.message.slice(1);
+  if (!target) return new HttpError(502, 'pretix_unavailable', message);
+  return new HttpError(400, 'invalid_connection', message, { [target]: message });
+}
