@@ -4,6 +4,8 @@ import { describeConfig, type Config } from './config';
 import { adminApiRoutes } from './http/admin-api';
 import { registerErrorHandling } from './http/errors';
 import { healthRoutes } from './http/health';
+import { oauthRoutes } from './http/oauth';
+import { statusPageRoutes } from './http/pages';
 import { pretixWebhookRoutes } from './http/pretix-webhooks';
 import { loggerOptions } from './logging';
 import { createServices, type Services } from './services';
@@ -54,6 +56,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     prefix: '/admin/v1',
     store,
     connections: services.connections,
+    events: services.events,
+    installations: services.installations,
     adminToken: adminTokenFor(secrets),
     backfills: services.backfills,
     sweeper: services.sweeper,
@@ -61,6 +65,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     describe: () => describeConfig(config),
     now: options.now,
   });
+  await server.register(oauthRoutes, { config, installations: services.installations, oauth: services.oauth, states: services.oauthStates });
+  await server.register(statusPageRoutes, { config, store, installations: services.installations, adminToken: adminTokenFor(secrets) });
   return { server, services };
 }
 

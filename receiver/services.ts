@@ -3,7 +3,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
 import { createConnectionService } from './connections/connection-service';
+import { createEventService } from './connections/event-service';
 import { HubSpotClient } from './hubspot/crm-client';
+import { createInstallationService } from './hubspot/installations';
+import { createOAuthClient } from './hubspot/oauth-client';
+import { createOAuthStateStore } from './hubspot/oauth-state';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
 import { createRateLimiter } from './lib/rate-limiter';
 import { PretixClient } from './pretix/client';
@@ -32,7 +36,21 @@ export function createServices(options: ServiceOptions) {
   // Safety margins (≈1–2 % of the window) absorb network delay between our clock and theirs.
   const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, safetyMs: 500 });
   const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, safetyMs: 150 });
-  const tokens: AccessTokenProvider = createTokenProvider({ config, store, secrets, now: options.now });
+  const oauth = config.hubspot.oauth
+    ? createOAuthClient({ apiUrl: config.hubspot.apiUrl, ...config.hubspot.oauth, fetch: fetchImpl })
+    : undefined;
+  const tokens: AccessTokenProvider = createTokenProvider({
+    config,
+    store,
+    secrets,
+    oauth,
+    now: options.now,
+    onEvent: (event) => logger.info({ component: 'hubspot-oauth', ...event }, `HubSpot installation ${event.type}`),
+  });
+  // Created before the worker exists; the worker is woken through this late-bound hook.
+  let wakeWorker = () => {};
+  const installations = createInstallationService({ store, secrets, oauth, onQueued: () => wakeWorker(), now: options.now });
+  const oauthStates = createOAuthStateStore({ now: options.now });
 
   const pretixClient = (baseUrl: string, organizer: string, token: string) =>
     new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: fetchImpl });
@@ -55,6 +73,7 @@ export function createServices(options: ServiceOptions) {
         baseUrl: config.hubspot.apiUrl,
         portalKey: portalId,
         getAccessToken: () => tokens.getAccessToken(portalId),
+        onUnauthorized: (token) => tokens.tokenRejected(portalId, token),
         limiter: hubspotLimiter,
         fetch: fetchImpl,
       });
@@ -71,6 +90,19 @@ export function createServices(options: ServiceOptions) {
       await pretixClient(baseUrl, organizer, apiToken).verifyAccess();
     },
   });
+
+  // A person waits for these calls (event list, enable/disable, connection removal): one retry, not a long backoff.
+  const interactivePretixFor = (connection: Connection) =>
+    new PretixClient({
+      baseUrl: connection.baseUrl,
+      organizer: connection.organizer,
+      token: secrets.decrypt(connection.apiTokenSealed),
+      limiter: pretixLimiter,
+      fetch: fetchImpl,
+      maxRetries: 1,
+      timeoutMs: 10_000,
+    });
+  const events = createEventService({ store, secrets, publicUrl: config.publicUrl, pretixFor: interactivePretixFor });
 
   const contexts = new EventContextCache();
   const prefetch = new OrderPrefetch();
@@ -109,7 +141,9 @@ export function createServices(options: ServiceOptions) {
     },
   });
 
-  return { tokens, pretixFor, crmFor, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
+  wakeWorker = () => worker.notify();
+
+  return { tokens, oauth, installations, oauthStates, events, pretixFor, crmFor, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,7 +1,10 @@
 // The commands of `pretix-hubspot`. Each has its own usage text; output is plain text for people.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { EventSummary } from '../../src/app/shared/api-types';
 import type { PublicConnection } from '../connections/connection-service';
+import type { ConnectionRemoval } from '../connections/event-service';
+import type { PublicInstallation } from '../hubspot/installations';
 import type { EventConfig, QueueCounts, SyncJob } from '../store/types';
 import { ORDER_ACTIONS } from '../pretix/webhook-actions';
 import type { BackfillProgressView } from '../sync/backfill';
@@ -39,6 +42,14 @@ function printConnection(c: PublicConnection, out: (line: string) => void) {
   for (const e of c.events) out(`  event ${e.event}: ${e.enabled ? 'enabled' : 'disabled'}, ${e.mappings} mapping(s)`);
 }
 
+function printEvent(e: EventSummary, out: (line: string) => void) {
+  const dates = [e.dateFrom?.slice(0, 10), e.dateTo?.slice(0, 10)].filter(Boolean).join(' – ');
+  const state = [e.live ? 'live' : 'not live', e.testmode ? 'test mode' : ''].filter(Boolean).join(', ');
+  const sync = e.enabled ? `enabled, ${e.mappingCount} mapping(s), webhook ${e.webhook.state}${e.webhook.id !== null ? ` #${e.webhook.id}` : ''}` : 'disabled';
+  out(`${e.slug}  ${e.name}  ${dates}  (${state})  — ${sync}`);
+  if (e.webhook.message) out(`  ${e.webhook.message}`);
+}
+
 function printCounts(counts: QueueCounts, out: (line: string) => void) {
   out(`pending ${counts.pending}, in flight ${counts.inFlight}, failed ${counts.failed} (config ${counts.failedByClass.config}, permanent ${counts.failedByClass.permanent}, temporary ${counts.failedByClass.transient})`);
   if (counts.oldestPendingAt) out(`oldest pending since ${new Date(counts.oldestPendingAt).toISOString()}`);
@@ -63,8 +74,8 @@ export const COMMANDS: Command[] = [
       });
       out('pretix accepted the token. Connection saved:');
       printConnection(connection, out);
-      out(`In pretix, add a webhook with this URL and these action types:\n  ${ORDER_ACTIONS.join('\n  ')}`);
-      out(`Then: pretix-hubspot mappings set --connection ${connection.id} --event <event> --file mappings.json`);
+      out(`Next: pretix-hubspot event list --connection ${connection.id}`);
+      out(`      pretix-hubspot event enable --connection ${connection.id} --event <slug>   (registers the pretix webhook)`);
     },
   },
   {
@@ -80,14 +91,15 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'connection remove',
-    summary: 'remove a connection with its events, queued jobs and sync records',
-    usage: 'connection remove <connection id>',
-    options: {},
-    async run(client, _v, positionals, out) {
+    summary: 'remove a connection with its events, queued jobs and sync records (and its pretix webhook)',
+    usage: 'connection remove <connection id> [--force]   (--force: even when pretix cannot be reached to remove the webhook)',
+    options: { force: { type: 'boolean' } },
+    async run(client, values, positionals, out) {
       const id = positionals[0];
       if (!id) throw new UsageError('the connection id is required');
-      await client.delete(`/connections/${encodeURIComponent(id)}`);
-      out(`Removed connection ${id}. Remember to delete its webhook in pretix.`);
+      const result = await client.delete<ConnectionRemoval>(`/connections/${encodeURIComponent(id)}${values.force ? '?force=true' : ''}`);
+      out(`Removed connection ${id}.`);
+      if (result?.webhookMessage) out(result.webhookMessage);
     },
   },
   {
@@ -131,23 +143,62 @@ export const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'event list',
+    summary: "list the organizer's pretix events with their sync and webhook state",
+    usage: 'event list --connection <id>',
+    options: { connection: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const { events } = await client.get<{ events: EventSummary[] }>(`/connections/${encodeURIComponent(need(values, 'connection'))}/events`);
+      if (events.length === 0) out('The organizer has no events this API token can see.');
+      events.forEach((e) => printEvent(e, out));
+    },
+  },
+  {
     name: 'event enable',
-    summary: 'start syncing an event',
+    summary: 'start syncing an event: registers the pretix webhook (default mappings if it has none)',
     usage: 'event enable --connection <id> --event <slug>',
     options: { connection: { type: 'string' }, event: { type: 'string' } },
     async run(client, values, _p, out) {
-      const { event } = await client.post<{ event: EventConfig }>(`${eventPath(values)}/enable`);
-      out(`Event ${event.event} is enabled.`);
+      const { event } = await client.post<{ event: EventSummary }>(`${eventPath(values)}/enable`);
+      out(`Event ${event.slug} is enabled.`);
+      printEvent(event, out);
     },
   },
   {
     name: 'event disable',
-    summary: 'stop syncing an event (queued jobs are dropped)',
+    summary: 'stop syncing an event (queued jobs are dropped; the pretix webhook no longer covers it)',
     usage: 'event disable --connection <id> --event <slug>',
     options: { connection: { type: 'string' }, event: { type: 'string' } },
     async run(client, values, _p, out) {
-      const { event } = await client.post<{ event: EventConfig }>(`${eventPath(values)}/disable`);
-      out(`Event ${event.event} is disabled.`);
+      const { event } = await client.post<{ event: EventSummary }>(`${eventPath(values)}/disable`);
+      out(`Event ${event.slug} is disabled.`);
+      if (event.webhook.message) out(event.webhook.message);
+    },
+  },
+  {
+    name: 'portal list',
+    summary: 'list the HubSpot accounts that installed the app',
+    usage: 'portal list',
+    options: {},
+    async run(client, _v, _p, out) {
+      const { portals } = await client.get<{ portals: PublicInstallation[] }>('/portals');
+      if (portals.length === 0) out('No HubSpot account has installed the app yet ("Request access" on the status page).');
+      for (const p of portals) {
+        out(`${p.portalId}  ${p.status === 'active' ? 'installed' : 'not installed'}  ${p.scopes.length} scope(s)  since ${p.installedAt}`);
+        if (p.uninstalledReason) out(`  ${p.uninstalledReason}`);
+      }
+    },
+  },
+  {
+    name: 'portal disconnect',
+    summary: "revoke a portal's HubSpot token and delete it here (its syncs stop until it installs again)",
+    usage: 'portal disconnect <portal id>',
+    options: {},
+    async run(client, _v, positionals, out) {
+      const portalId = positionals[0];
+      if (!portalId) throw new UsageError('the portal id is required (see `portal list`)');
+      await client.post<{ portal: PublicInstallation }>(`/portals/${encodeURIComponent(portalId)}/disconnect`);
+      out(`Disconnected portal ${portalId}: its token was revoked at HubSpot and deleted here.`);
     },
   },
   {

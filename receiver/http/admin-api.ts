@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { organizerSlugSchema, pretixBaseUrlSchema } from '../connections/pretix-url';
 import type { ConnectionService } from '../connections/connection-service';
+import type { EventService } from '../connections/event-service';
+import type { InstallationService } from '../hubspot/installations';
 import { safeEqual } from '../store/secrets';
 import type { JobTrigger, Store } from '../store/types';
 import { jobKey } from '../store/types';
@@ -17,6 +19,8 @@ import { badRequestFromZod, HttpError } from './errors';
 export interface AdminApiDeps {
   store: Store;
   connections: ConnectionService;
+  events: EventService;
+  installations: InstallationService;
   adminToken: string;
   onQueued: () => void;
   describe: () => { configured: string[]; missing: string[] };
@@ -60,8 +64,17 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
   app.get('/status', async () => ({
     config: deps.describe(),
     queue: deps.store.queueCounts(),
+    portals: deps.installations.list(),
     connections: deps.connections.list(),
   }));
+
+  app.get('/portals', async () => ({ portals: deps.installations.list() }));
+
+  // Revokes the portal's refresh token at HubSpot and deletes its tokens here.
+  app.post('/portals/:portalId/disconnect', async (request) => {
+    const { portalId } = parse(z.object({ portalId: z.string().regex(/^\d+$/, 'must be the numeric HubSpot account id') }), request.params, 'portal');
+    return { portal: await deps.installations.disconnect(portalId) };
+  });
 
   app.get('/connections', async () => ({ connections: deps.connections.list() }));
 
@@ -71,10 +84,19 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     return reply.status(201).send({ connection });
   });
 
-  app.delete('/connections/:id', async (request, reply) => {
+  // Takes the connection's webhook out of pretix first; `?force=true` removes it even when pretix is unreachable
+  // (the answer then names the webhook to delete by hand).
+  app.delete('/connections/:id', async (request) => {
     const { id } = parse(z.object({ id: z.string().uuid() }), request.params, 'connection id');
-    if (!(await deps.connections.remove(id))) throw new HttpError(404, 'unknown_connection', `No connection ${id}.`);
-    return reply.status(204).send();
+    const { force } = parse(z.object({ force: z.enum(['true', 'false']).optional() }), request.query, 'query');
+    requireConnection(id);
+    return await deps.events.removeConnection(id, { force: force === 'true' });
+  });
+
+  app.get('/connections/:id/events', async (request) => {
+    const { id } = parse(z.object({ id: z.string().uuid() }), request.params, 'connection id');
+    requireConnection(id);
+    return { events: await deps.events.listEvents(id) };
   });
 
   app.get('/connections/:id/events/:event', async (request) => {
@@ -152,7 +174,7 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
   app.post('/connections/:id/events/:event/:toggle', async (request) => {
     const params = parse(eventParams.extend({ toggle: z.enum(['enable', 'disable']) }), request.params, 'event');
     requireConnection(params.id);
-    return { event: await deps.connections.setEnabled(params.id, params.event, params.toggle === 'enable') };
+    return { event: await deps.events.setEnabled(params.id, params.event, params.toggle === 'enable') };
   });
 
   app.post('/connections/:id/events/:event/orders/:code/sync', async (request, reply) => {

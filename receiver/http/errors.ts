@@ -1,6 +1,8 @@
 // One error shape for every route: `{ error, message, details? }` with a 4xx that says what was wrong.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ZodError } from 'zod';
+import { ServiceError } from '../lib/service-error';
+import { PretixConnectionError } from '../pretix/errors';
 
 export class HttpError extends Error {
   constructor(
@@ -23,6 +25,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) {
       return reply.status(error.statusCode).send({ error: error.code, message: error.message, details: error.details });
+    }
+    if (error instanceof ServiceError) {
+      if (error.statusCode >= 500) request.log.warn({ code: error.code, error: error.message }, 'request failed upstream');
+      return reply.status(error.statusCode).send({ error: error.code, message: error.message });
+    }
+    // The pretix address, organizer or token a person entered does not work: their input, so a 4xx with pretix's
+    // reason (401/403/404/timeout…), never a 500.
+    if (error instanceof PretixConnectionError) {
+      return reply.status(400).send({ error: `pretix_${error.problem}`, message: `pretix connection check failed: ${error.message}` });
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {

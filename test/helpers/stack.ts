@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { adminTokenFor, buildApp, type App } from '../../receiver/app';
 import { createAdminClient, type AdminClient } from '../../receiver/cli/admin-client';
-import { ORDER_ACTIONS } from '../../receiver/cli/commands';
+import { REQUIRED_SCOPES } from '../../receiver/hubspot/scopes';
+import { ORDER_ACTIONS } from '../../receiver/pretix/webhook-actions';
 import { loadConfig } from '../../receiver/config';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
 import { openLowdbStore } from '../../receiver/store/lowdb-store';
@@ -22,10 +23,26 @@ export const SECRET_KEY = 'test-secret-key-that-is-long-enough-0123456789';
 export const ORGANIZER = 'acmecorp';
 export const EVENT = 'democon';
 
+export const OAUTH_CLIENT_ID = 'pretix-hubspot-test-client-0a1b2c3d';
+export const OAUTH_CLIENT_SECRET = 'oauth-client-secret-4e5f6a7b8c9d0e1f';
+
 export interface StackOptions {
   hubspotRateLimit?: { limit: number; intervalMs: number };
   pretixRateLimit?: { limit: number; intervalMs: number };
   env?: Record<string, string>;
+  /** Single-portal mode with HUBSPOT_ACCESS_TOKEN for PORTAL_ID (default true). */
+  staticToken?: boolean;
+  /** Registers an OAuth app in the fake HubSpot and configures the receiver for it (HUBSPOT_CLIENT_ID/SECRET,
+   * HUBSPOT_APP_URL); the consent page installs into PORTAL_ID. */
+  oauth?: boolean | { tokenTtlMs?: number };
+  /** The receiver's clock (OAuth state expiry, token refresh, retries); default Date.now. */
+  now?: () => number;
+}
+
+export interface ConnectOptions {
+  /** 'all_events' (default): a webhook for every event added by hand in pretix, as an organiser without the event
+   * service would; 'none': no webhook (the event service registers one when events are enabled). */
+  webhook?: 'all_events' | 'none';
 }
 
 export interface Stack {
@@ -38,7 +55,7 @@ export interface Stack {
   logs: () => string;
   app: App;
   store: Store;
-  connect(): Promise<PublicConnection>;
+  connect(options?: ConnectOptions): Promise<PublicConnection>;
   close(): Promise<void>;
 }
 
@@ -67,12 +84,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const pretix = await startFakePretix({ rateLimit: options.pretixRateLimit ?? null });
   pretix.seedFromFixtures();
   pretix.addToken(PRETIX_TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
-  const hubspot = await startFakeHubSpot({ rateLimit: options.hubspotRateLimit ?? { limit: 110, intervalMs: 10_000 } });
+  const oauth = options.oauth === true ? {} : options.oauth || undefined;
+  const hubspot = await startFakeHubSpot({
+    rateLimit: options.hubspotRateLimit ?? { limit: 110, intervalMs: 10_000 },
+    ...(oauth?.tokenTtlMs !== undefined ? { tokenTtlMs: oauth.tokenTtlMs } : {}),
+  });
   hubspot.addStaticToken(HUBSPOT_TOKEN, PORTAL_ID);
   defineExampleProperties(hubspot);
 
   const dir = await tempDir();
   const port = await freePort();
+  if (oauth) {
+    hubspot.registerApp({
+      clientId: OAUTH_CLIENT_ID,
+      clientSecret: OAUTH_CLIENT_SECRET,
+      redirectUris: [`http://127.0.0.1:${port}/oauth/callback`],
+      requiredScopes: [...REQUIRED_SCOPES],
+    });
+    hubspot.setAuthorizingPortal(PORTAL_ID);
+  }
   const env: Record<string, string> = {
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -80,8 +110,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DATA_FILE: join(dir.path, 'data', 'state.json'),
     SECRET_KEY,
     HUBSPOT_API_URL: hubspot.url,
-    HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
-    HUBSPOT_PORTAL_ID: PORTAL_ID,
+    ...(options.staticToken === false ? {} : { HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN, HUBSPOT_PORTAL_ID: PORTAL_ID }),
+    ...(oauth ? { HUBSPOT_CLIENT_ID: OAUTH_CLIENT_ID, HUBSPOT_CLIENT_SECRET: OAUTH_CLIENT_SECRET, HUBSPOT_APP_URL: hubspot.url } : {}),
     LOG_LEVEL: 'info',
     SYNC_RETRY_BASE: '200ms',
     SYNC_RETRY_MAX: '2s',
@@ -97,7 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       callback();
     },
   });
-  const app = await buildApp({ config, store, secrets, logStream, worker: { lingerMs: 20, maxIdleMs: 100 } });
+  const app = await buildApp({ config, store, secrets, logStream, now: options.now, worker: { lingerMs: 20, maxIdleMs: 100 } });
   await app.server.listen({ port, host: '127.0.0.1' });
   app.services.worker.start();
   const receiverUrl = `http://127.0.0.1:${port}`;
@@ -113,14 +143,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     app,
     store,
     logs: () => logText,
-    async connect() {
+    async connect(connectOptions: ConnectOptions = {}) {
       const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', {
         portalId: PORTAL_ID,
         baseUrl: pretix.url,
         organizer: ORGANIZER,
         apiToken: PRETIX_TOKEN,
       });
-      pretix.addWebhook(ORGANIZER, { target_url: connection.webhookUrl, all_events: true, action_types: ORDER_ACTIONS });
+      if ((connectOptions.webhook ?? 'all_events') === 'all_events') {
+        pretix.addWebhook(ORGANIZER, { target_url: connection.webhookUrl, all_events: true, action_types: [...ORDER_ACTIONS] });
+      }
       return connection;
     },
     async close() {
