@@ -68,7 +68,7 @@ describe('OAuth install journey', () => {
     const email = String(stack.pretix.getOrder(ORGANIZER, EVENT, code!)!.email).toLowerCase();
     await stack.pretix.emit(ORGANIZER, EVENT, code!, 'pretix.event.order.placed');
     await waitFor(() => stack!.hubspot.findByProperty(PORTAL_ID, 'contacts', 'email', email), 'contact synced');
-    const upserts = stack.hubspot.requests({ method: 'POST', path: '/crm/v3/objects/contacts/batch/upsert' });
+    const upserts = stack.hubspot.requests({ route: 'POST /crm/v3/objects/contacts/batch/upsert' });
     expect(upserts.length).toBeGreaterThan(0);
     expect(upserts.every((r) => r.status === 200)).toBe(true);
   });
