@@ -68,12 +68,29 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
       for (const email of emails) searches.push({ connection, event: config.event, email });
     }
   }
+  // Event data (product and question names) is needed for whatever is found; start loading it (usually cached,
+  // the worker uses the same cache) alongside the searches rather than after them.
+  const contextLoads = new Map<string, Promise<EventContext>>();
+  const loadContext = (connection: Connection, event: string) => {
+    const key = `${connection.id}:${event}`;
+    let load = contextLoads.get(key);
+    if (!load) {
+      load = deps.contexts.get(key, deps.pretixFor(connection), connection.organizer, event);
+      load.catch(() => undefined);
+      contextLoads.set(key, load);
+    }
+    return load;
+  };
+  for (const { connection, event } of searches.slice(0, MAX_ORDER_SEARCHES)) loadContext(connection, event);
+
   if (searches.length > MAX_ORDER_SEARCHES) {
     warnings.add(`Only ${MAX_ORDER_SEARCHES} of ${searches.length} event and email combinations were searched in pretix.`);
   }
+  // Phases share the deadline: searches may take half of it, recorded orders 30 %, event data what is left.
+  const searchPhase = deadline.phase(0.5);
   const searchResults = await settleLimited(
     searches.slice(0, MAX_ORDER_SEARCHES).map(({ connection, event, email }) => () =>
-      deadline.race(firstPage(deps.pretixFor(connection), event, email), `pretix (${connection.organizer}/${event})`),
+      searchPhase.race(firstPage(deps.pretixFor(connection), event, email), `pretix (${connection.organizer}/${event})`),
     ),
     PRETIX_CONCURRENCY,
   );
@@ -94,10 +111,11 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
     .filter((r) => !found.has(r.key) && connectionById.has(r.connectionId))
     .sort((a, b) => b.syncedAt.localeCompare(a.syncedAt));
   if (missing.length > MAX_RECORD_FETCHES) warnings.add(`${missing.length - MAX_RECORD_FETCHES} older synced orders are not shown.`);
+  const recordPhase = deadline.phase(0.3);
   const fetched = await settleLimited(
     missing.slice(0, MAX_RECORD_FETCHES).map((record) => () => {
       const connection = connectionById.get(record.connectionId)!;
-      return deadline.race(deps.pretixFor(connection).getOrder(record.event, record.code), `pretix (${connection.organizer}/${record.event})`);
+      return recordPhase.race(deps.pretixFor(connection).getOrder(record.event, record.code), `pretix (${connection.organizer}/${record.event})`);
     }),
     PRETIX_CONCURRENCY,
   );
@@ -115,7 +133,7 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
   const newest = [...found.values()].sort((a, b) => Date.parse(b.order.datetime) - Date.parse(a.order.datetime));
   if (newest.length > MAX_CARD_ORDERS) warnings.add(`Showing the ${MAX_CARD_ORDERS} newest of ${newest.length} orders.`);
   const shown = newest.slice(0, MAX_CARD_ORDERS);
-  const contexts = await loadContexts(deps, shown, deadline, warnings, where);
+  const contexts = await loadContexts(shown, loadContext, deadline, warnings, where);
 
   const orders = shown.map((entry) => {
     const key = jobKey(entry.connection.id, entry.event, entry.order.code);
@@ -141,8 +159,8 @@ async function firstPage(client: OrderLookupClient, event: string, email: string
 }
 
 async function loadContexts(
-  deps: ContactOrdersDeps,
   shown: Found[],
+  loadContext: (connection: Connection, event: string) => Promise<EventContext>,
   deadline: Deadline,
   warnings: Set<string>,
   where: (connection: Connection, event: string) => string,
@@ -150,11 +168,9 @@ async function loadContexts(
   const wanted = new Map<string, { connection: Connection; event: string }>();
   for (const { connection, event } of shown) wanted.set(`${connection.id}:${event}`, { connection, event });
   const entries = [...wanted.entries()];
-  const results = await settleLimited(
-    entries.map(([key, { connection, event }]) => () =>
-      deadline.race(deps.contexts.get(key, deps.pretixFor(connection), connection.organizer, event), `pretix (${connection.organizer}/${event})`),
-    ),
-    PRETIX_CONCURRENCY,
+  // Most of these loads started with the searches; the pretix client's limiter keeps the request rate in check.
+  const results = await Promise.allSettled(
+    entries.map(([, { connection, event }]) => deadline.race(loadContext(connection, event), `pretix (${connection.organizer}/${event})`)),
   );
   const contexts = new Map<string, EventContext>();
   results.forEach((result, index) => {

@@ -12,24 +12,27 @@ export interface Deadline {
   /** Resolves or rejects like `work`, or rejects with a DeadlineError once the deadline has passed. */
   race<T>(work: Promise<T> | (() => Promise<T>), what: string): Promise<T>;
   remainingMs(): number;
+  /** A shorter deadline for one phase: at most `shareOfTotal` of the whole, and never past this one. */
+  phase(shareOfTotal: number): Deadline;
   readonly totalMs: number;
 }
 
-export function createDeadline(totalMs: number, clock: () => number = () => performance.now()): Deadline {
+export function createDeadline(totalMs: number, clock: () => number = () => performance.now(), reportMs = totalMs): Deadline {
   const endsAt = clock() + totalMs;
   const remainingMs = () => Math.max(0, endsAt - clock());
   return {
     totalMs,
     remainingMs,
+    phase: (share) => createDeadline(Math.min(remainingMs(), reportMs * share), clock, reportMs),
     race<T>(work: Promise<T> | (() => Promise<T>), what: string): Promise<T> {
       const left = remainingMs();
-      if (left <= 0) return Promise.reject(new DeadlineError(what, totalMs));
+      if (left <= 0) return Promise.reject(new DeadlineError(what, reportMs));
       const promise = typeof work === 'function' ? work() : work;
       // The abandoned call keeps running (clients have their own timeouts); its outcome must not go unhandled.
       promise.catch(() => undefined);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new DeadlineError(what, totalMs)), left);
+        timer = setTimeout(() => reject(new DeadlineError(what, reportMs)), left);
       });
       return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
     },

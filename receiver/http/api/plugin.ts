@@ -287,9 +287,18 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
         throw new HttpError(400, 'invalid_mappings', `The mappings were not saved: ${count} field${count === 1 ? '' : 's'} need${count === 1 ? 's' : ''} attention.`, fieldErrors);
       }
       const existing = store.getEventConfig(connection.id, params.event);
-      // Saving mappings never switches sync on or off; that is the event toggle's job.
-      const saved = await deps.connections.setMappings(connection.id, params.event, mappings, existing?.enabled ?? false);
-      return { mappings: saved.mappings.map(toMappingDto), warnings };
+      // Saving mappings never switches sync on or off (that is the event toggle's job, with its webhook), and keeps
+      // everything else the event's settings hold.
+      await store.saveEventConfig({
+        ...existing,
+        connectionId: connection.id,
+        event: params.event,
+        enabled: existing?.enabled ?? false,
+        mappings,
+        webhookId: existing?.webhookId ?? null,
+        updatedAt: new Date(now()).toISOString(),
+      });
+      return { mappings: mappings.map(toMappingDto), warnings };
     },
 
     async createMissingProperties({ portalId, params, body }) {
