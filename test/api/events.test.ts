@@ -1,0 +1,57 @@
+// The settings page's event list and sync toggle go through the event service, which registers the pretix webhook.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiError, CreateConnectionResponse, EventsResponse, SetEventEnabledResponse } from '../../src/app/shared/api-types';
+import { EVENT, ORGANIZER, PRETIX_TOKEN } from '../helpers/stack';
+import { startApiStack, type ApiStack } from './signed-client';
+
+describe('settings: events', () => {
+  let stack: ApiStack;
+  let connectionId: string;
+
+  beforeAll(async () => {
+    stack = await startApiStack({ startWorker: false });
+    const created = await stack.api.send<CreateConnectionResponse>('POST', '/api/v1/connections', {
+      baseUrl: stack.pretix.url,
+      organizer: ORGANIZER,
+      apiToken: PRETIX_TOKEN,
+    });
+    connectionId = created.body.connection.id;
+  });
+  afterAll(() => stack.close());
+
+  it("lists the organizer's events, none enabled yet", async () => {
+    const { status, body } = await stack.api.get<EventsResponse>(`/api/v1/connections/${connectionId}/events`);
+    expect(status).toBe(200);
+    expect(body.events.map((e) => [e.slug, e.name, e.enabled])).toEqual([[EVENT, 'DemoCon 2025', false]]);
+  });
+
+  it('enables an event, registering the pretix webhook', async () => {
+    const { status, body } = await stack.api.send<SetEventEnabledResponse>('PUT', `/api/v1/connections/${connectionId}/events/${EVENT}`, { enabled: true });
+    expect(status).toBe(200);
+    expect(body.event).toMatchObject({ slug: EVENT, enabled: true, webhook: { state: 'registered' } });
+    const hooks = stack.pretix.webhooks(ORGANIZER).filter((w) => w.enabled);
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]!.limit_events).toEqual([EVENT]);
+    const listed = await stack.api.get<EventsResponse>(`/api/v1/connections/${connectionId}/events`);
+    expect(listed.body.events.find((e) => e.slug === EVENT)?.enabled).toBe(true);
+  });
+
+  it('disables it again', async () => {
+    const { body } = await stack.api.send<SetEventEnabledResponse>('PUT', `/api/v1/connections/${connectionId}/events/${EVENT}`, { enabled: false });
+    expect(body.event.enabled).toBe(false);
+  });
+
+  it('validates the toggle body', async () => {
+    const { status, body } = await stack.api.send<ApiError>('PUT', `/api/v1/connections/${connectionId}/events/${EVENT}`, { enabled: 'yes' });
+    expect(status).toBe(400);
+    expect(Object.keys(body.fieldErrors!)).toEqual(['enabled']);
+  });
+
+  it('answers pretix trouble as an error with a message, not a crash', async () => {
+    stack.pretix.failNext({ status: 403, match: /events\/$/ });
+    const { status, body } = await stack.api.get<ApiError>(`/api/v1/connections/${connectionId}/events`);
+    expect(status).toBe(409);
+    expect(body.error).toBe('pretix_refused');
+    expect(body.message).toMatch(/403/);
+  });
+});
