@@ -358,7 +358,8 @@ export function materialize(batch: GenBatch, index: number, sequence: number): J
           vat_id: isBusiness && address.country !== 'US' ? `${address.country}${100_000_000 + sequence}` : '',
           vat_id_validated: false,
           transmission_type: 'email',
-          transmission_info: {},
+          // pretix 2026.8.0 answers null here for the default transmission type "email".
+          transmission_info: null,
         }
       : null,
     positions,
@@ -370,7 +371,8 @@ export function materialize(batch: GenBatch, index: number, sequence: number): J
         amount: total,
         created: datetime,
         payment_date: d.status === 'p' ? paidAt : null,
-        payment_url: null,
+        // Only a payment still to be made has a link to pay it (pretix: state "created").
+        payment_url: paymentState === 'created' ? `${batch.publicUrl}order/${d.code}/${orderSecret}/pay/1/` : null,
         details: {},
         provider: 'banktransfer',
       },

@@ -38,7 +38,8 @@ interface Route {
 
 const PAGE_SIZE = 50;
 const DENIED = 'You do not have permission to perform this action.';
-const notFound = (): Reply => ({ status: 404, body: { detail: 'Not found.' } });
+// Django's get_object_or_404 message, with the model name (checked against pretix 2026.8.0).
+const notFound = (model: 'Order' | 'WebHook'): Reply => ({ status: 404, body: { detail: `No ${model} matches the given query.` } });
 const invalidPage = (): Reply => ({ status: 404, body: { detail: 'Invalid page.' } });
 
 // ----- pagination (DRF PageNumberPagination, page_size ≤ 50) -----
@@ -105,9 +106,9 @@ function listOrders(ctx: Context): Reply {
   const query: OrderQuery = { code: nonEmpty('code'), email: nonEmpty('email'), status: nonEmpty('status'), ordering: 'datetime' };
   const testmode = nonEmpty('testmode');
   if (testmode !== undefined) {
+    // pretix ignores a testmode value that is not a boolean (no filter, no 400), as pretix 2026.8.0 does.
     const parsed = parseBooleanParam(testmode);
-    if (parsed === undefined) return { status: 400, body: { testmode: ['Enter a valid boolean.'] } };
-    query.testmode = parsed;
+    if (parsed !== undefined) query.testmode = parsed;
   }
   const since = nonEmpty('modified_since');
   if (since !== undefined) {
@@ -138,7 +139,7 @@ function listOrders(ctx: Context): Reply {
 function getOrder(ctx: Context): Reply {
   const code = ctx.params[2]!;
   const order = ctx.event!.orders.get(code);
-  if (!order || order.code !== code) return notFound();
+  if (!order || order.code !== code) return notFound('Order');
   return { status: 200, body: publicOrder(order, wantsCanceled(ctx.url)) };
 }
 
@@ -168,7 +169,7 @@ function listWebhooks(ctx: Context): Reply {
 function withWebhook(handler: (ctx: Context, webhook: WebhookRecord) => Reply): Handler {
   return (ctx) => {
     const webhook = findWebhook(ctx);
-    return webhook ? handler(ctx, webhook) : notFound();
+    return webhook ? handler(ctx, webhook) : notFound('WebHook');
   };
 }
 
@@ -186,7 +187,12 @@ const ROUTES: Route[] = [
       GET: (ctx) => {
         // A team limited to some events sees only those.
         const visible = [...ctx.organizer.events.values()].filter((e) => !ctx.grant.events || ctx.grant.events.includes(String(e.event.slug)));
-        return listReply(ctx, visible.map((e) => e.event));
+        // The list serializer leaves out `valid_keys`; only the event detail has it (pretix 2026.8.0).
+        const listed = visible.map(({ event }) => {
+          const { valid_keys: _validKeys, ...rest } = event;
+          return rest;
+        });
+        return listReply(ctx, listed);
       },
     },
   },

@@ -136,7 +136,8 @@ export function validateWebhookBody(
     } else {
       const invalid = types.find((t) => typeof t !== 'string' || !REGISTERED_ACTION_TYPES.has(t));
       if (invalid !== undefined) errors.action_types = [`Invalid action type "${String(invalid)}".`];
-      else value.action_types = [...new Set(types as string[])];
+      // pretix answers with the listeners sorted by action type, whatever order they were sent in.
+      else value.action_types = [...new Set(types as string[])].sort();
     }
   } else if (!partial) {
     errors.action_types = [REQUIRED];
@@ -153,6 +154,9 @@ export function validateWebhookBody(
       else value.limit_events = [...new Set(slugs as string[])];
     }
   }
+  // KNOWN DIFFERENCE: pretix 2026.8.0 requires `limit_events` on create and PUT, even with all_events=true
+  // (400 {"limit_events": ["This field is required."]}); this fake still accepts it missing (as []), because
+  // test/pretix/client.test.ts creates webhooks without it. See test/e2e/fake-pretix-matches-real.test.ts.
 
   if (has('comment')) {
     const comment = data.comment;
