@@ -2,9 +2,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describeConfig, type Config } from './config';
 import { adminApiRoutes } from './http/admin-api';
+import { cardApiRoutes } from './http/api/plugin';
+import { API_PREFIX } from './http/api/routes';
 import { registerErrorHandling } from './http/errors';
 import { healthRoutes } from './http/health';
 import { oauthRoutes } from './http/oauth';
+import { openApiRoutes } from './http/openapi';
 import { statusPageRoutes } from './http/pages';
 import { pretixWebhookRoutes } from './http/pretix-webhooks';
 import { loggerOptions } from './logging';
@@ -22,6 +25,8 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   worker?: { lingerMs?: number; maxIdleMs?: number; batchSize?: number };
   backfill?: { concurrency?: number; batchSize?: number };
+  /** Card/settings API: deadline for pretix and HubSpot calls made while answering (default 10 s). */
+  api?: { upstreamTimeoutMs?: number };
 }
 
 export interface App {
@@ -65,6 +70,22 @@ export async function buildApp(options: AppOptions): Promise<App> {
     describe: () => describeConfig(config),
     now: options.now,
   });
+  await server.register(cardApiRoutes, {
+    prefix: API_PREFIX,
+    publicUrl: config.publicUrl,
+    clientSecret: config.hubspot.oauth?.clientSecret,
+    hubspotAppUrl: config.hubspot.appUrl,
+    store,
+    connections: services.connections,
+    pretixFor: services.pretixFor,
+    crmFor: services.crmFor,
+    contexts: services.contexts,
+    events: services.events,
+    onQueued,
+    now: options.now,
+    upstreamTimeoutMs: options.api?.upstreamTimeoutMs,
+  });
+  await server.register(openApiRoutes, { publicUrl: config.publicUrl });
   await server.register(oauthRoutes, { config, installations: services.installations, oauth: services.oauth, states: services.oauthStates });
   await server.register(statusPageRoutes, { config, store, installations: services.installations, adminToken: adminTokenFor(secrets) });
   return { server, services };

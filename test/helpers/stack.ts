@@ -37,6 +37,10 @@ export interface StackOptions {
   oauth?: boolean | { tokenTtlMs?: number };
   /** The receiver's clock (OAuth state expiry, token refresh, retries); default Date.now. */
   now?: () => number;
+  /** Start the sync worker (default true); without it queued jobs stay pending, for tests that look at the queue. */
+  startWorker?: boolean;
+  /** Card/settings API deadline for pretix and HubSpot calls (default 10 s). */
+  apiUpstreamTimeoutMs?: number;
 }
 
 export interface ConnectOptions {
@@ -127,9 +131,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       callback();
     },
   });
-  const app = await buildApp({ config, store, secrets, logStream, now: options.now, worker: { lingerMs: 20, maxIdleMs: 100 } });
+  const app = await buildApp({
+    config,
+    store,
+    secrets,
+    logStream,
+    now: options.now,
+    worker: { lingerMs: 20, maxIdleMs: 100 },
+    ...(options.apiUpstreamTimeoutMs !== undefined ? { api: { upstreamTimeoutMs: options.apiUpstreamTimeoutMs } } : {}),
+  });
   await app.server.listen({ port, host: '127.0.0.1' });
-  app.services.worker.start();
+  if (options.startWorker !== false) app.services.worker.start();
   const receiverUrl = `http://127.0.0.1:${port}`;
   const admin = createAdminClient(receiverUrl, adminTokenFor(secrets));
 
