@@ -135,6 +135,12 @@ describe('signed requests: rejections', () => {
     await expectRejected(stack.api.request({ method: 'POST', path: '/api/v1/sync-problems/retry', body: '{"key":' }), 400, 'invalid_json');
   });
 
+  it('reads an empty signed body with a JSON content type as no body', async () => {
+    const answer = await stack.api.request<ApiError>({ method: 'POST', path: '/api/v1/sync-problems/retry', headers: { 'Content-Type': 'application/json' } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.fieldErrors).toEqual({ key: expect.any(String) });
+  });
+
   it('leaves the rest of the receiver alone: /openapi.json and /healthz need no signature', async () => {
     expect((await fetch(`${stack.receiverUrl}/openapi.json`)).status).toBe(200);
     expect((await fetch(`${stack.receiverUrl}/healthz`)).status).toBe(200);
