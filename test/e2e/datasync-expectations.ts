@@ -319,14 +319,32 @@ export function pretixOwnValuesScript(organizer: string, event: string, code: st
   return `
 import json
 from django_scopes import scopes_disabled
-from pretix.base.models import Event
+from pretix.base.models import Event, Question
 from pretix.base.datasync.sourcefields import get_data_fields
 
 with scopes_disabled():
     ev = Event.objects.get(organizer__slug=${JSON.stringify(organizer)}, slug=${JSON.stringify(event)})
     fields = get_data_fields(ev)
     order = ev.orders.get(code=${JSON.stringify(code)})
-    out = {"keys": [f.key for f in fields], "positions": {}, "webSecrets": {}}
+    type_labels = {k: str(v) for k, v in Question.TYPE_CHOICES}
+    out = {
+        "keys": [f.key for f in fields],
+        "fields": [
+            {
+                "key": f.key,
+                "label": str(f.label),
+                "type": f.type,
+                "typeLabel": type_labels.get(f.type),
+                "category": [f.category.sort_index, str(f.category.label)],
+                "requiredInput": f.required_input,
+                "deprecated": bool(f.deprecated),
+                "enum": [[str(k), str(v)] for k, v in (f.enum_opts or [])],
+            }
+            for f in fields
+        ],
+        "positions": {},
+        "webSecrets": {},
+    }
     for op in order.all_positions.all():
         inputs = {"position": op, "order": order, "event": ev, "event_or_subevent": op.subevent or ev}
         out["positions"][str(op.pk)] = {f.key: f.getter(inputs[f.required_input]) for f in fields}
@@ -335,8 +353,22 @@ with scopes_disabled():
 `;
 }
 
+export interface PretixFieldInfo {
+  key: string;
+  label: string;
+  type: string;
+  typeLabel: string | null;
+  category: [number, string];
+  requiredInput: string;
+  deprecated: boolean;
+  /** [value, label] pairs of choice fields, [] otherwise. */
+  enum: [string, string][];
+}
+
 export interface PretixOwnValues {
   keys: string[];
+  /** get_data_fields(event) as pretix describes each field (labels in English). */
+  fields: PretixFieldInfo[];
   positions: Record<string, Record<string, PretixValue>>;
   webSecrets: Record<string, string>;
 }

@@ -36,6 +36,7 @@ import {
   parsePretixOwnValues,
   pretixOwnValuesScript,
   pyIso,
+  type PretixFieldInfo,
   type PretixRefs,
   type PretixValue,
 } from './datasync-expectations';
@@ -308,6 +309,87 @@ interface FieldComparison {
 }
 
 const webSecrets = new Map<number, string>();
+let catalogueChecked = false;
+
+/** Our catalogue's labels, types, categories and choices against pretix's own get_data_fields(event). */
+function compareCatalogue(theirs: PretixFieldInfo[]): void {
+  const problems: string[] = [];
+  for (const field of theirs) {
+    const ours = catalogue.find((f) => f.key === field.key);
+    if (!ours) continue; // key sets are compared separately
+    const want = {
+      displayLabel: `${field.label} [${field.typeLabel}]`,
+      type: field.type,
+      category: field.category,
+      requiredInput: field.requiredInput,
+      deprecated: field.deprecated,
+      enum: field.enum,
+    };
+    const got = {
+      displayLabel: ours.displayLabel,
+      type: ours.type,
+      category: [ours.category.sortIndex, ours.category.label],
+      requiredInput: ours.requiredInput,
+      deprecated: ours.deprecated,
+      enum: (ours.enumOptions ?? []).map((o) => [o.value, o.label]),
+    };
+    for (const k of Object.keys(want) as (keyof typeof want)[]) {
+      if (JSON.stringify(want[k]) !== JSON.stringify(got[k])) {
+        problems.push(`catalogue ${field.key}.${k}: pretix ${JSON.stringify(want[k])}, ours ${JSON.stringify(got[k])}`);
+      }
+    }
+  }
+  report.push(`source-field catalogue: ${theirs.length} fields compared with pretix's get_data_fields (label, type, category, input, deprecated, choices)`);
+  expect(problems, problems.join('\n')).toEqual([]);
+  compareFixtureCatalogue(theirs);
+}
+
+/**
+ * The shared fixture datasync-source-fields.json (read-only, written by reading pretix's source, for another event)
+ * against what pretix itself says, for the event-independent fields. Differences are reported, not failed.
+ */
+function compareFixtureCatalogue(theirs: PretixFieldInfo[]): void {
+  const file = join(HERE, '../../../shared/fixtures/pretix/datasync-source-fields.json');
+  let fixture: { fields: Json[] };
+  try {
+    fixture = JSON.parse(readFileSync(file, 'utf8')) as { fields: Json[] };
+  } catch {
+    report.push(`fixture ${file} not readable: not compared`);
+    return;
+  }
+  let compared = 0;
+  for (const field of theirs) {
+    if (field.key.startsWith('checkin_date_') || field.key.startsWith('question_')) continue;
+    const f = fixture.fields.find((x) => x.key === field.key);
+    if (!f) {
+      differences.push(`fixture datasync-source-fields.json (read-only): no entry for ${field.key}`);
+      continue;
+    }
+    compared++;
+    const pairs: [string, unknown, unknown][] = [
+      ['label', f.label, field.label],
+      ['type', f.type, field.type],
+      ['type_label', f.type_label, field.typeLabel],
+      ['category', [f.category_sort_index, f.category], field.category],
+      ['required_input', f.required_input, field.requiredInput],
+      ['deprecated', f.deprecated, field.deprecated],
+      ['enum_opts', f.enum_opts ?? [], field.enum],
+    ];
+    for (const [what, inFixture, inPretix] of pairs) {
+      if (JSON.stringify(inFixture) !== JSON.stringify(inPretix)) {
+        differences.push(`fixture datasync-source-fields.json (read-only): ${field.key}.${what} is ${JSON.stringify(inFixture)}, pretix says ${JSON.stringify(inPretix)}`);
+      }
+    }
+  }
+  const checkin = fixture.fields.find((x) => String(x.key).startsWith('checkin_date_'));
+  if (typeof checkin?.note === 'string' && /first entry/.test(checkin.note)) {
+    differences.push(
+      `fixture datasync-source-fields.json (read-only) and reference/pretix.md §3: ${String(checkin.key)} is described as the "first entry check-in"; ` +
+        'pretix 2026.8.0 gives the LATEST successful entry scan (Checkin ordering -datetime, .first())',
+    );
+  }
+  report.push(`fixture datasync-source-fields.json: ${compared} event-independent fields compared with pretix`);
+}
 
 async function compareAllFields(code: string, label: string, askPretix: boolean): Promise<FieldComparison> {
   const { pretix: p } = sys();
@@ -319,6 +401,10 @@ async function compareAllFields(code: string, label: string, askPretix: boolean)
     // pretix's own field list, the one computed here from the reference and our catalogue: all the same.
     expect([...own.keys].sort(), 'pretix get_data_fields keys vs expectedFieldKeys()').toEqual([...expectedFieldKeys(refs)].sort());
     expect(catalogue.map((f) => f.key).sort(), 'our sourceFieldCatalogue(OrderPosition) vs pretix get_data_fields').toEqual([...own.keys].sort());
+    if (!catalogueChecked) {
+      catalogueChecked = true;
+      compareCatalogue(own.fields);
+    }
   }
 
   const mismatches: string[] = [];
