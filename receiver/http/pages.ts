@@ -83,17 +83,18 @@ function nextStep(data: StatusData): SafeHtml {
   if (activePortals.length === 0 && !data.staticPortal) {
     const gone = data.portals.find((p) => p.status === 'uninstalled');
     return gone
-      ? html`The app is no longer installed in portal ${gone.portalId}. Click "${REQUEST_ACCESS}" to install it again; waiting sync jobs are then retried.`
+      ? html`The app is no longer installed in portal ${data.details ? gone.portalId : '(hidden)'}. Click "${REQUEST_ACCESS}" to install it again; waiting sync jobs are then retried.`
       : html`Click "${REQUEST_ACCESS}" and connect the app to your HubSpot account.`;
   }
   if (data.connections.length === 0) {
-    const portal = activePortals[0]?.portalId ?? data.staticPortal ?? '<portal>';
+    const portal = (data.details ? (activePortals[0]?.portalId ?? data.staticPortal) : null) ?? '<portal id>';
     return html`Add a pretix connection: <code>npx pretix-hubspot connection add --portal ${portal} --url https://pretix.eu --organizer &lt;slug&gt; --token-stdin</code>
       (or use the app's settings page in HubSpot).`;
   }
   if (!data.connections.some((c) => c.events.some((e) => e.enabled))) {
-    return html`Enable the events to sync: <code>npx pretix-hubspot event list --connection ${data.connections[0]!.connection.id}</code>, then
-      <code>npx pretix-hubspot event enable --connection ${data.connections[0]!.connection.id} --event &lt;slug&gt;</code>.`;
+    const id = data.details ? data.connections[0]!.connection.id : '<connection id>';
+    return html`Enable the events to sync: <code>npx pretix-hubspot event list --connection ${id}</code>, then
+      <code>npx pretix-hubspot event enable --connection ${id} --event &lt;slug&gt;</code>.`;
   }
   if (data.queue.failed > 0) {
     return html`${data.queue.failed} sync job(s) stopped and wait for you: <code>npx pretix-hubspot jobs failed</code> shows why.`;

@@ -1,9 +1,11 @@
 // A HubSpot super admin installs the app: status page → "Request access" → HubSpot's consent page → callback →
 // "The HubSpot integration is now active"; the installation is stored with sealed tokens and then drives a real sync.
 import { afterEach, describe, expect, it } from 'vitest';
+import { adminTokenFor } from '../../receiver/app';
 import { OPTIONAL_SCOPES, REQUIRED_SCOPES } from '../../receiver/hubspot/scopes';
+import { createSecretBox } from '../../receiver/store/secrets';
 import { callback, install, pageText, startInstall } from '../helpers/oauth-journey';
-import { EVENT, HUBSPOT_TOKEN, OAUTH_CLIENT_ID, ORGANIZER, PORTAL_ID, startStack, type Stack } from '../helpers/stack';
+import { EVENT, HUBSPOT_TOKEN, OAUTH_CLIENT_ID, ORGANIZER, PORTAL_ID, SECRET_KEY, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
 
 let stack: Stack | undefined;
@@ -81,6 +83,16 @@ describe('OAuth install journey', () => {
     expect(await stack.app.services.tokens.getAccessToken(PORTAL_ID)).toBe(HUBSPOT_TOKEN);
     const text = pageText(await (await fetch(`${stack.receiverUrl}/`)).text());
     expect(text).toContain('static token');
+  });
+
+  it('lists portals and organizers on a production status page only to a request with the admin token', async () => {
+    stack = await startStack({ oauth: true, staticToken: false, env: { NODE_ENV: 'production' } });
+    expect((await install(stack)).status).toBe(200);
+    const anonymous = pageText(await (await fetch(`${stack.receiverUrl}/`)).text());
+    expect(anonymous).toContain('1 installed.');
+    expect(anonymous).not.toContain(PORTAL_ID);
+    const admin = await fetch(`${stack.receiverUrl}/`, { headers: { authorization: `Bearer ${adminTokenFor(createSecretBox(SECRET_KEY))}` } });
+    expect(pageText(await admin.text())).toContain(`${PORTAL_ID} installed`);
   });
 
   it('answers a replayed callback with a 4xx page and changes nothing', async () => {
