@@ -85,7 +85,8 @@ export async function runBurstBenchmark(orders = 1000): Promise<BurstResult> {
     await admin.put(`/connections/${connection.id}/events/democon/mappings`, BENCH_MAPPINGS);
     const webhookUrl = connection.webhookUrl.replace(config.publicUrl, url);
     pretix.addWebhook('acmecorp', { target_url: webhookUrl, all_events: true, action_types: ORDER_ACTIONS });
-    const codes = pretix.generateOrders('acmecorp', 'democon', orders);
+    // Orders placed just now, as the webhooks say: their last_modified is what the order list's modified_since sees.
+    const codes = pretix.generateOrders('acmecorp', 'democon', orders, { startDate: new Date(Date.now() - 30_000), spacingMs: 20 });
     pretix.resetStats();
     hubspot.resetTraffic();
 

@@ -31,12 +31,11 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
 
   app.post('/webhooks/pretix/:token', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
     const params = paramsSchema.safeParse(request.params);
-    const connection = params.success
-      ? deps.store.findConnectionByWebhookFingerprint(deps.secrets.fingerprint(params.data.token))
-      : undefined;
-    // The fingerprint lookup already needs the right token; the constant-time check keeps it that way if the
-    // lookup ever changes to something weaker.
-    if (!connection || !params.success || !safeEqual(deps.secrets.decrypt(connection.webhookTokenSealed), params.data.token)) {
+    const fingerprint = params.success ? deps.secrets.fingerprint(params.data.token) : '';
+    const connection = params.success ? deps.store.findConnectionByWebhookFingerprint(fingerprint) : undefined;
+    // Only a keyed hash of the token is stored and compared (in constant time), so neither the lookup nor the
+    // comparison works on the secret itself.
+    if (!connection || !safeEqual(connection.webhookTokenFingerprint, fingerprint)) {
       throw new HttpError(404, 'unknown_webhook', 'No pretix connection has this webhook URL. Copy the URL again from `pretix-hubspot connection list`.');
     }
 

@@ -5,7 +5,9 @@ import { Low } from 'lowdb';
 import type { FailureClass } from '../sync/errors';
 import { DurableJsonFile } from './durable-json-file';
 import { GroupCommit } from './group-commit';
+import { QueueJournal } from './queue-journal';
 import { RecordLog } from './record-log';
+import { SeenNotifications, splitNotificationKey, type SeenBuckets } from './seen-notifications';
 import {
   jobKey,
   type AcceptResult,
@@ -27,13 +29,14 @@ interface MainData {
   connections: Record<string, Connection>;
   events: Record<string, EventConfig>;
   jobs: Record<string, SyncJob>;
-  /** notification key → first seen (ms). Kept longer than pretix retries a delivery (about 59 hours). */
-  notifications: Record<string, number>;
+  /** pretix notification ids seen per connection, in hourly buckets (see seen-notifications.ts). */
+  seen: SeenBuckets;
   backfills: Record<string, BackfillState>;
   sweeps: Record<string, SweepState>;
+  /** Journal segments from this number on are not yet in this file (see queue-journal.ts). */
+  journalSegment: number;
 }
 
-const NOTIFICATION_RETENTION_MS = 4 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 const MAX_TRIGGERS_KEPT = 10;
 
@@ -43,9 +46,10 @@ const emptyMain = (): MainData => ({
   connections: {},
   events: {},
   jobs: {},
-  notifications: {},
+  seen: {},
   backfills: {},
   sweeps: {},
+  journalSegment: 0,
 });
 const eventKey = (connectionId: string, event: string) => `${connectionId}:${event}`;
 
@@ -60,15 +64,20 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
   main.data = { ...emptyMain(), ...main.data };
   const data = main.data;
   const records = await RecordLog.open(recordsFileFor(dataFile));
-  const mainCommit = new GroupCommit(() => main.write());
+  const { journal, replay } = await QueueJournal.open(dataFile, data.journalSegment);
+  // A checkpoint: new journal segment first, then the snapshot (inside main.write), then old segments go.
+  const mainCommit = new GroupCommit(async () => {
+    data.journalSegment = await journal.rotate();
+    await main.write();
+    await journal.deleteBefore(data.journalSegment);
+  });
 
+  const seen = new SeenNotifications(data.seen);
   let lastPruneAt = 0;
   const pruneNotifications = (now: number) => {
     if (now - lastPruneAt < PRUNE_EVERY_MS) return;
     lastPruneAt = now;
-    for (const [key, seenAt] of Object.entries(data.notifications)) {
-      if (now - seenAt > NOTIFICATION_RETENTION_MS) delete data.notifications[key];
-    }
+    seen.prune(now);
   };
 
   /** Adds a trigger to the order's job: one pending job per order, as pretix's OrderSyncQueue does. */
@@ -104,6 +113,14 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     return 'merged';
   };
 
+  for (const entry of replay) {
+    const { connectionId, id } = splitNotificationKey(entry.notificationKey);
+    if (seen.has(connectionId, id)) continue;
+    seen.add(connectionId, id, entry.at);
+    mergeTrigger(entry.trigger, entry.at);
+  }
+  if (replay.length > 0) await mainCommit.commit();
+
   const store: Store = {
     getInstallation: (portalId) => data.installations[portalId],
     listInstallations: () => Object.values(data.installations),
@@ -123,6 +140,7 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     },
     async deleteConnection(id) {
       delete data.connections[id];
+      seen.forget(id);
       for (const [key, event] of Object.entries(data.events)) if (event.connectionId === id) delete data.events[key];
       for (const [key, job] of Object.entries(data.jobs)) if (job.connectionId === id) delete data.jobs[key];
       for (const key of Object.keys(data.backfills)) if (key.startsWith(`${id}:`)) delete data.backfills[key];
@@ -139,10 +157,13 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
 
     async acceptWebhook(notificationKey, trigger, now): Promise<AcceptResult> {
       pruneNotifications(now);
-      if (data.notifications[notificationKey] !== undefined) return 'duplicate';
-      data.notifications[notificationKey] = now;
+      const { connectionId, id } = splitNotificationKey(notificationKey);
+      if (seen.has(connectionId, id)) return 'duplicate';
+      seen.add(connectionId, id, now);
       const result = mergeTrigger(trigger, now);
-      await mainCommit.commit();
+      // Only the journal line is on the acknowledgement's path; the state file follows as a checkpoint.
+      await journal.append({ notificationKey, trigger, at: now });
+      if (journal.checkpointDue()) void mainCommit.commit().catch(() => undefined);
       return result;
     },
     async enqueue(triggers, now) {
@@ -286,10 +307,12 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     findSyncRecordsByEmails: (portalId, emails) => records.findByEmails(portalId, emails),
 
     async flush() {
-      await Promise.all([mainCommit.flush(), records.flush()]);
+      await Promise.all([journal.flush(), mainCommit.flush(), records.flush()]);
     },
     async close() {
-      await mainCommit.flush();
+      await journal.flush();
+      await mainCommit.commit();
+      await journal.close();
       await records.close();
     },
   };

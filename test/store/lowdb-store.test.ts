@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLowdbStore, recordsFileFor } from '../../receiver/store/lowdb-store';
@@ -42,15 +42,29 @@ describe('lowdb store', () => {
     expect(store.getJob('c1:democon:AAAAA')?.triggers).toEqual(['pretix.event.order.placed', 'pretix.event.order.paid']);
   });
 
-  it('200 concurrent accepts all land on disk', async () => {
+  it('200 concurrent accepts are all on disk once acknowledged (journal replay after a crash)', async () => {
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.acceptWebhook(`c1:${i + 10}`, trigger(`C${i}`), 2000)));
     expect(results.every((r) => r === 'queued')).toBe(true);
-    const onDisk = JSON.parse(await readFile(file, 'utf8')) as { jobs: Record<string, unknown> };
-    expect(Object.keys(onDisk.jobs)).toHaveLength(200);
+    // No close, no checkpoint: a second process opening the files now sees what a restart after SIGKILL sees.
+    const reopened = await openLowdbStore(file);
+    expect(reopened.listJobs()).toHaveLength(200);
+    expect(await reopened.acceptWebhook('c1:10', trigger('C0'), 3000)).toBe('duplicate');
+    await reopened.close();
+  });
+
+  it('checkpoints the journal into the state file and removes covered segments', async () => {
+    await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
+    await store.saveInstallation({ portalId: '9', status: 'active', accessTokenSealed: null, refreshTokenSealed: null, accessTokenExpiresAt: 0, scopes: [], installedAt: '', updatedAt: '' });
+    const onDisk = JSON.parse(await readFile(file, 'utf8')) as { jobs: Record<string, unknown>; journalSegment: number };
+    expect(Object.keys(onDisk.jobs)).toEqual(['c1:democon:AAAAA']);
+    const segments = (await readdir(join(dir.path, 'data'))).filter((name) => name.includes('.journal.'));
+    expect(segments).toEqual([`db.json.journal.${onDisk.journalSegment}.jsonl`]);
   });
 
   it('writes the data files with mode 0600', async () => {
     await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
+    await store.saveInstallation({ portalId: '9', status: 'active', accessTokenSealed: null, refreshTokenSealed: null, accessTokenExpiresAt: 0, scopes: [], installedAt: '', updatedAt: '' });
+    for (const name of await readdir(join(dir.path, 'data'))) expect((await stat(join(dir.path, 'data', name))).mode & 0o777).toBe(0o600);
     await store.putSyncRecords([
       { key: 'k', portalId: '42', connectionId: 'c1', event: 'democon', code: 'AAAAA', emails: ['a@example.com'], status: 'synced', syncedAt: '', objects: [], associations: [], skipped: [] },
     ]);
@@ -73,7 +87,8 @@ describe('lowdb store', () => {
   it('recovers jobs left in flight by a crash', async () => {
     await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
     store.claimDueJobs(1000, 10);
-    await store.acceptWebhook('c1:2', trigger('BBBBB'), 1000); // forces a write that includes the in-flight mark
+    await store.acceptWebhook('c1:2', trigger('BBBBB'), 1000);
+    await store.saveBackfill({ connectionId: 'c1', event: 'x', state: 'done', mappingIds: null, nextPage: 1, total: 0, processed: 0, synced: 0, skipped: 0, failed: 0, startedAt: '', finishedAt: null, error: null }); // a checkpoint that includes the in-flight mark
     const reopened = await openLowdbStore(file);
     expect(reopened.getJob('c1:democon:AAAAA')?.state).toBe('in_flight');
     expect(await reopened.recoverInFlight(5000)).toBe(1);
