@@ -120,6 +120,15 @@ describe('signed requests: rejections', () => {
     expect(answer.body.portalId).toBe(PORTAL_ID);
   });
 
+  it("accepts the identity parameters HubSpot appends (userId, userEmail, appId)", async () => {
+    const answer = await stack.api.request<SettingsResponse>({
+      path: SETTINGS,
+      portalId: [PORTAL_ID, PORTAL_ID],
+      query: { userId: '77', userEmail: 'admin@example.com', appId: '12345' },
+    });
+    expect(answer.status).toBe(200);
+  });
+
   it('takes the portal from the signed query, never from the body', async () => {
     const answer = await stack.api.request<ApiError>({
       method: 'POST',
