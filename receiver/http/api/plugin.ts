@@ -77,6 +77,7 @@ export interface CardApiDeps {
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
 const PROPERTY_CACHE_MS = 60_000;
+const MAPPING_WARNINGS_TIMEOUT_MS = 4_000;
 const MAX_SYNC_PROBLEMS = 200;
 
 type OutputOf<S, K extends string> = S extends { [P in K]: infer T extends z.ZodType } ? z.output<T> : undefined;
@@ -270,7 +271,9 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
       let warnings: Record<string, string> = {};
       if (mappings.length > 0) {
         try {
-          warnings = checkMappings(mappings, await catalogues(portalId, connection, params.event, mappings, createDeadline(timeoutMs))).warnings;
+          // A courtesy, so a short wait: the catalogues are usually cached from the editor's own requests.
+          const deadline = createDeadline(Math.min(timeoutMs, MAPPING_WARNINGS_TIMEOUT_MS));
+          warnings = checkMappings(mappings, await catalogues(portalId, connection, params.event, mappings, deadline)).warnings;
         } catch {
           // Warnings are a courtesy: the mappings themselves come from our store and are shown regardless.
         }
