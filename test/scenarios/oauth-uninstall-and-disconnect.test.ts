@@ -67,7 +67,8 @@ describe('uninstall detection', () => {
     // Install again: the portal is active, the stopped job is queued again and syncs.
     const again = await install(stack);
     expect(again.status).toBe(200);
-    expect(pageText(again.html)).toContain('1 sync job(s) that waited for this account are queued again');
+    // (The stopped order's job, and any other job of the portal that met the refusal, e.g. from a reconcile sweep.)
+    expect(pageText(again.html)).toMatch(/[1-9]\d* sync job\(s\) that waited for this account are queued again/);
     expect(stack.store.getInstallation(PORTAL_ID)!.status).toBe('active');
     await waitFor(() => stack!.hubspot.findByProperty(PORTAL_ID, 'contacts', 'email', second.email), 'waiting order synced after reinstall');
     await waitFor(() => stack!.store.getJob(key) === undefined, 'job done');
