@@ -11,7 +11,6 @@ export interface FetchOrdersOptions {
   skewMs?: number;
   /** Jobs triggered longer ago than this are fetched one by one: listing from far back would read too much. */
   listWindowMs?: number;
-  pageSize?: number;
 }
 
 export interface WantedOrder {
@@ -19,29 +18,40 @@ export interface WantedOrder {
   firstTriggeredAt: number;
 }
 
+export interface FetchedOrders {
+  orders: Map<string, PretixOrder | null>;
+  /** Orders the list returned that no job asked for yet (their webhooks may be on the way), with when they were read. */
+  others: { order: PretixOrder; readAt: number }[];
+  requests: number;
+}
+
 export async function fetchOrders(
   client: PretixClientLike,
   event: string,
   wanted: WantedOrder[],
-  now: number,
+  now: () => number,
   options: FetchOrdersOptions = {},
-): Promise<{ orders: Map<string, PretixOrder | null>; requests: number }> {
-  const { listThreshold = 3, skewMs = 5 * 60_000, listWindowMs = 6 * 3_600_000, pageSize = 50 } = options;
+): Promise<FetchedOrders> {
+  const { listThreshold = 3, skewMs = 5 * 60_000, listWindowMs = 6 * 3_600_000 } = options;
   const orders = new Map<string, PretixOrder | null>();
+  const others: FetchedOrders['others'] = [];
   let requests = 0;
-  const recent = wanted.filter((w) => now - w.firstTriggeredAt <= listWindowMs);
+  const recent = wanted.filter((w) => now() - w.firstTriggeredAt <= listWindowMs);
 
   if (recent.length >= listThreshold) {
     const missing = new Set(recent.map((w) => w.code));
     const since = new Date(Math.min(...recent.map((w) => w.firstTriggeredAt)) - skewMs).toISOString();
-    // Reading a few pages more than the wanted orders fill tolerates unrelated changes in the same period.
-    const maxPages = Math.ceil(missing.size / pageSize) + 2;
-    for await (const page of client.listOrders(event, { modifiedSince: since, ordering: 'last_modified' })) {
+    let readAt = now();
+    // Newest first: the orders a webhook just announced are the most recently modified ones.
+    for await (const page of client.listOrders(event, { modifiedSince: since, ordering: '-last_modified' })) {
       requests += 1;
       for (const order of page.orders) {
         if (missing.delete(order.code)) orders.set(order.code, order);
+        else others.push({ order, readAt });
       }
-      if (missing.size === 0 || requests >= maxPages) break;
+      // Another page is worth it while it costs less than fetching the still missing orders one by one.
+      if (missing.size === 0 || requests >= missing.size) break;
+      readAt = now();
     }
   }
 
@@ -50,5 +60,5 @@ export async function fetchOrders(
     requests += 1;
     orders.set(code, await client.getOrder(event, code));
   }
-  return { orders, requests };
+  return { orders, others, requests };
 }

@@ -1,13 +1,17 @@
-// Orders the reconcile sweep already holds from the order list, handed to the worker with the jobs it enqueues,
-// so that a sweep costs its list pages and nothing more. Only a hint: entries are used while the job has seen no
-// other trigger since, expire after a few minutes, and are gone after a restart (the worker then fetches).
+// Orders already read from the order list, kept for a few minutes so that the job that wants one need not fetch
+// it again: orders the reconcile sweep found changed, and orders a burst's list pages returned before their own
+// webhook arrived. Only a hint, used when it is at least as new as what the job asks for: read after the job's
+// last trigger (pretix sends a webhook after its change is committed), or handed over by the sweep together with
+// the job it queued. Gone after a restart; the worker then fetches.
 import type { PretixOrder } from '../pretix/schemas';
 import type { SyncJob } from '../store/types';
 
 interface Entry {
   order: PretixOrder;
-  trigger: number;
-  storedAt: number;
+  /** When the request that returned the order was sent. */
+  readAt: number;
+  /** The sweep's job: its lastTriggeredAt right after the sweep queued it. */
+  sweepTrigger?: number;
 }
 
 export class OrderPrefetch {
@@ -19,23 +23,24 @@ export class OrderPrefetch {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** `trigger` is the job's lastTriggeredAt right after the sweep enqueued it. */
-  put(jobKey: string, order: PretixOrder, trigger: number): void {
+  put(jobKey: string, order: PretixOrder, readAt: number, sweepTrigger?: number): void {
+    this.entries.delete(jobKey); // re-insert at the end: eviction goes oldest first
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    this.entries.set(jobKey, { order, trigger, storedAt: this.now() });
+    this.entries.set(jobKey, { order, readAt, sweepTrigger });
   }
 
-  /** The prefetched order if it still describes what the job asks for; removes it either way. */
+  /** The kept order if it is at least as new as what the job asks for; removes it either way. */
   take(job: SyncJob): PretixOrder | undefined {
     const entry = this.entries.get(job.key);
     if (!entry) return undefined;
     this.entries.delete(job.key);
-    const fresh = this.now() - entry.storedAt <= this.ttlMs;
-    const untouched = job.lastTriggeredAt === entry.trigger && job.triggers.every((t) => t === 'reconcile');
-    return fresh && untouched ? entry.order : undefined;
+    if (this.now() - entry.readAt > this.ttlMs) return undefined;
+    const readAfterTrigger = entry.readAt >= job.lastTriggeredAt;
+    const sweepsOwnJob = entry.sweepTrigger === job.lastTriggeredAt && job.triggers.every((t) => t === 'reconcile');
+    return readAfterTrigger || sweepsOwnJob ? entry.order : undefined;
   }
 
   get size(): number {

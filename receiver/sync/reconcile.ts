@@ -77,6 +77,7 @@ export class ReconcileSweeper {
     let found = 0;
     let watermark: string | null = null;
     const stale: Parameters<OrderPrefetch['put']>[1][] = [];
+    const readAt = this.now();
     try {
       for await (const page of this.deps.pretixFor(connection).listOrders(event, { modifiedSince: since.toISOString(), ordering: 'last_modified' })) {
         // The first page's generation time: everything modified after it is in the next sweep's range.
@@ -100,7 +101,7 @@ export class ReconcileSweeper {
     await store.enqueue(stale.map((order) => ({ portalId: connection.portalId, connectionId, event, code: order.code, action: 'reconcile' })), at);
     for (const order of stale) {
       const job = store.getJob(jobKey(connectionId, event, order.code));
-      if (job) this.deps.prefetch.put(job.key, order, job.lastTriggeredAt);
+      if (job) this.deps.prefetch.put(job.key, order, readAt, job.lastTriggeredAt);
     }
     if (stale.length > 0) this.deps.onQueued();
     const state: SweepState = {

@@ -80,7 +80,22 @@ export class SyncWorker {
       const nextDue = this.deps.store.nextDueAt();
       const idle = nextDue === null ? maxIdleMs : Math.min(maxIdleMs, Math.max(0, nextDue - this.now()));
       const nudged = await this.sleep(idle);
-      if (nudged && lingerMs > 0) await this.sleep(lingerMs, false);
+      if (nudged && lingerMs > 0) await this.linger(lingerMs);
+    }
+  }
+
+  /**
+   * After a nudge, wait while webhooks keep arriving (a burst), up to a few lingers: fuller batches cost fewer
+   * requests on both sides, and a lone webhook still waits only one linger.
+   */
+  private async linger(lingerMs: number): Promise<void> {
+    const maxWaits = 5;
+    let before = this.deps.store.queueCounts().pending;
+    for (let i = 0; i < maxWaits && this.running; i += 1) {
+      await this.sleep(lingerMs, false);
+      const now = this.deps.store.queueCounts().pending;
+      if (now === before || now >= (this.deps.batchSize ?? 100) * 5) return;
+      before = now;
     }
   }
 
@@ -142,7 +157,12 @@ export class SyncWorker {
         if (prefetched) orders.set(job.code, prefetched);
         return !prefetched;
       });
-      if (toFetch.length > 0) (await fetchOrders(pretix, first.event, toFetch, this.now())).orders.forEach((order, code) => orders.set(code, order));
+      if (toFetch.length > 0) {
+        const fetched = await fetchOrders(pretix, first.event, toFetch, this.now);
+        fetched.orders.forEach((order, code) => orders.set(code, order));
+        // A burst's list pages also return orders whose webhooks are still on the way: keep them for those jobs.
+        for (const { order, readAt } of fetched.others) this.deps.prefetch?.put(jobKey(connection.id, first.event, order.code), order, readAt);
+      }
 
       const gone = jobs.filter((job) => orders.get(job.code) === null);
       if (gone.length > 0) {
