@@ -4,7 +4,7 @@
 //
 // Run: npx vitest run --project e2e test/e2e/fake-pretix-matches-real.test.ts
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakePretix, type FakePretix } from '../fakes/pretix';
+import { REGISTERED_ACTION_TYPES, startFakePretix, type FakePretix } from '../fakes/pretix';
 import { diffShape, formatDiffs } from './json-shape';
 import { startRealPretix, type RealPretix } from './pretix-server';
 
@@ -153,6 +153,22 @@ describe('fake pretix answers like real pretix', () => {
     // Last, because the fake creates a webhook here where pretix refuses (ids would no longer line up).
     await same('create with only target_url', 'POST', hooks, { target_url: target });
     await same('create without limit_events', 'POST', hooks, { target_url: target, all_events: true, action_types: ['pretix.event.order.placed'] });
+  });
+
+  it('knows the same webhook action types as pretix registers', async () => {
+    const out = await real!.shell(`
+import json
+from pretix.api.webhooks import get_all_webhook_events
+print("E2E_TYPES=" + json.dumps(sorted(get_all_webhook_events().keys())))
+`);
+    const line = out.split('\n').find((l) => l.startsWith('E2E_TYPES='));
+    expect(line, out).toBeDefined();
+    const registered = JSON.parse(line!.slice('E2E_TYPES='.length)) as string[];
+    const onlyReal = registered.filter((t) => !REGISTERED_ACTION_TYPES.has(t));
+    const onlyFake = [...REGISTERED_ACTION_TYPES].filter((t) => !registered.includes(t));
+    report.push(`webhook action types: pretix registers ${registered.length}, the fake knows ${REGISTERED_ACTION_TYPES.size}`);
+    if (onlyReal.length > 0) mismatches.push(`webhook action types only pretix registers: ${onlyReal.join(', ')}`);
+    if (onlyFake.length > 0) mismatches.push(`webhook action types only the fake accepts: ${onlyFake.join(', ')}`);
   });
 
   it('orders: the fake generates the shape real pretix serves, and filters, orders and pages like it', async () => {

@@ -613,6 +613,10 @@ afterAll(async () => {
   if (webhookRegisteredByTest) {
     lines.push('!! the receiver did NOT register its webhook on enable: the test registered it through pretix\'s API (fallback)');
   }
+  lines.push(
+    "by design: list values (multiple-choice answers) are joined with ';' for HubSpot's multi-checkbox properties, where " +
+      "pretix's datasync joins with ','; the field comparison above expects ';'",
+  );
   lines.push(`timings: ${timings.join('; ')}; whole file ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   lines.push('== differences found (real pretix vs receiver / fakes / fixtures / reference) ==', ...(differences.length ? differences : ['none']));
   const text = lines.join('\n');

@@ -39,6 +39,8 @@ export const REGISTERED_ACTION_TYPES: ReadonlySet<string> = new Set([
   'pretix.subevent.changed',
   'pretix.subevent.deleted',
   'pretix.event.item.*',
+  // Registered by pretix 2026.8.0 (get_all_webhook_events), missing from reference/pretix.md's list.
+  'pretix.event.quota.*',
   'pretix.event.orders.waitinglist.added',
   'pretix.event.orders.waitinglist.changed',
   'pretix.event.orders.waitinglist.deleted',
