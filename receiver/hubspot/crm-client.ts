@@ -365,7 +365,20 @@ export class HubSpotClient {
     schema: S,
     body: unknown,
   ): Promise<{ ok: true; data: z.output<S> } | { ok: false; error: Error; token?: string }> {
-    await this.options.limiter.acquire(this.options.portalKey);
+    const release = await this.options.limiter.acquire(this.options.portalKey);
+    try {
+      return await this.send(method, path, schema, body);
+    } finally {
+      release();
+    }
+  }
+
+  private async send<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body: unknown,
+  ): Promise<{ ok: true; data: z.output<S> } | { ok: false; error: Error; token?: string }> {
     // Fetched after the limiter wait, so a token cannot expire while the request sits in the queue.
     const token = await this.options.getAccessToken();
     const redact = (text: string) => (token.length >= 8 ? text.split(token).join('[redacted]') : text);

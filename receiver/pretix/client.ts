@@ -538,7 +538,7 @@ export class PretixClient {
   }
 
   private async attempt(method: string, url: URL, body: unknown, idempotencyKey: string | undefined): Promise<RawResponse> {
-    if (this.limiter) await this.limiter.acquire(this.rateLimitKey);
+    const release = this.limiter ? await this.limiter.acquire(this.rateLimitKey) : undefined;
     const headers: Record<string, string> = {
       Authorization: `Token ${this.token}`,
       Accept: 'application/json',
@@ -564,6 +564,7 @@ export class PretixClient {
       throw new NoAnswer('network', describeNetworkError(error));
     } finally {
       clearTimeout(timer);
+      release?.();
     }
   }
 }

@@ -76,8 +76,9 @@ export class BackfillRunner {
     return `${connectionId}:${event}`;
   }
 
+  /** Running until its final state is saved (its promise may still be finishing its bookkeeping after that). */
   isRunning(connectionId: string, event: string): boolean {
-    return this.running.has(this.key(connectionId, event));
+    return this.running.has(this.key(connectionId, event)) && this.deps.store.getBackfill(connectionId, event)?.state === 'running';
   }
 
   /** Starts a backfill; refuses a second one for the same event while one runs. */
@@ -120,7 +121,7 @@ export class BackfillRunner {
 
   async cancel(connectionId: string, event: string): Promise<BackfillState | undefined> {
     const running = this.running.get(this.key(connectionId, event));
-    if (!running) return undefined;
+    if (!running || !this.isRunning(connectionId, event)) return undefined;
     running.canceled = true;
     await running.done;
     return this.deps.store.getBackfill(connectionId, event);
@@ -167,7 +168,10 @@ export class BackfillRunner {
         this.deps.logger.warn({ event: state.event, error: failure.message }, 'backfill failed');
         await this.deps.store.saveBackfill({ ...state, state: 'failed', error: failure.message, finishedAt: new Date(this.now()).toISOString() });
       })
-      .finally(() => this.running.delete(this.key(state.connectionId, state.event)));
+      .finally(() => {
+        const key = this.key(state.connectionId, state.event);
+        if (this.running.get(key) === run) this.running.delete(key);
+      });
   }
 
   private async execute(initial: BackfillState, run: Running): Promise<void> {
