@@ -65,7 +65,9 @@ export async function runBackfillBenchmark(orders: number, limits: Limits | null
   hubspot.defineProperty(PORTAL, 'deals', { name: 'pretix_order_id', label: 'pretix-order-id', type: 'string', fieldType: 'text', groupName: 'pretix', hasUniqueValue: true });
   const port = await freePort();
   const lifted = '1000000/10s';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'receiver/main.ts'], {
+  // The same command line as `npm start` (package.json), heap cap included.
+  const nodeArgs = (process.env.RECEIVER_NODE_ARGS ?? '--max-old-space-size=128').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'receiver/main.ts'], {
     env: {
       ...process.env,
       PORT: String(port),

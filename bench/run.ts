@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one run, figures as ratios against a baseline measured in the same run.
 // Not a test: it prints numbers for the README and exits 0 unless something broke.
 import { runAcceptanceBenchmark } from './acceptance';
+import { REAL_LIMITS, runBackfillBenchmark } from './backfill';
 import { runBurstBenchmark } from './burst';
 
 const only = process.argv[2];
@@ -20,4 +21,18 @@ if (!only || only === 'burst') {
   console.log(`all synced after ${fmt(b.seconds, 1)} s (goal ≤ 30 s)`);
   console.log(`HubSpot requests per order ${fmt(b.hubspotRequestsPerOrder, 3)} (goal ≤ 0.06), pretix requests per order ${fmt(b.pretixRequestsPerOrder, 3)} (goal ≤ 0.05)`);
   console.log(`429s: HubSpot ${b.hubspot429}, pretix ${b.pretix429}; most requests in any window: HubSpot ${b.hubspotMaxInWindow}/110, pretix ${b.pretixMaxInWindow}/360`);
+}
+
+if (!only || only === 'backfill') {
+  const limited = await runBackfillBenchmark(10_000, REAL_LIMITS, true);
+  console.log('\n## Backfill of 10,000 orders, two mappings, limits 360/min (pretix) and 110/10 s (HubSpot); receiver in its own process');
+  console.log(`${fmt(limited.seconds, 1)} s; theoretical minimum for the ${limited.hubspotRequests} HubSpot and ${limited.pretixRequests} pretix requests made: ${fmt(limited.theoreticalSeconds ?? 0, 1)} s → efficiency ${fmt(limited.efficiency ?? 0)} (goal ≥ 0.9)`);
+  console.log(`HubSpot requests per order ${fmt(limited.hubspotRequests / limited.orders, 3)}, pretix ${fmt(limited.pretixRequests / limited.orders, 3)}; 429s: HubSpot ${limited.hubspot429}, pretix ${limited.pretix429}`);
+  console.log(`peak RSS ${fmt(limited.peakRssMb, 0)} MB (goal ≤ 200 MB)`);
+  if (limited.sweep) {
+    console.log(`reconcile sweep over the 10,000 unchanged orders: ${limited.sweep.requests} pretix request(s), ${fmt(limited.sweep.seconds, 3)} s, ${limited.sweep.found} found, ${limited.sweep.enqueued} queued`);
+  }
+  const lifted = await runBackfillBenchmark(100_000, null);
+  console.log('\n## Backfill of 100,000 orders, limits lifted');
+  console.log(`${fmt(lifted.seconds, 1)} s → ${fmt(lifted.orders / lifted.seconds, 0)} orders/s; peak RSS ${fmt(lifted.peakRssMb, 0)} MB = ${fmt(lifted.peakRssMb / limited.peakRssMb)} × the 10,000-order run (goal ≤ 1.5)`);
 }
