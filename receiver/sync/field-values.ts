@@ -244,13 +244,17 @@ function eventOrSubeventDate(which: 'date_from' | 'date_to'): Getter {
 }
 
 /** The first successful entry scan on the list (pretix: `checkins.filter(list, type=entry).first()`). */
-function firstCheckin(position: PretixPosition, listId: number): string | null {
-  let first: string | null = null;
+/**
+ * The entry scan on that list that pretix reports: its getter takes `.first()` of the check-ins ordered by
+ * `-datetime`, i.e. the LATEST entry (the reference's "first entry check-in" reads otherwise; real pretix decides).
+ */
+function latestEntryCheckin(position: PretixPosition, listId: number): string | null {
+  let latest: string | null = null;
   for (const checkin of position.checkins) {
     if (checkin.list !== listId || checkin.type !== 'entry' || checkin.successful === false) continue;
-    if (first === null || Date.parse(checkin.datetime) < Date.parse(first)) first = checkin.datetime;
+    if (latest === null || Date.parse(checkin.datetime) > Date.parse(latest)) latest = checkin.datetime;
   }
-  return isoDateTime(first);
+  return isoDateTime(latest);
 }
 
 function answerValue(position: PretixPosition, order: PretixOrder, question: PretixQuestion): FieldValue {
@@ -333,7 +337,7 @@ export function computeFieldValue(key: string, input: FieldInput, ctx: EventCont
   const positionGetter = POSITION_GETTERS[key];
   if (positionGetter) return positionGetter(full, ctx);
   if (key.startsWith('attendee_name_')) return attendeeNamePart(key.slice('attendee_name_'.length), full, ctx);
-  if (key.startsWith('checkin_date_')) return firstCheckin(position, Number(key.slice('checkin_date_'.length)));
+  if (key.startsWith('checkin_date_')) return latestEntryCheckin(position, Number(key.slice('checkin_date_'.length)));
   if (key.startsWith('question_')) {
     const identifier = key.slice('question_'.length);
     const question = ctx.questions.find((q) => q.identifier === identifier);

@@ -5,6 +5,7 @@ import type { PretixOrder } from '../pretix/schemas';
 import type { SyncRecord, SyncedObject } from '../store/types';
 import { assignProperties, readPropertiesNeeded } from './assign-properties';
 import { classify, type FailureClass } from './errors';
+import { normalizeEmail } from './field-values';
 import type { ObjectMapping } from './mapping-schema';
 import { planOrderSync, type PlannedObject } from './mapping-engine';
 import type { CrmClientLike, UpsertInput } from './ports';
@@ -179,9 +180,12 @@ async function associateMapping(mapping: ObjectMapping, mappingId: string, state
 
 function toRecord(state: OrderState, input: SyncBatchInput): SyncRecord {
   const { order } = state;
+  // Normalised like the identifiers HubSpot stores (IDNA domain, lower case), so the card finds them by the contact's email.
   const emails = new Set<string>();
-  if (order.email) emails.add(order.email.toLowerCase());
-  for (const position of order.positions) if (position.attendee_email) emails.add(position.attendee_email.toLowerCase());
+  for (const email of [order.email, ...order.positions.map((p) => p.attendee_email)]) {
+    const normalized = normalizeEmail(email);
+    if (normalized) emails.add(normalized.toLowerCase());
+  }
   // One entry per planned object, even when several positions share one HubSpot object.
   const seen = new Set<string>();
   const objects = state.synced.filter((o) => {

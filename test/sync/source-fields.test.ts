@@ -366,7 +366,7 @@ describe('value rules', () => {
     expect(value('attendee_email', order, position(order, 1))).toBe('info@xn--mnchen-3ya.de');
   });
 
-  it('check-in date: the first successful entry on that list only', () => {
+  it('check-in date: the latest successful entry on that list only (as real pretix reports it)', () => {
     const order = paidOrder();
     const first = position(order, 1);
     first.checkins = [
@@ -376,7 +376,7 @@ describe('value rules', () => {
       { list: 44, datetime: '2025-05-20T10:15:00Z', type: 'entry' },
       { list: 44, datetime: '2025-05-20T08:45:00Z', type: 'entry' },
     ];
-    expect(value('checkin_date_44', order, first)).toBe('2025-05-20T08:45:00+00:00');
+    expect(value('checkin_date_44', order, first)).toBe('2025-05-20T10:15:00+00:00');
   });
 
   it('ticket status is "c" for a canceled position, else the order status', () => {
