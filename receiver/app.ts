@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describeConfig, type Config } from './config';
 import { adminApiRoutes } from './http/admin-api';
+import { backfillControlFor } from './http/api/backfill-control';
 import { cardApiRoutes } from './http/api/plugin';
 import { API_PREFIX } from './http/api/routes';
 import { registerErrorHandling } from './http/errors';
@@ -81,6 +82,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     crmFor: services.crmFor,
     contexts: services.contexts,
     events: services.events,
+    backfill: backfillControlFor(services.backfills),
     onQueued,
     now: options.now,
     upstreamTimeoutMs: options.api?.upstreamTimeoutMs,

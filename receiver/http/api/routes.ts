@@ -203,8 +203,7 @@ export const API_ROUTES = {
     status: 202,
     errors: [404],
   },
-  // Backfill ("sync all existing orders"): answered by the backfill runner once it is wired into the API
-  // (CardApiDeps.backfill); until then these answer 501.
+  // Backfill ("sync all existing orders"), answered by the backfill runner; 'idle' before the first one.
   getBackfill: {
     method: 'GET',
     path: '/connections/:connectionId/events/:event/backfill',
