@@ -1,9 +1,10 @@
 // Logger options for Fastify (pino). Secrets must never reach a log line: webhook URLs carry a secret in their
-// path, OAuth callbacks carry codes in their query, and headers carry tokens and signatures.
+// path, OAuth callbacks carry codes in their query, and headers carry tokens and signatures. Personal data stays
+// out too: the card asks for a contact's orders with the contact's email addresses in the query.
 import type { FastifyServerOptions } from 'fastify';
 
 const SECRET_PATH = /^(\/webhooks\/pretix\/)[^/?#]+/;
-const SECRET_QUERY = /([?&](?:code|state|token|access_token|refresh_token|client_secret)=)[^&#]*/gi;
+const SECRET_QUERY = /([?&](?:code|state|token|access_token|refresh_token|client_secret|email|userEmail)=)[^&#]*/gi;
 
 export function redactUrl(url: string): string {
   return url.replace(SECRET_PATH, '$1[redacted]').replace(SECRET_QUERY, '$1[redacted]');

@@ -263,7 +263,7 @@ export const COMMANDS: Command[] = [
       const { sweeps } = await client.get<{ sweeps: { connectionId: string; event: string; lastSweepAt: string | null; lastFound: number; lastEnqueued: number; watermark: string | null; lastError: string | null }[] }>('/sweeps');
       if (sweeps.length === 0) out('No enabled events.');
       for (const s of sweeps) {
-        out(`${s.event} (${s.connectionId}): last sweep ${s.lastSweepAt ?? 'never'}, found ${s.lastFound} changed, queued ${s.lastEnqueued}; watermark ${s.watermark ?? 'none'}${s.lastError ? `; error: ${s.lastError}` : ''}`);
+        out(`${s.event} (${s.connectionId}): last sweep ${s.lastSweepAt ?? 'never'}, ${s.lastFound} modified order(s) looked at, ${s.lastEnqueued} queued; watermark ${s.watermark ?? 'none'}${s.lastError ? `; error: ${s.lastError}` : ''}`);
       }
     },
   },
@@ -274,7 +274,7 @@ export const COMMANDS: Command[] = [
     options: { connection: { type: 'string' }, event: { type: 'string' } },
     async run(client, values, _p, out) {
       const { sweep } = await client.post<{ sweep: { lastFound: number; lastEnqueued: number; lastError: string | null } }>(`${eventPath(values)}/sweep`);
-      out(sweep.lastError ? `Sweep failed: ${sweep.lastError}` : `Found ${sweep.lastFound} changed order(s), queued ${sweep.lastEnqueued}.`);
+      out(sweep.lastError ? `Sweep failed: ${sweep.lastError}` : `Looked at ${sweep.lastFound} modified order(s), queued ${sweep.lastEnqueued} whose HubSpot data was older.`);
     },
   },
   {

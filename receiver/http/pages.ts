@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { describeConfig, type Config } from '../config';
 import type { InstallationService, PublicInstallation } from '../hubspot/installations';
 import { safeEqual } from '../store/secrets';
-import type { Connection, EventConfig, QueueCounts, Store } from '../store/types';
+import type { BackfillState, Connection, EventConfig, QueueCounts, Store, SweepState } from '../store/types';
 import { html, sendPage, type SafeHtml } from './html';
 
 export const PAGE_TITLE = 'HubSpot Integration';
@@ -70,6 +70,8 @@ interface StatusData {
   staticPortal: string | null;
   portals: PublicInstallation[];
   connections: { connection: Connection; events: EventConfig[] }[];
+  /** Backfill and reconcile sweep of an event, by connection id and event slug. */
+  activity: (connectionId: string, event: string) => { backfill?: BackfillState; sweep?: SweepState };
   queue: QueueCounts;
   details: boolean;
 }
@@ -125,8 +127,27 @@ function connectionsSection(data: StatusData): SafeHtml {
   ${data.connections.map(({ connection, events }) => {
     const enabled = events.filter((e) => e.enabled);
     return html`<tr><td>${connection.organizer} <span class="muted">at ${connection.baseUrl}</span></td><td>${connection.portalId}</td>
-      <td>${enabled.length === 0 ? html`<span class="muted">none</span>` : enabled.map((e) => html`<div>${e.event} <span class="muted">(${e.mappings.length} mapping(s), webhook ${e.webhookMode ?? 'not registered'})</span></div>`)}</td></tr>`;
+      <td>${enabled.length === 0 ? html`<span class="muted">none</span>` : enabled.map((e) => html`<div class="event" data-event="${e.event}">${e.event} <span class="muted">(${e.mappings.length} mapping(s), webhook ${e.webhookMode ?? 'not registered'})</span>
+        ${activityLine(data.activity(connection.id, e.event))}</div>`)}</td></tr>`;
   })}</table>`;
+}
+
+function activityLine({ backfill, sweep }: { backfill?: BackfillState; sweep?: SweepState }): SafeHtml {
+  const parts: SafeHtml[] = [];
+  if (backfill) {
+    const percent = backfill.total ? Math.floor((100 * backfill.processed) / backfill.total) : 0;
+    parts.push(
+      backfill.state === 'running'
+        ? html`<div class="backfill">Backfill running: <progress max="100" value="${percent}"></progress> ${backfill.processed}/${backfill.total ?? '?'} orders (${percent}%), ${backfill.failed} failed</div>`
+        : html`<div class="backfill muted">Backfill ${backfill.state} ${backfill.finishedAt?.slice(0, 16).replace('T', ' ') ?? ''}: ${backfill.synced} synced, ${backfill.skipped} skipped, ${backfill.failed} failed${backfill.error ? html` — <span class="bad">${backfill.error}</span>` : ''}</div>`,
+    );
+  }
+  parts.push(
+    sweep?.lastSweepAt
+      ? html`<div class="sweep muted">Last reconcile sweep ${sweep.lastSweepAt.slice(0, 16).replace('T', ' ')}: ${sweep.lastFound} modified order(s) looked at, ${sweep.lastEnqueued} queued${sweep.lastError ? html` — <span class="bad">${sweep.lastError}</span>` : ''}</div>`
+      : html`<div class="sweep muted">No reconcile sweep yet.</div>`,
+  );
+  return html`${parts}`;
 }
 
 function queueSection(queue: QueueCounts): SafeHtml {
@@ -172,6 +193,7 @@ export async function statusPageRoutes(app: FastifyInstance, deps: StatusPageDep
       staticPortal: deps.config.hubspot.staticToken?.portalId ?? null,
       portals: deps.installations.list(),
       connections,
+      activity: (connectionId, event) => ({ backfill: deps.store.getBackfill(connectionId, event), sweep: deps.store.getSweep(connectionId, event) }),
       queue: deps.store.queueCounts(),
       // Portal ids and organizer names are nobody else's business on a public production URL.
       details: deps.config.env !== 'production' || hasAdminToken(request),

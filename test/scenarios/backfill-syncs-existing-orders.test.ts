@@ -41,6 +41,9 @@ describe('backfill', () => {
     expect(backfill.synced + backfill.skipped).toBe(total);
     const deals = new Set(stack.hubspot.objects(PORTAL_ID, 'deals').map((d) => d.properties.pretix_order_id));
     for (const code of [...codes, 'Q7X3M', 'R2D9K']) expect(deals.has(code)).toBe(true);
+    const page = await (await fetch(`${stack.receiverUrl}/`)).text();
+    expect(page).toContain(`${backfill.synced} synced, ${backfill.skipped} skipped, 0 failed`);
+    expect(page).toMatch(/Backfill done/);
   }, 90_000);
 
   it('read the orders in pages and stayed within both limits', () => {

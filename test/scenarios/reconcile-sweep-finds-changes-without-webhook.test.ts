@@ -47,6 +47,8 @@ describe('reconcile sweep', () => {
     expect(stack.pretix.stats(ORGANIZER).total).toBe(1);
     const { sweeps } = await stack.admin.get<{ sweeps: SweepState[] }>('/sweeps');
     expect(sweeps).toEqual([expect.objectContaining({ event: EVENT, lastEnqueued: 0, watermark: expect.any(String) })]);
+    const page = await (await fetch(`${stack.receiverUrl}/`)).text();
+    expect(page).toMatch(/Last reconcile sweep [\d-]+ [\d:]+: \d+ modified order\(s\) looked at, 0 queued/);
   });
 
   it('does not revive a job that failed and waits for a person', async () => {
