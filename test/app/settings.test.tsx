@@ -348,7 +348,7 @@ describe('settings page', () => {
       expect(callsTo('GET', `${EVENT}/source-fields`).map((c) => c.query.get('model'))).toContain('OrderPosition');
     });
 
-    it('creates missing HubSpot properties for the saved mappings', async () => {
+    it('creates missing HubSpot properties for the mappings on screen', async () => {
       const { callsTo } = mockReceiver(
         baseRoutes({
           [`POST ${MAPPINGS}/create-missing-properties`]: json({ created: [{ objectType: 'contacts', name: 'pretix_status' }], existing: 5 }),
@@ -359,7 +359,9 @@ describe('settings page', () => {
       const { findByTestId, mocks } = renderer;
       findByTestId(Button, 'create-missing-properties').trigger('onClick');
       await vi.waitFor(() => expect(mocks.actions.addAlert.callCount).toBe(1));
-      expect(callsTo('POST', `${MAPPINGS}/create-missing-properties`)[0]?.options).toEqual({ method: 'POST', timeout: 14000, body: {} });
+      const sent = callsTo('POST', `${MAPPINGS}/create-missing-properties`)[0]?.options as { method: string; body: { mappings: { id: number }[] } };
+      expect(sent.method).toBe('POST');
+      expect(sent.body.mappings.map((m) => m.id)).toEqual(fx.mappings.mappings.map((m) => m.id));
       expect(mocks.actions.addAlert.calls[0]).toEqual([
         { type: 'success', message: 'Created 1 HubSpot properties (contacts.pretix_status); 5 already existed.' },
       ]);

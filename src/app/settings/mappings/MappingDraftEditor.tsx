@@ -47,9 +47,12 @@ export const MappingDraftEditor = ({ portalId, connectionId, eventSlug, initial,
 
   const createMissingProperties = async () => {
     try {
+      // The draft, not the saved mappings: the receiver refuses to save a mapping whose HubSpot property is missing,
+      // so properties have to be created for what is on screen, before saving.
       const answer = await createMissing.run<CreateMissingPropertiesResponse>(
         'POST',
         paths.createMissingProperties(connectionId, eventSlug),
+        { mappings: toSaveRequest(draft).mappings },
       );
       const names = answer.created.map((property) => `${property.objectType}.${property.name}`).join(', ');
       notify({
@@ -97,14 +100,14 @@ export const MappingDraftEditor = ({ portalId, connectionId, eventSlug, initial,
         </Button>
         <Button
           variant="secondary"
-          disabled={draft.dirty || createMissing.busy || draft.mappings.length === 0}
+          disabled={createMissing.busy || draft.mappings.length === 0}
           onClick={() => void createMissingProperties()}
           testId="create-missing-properties"
         >
           Create missing HubSpot properties
         </Button>
       </ButtonRow>
-      {draft.dirty && <Text variant="microcopy">Unsaved changes. Save before creating missing HubSpot properties.</Text>}
+      {draft.dirty && <Text variant="microcopy">Unsaved changes. Missing HubSpot properties are created for the mappings as shown here; then save.</Text>}
     </Flex>
   );
 };
