@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
+import { OPTIONAL_SCOPES, REQUIRED_SCOPES } from '../receiver/hubspot/scopes';
 
 export class ConfigureError extends Error {
   override name = 'ConfigureError';
@@ -69,7 +70,8 @@ function objectAt(parent: Json, key: string, file: string): Json {
   return value as Json;
 }
 
-/** app-hsmeta.json with this receiver's redirect URL and fetch origin; every other key is kept as it is. */
+/** app-hsmeta.json with this receiver's redirect URL, fetch origin and the scopes the receiver asks for (one list,
+ * receiver/hubspot/scopes.ts, so the app never requests fewer scopes than the receiver needs); every other key is kept. */
 export function applyToAppMeta(appMetaText: string, publicUrl: string, file = 'app-hsmeta.json'): string {
   let meta: Json;
   try {
@@ -80,6 +82,8 @@ export function applyToAppMeta(appMetaText: string, publicUrl: string, file = 'a
   const config = objectAt(meta, 'config', file);
   const auth = objectAt(config, 'auth', file);
   auth.redirectUrls = [`${publicUrl}/oauth/callback`];
+  auth.requiredScopes = [...REQUIRED_SCOPES];
+  auth.optionalScopes = [...OPTIONAL_SCOPES];
   const permittedUrls = objectAt(config, 'permittedUrls', file);
   permittedUrls.fetch = [publicUrl];
   return `${JSON.stringify(meta, null, 2)}\n`;
@@ -117,16 +121,13 @@ export function planConfiguration(appDir: string, publicUrl: string): PlannedFil
 }
 
 /** The URL a HubSpot super admin opens to install the app (scopes from app-hsmeta.json). */
-export function installUrl(appMetaText: string, clientId: string, publicUrl: string): string {
-  const meta = JSON.parse(appMetaText) as { config?: { auth?: { requiredScopes?: string[]; optionalScopes?: string[] } } };
-  const params = new URLSearchParams({
-    client_id: clientId,
-    redirect_uri: `${publicUrl}/oauth/callback`,
-    scope: (meta.config?.auth?.requiredScopes ?? []).join(' '),
-  });
-  const optional = meta.config?.auth?.optionalScopes ?? [];
-  if (optional.length > 0) params.set('optional_scope', optional.join(' '));
-  return `https://app.hubspot.com/oauth/authorize?${params.toString()}`;
+/**
+ * Where a HubSpot admin installs the app: the receiver's "Request access" route, which sends them on to HubSpot's
+ * authorize page with the scopes and a single-use state. (A bare authorize URL would carry no state, and the
+ * receiver rightly refuses callbacks without one.)
+ */
+export function installUrl(publicUrl: string): string {
+  return `${publicUrl}/oauth/install`;
 }
 
 /** Environment first, then ./.env, like the receiver. */
@@ -145,8 +146,7 @@ export function configure(projectRoot: string, env: NodeJS.ProcessEnv = process.
   for (const file of files) {
     if (file.changed) writeFileSync(file.path, file.content);
   }
-  const appMeta = readFileSync(path.join(appDir, 'app-hsmeta.json'), 'utf8');
-  return { publicUrl, files, installUrl: settings.clientId ? installUrl(appMeta, settings.clientId, publicUrl) : undefined };
+  return { publicUrl, files, installUrl: settings.clientId ? installUrl(publicUrl) : undefined };
 }
 
 function main(): void {

@@ -96,7 +96,7 @@ describe('configure() on a copy of the project', () => {
     writeFileSync(path.join(root, '.env'), 'PUBLIC_URL=https://from-dotenv.example.org\nHUBSPOT_CLIENT_ID=abc-123\n');
     const fromFile = configure(root, {});
     expect(fromFile.publicUrl).toBe('https://from-dotenv.example.org');
-    expect(fromFile.installUrl).toContain('client_id=abc-123');
+    expect(fromFile.installUrl).toBe('https://from-dotenv.example.org/oauth/install');
     expect(configure(root, { PUBLIC_URL: 'https://from-env.example.org' }).publicUrl).toBe('https://from-env.example.org');
   });
 
@@ -108,13 +108,15 @@ describe('configure() on a copy of the project', () => {
 });
 
 describe('install URL', () => {
-  it('asks for the required and optional scopes with the receiver’s callback', () => {
-    const meta = readFileSync(path.join(repoApp, 'app-hsmeta.json'), 'utf8');
-    const url = new URL(installUrl(meta, 'cid', 'https://hub.example.org'));
-    expect(url.origin + url.pathname).toBe('https://app.hubspot.com/oauth/authorize');
-    expect(url.searchParams.get('redirect_uri')).toBe('https://hub.example.org/oauth/callback');
-    expect(url.searchParams.get('scope')?.split(' ')).toContain('crm.objects.deals.write');
-    expect(url.searchParams.get('optional_scope')?.split(' ')).toContain('crm.objects.companies.read');
+  it("is the receiver's Request access route, which adds the scopes and a single-use state", () => {
+    expect(installUrl('https://hub.example.org')).toBe('https://hub.example.org/oauth/install');
     expect(readSettings({ HUBSPOT_CLIENT_ID: '  ' }, null).clientId).toBeUndefined();
+  });
+
+  it('asks HubSpot for the scopes the receiver requests', async () => {
+    const { REQUIRED_SCOPES, OPTIONAL_SCOPES } = await import('../../receiver/hubspot/scopes');
+    const meta = JSON.parse(readFileSync(path.join(repoApp, 'app-hsmeta.json'), 'utf8')) as { config: { auth: { requiredScopes: string[]; optionalScopes: string[] } } };
+    expect([...meta.config.auth.requiredScopes].sort()).toEqual([...REQUIRED_SCOPES].sort());
+    expect([...meta.config.auth.optionalScopes].sort()).toEqual([...OPTIONAL_SCOPES].sort());
   });
 });
