@@ -12,6 +12,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript entry points run on Node.
+    files: ['**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     // The command-line tool and benchmarks talk to a person on stdout.
     files: ['receiver/cli/**', 'bench/**', 'bin/**', 'test/e2e/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
