@@ -1,0 +1,99 @@
+// The command-line tool as a person runs it (a real process, talking to a running receiver): every command has
+// --help, and the everyday ones work end to end against the fakes.
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../receiver/cli/commands';
+import { REPO_ROOT } from '../helpers/receiver-process';
+import { EVENT, ORGANIZER, PORTAL_ID, PRETIX_TOKEN, startStack, type Stack } from '../helpers/stack';
+import { tempDir } from '../helpers/temp-dir';
+import { waitFor } from '../helpers/wait-for';
+import { exampleMappingsBody } from '../scenarios/mappings';
+
+const run = promisify(execFile);
+
+describe('pretix-hubspot CLI', () => {
+  let stack: Stack;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  const cli = async (args: string[], input?: string) => {
+    const child = run(process.execPath, [join(REPO_ROOT, 'bin', 'pretix-hubspot.js'), '--receiver', stack.receiverUrl, ...args], {
+      cwd: dir.path,
+      env: { ...process.env, ...stack.env },
+      timeout: 60_000,
+    });
+    if (input !== undefined) {
+      child.child.stdin?.end(input);
+    }
+    return child.then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    );
+  };
+
+  beforeAll(async () => {
+    stack = await startStack();
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await stack.close();
+    await dir.remove();
+  });
+
+  it('lists every command and has --help on each', async () => {
+    const general = await cli(['--help']);
+    expect(general.code).toBe(0);
+    for (const command of COMMANDS) expect(general.stdout).toContain(command.name);
+    const helps = await Promise.all(COMMANDS.map((command) => cli([...command.name.split(' '), '--help'])));
+    helps.forEach((help, i) => {
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(`Usage: pretix-hubspot ${COMMANDS[i]!.usage}`);
+    });
+  }, 60_000);
+
+  it('explains bad usage with exit code 2', async () => {
+    expect((await cli(['connection', 'add', '--portal', PORTAL_ID])).code).toBe(2);
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown command');
+  });
+
+  it('adds a connection (token from stdin), sets mappings, syncs, backfills and shows the queue', async () => {
+    const wrong = await cli(['connection', 'add', '--portal', PORTAL_ID, '--url', stack.pretix.url, '--organizer', ORGANIZER, '--token', 'x'.repeat(40)]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/pretix rejected the API token/);
+
+    const added = await cli(['connection', 'add', '--portal', PORTAL_ID, '--url', stack.pretix.url, '--organizer', ORGANIZER, '--token-stdin'], PRETIX_TOKEN);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('pretix accepted the token');
+    const id = /^([0-9a-f-]{36})\s/m.exec(added.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(added.stdout).not.toContain(PRETIX_TOKEN);
+
+    const file = join(dir.path, 'mappings.json');
+    await writeFile(file, JSON.stringify(exampleMappingsBody()));
+    const set = await cli(['mappings', 'set', '--connection', id!, '--event', EVENT, '--file', file]);
+    expect(set.stdout).toContain('Saved 3 mapping(s)');
+    const shown = await cli(['mappings', 'show', '--connection', id!, '--event', EVENT]);
+    expect(JSON.parse(shown.stdout).object_mappings).toHaveLength(3);
+
+    const listed = await cli(['connection', 'list']);
+    expect(listed.stdout).toContain(`organizer ${ORGANIZER}`);
+    expect(listed.stdout).toContain('/webhooks/pretix/');
+
+    expect((await cli(['sync', '--connection', id!, '--event', EVENT, '--order', 'Q7X3M'])).stdout).toContain('queued');
+    await waitFor(() => stack.hubspot.findByProperty(PORTAL_ID, 'deals', 'pretix_order_id', 'Q7X3M'), 'sync from the CLI');
+
+    stack.pretix.generateOrders(ORGANIZER, EVENT, 120);
+    const backfill = await cli(['backfill', '--connection', id!, '--event', EVENT]);
+    expect(backfill.code).toBe(0);
+    expect(backfill.stdout).toMatch(/Backfill of democon done: 122 orders processed, \d+ synced, \d+ skipped \(no identifier\), 0 failed/);
+
+    const queue = await cli(['queue', 'status']);
+    expect(queue.stdout).toMatch(/^pending 0, in flight 0, failed 0/m);
+    expect((await cli(['jobs', 'failed'])).stdout).toContain('No failed jobs.');
+    expect((await cli(['sweep', 'status'])).stdout).toContain(`${EVENT} (${id})`);
+    expect((await cli(['jobs', 'retry', 'nope'])).stderr).toMatch(/No waiting job/);
+  }, 120_000);
+});
