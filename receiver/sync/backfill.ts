@@ -5,14 +5,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PretixOrder } from '../pretix/schemas';
 import type { BackfillState, Connection, Store } from '../store/types';
-import { jobKey } from '../store/types';
 import { classify, SyncConfigError } from './errors';
 import type { EventContextCache } from './event-context-cache';
 import type { ObjectMapping } from './mapping-schema';
 import { recordOutcomes } from './outcomes';
 import type { CrmClientLike, PretixClientLike } from './ports';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';
-import { syncOrderBatch } from './sync-batch';
+import { recordAccess, syncOrderBatch } from './sync-batch';
 
 export class BackfillConflictError extends Error {}
 
@@ -220,8 +219,7 @@ export class BackfillRunner {
           crm,
           portalId: connection.portalId,
           connectionId: connection.id,
-          recordKey: (code) => jobKey(connection.id, state.event, code),
-          previousRecord: (code) => store.getSyncRecord(jobKey(connection.id, state.event, code)),
+          ...recordAccess(store, connection.id, state.event),
           now: () => new Date(this.now()),
         });
         const counts = await recordOutcomes({

@@ -5,9 +5,16 @@ import type { Store, SyncRecord } from '../store/types';
 import { jobKey } from '../store/types';
 import type { OrderFailure, OrderOutcome } from './sync-batch';
 
-export function failedRecord(previous: SyncRecord | undefined, base: Omit<SyncRecord, 'status' | 'syncedAt' | 'objects' | 'associations' | 'skipped' | 'emails'>, failure: OrderFailure, now: Date): SyncRecord {
+/** The record of an order whose sync failed: what was synced before stays, with the failure on top. */
+export function failedRecord(
+  previous: SyncRecord | undefined,
+  order: { key: string; portalId: string; connectionId: string; event: string; code: string },
+  failure: OrderFailure,
+  now: Date,
+): SyncRecord {
+  const { key, portalId, connectionId, event, code } = order;
   return {
-    ...(previous ?? { ...base, emails: [], objects: [], associations: [], skipped: [] }),
+    ...(previous ?? { key, portalId, connectionId, event, code, emails: [], objects: [], associations: [], skipped: [] }),
     status: 'failed',
     syncedAt: previous?.syncedAt ?? now.toISOString(),
     failureClass: failure.failureClass,

@@ -1,5 +1,5 @@
 // What the sync engine needs from the outside world, as narrow interfaces. The real pretix and HubSpot clients
-// satisfy them structurally; tests can too.
+// satisfy them structurally; tests can too. Data shapes are the clients' own (types only, no runtime import).
 import type {
   PretixCheckinList,
   PretixEvent,
@@ -8,16 +8,12 @@ import type {
   PretixOrder,
   PretixQuestion,
 } from '../pretix/schemas';
+import type { CrmObject as CrmObjectRef, UpsertInput } from '../hubspot/crm-client';
+import type { OrdersPage } from '../pretix/client';
 import type { FailureClass } from './errors';
 import type { HubSpotObjectType } from './mapping-schema';
 
-export interface OrdersPage {
-  orders: PretixOrder[];
-  page: number;
-  pageGenerated: string | null;
-  hasNext: boolean;
-  count: number;
-}
+export type { OrdersPage } from '../pretix/client';
 
 export interface PretixClientLike {
   getEvent(event: string): Promise<PretixEvent>;
@@ -29,16 +25,7 @@ export interface PretixClientLike {
   listOrders(event: string, options?: { modifiedSince?: string; ordering?: string; startPage?: number }): AsyncIterable<OrdersPage>;
 }
 
-export interface CrmObjectRef {
-  id: string;
-  properties: Record<string, string | null>;
-}
-
-export interface UpsertInput {
-  idProperty: string;
-  id: string;
-  properties: Record<string, string>;
-}
+export type { CrmObject as CrmObjectRef, UpsertInput } from '../hubspot/crm-client';
 
 export interface CrmClientLike {
   batchRead(

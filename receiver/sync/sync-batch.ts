@@ -2,7 +2,7 @@
 // a mode needs current values) and one batch upsert for all orders together, then the associations with
 // objects of earlier mappings. Failures are attributed to the orders that caused them; the rest go through.
 import type { PretixOrder } from '../pretix/schemas';
-import type { SyncRecord, SyncedObject } from '../store/types';
+import { jobKey, type Store, type SyncRecord, type SyncedObject } from '../store/types';
 import { assignProperties, readPropertiesNeeded } from './assign-properties';
 import { classify, type FailureClass } from './errors';
 import { normalizeEmail } from './field-values';
@@ -38,6 +38,14 @@ interface OrderState {
   synced: SyncedObject[];
   associations: Set<string>;
   failure?: OrderFailure;
+}
+
+/** How a batch finds the key and the previous record of an order's sync record. */
+export function recordAccess(store: Pick<Store, 'getSyncRecord'>, connectionId: string, event: string) {
+  return {
+    recordKey: (code: string) => jobKey(connectionId, event, code),
+    previousRecord: (code: string) => store.getSyncRecord(jobKey(connectionId, event, code)),
+  };
 }
 
 const objectRefKey = (mappingId: string, positionId: number | null) => `${mappingId}#${positionId ?? 'order'}`;

@@ -11,7 +11,8 @@ import { fetchOrders } from './order-fetcher';
 import type { OrderPrefetch } from './order-prefetch';
 import type { CrmClientLike, PretixClientLike } from './ports';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';
-import { syncOrderBatch, type OrderOutcome } from './sync-batch';
+import { failedRecord } from './outcomes';
+import { recordAccess, syncOrderBatch, type OrderOutcome } from './sync-batch';
 
 export interface WorkerDeps {
   store: Store;
@@ -180,8 +181,7 @@ export class SyncWorker {
           crm,
           portalId: connection.portalId,
           connectionId: connection.id,
-          recordKey: (code) => jobKey(connection.id, first.event, code),
-          previousRecord: (code) => store.getSyncRecord(jobKey(connection.id, first.event, code)),
+          ...recordAccess(store, connection.id, first.event),
           now: () => new Date(this.now()),
         });
         await this.settle(slice, outcomes);
@@ -218,24 +218,7 @@ export class SyncWorker {
       const failure = outcome.failure;
       const retryAt = nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now());
       logger.warn({ job: job.key, failureClass: failure.failureClass, error: failure.message, retryAt }, 'order sync failed');
-      const previous = store.getSyncRecord(job.key);
-      records.push({
-        ...(previous ?? {
-          key: job.key,
-          portalId: job.portalId,
-          connectionId: job.connectionId,
-          event: job.event,
-          code: job.code,
-          emails: [],
-          objects: [],
-          associations: [],
-          skipped: [],
-        }),
-        status: 'failed',
-        syncedAt: previous?.syncedAt ?? new Date(this.now()).toISOString(),
-        failureClass: failure.failureClass,
-        lastError: failure.message,
-      });
+      records.push(failedRecord(store.getSyncRecord(job.key), job, failure, new Date(this.now())));
       failures.push(store.failJob(job.key, { ...failure, nextAttemptAt: retryAt }, this.now()));
     }
     await Promise.all(failures);
