@@ -1,0 +1,83 @@
+// The stack with the receiver as a real process, for tests that kill it: fake pretix and fake HubSpot here, the
+// receiver spawned with an environment that points at them, a connection and the example mappings in place.
+import { adminTokenFor } from '../../receiver/app';
+import { createAdminClient, type AdminClient } from '../../receiver/cli/admin-client';
+import type { PublicConnection } from '../../receiver/connections/connection-service';
+import { createSecretBox } from '../../receiver/store/secrets';
+import { startFakeHubSpot, type FakeHubSpot, type FakeHubSpotOptions } from '../fakes/hubspot';
+import { startFakePretix, type FakePretix } from '../fakes/pretix';
+import { exampleMappingsBody } from '../scenarios/mappings';
+import { freePort } from './free-port';
+import { startReceiverProcess, type ReceiverProcess } from './receiver-process';
+import { defineExampleProperties, EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, PRETIX_TOKEN, SECRET_KEY } from './stack';
+import { tempDir } from './temp-dir';
+
+export interface ProcessStack {
+  pretix: FakePretix;
+  hubspot: FakeHubSpot;
+  receiver: ReceiverProcess;
+  admin: AdminClient;
+  connection: PublicConnection;
+  /** Admin API path of the example event. */
+  eventPath: string;
+  /** Kills the receiver (SIGKILL unless told otherwise) and starts it again on the same data. */
+  restart(signal?: NodeJS.Signals): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startProcessStack(options: { hubspot?: FakeHubSpotOptions } = {}): Promise<ProcessStack> {
+  const pretix = await startFakePretix();
+  pretix.seedFromFixtures();
+  pretix.addToken(PRETIX_TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
+  const hubspot = await startFakeHubSpot({ rateLimit: { limit: 110, intervalMs: 10_000 }, ...options.hubspot });
+  hubspot.addStaticToken(HUBSPOT_TOKEN, PORTAL_ID);
+  defineExampleProperties(hubspot);
+  const dir = await tempDir();
+  const port = await freePort();
+  const env = {
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_FILE: `${dir.path}/state.json`,
+    SECRET_KEY,
+    HUBSPOT_API_URL: hubspot.url,
+    HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
+    HUBSPOT_PORTAL_ID: PORTAL_ID,
+    LOG_LEVEL: 'warn',
+  };
+  const adminFor = (receiver: ReceiverProcess) => createAdminClient(receiver.url, adminTokenFor(createSecretBox(SECRET_KEY)));
+  let receiver = await startReceiverProcess(env);
+  const admin = adminFor(receiver);
+  const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', {
+    portalId: PORTAL_ID,
+    baseUrl: pretix.url,
+    organizer: ORGANIZER,
+    apiToken: PRETIX_TOKEN,
+  });
+  const eventPath = `/connections/${connection.id}/events/${EVENT}`;
+  await admin.put(`${eventPath}/mappings`, exampleMappingsBody());
+
+  const stack: ProcessStack = {
+    pretix,
+    hubspot,
+    receiver,
+    admin,
+    connection,
+    eventPath,
+    async kill(signal = 'SIGKILL') {
+      await stack.receiver.kill(signal);
+    },
+    async restart(signal = 'SIGKILL') {
+      await stack.receiver.kill(signal);
+      receiver = await startReceiverProcess(env);
+      stack.receiver = receiver;
+      stack.admin = adminFor(receiver);
+    },
+    async close() {
+      await stack.receiver.kill();
+      await Promise.all([pretix.close(), hubspot.close()]);
+      await dir.remove();
+    },
+  };
+  return stack;
+}
