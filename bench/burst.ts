@@ -84,7 +84,7 @@ export async function runBurstBenchmark(orders = 1000): Promise<BurstResult> {
     const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL, baseUrl: pretix.url, organizer: 'acmecorp', apiToken: TOKEN });
     await admin.put(`/connections/${connection.id}/events/democon/mappings`, BENCH_MAPPINGS);
     const webhookUrl = connection.webhookUrl.replace(config.publicUrl, url);
-    pretix.addWebhook('acmecorp', { target_url: webhookUrl, all_events: true, action_types: ORDER_ACTIONS });
+    pretix.addWebhook('acmecorp', { target_url: webhookUrl, all_events: true, limit_events: [], action_types: ORDER_ACTIONS });
     // Orders placed just now, as the webhooks say: their last_modified is what the order list's modified_since sees.
     // (placed and pending payment, so last_modified is their creation time).
     const codes = pretix.generateOrders('acmecorp', 'democon', orders, { startDate: new Date(Date.now() - 30_000), spacingMs: 20, status: 'n' });

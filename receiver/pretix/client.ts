@@ -43,7 +43,8 @@ export interface PretixWebhookInput {
   enabled?: boolean;
   /** pretix rejects `all_events: true` together with a non-empty `limit_events`. */
   all_events?: boolean;
-  limit_events?: string[];
+  /** Required by pretix on create, even with `all_events: true` (then `[]`). */
+  limit_events: string[];
   comment?: string | null;
 }
 

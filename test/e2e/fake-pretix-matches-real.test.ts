@@ -58,11 +58,7 @@ const mismatches: string[] = [];
 const knownDifferences: string[] = [];
 
 /** Differences we know of and keep on purpose (each explained where the fake implements the behaviour). */
-const KNOWN: Record<string, string> = {
-  'create without limit_events':
-    'the fake accepts a webhook without limit_events (test/pretix/client.test.ts relies on it); pretix requires the key',
-  'create with only target_url': 'same: pretix also names limit_events as required',
-};
+const KNOWN: Record<string, string> = {};
 
 async function same(label: string, method: string, path: string, body?: unknown, token?: string | null): Promise<[Answer, Answer]> {
   const [r, f] = await both(method, path, body, token);

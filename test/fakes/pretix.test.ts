@@ -245,7 +245,8 @@ describe('webhook API', () => {
     expect(foreign.body).toHaveProperty('limit_events');
 
     const missing = await api(hooks, { method: 'POST', body: { target_url: valid.target_url } });
-    expect(missing.body).toEqual({ action_types: ['This field is required.'] });
+    // Real pretix 2026.8.0 names both (limit_events is required even with all_events).
+    expect(missing.body).toEqual({ action_types: ['This field is required.'], limit_events: ['This field is required.'] });
 
     const dotless = await api(hooks, { method: 'POST', body: { ...valid, target_url: 'http://receiver:8080/hook' } });
     expect(dotless.body).toEqual({ target_url: ['Enter a valid URL.'] });

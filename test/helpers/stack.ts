@@ -163,7 +163,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         apiToken: PRETIX_TOKEN,
       });
       if ((connectOptions.webhook ?? 'all_events') === 'all_events') {
-        pretix.addWebhook(ORGANIZER, { target_url: connection.webhookUrl, all_events: true, action_types: [...ORDER_ACTIONS] });
+        pretix.addWebhook(ORGANIZER, { target_url: connection.webhookUrl, all_events: true, limit_events: [], action_types: [...ORDER_ACTIONS] });
       }
       return connection;
     },

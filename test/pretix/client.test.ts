@@ -258,7 +258,7 @@ describe('errors and retries', () => {
 
   it('maps 400 to a permanent error with pretix’s message', async () => {
     const error = await rejection(
-      client().createWebhook({ target_url: 'http://127.0.0.1:1/hook', action_types: ['pretix.event.order.changed.item'] }),
+      client().createWebhook({ target_url: 'http://127.0.0.1:1/hook', limit_events: [], action_types: ['pretix.event.order.changed.item'] }),
     );
     expect(error).toBeInstanceOf(PermanentSyncError);
     expect(error.message).toContain('action_types: Invalid action type "pretix.event.order.changed.item".');
@@ -350,7 +350,7 @@ describe('webhooks', () => {
   it('sends writes with one idempotency key across retries, so a retried create does not duplicate', async () => {
     fake.failNext({ status: 502, match: /^POST / });
     const c = client();
-    await c.createWebhook({ target_url: 'https://receiver.example/hook', action_types: ['pretix.event.order.paid'] });
+    await c.createWebhook({ target_url: 'https://receiver.example/hook', limit_events: [], action_types: ['pretix.event.order.paid'] });
     expect((await c.listWebhooks()).length).toBe(1);
     const posts = fake.requests.filter((r) => r.method === 'POST');
     expect(posts.map((r) => r.status)).toEqual([502, 201]);

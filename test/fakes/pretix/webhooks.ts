@@ -155,10 +155,10 @@ export function validateWebhookBody(
       if (unknown !== undefined) errors.limit_events = [`Object with slug=${String(unknown)} does not exist.`];
       else value.limit_events = [...new Set(slugs as string[])];
     }
+  } else if (!partial) {
+    // pretix 2026.8.0 requires it on create and PUT, even with all_events=true (seen against the real server).
+    errors.limit_events = [REQUIRED];
   }
-  // KNOWN DIFFERENCE: pretix 2026.8.0 requires `limit_events` on create and PUT, even with all_events=true
-  // (400 {"limit_events": ["This field is required."]}); this fake still accepts it missing (as []), because
-  // test/pretix/client.test.ts creates webhooks without it. See test/e2e/fake-pretix-matches-real.test.ts.
 
   if (has('comment')) {
     const comment = data.comment;
