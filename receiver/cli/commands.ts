@@ -122,6 +122,10 @@ export const COMMANDS: Command[] = [
         body,
       );
       out(`Saved ${event.mappings.length} mapping(s) for event ${event.event} (${event.enabled ? 'enabled' : 'disabled'}).`);
+      if (event.enabled && !event.webhookMode) {
+        // Saving mappings enables a new event but does not talk to pretix; say what pretix still needs.
+        out(`pretix must send this event's order webhooks: \`pretix-hubspot event enable --connection ${values.connection} --event ${event.event}\` registers the webhook for you (or register the URL from \`connection list\` by hand).`);
+      }
       if (resync.changedMappingIds.length === 0 || !resync.hasSyncedOrders) return;
       if (apply === 'changed' || apply === 'all') {
         await client.post(`${eventPath(values)}/backfill`, apply === 'changed' ? { mappingIds: resync.changedMappingIds } : {});

@@ -75,6 +75,7 @@ describe('pretix-hubspot CLI', () => {
     await writeFile(file, JSON.stringify(exampleMappingsBody()));
     const set = await cli(['mappings', 'set', '--connection', id!, '--event', EVENT, '--file', file]);
     expect(set.stdout).toContain('Saved 3 mapping(s)');
+    expect(set.stdout).toContain('registers the webhook for you');
     const shown = await cli(['mappings', 'show', '--connection', id!, '--event', EVENT]);
     expect(JSON.parse(shown.stdout).object_mappings).toHaveLength(3);
 
