@@ -128,7 +128,8 @@ export class QueueJournal {
     // The handle may be swapped by rotate() meanwhile; this write goes to the segment that was current.
     const handle = this.handle;
     await handle.write(chunk);
-    await handle.sync();
+    // fdatasync: the appended bytes and the new file size, which is all a replay needs (no mtime flush).
+    await handle.datasync();
     this.segmentBytes += Buffer.byteLength(chunk);
   }
 }
