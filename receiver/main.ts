@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       ...missing.map((line) => `  ✗ ${line}`),
       recovered > 0 ? `  ↻ resumed ${recovered} sync job(s) interrupted by the last stop` : '',
       resumed > 0 ? `  ↻ resumed ${resumed} backfill(s) from their last finished page` : '',
-      `  Next: npx pretix-hubspot connection add --help`,
+      `  Next: open http://${config.host}:${port}/ — the status page says what to do next`,
       '',
     ]
       .filter((line) => line !== '')
