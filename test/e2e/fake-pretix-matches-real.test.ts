@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTERED_ACTION_TYPES, startFakePretix, type FakePretix } from '../fakes/pretix';
 import { diffShape, formatDiffs } from './json-shape';
 import { startRealPretix, type RealPretix } from './pretix-server';
+import { pretixCall } from './pretix-api';
 
 type Json = Record<string, unknown>;
 
@@ -20,18 +21,8 @@ interface Answer {
 }
 
 async function call(base: string, token: string | null, method: string, path: string, body?: unknown): Promise<Answer> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (token !== null) headers.Authorization = `Token ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${base}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    // keep text
-  }
-  return { status: res.status, body: parsed };
+  const { status, body: answer } = await pretixCall(`${base}/api/v1`, token, method, path, body);
+  return { status, body: answer };
 }
 
 function both(method: string, path: string, body?: unknown, token?: string | null): Promise<[Answer, Answer]> {

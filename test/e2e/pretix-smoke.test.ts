@@ -24,6 +24,7 @@ import {
 } from '../../receiver/pretix/schemas.js';
 import { diffShape, formatDiffs } from './json-shape.js';
 import { startRealPretix, type RealPretix } from './pretix-server.js';
+import { pretixCall } from './pretix-api';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = resolve(HERE, '../../../shared/fixtures/pretix');
@@ -103,27 +104,8 @@ interface ApiResponse {
   at: number;
 }
 
-async function api(
-  method: string,
-  pathOrUrl: string,
-  body?: unknown,
-  token: string | null = pretix.token,
-): Promise<ApiResponse> {
-  const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${pretix.apiUrl}${pathOrUrl}`;
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (token !== null) headers.Authorization = `Token ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const t = Date.now();
-  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const at = Date.now();
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    // keep text
-  }
-  return { status: res.status, headers: res.headers, body: parsed, ms: at - t, at };
+function api(method: string, pathOrUrl: string, body?: unknown, token: string | null = pretix.token): Promise<ApiResponse> {
+  return pretixCall(pretix.apiUrl, token, method, pathOrUrl, body);
 }
 
 function obj(v: unknown): Record<string, unknown> {

@@ -41,6 +41,7 @@ import {
 } from './datasync-expectations';
 import { startRealPretix, type RealPretix } from './pretix-server';
 import { startWebhookTap, type WebhookTap } from './webhook-tap';
+import { pretixCall } from './pretix-api';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const LOG_DIR = resolve(HERE, '../../.cache/pretix-logs');
@@ -96,24 +97,8 @@ interface ApiResponse {
 
 async function px(method: string, path: string, body?: unknown): Promise<ApiResponse> {
   const { pretix: p } = sys();
-  const url = path.startsWith('http') ? path : `${p.apiUrl}${path}`;
-  const res = await fetch(url, {
-    method,
-    headers: {
-      Authorization: `Token ${p.token}`,
-      Accept: 'application/json',
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    // keep the text
-  }
-  return { status: res.status, body: parsed };
+  const { status, body: answer } = await pretixCall(p.apiUrl, p.token, method, path, body);
+  return { status, body: answer };
 }
 
 async function pxOk(method: string, path: string, body?: unknown, status = method === 'POST' ? 201 : 200): Promise<Json> {
