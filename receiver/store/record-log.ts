@@ -2,7 +2,7 @@
 // 100,000 orders must not rewrite a 30 MB file after every batch, nor keep every record parsed in memory.
 // In memory stay only small indexes (key → byte range, email → keys); a record is read back from the file when
 // asked for. Appends are group-committed and fsync'd; the log is compacted when dead lines outweigh live ones.
-import { closeSync, constants, fsyncSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
@@ -64,7 +64,17 @@ export class RecordLog {
       }
       offset += length;
     }
-    this.size = offset;
+    // A torn last line has no newline: end it, or the next append would join it (and be lost with it on reload),
+    // and count the file's real bytes, not the decoded line's, so that appended records' offsets are right.
+    const actual = fstatSync(this.fd).size;
+    const last = Buffer.alloc(1);
+    if (actual > 0 && readSync(this.fd, last, 0, 1, actual - 1) === 1 && last[0] !== 0x0a) {
+      writeSync(this.fd, '\n');
+      fsyncSync(this.fd);
+      this.size = actual + 1;
+    } else {
+      this.size = actual;
+    }
   }
 
   private index(line: LogLine, offset: number, length: number): void {

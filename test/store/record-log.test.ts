@@ -56,6 +56,24 @@ describe('record log', () => {
     await reopened.close();
   });
 
+  it('keeps records appended after a torn last line readable, now and after reopening', async () => {
+    const log = await RecordLog.open(file);
+    await log.put([record('AAA')]);
+    await log.close();
+    await appendFile(file, '{"key":"c1:democon:BBB","portalId":"1","emails":["caf\u00e9');
+    const reopened = await RecordLog.open(file);
+    await reopened.put([record('CCC')]);
+    await reopened.put([record('DDD')]);
+    expect(reopened.get('c1:democon:CCC')?.code).toBe('CCC');
+    expect(reopened.get('c1:democon:DDD')?.code).toBe('DDD');
+    await reopened.close();
+    const again = await RecordLog.open(file);
+    expect(again.count).toBe(3);
+    expect(again.get('c1:democon:CCC')?.code).toBe('CCC');
+    expect(again.get('c1:democon:DDD')?.code).toBe('DDD');
+    await again.close();
+  });
+
   it('deletes records (tombstones) and compacts dead lines away', async () => {
     const log = await RecordLog.open(file, { compactMinBytes: 2_000 });
     for (let round = 0; round < 20; round += 1) await log.put([record('AAA', { syncedAt: `round ${round}` }), record('BBB')]);
