@@ -158,7 +158,11 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     async acceptWebhook(notificationKey, trigger, now): Promise<AcceptResult> {
       pruneNotifications(now);
       const { connectionId, id } = splitNotificationKey(notificationKey);
-      if (seen.has(connectionId, id)) return 'duplicate';
+      if (seen.has(connectionId, id)) {
+        // The original may still be on its way to the disk; this answer acknowledges it too.
+        await journal.flush();
+        return 'duplicate';
+      }
       seen.add(connectionId, id, now);
       const result = mergeTrigger(trigger, now);
       // Only the journal line is on the acknowledgement's path; the state file follows as a checkpoint.

@@ -1,6 +1,6 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLowdbStore, recordsFileFor } from '../../receiver/store/lowdb-store';
 import type { JobTrigger, Store } from '../../receiver/store/types';
 import { tempDir } from '../helpers/temp-dir';
@@ -40,6 +40,29 @@ describe('lowdb store', () => {
     expect(await store.acceptWebhook('c1:2', trigger('AAAAA', 'pretix.event.order.paid'), 1002)).toBe('merged');
     expect(store.listJobs()).toHaveLength(1);
     expect(store.getJob('c1:democon:AAAAA')?.triggers).toEqual(['pretix.event.order.placed', 'pretix.event.order.paid']);
+  });
+
+  it('answers a duplicate only once the original notification is on disk', async () => {
+    // A slow fdatasync, as under I/O load: the original's journal line is written but not yet durable.
+    const probe = await open(join(dir.path, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const realDatasync = proto.datasync;
+    let synced = 0;
+    const spy = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await realDatasync.call(this);
+      synced += 1;
+    });
+    try {
+      const original = store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
+      // pretix retries the delivery (its first attempt timed out): the 2xx for it acknowledges the notification.
+      expect(await store.acceptWebhook('c1:1', trigger('AAAAA'), 1001)).toBe('duplicate');
+      expect(synced).toBe(1);
+      await original;
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('200 concurrent accepts are all on disk once acknowledged (journal replay after a crash)', async () => {
