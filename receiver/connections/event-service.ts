@@ -228,8 +228,11 @@ export function createEventService(deps: EventServiceDeps) {
 
     /** Starts or stops syncing one event, registering or narrowing the pretix webhook accordingly. */
     setEnabled(connectionId: string, event: string, enabled: boolean): Promise<EventSummary> {
-      const connection = requireConnection(connectionId);
+      requireConnection(connectionId);
       return serialized(connectionId, async () => {
+        // Looked up again once it is this toggle's turn: a removal queued before it may have deleted the connection,
+        // and enabling then would register a pretix webhook to a dead URL and leave an orphaned event behind.
+        const connection = requireConnection(connectionId);
         const pretix = deps.pretixFor(connection);
         let events: PretixEvent[] | null;
         try {

@@ -55,3 +55,24 @@ describe('settings: events', () => {
     expect(body.message).toMatch(/403/);
   });
 });
+
+describe('settings: events while the connection is being removed', () => {
+  let stack: ApiStack;
+  afterAll(() => stack.close());
+
+  it('does not enable an event (nor register a pretix webhook) for a connection removed while the toggle waited', async () => {
+    stack = await startApiStack({ startWorker: false });
+    const connection = await stack.connect({ webhook: 'none' });
+    stack.pretix.latencyMs = 150;
+    const removing = stack.api.send('DELETE', `/api/v1/connections/${connection.id}`, {});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const enabling = stack.api.send<ApiError>('PUT', `/api/v1/connections/${connection.id}/events/${EVENT}`, { enabled: true });
+    const [removed, enabled] = await Promise.all([removing, enabling]);
+    stack.pretix.latencyMs = 0;
+    expect(removed.status).toBe(200);
+    expect(enabled.status).toBe(404);
+    expect(stack.store.getConnection(connection.id)).toBeUndefined();
+    expect(stack.store.listEventConfigs(connection.id)).toEqual([]);
+    expect(stack.pretix.webhooks(ORGANIZER).filter((w) => w.enabled && w.target_url === connection.webhookUrl)).toEqual([]);
+  });
+});
