@@ -29,6 +29,11 @@ export class GroupCommit {
     while (this.running || this.next) await (this.next?.promise ?? this.running);
   }
 
+  /** Waits only for the write under way now, not for those asked after it (flush() may wait forever under load). */
+  async current(): Promise<void> {
+    await this.running;
+  }
+
   private startNext(): void {
     const batch = this.next;
     if (!batch) return;

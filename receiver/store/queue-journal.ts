@@ -97,7 +97,9 @@ export class QueueJournal {
     this.segment = next;
     this.segmentBytes = 0;
     this.segmentOpenedAt = Date.now();
-    await this.commits.flush(); // writes already under way on the old segment finish first
+    // The write under way (if any) is the only one that took the old handle; later ones take the new one. Not
+    // flush(): under a steady stream of webhooks it would wait for every later write too and never return.
+    await this.commits.current();
     await old?.close();
     return next;
   }

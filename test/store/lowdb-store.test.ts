@@ -84,6 +84,28 @@ describe('lowdb store', () => {
     expect(segments).toEqual([`db.json.journal.${onDisk.journalSegment}.jsonl`]);
   });
 
+  it('a checkpoint completes while webhooks keep arriving', async () => {
+    let stop = false;
+    let accepted = 0;
+    const intake = async (lane: number) => {
+      for (let i = 0; !stop; i += 1) {
+        await store.acceptWebhook(`c1:${lane * 1_000_000 + i}`, trigger(`L${lane}N${i}`), 5000);
+        accepted += 1;
+      }
+    };
+    const lanes = [1, 2, 3, 4].map((lane) => intake(lane));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const saved = store.saveInstallation({ portalId: '9', status: 'active', accessTokenSealed: null, refreshTokenSealed: null, accessTokenExpiresAt: 0, scopes: [], installedAt: '', updatedAt: '' });
+      const outcome = await Promise.race([saved.then(() => 'saved'), new Promise((resolve) => setTimeout(() => resolve('starved'), 2_000))]);
+      expect(outcome).toBe('saved');
+      expect(accepted).toBeGreaterThan(0);
+    } finally {
+      stop = true;
+      await Promise.all(lanes);
+    }
+  });
+
   it('writes the data files with mode 0600', async () => {
     await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
     await store.saveInstallation({ portalId: '9', status: 'active', accessTokenSealed: null, refreshTokenSealed: null, accessTokenExpiresAt: 0, scopes: [], installedAt: '', updatedAt: '' });
