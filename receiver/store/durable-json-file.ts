@@ -1,9 +1,11 @@
-// A lowdb adapter that survives a crash at any moment: write a temp file, fsync it, rename it over the old one.
+// A lowdb adapter that survives a crash at any moment: write a temp file, fsync it, rename it over the old one,
+// fsync the directory.
 // lowdb's own JSONFile (steno) renames but does not fsync, so a power loss could leave an empty file.
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
+import { fsyncDirectory } from './fsync-directory';
 
 export class DurableJsonFile<T> implements Adapter<T> {
   private readonly tempFile: string;
@@ -32,5 +34,6 @@ export class DurableJsonFile<T> implements Adapter<T> {
       await handle.close();
     }
     await rename(this.tempFile, this.file);
+    await fsyncDirectory(dirname(this.file));
   }
 }

@@ -166,7 +166,13 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       seen.add(connectionId, id, now);
       const result = mergeTrigger(trigger, now);
       // Only the journal line is on the acknowledgement's path; the state file follows as a checkpoint.
-      await journal.append({ notificationKey, trigger, at: now });
+      try {
+        await journal.append({ notificationKey, trigger, at: now });
+      } catch (error) {
+        // Not on disk, so not acknowledged: pretix's retry must be taken as new, not answered as a duplicate.
+        seen.remove(connectionId, id);
+        throw error;
+      }
       if (journal.checkpointDue()) void mainCommit.commit().catch(() => undefined);
       return result;
     },

@@ -5,6 +5,7 @@
 // On start, the segments the checkpoint does not cover are replayed (replay is idempotent: dedupe by notification).
 import { readdir, readFile, rm, open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fsyncDirectory } from './fsync-directory';
 import { GroupCommit } from './group-commit';
 import type { JobTrigger } from './types';
 
@@ -65,6 +66,7 @@ export class QueueJournal {
 
   private async openSegment(): Promise<void> {
     this.handle = await open(this.fileFor(this.segment), 'a', 0o600);
+    await fsyncDirectory(this.dir);
     this.written.add(this.segment);
   }
 
@@ -90,6 +92,7 @@ export class QueueJournal {
   async rotate(): Promise<number> {
     const next = this.segment + 1;
     const handle = await open(this.fileFor(next), 'a', 0o600);
+    await fsyncDirectory(this.dir); // the new segment must outlive a power loss before anything relies on it
     this.written.add(next);
     // The swap is synchronous: an entry is in the old segment only if its state change came before it.
     const old = this.handle;

@@ -7,6 +7,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fsyncDirectorySync } from './fsync-directory';
 import { GroupCommit } from './group-commit';
 import type { SyncRecord } from './types';
 
@@ -201,6 +202,7 @@ export class RecordLog {
     fsyncSync(out);
     closeSync(out);
     renameSync(temp, this.file);
+    fsyncDirectorySync(dirname(this.file));
     closeSync(this.fd);
     this.fd = openSync(this.file, constants.O_RDWR | constants.O_APPEND);
     for (const [key, location] of moved) this.locations.set(key, location);

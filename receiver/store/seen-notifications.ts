@@ -33,6 +33,15 @@ export class SeenNotifications {
     (hours[hour] ??= []).push(id);
   }
 
+  /** Forgets an id whose intake failed before it was acknowledged. */
+  remove(connectionId: string, id: number): void {
+    this.index.get(connectionId)?.delete(id);
+    for (const list of Object.values(this.buckets[connectionId] ?? {})) {
+      const at = list.lastIndexOf(id);
+      if (at >= 0) list.splice(at, 1);
+    }
+  }
+
   prune(now: number): void {
     const oldest = Math.floor((now - this.retentionMs) / HOUR_MS);
     for (const [connectionId, hours] of Object.entries(this.buckets)) {

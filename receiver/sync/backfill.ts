@@ -165,7 +165,9 @@ export class BackfillRunner {
       .catch(async (error: unknown) => {
         const failure = classify(error);
         this.deps.logger.warn({ event: state.event, error: failure.message }, 'backfill failed');
-        await this.deps.store.saveBackfill({ ...state, state: 'failed', error: failure.message, finishedAt: new Date(this.now()).toISOString() });
+        // The run saved its progress as it went; keep it rather than the state it started from.
+        const progress = this.deps.store.getBackfill(state.connectionId, state.event) ?? state;
+        await this.deps.store.saveBackfill({ ...progress, state: 'failed', error: failure.message, finishedAt: new Date(this.now()).toISOString() });
       })
       .finally(() => {
         const key = this.key(state.connectionId, state.event);

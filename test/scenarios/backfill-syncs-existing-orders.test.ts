@@ -68,4 +68,19 @@ describe('backfill', () => {
     stack.hubspot.setLatency(0);
     await expect(stack.admin.delete(`${path}/backfill`)).rejects.toThrow(/No backfill/);
   }, 60_000);
+
+  it('a backfill that fails midway says why and keeps the progress it made', async () => {
+    stack.hubspot.setLatency(100);
+    await stack.admin.post(`${path}/backfill`);
+    await waitFor(async () => (await stack.admin.get<{ backfill: BackfillProgressView }>(`${path}/backfill`)).backfill.nextPage > 2, 'two pages done', 30_000, 20);
+    stack.pretix.failNext({ count: 20, status: 403, match: 'orderList' });
+    const { backfill } = await waitFor(async () => {
+      const progress = await stack.admin.get<{ backfill: BackfillProgressView }>(`${path}/backfill`);
+      return progress.backfill.state === 'failed' ? progress : null;
+    }, 'backfill failed', 30_000, 50);
+    stack.hubspot.setLatency(0);
+    expect(backfill.error).toMatch(/403|permission/);
+    expect(backfill.processed).toBeGreaterThan(0);
+    expect(backfill.nextPage).toBeGreaterThan(2);
+  }, 60_000);
 });

@@ -65,6 +65,23 @@ describe('lowdb store', () => {
     }
   });
 
+  it('a notification whose journal write failed is not answered as a duplicate on retry', async () => {
+    const probe = await open(join(dir.path, 'probe2'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const spy = vi.spyOn(proto, 'datasync').mockRejectedValueOnce(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+    try {
+      await expect(store.acceptWebhook('c1:7', trigger('AAAAA'), 1000)).rejects.toThrow(/no space/);
+    } finally {
+      spy.mockRestore();
+    }
+    // pretix retries after the 5xx: this time it must be stored, not waved through as already seen.
+    expect(await store.acceptWebhook('c1:7', trigger('AAAAA'), 1001)).not.toBe('duplicate');
+    const reopened = await openLowdbStore(file);
+    expect(reopened.getJob('c1:democon:AAAAA')?.state).toBe('pending');
+    await reopened.close();
+  });
+
   it('200 concurrent accepts are all on disk once acknowledged (journal replay after a crash)', async () => {
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.acceptWebhook(`c1:${i + 10}`, trigger(`C${i}`), 2000)));
     expect(results.every((r) => r === 'queued')).toBe(true);
