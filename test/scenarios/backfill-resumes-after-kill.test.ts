@@ -25,6 +25,8 @@ describe('backfill across a SIGKILL', () => {
     }, 'some pages done', 60_000, 20);
     expect(before.state).toBe('running');
     await stack.kill('SIGKILL');
+    // A list request the dead process had in flight is still answered (and recorded) by the fake: let it land first.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const listRequestsBefore = pretix.requests.filter((r) => r.kind === 'orderList').length;
 
     await stack.restart();
