@@ -2,7 +2,10 @@
 // serves under /api/v1 (and every path the settings page calls), without needing a signature.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, API_ROUTES } from '../../receiver/http/api/routes';
+import { jobKey } from '../../receiver/store/types';
+import type { CreateConnectionResponse } from '../../src/app/shared/api-types';
 import { paths as settingsPaths } from '../../src/app/settings/paths';
+import { EVENT, ORGANIZER, PORTAL_ID, PRETIX_TOKEN } from '../helpers/stack';
 import { startApiStack, type ApiStack } from './signed-client';
 
 type Json = Record<string, unknown>;
@@ -105,6 +108,36 @@ describe('OpenAPI document', () => {
       const path = `${API_PREFIX}${route.path.replace(/:(\w+)/g, 'x1')}`;
       const response = await fetch(`${stack.receiverUrl}${path}?portalId=1`, { method: route.method });
       expect(response.status, `${route.method} ${path}`).toBe(401);
+    }
+  });
+  it('documents the 409 that listing events, toggling one and retrying an in-flight sync answer', async () => {
+    const { body: created } = await stack.api.send<CreateConnectionResponse>('POST', '/api/v1/connections', {
+      baseUrl: stack.pretix.url,
+      organizer: ORGANIZER,
+      apiToken: PRETIX_TOKEN,
+    });
+    const connectionId = created.connection.id;
+    const answered: Record<string, number> = {};
+    stack.pretix.failNext({ status: 403, match: /events\/$/ });
+    answered[`get ${API_PREFIX}/connections/{connectionId}/events`] = (await stack.api.get(`/api/v1/connections/${connectionId}/events`)).status;
+    stack.pretix.failNext({ status: 403, match: /events\/$/ });
+    answered[`put ${API_PREFIX}/connections/{connectionId}/events/{event}`] = (
+      await stack.api.send('PUT', `/api/v1/connections/${connectionId}/events/${EVENT}`, { enabled: true })
+    ).status;
+    const now = Date.now();
+    await stack.store.enqueue([{ portalId: PORTAL_ID, connectionId, event: EVENT, code: 'Q7X3M', action: 'manual' }], now);
+    stack.store.claimDueJobs(now, 100);
+    answered[`post ${API_PREFIX}/sync-problems/retry`] = (
+      await stack.api.send('POST', '/api/v1/sync-problems/retry', { key: jobKey(connectionId, EVENT, 'Q7X3M') })
+    ).status;
+
+    const responses = (key: string) => {
+      const [method, path] = key.split(' ') as [string, string];
+      return Object.keys(((document.paths as Record<string, Record<string, Json>>)[path]![method]!.responses as Json));
+    };
+    for (const [key, status] of Object.entries(answered)) {
+      expect(status, key).toBe(409);
+      expect(responses(key), key).toContain('409');
     }
   });
 });

@@ -119,7 +119,7 @@ export const API_ROUTES = {
     tags: ['settings'],
     params: connectionParamsSchema,
     response: eventsResponseSchema,
-    errors: [404, 501, 502, 504],
+    errors: [404, 409, 501, 502, 504],
   },
   setEventEnabled: {
     method: 'PUT',
@@ -129,7 +129,7 @@ export const API_ROUTES = {
     params: eventParamsSchema,
     body: setEventEnabledRequestSchema,
     response: setEventEnabledResponseSchema,
-    errors: [404, 501, 502, 504],
+    errors: [404, 409, 501, 502, 504],
   },
   getMappings: {
     method: 'GET',
@@ -201,7 +201,7 @@ export const API_ROUTES = {
     body: retryRequestSchema,
     response: syncOrderResponseSchema,
     status: 202,
-    errors: [404],
+    errors: [404, 409],
   },
   // Backfill ("sync all existing orders"), answered by the backfill runner; 'idle' before the first one.
   getBackfill: {
