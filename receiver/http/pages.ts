@@ -166,7 +166,7 @@ ${data.oauth ? requestAccessButton() : ''}
 <h2>Configuration</h2>
 <section class="card" id="configuration">
   <p>${data.missing.length === 0 ? html`<span class="ok">Configured.</span>` : html`<span class="bad">Not fully configured.</span>`}</p>
-  <ul class="plain">${data.configured.map((line) => html`<li>✓ ${line}</li>`)}${data.missing.map((line) => html`<li class="bad">✗ ${line}</li>`)}</ul>
+  <ul class="plain">${data.details ? data.configured.map((line) => html`<li>✓ ${line}</li>`) : ''}${data.missing.map((line) => html`<li class="bad">✗ ${line}</li>`)}</ul>
 </section>
 <h2>HubSpot accounts</h2>
 <section class="card">${data.details ? portalsSection(data) : html`<p>${activeCount} installed.</p>`}</section>

@@ -95,6 +95,16 @@ describe('OAuth install journey', () => {
     expect(pageText(await admin.text())).toContain(`${PORTAL_ID} installed`);
   });
 
+  it("keeps the static token's portal and the data file off a production status page without the admin token", async () => {
+    stack = await startStack({ env: { NODE_ENV: 'production' } });
+    const anonymous = pageText(await (await fetch(`${stack.receiverUrl}/`)).text());
+    expect(anonymous).toContain('1 installed.');
+    expect(anonymous).not.toContain(PORTAL_ID);
+    expect(anonymous).not.toContain(stack.dataFile);
+    const admin = await fetch(`${stack.receiverUrl}/`, { headers: { authorization: `Bearer ${adminTokenFor(createSecretBox(SECRET_KEY))}` } });
+    expect(pageText(await admin.text())).toContain(`HubSpot static token for portal ${PORTAL_ID}`);
+  });
+
   it('answers a replayed callback with a 4xx page and changes nothing', async () => {
     stack = await startStack({ oauth: true, staticToken: false });
     const result = await install(stack);
