@@ -3,6 +3,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
 import { createConnectionService } from './connections/connection-service';
+import { isPrivateHost } from './connections/pretix-url';
+import { PretixConnectionError } from './pretix/errors';
 import { createEventService } from './connections/event-service';
 import { HubSpotClient } from './hubspot/crm-client';
 import { createInstallationService } from './hubspot/installations';
@@ -87,6 +89,10 @@ export function createServices(options: ServiceOptions) {
     secrets,
     publicUrl: config.publicUrl,
     verifyPretixAccess: async ({ baseUrl, organizer, apiToken }) => {
+      if (config.env === 'production' && isPrivateHost(new URL(baseUrl).hostname)) {
+        // Checked before any request: nothing is sent to the address.
+        throw new PretixConnectionError(`${baseUrl} is a local or private address; in production the receiver only connects to public pretix instances`, 'invalid_base_url');
+      }
       await pretixClient(baseUrl, organizer, apiToken).verifyAccess();
     },
   });

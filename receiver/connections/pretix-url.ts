@@ -32,3 +32,22 @@ export const organizerSlugSchema = z
   .min(1)
   .max(50)
   .regex(/^[a-zA-Z0-9.\-_]+$/, 'is not a pretix organizer short form (letters, digits, ".", "-", "_")');
+
+/**
+ * Loopback, private, link-local and unspecified addresses, as IP literals or `localhost`. In production a portal's
+ * users must not be able to point the receiver at services on its own network (and use the answers as a probe).
+ * A public name that resolves to such an address is not caught here.
+ */
+export function isPrivateHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+  }
+  if (host.includes(':')) {
+    return host === '::' || host === '::1' || /^f[cd][0-9a-f]{2}:/.test(host) || /^fe[89ab][0-9a-f]:/.test(host) || host.startsWith('::ffff:');
+  }
+  return false;
+}
