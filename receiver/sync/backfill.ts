@@ -142,7 +142,8 @@ export class BackfillRunner {
     const run = this.running.get(this.key(connectionId, event));
     let ratePerSecond: number | null = null;
     let etaSeconds: number | null = null;
-    if (run) {
+    // Rate and ETA only while running (the run's bookkeeping may outlive its final state by a moment).
+    if (run && state.state === 'running') {
       const seconds = (this.now() - run.runStartedAt) / 1000;
       const done = state.processed - run.processedAtRunStart;
       if (seconds > 0 && done > 0) {
@@ -248,20 +249,25 @@ export class BackfillRunner {
       void task.finally(() => inFlight.delete(task));
     };
 
-    for await (const page of pretix.listOrders(state.event, { ordering: 'datetime', startPage: state.nextPage })) {
-      if (run.canceled || failure) break;
-      firstPageGenerated ??= page.pageGenerated;
-      if (state.total === null || state.total !== page.count) state.total = page.count;
-      lastPageSeen = page.page;
-      unfinished.set(page.page, unfinished.get(page.page) ?? 0);
-      buffer.push(...page.orders.map((order) => ({ order, page: page.page })));
-      while (buffer.length >= batchSize) {
-        dispatch(buffer.slice(0, batchSize));
-        buffer = buffer.slice(batchSize);
-        // Back-pressure: fetch the next page only when a batch slot is free, so memory stays flat.
-        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    try {
+      for await (const page of pretix.listOrders(state.event, { ordering: 'datetime', startPage: state.nextPage })) {
+        if (run.canceled || failure) break;
+        firstPageGenerated ??= page.pageGenerated;
+        if (state.total === null || state.total !== page.count) state.total = page.count;
+        lastPageSeen = page.page;
+        unfinished.set(page.page, unfinished.get(page.page) ?? 0);
+        buffer.push(...page.orders.map((order) => ({ order, page: page.page })));
+        while (buffer.length >= batchSize) {
+          dispatch(buffer.slice(0, batchSize));
+          buffer = buffer.slice(batchSize);
+          // Back-pressure: fetch the next page only when a batch slot is free, so memory stays flat.
+          while (inFlight.size >= concurrency) await Promise.race(inFlight);
+        }
+        if (page.orders.length === 0) await advance();
       }
-      if (page.orders.length === 0) await advance();
+    } catch (error) {
+      // pretix failed mid-listing: batches already in flight still finish (and record their progress) below.
+      failure ??= error;
     }
     if (!run.canceled && !failure && buffer.length > 0) {
       dispatch(buffer);

@@ -70,6 +70,8 @@ describe('backfill', () => {
   }, 60_000);
 
   it('a backfill that fails midway says why and keeps the progress it made', async () => {
+    // Enough pages that the listing is still going when pretix starts refusing.
+    stack.pretix.generateOrders(ORGANIZER, EVENT, 5_000);
     stack.hubspot.setLatency(100);
     await stack.admin.post(`${path}/backfill`);
     await waitFor(async () => (await stack.admin.get<{ backfill: BackfillProgressView }>(`${path}/backfill`)).backfill.nextPage > 2, 'two pages done', 30_000, 20);
@@ -82,5 +84,9 @@ describe('backfill', () => {
     expect(backfill.error).toMatch(/403|permission/);
     expect(backfill.processed).toBeGreaterThan(0);
     expect(backfill.nextPage).toBeGreaterThan(2);
+    // Batches that were in flight when pretix refused finished first: nothing changes after the failed state.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const later = await stack.admin.get<{ backfill: BackfillProgressView }>(`${path}/backfill`);
+    expect(later.backfill).toEqual(backfill);
   }, 60_000);
 });
