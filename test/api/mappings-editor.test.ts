@@ -182,11 +182,27 @@ describe('mapping editor', () => {
       expect((await stack.api.send<ApiError>('PUT', mappingsPath(), {})).status).toBe(400);
     });
 
-    it('answers 502 with a reason, saving nothing, when the event is unknown to pretix', async () => {
+    it('answers 409 with a reason, saving nothing, when the event is unknown to pretix (a setup problem)', async () => {
       const { status, body } = await stack.api.send<ApiError>('PUT', `/api/v1/connections/${connection.id}/events/nosuchcon/mappings`, { mappings: exampleDtos() });
-      expect(status).toBe(502);
+      expect(status).toBe(409);
       expect(body.message).toMatch(/403/);
       expect(stack.store.getEventConfig(connection.id, 'nosuchcon')).toBeUndefined();
     });
+  });
+});
+
+describe('setup problems', () => {
+  let stack: ApiStack;
+
+  beforeAll(async () => {
+    stack = await startApiStack({ startWorker: false });
+  });
+  afterAll(() => stack.close());
+
+  it('answers 409 with the reason when the portal has no HubSpot access, not a gateway error', async () => {
+    const { status, body } = await stack.api.get<ApiError>('/api/v1/hubspot/properties/contacts', undefined, '999');
+    expect(status).toBe(409);
+    expect(body.error).toBe('config_error');
+    expect(body.message).toMatch(/not connected/);
   });
 });

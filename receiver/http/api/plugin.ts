@@ -130,7 +130,13 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
       return reply.status(error.statusCode).send({ error: error.code, message: error.message });
     }
     if (error instanceof DeadlineError) return reply.status(504).send({ error: 'upstream_timeout', message: `${error.message}; try again.` });
-    if (error instanceof SyncError) return reply.status(502).send({ error: 'upstream_error', message: error.message });
+    if (error instanceof SyncError) {
+      // A setup problem (no install, revoked token, missing permission) is for a person to fix, like the events
+      // endpoints' 409; anything else is the remote side failing.
+      return error.failureClass === 'config'
+        ? reply.status(409).send({ error: 'config_error', message: error.message })
+        : reply.status(502).send({ error: 'upstream_error', message: error.message });
+    }
     const status = (error as FastifyError).statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'card API request failed');

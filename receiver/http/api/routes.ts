@@ -97,7 +97,7 @@ export const API_ROUTES = {
     docBody: createConnectionRequestSchema,
     response: createConnectionResponseSchema,
     status: 201,
-    errors: [502, 504],
+    errors: [409, 502, 504],
   },
   deleteConnection: {
     method: 'DELETE',
@@ -110,7 +110,7 @@ export const API_ROUTES = {
     params: connectionParamsSchema,
     body: deleteConnectionRequestSchema,
     response: deleteConnectionResponseSchema,
-    errors: [404, 502, 504],
+    errors: [404, 409, 502, 504],
   },
   listEvents: {
     method: 'GET',
@@ -119,7 +119,7 @@ export const API_ROUTES = {
     tags: ['settings'],
     params: connectionParamsSchema,
     response: eventsResponseSchema,
-    errors: [404, 409, 501, 502, 504],
+    errors: [404, 409, 502, 504],
   },
   setEventEnabled: {
     method: 'PUT',
@@ -129,7 +129,7 @@ export const API_ROUTES = {
     params: eventParamsSchema,
     body: setEventEnabledRequestSchema,
     response: setEventEnabledResponseSchema,
-    errors: [404, 409, 501, 502, 504],
+    errors: [404, 409, 502, 504],
   },
   getMappings: {
     method: 'GET',
@@ -152,7 +152,7 @@ export const API_ROUTES = {
     body: saveMappingsInputSchema,
     docBody: saveMappingsRequestSchema,
     response: mappingsResponseSchema,
-    errors: [404, 502, 504],
+    errors: [404, 409, 502, 504],
   },
   createMissingProperties: {
     method: 'POST',
@@ -165,7 +165,7 @@ export const API_ROUTES = {
     params: eventParamsSchema,
     body: createMissingPropertiesRequestSchema,
     response: createMissingPropertiesResponseSchema,
-    errors: [404, 502, 504],
+    errors: [404, 409, 502, 504],
   },
   getSourceFields: {
     method: 'GET',
@@ -175,7 +175,7 @@ export const API_ROUTES = {
     params: eventParamsSchema,
     query: sourceFieldsQuerySchema,
     response: sourceFieldsResponseSchema,
-    errors: [404, 502, 504],
+    errors: [404, 409, 502, 504],
   },
   getHubSpotProperties: {
     method: 'GET',
@@ -184,7 +184,7 @@ export const API_ROUTES = {
     tags: ['mappings'],
     params: objectTypeParamsSchema,
     response: hubspotPropertiesResponseSchema,
-    errors: [502, 504],
+    errors: [409, 502, 504],
   },
   listSyncProblems: {
     method: 'GET',
@@ -211,7 +211,7 @@ export const API_ROUTES = {
     tags: ['backfill'],
     params: eventParamsSchema,
     response: backfillProgressSchema,
-    errors: [404, 501],
+    errors: [404],
   },
   startBackfill: {
     method: 'POST',
@@ -220,7 +220,7 @@ export const API_ROUTES = {
     tags: ['backfill'],
     params: eventParamsSchema,
     response: backfillProgressSchema,
-    errors: [404, 409, 501],
+    errors: [404, 409],
   },
   cancelBackfill: {
     method: 'DELETE',
@@ -229,7 +229,7 @@ export const API_ROUTES = {
     tags: ['backfill'],
     params: eventParamsSchema,
     response: backfillProgressSchema,
-    errors: [404, 501],
+    errors: [404],
   },
 } as const satisfies Record<string, RouteSpec>;
 
