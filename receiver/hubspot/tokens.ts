@@ -16,8 +16,6 @@ export interface AccessTokenProvider {
    * a newer token to retry with. Throws a SyncConfigError when the portal turns out to be uninstalled.
    */
   tokenRejected(portalId: string, token: string): Promise<boolean>;
-  /** Portals this receiver can write to. */
-  knownPortals(): string[];
 }
 
 export interface TokenProviderDeps {
@@ -150,10 +148,5 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
       return true;
     },
 
-    knownPortals() {
-      const portals = new Set(deps.store.listInstallations().filter((i) => i.status === 'active').map((i) => i.portalId));
-      if (staticToken) portals.add(staticToken.portalId);
-      return [...portals];
-    },
   };
 }

@@ -154,11 +154,6 @@ export class BackfillRunner {
     return { ...state, ratePerSecond, etaSeconds };
   }
 
-  /** Waits for a running backfill to end (tests, the CLI). */
-  async settled(connectionId: string, event: string): Promise<void> {
-    await this.running.get(this.key(connectionId, event))?.done;
-  }
-
   private launch(state: BackfillState): void {
     const run: Running = { canceled: false, done: Promise.resolve(), runStartedAt: this.now(), processedAtRunStart: state.processed };
     this.running.set(this.key(state.connectionId, state.event), run);

@@ -42,8 +42,4 @@ export class OrderPrefetch {
     const sweepsOwnJob = entry.sweepTrigger === job.lastTriggeredAt && job.triggers.every((t) => t === 'reconcile');
     return readAfterTrigger || sweepsOwnJob ? entry.order : undefined;
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }

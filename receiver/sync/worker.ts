@@ -38,7 +38,6 @@ export class SyncWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  private busy = false;
   private readonly now: () => number;
 
   constructor(private readonly deps: WorkerDeps) {
@@ -61,10 +60,6 @@ export class SyncWorker {
   /** A job was queued: look sooner than the idle timer would. */
   notify(): void {
     this.wake?.();
-  }
-
-  get isBusy(): boolean {
-    return this.busy;
   }
 
   private async run(): Promise<void> {
@@ -120,17 +115,14 @@ export class SyncWorker {
   async runOnce(): Promise<boolean> {
     const jobs = this.deps.store.claimDueJobs(this.now(), this.deps.claimLimit ?? 2000);
     if (jobs.length === 0) return false;
-    this.busy = true;
-    try {
-      const groups = new Map<string, SyncJob[]>();
-      for (const job of jobs) {
-        const key = `${job.connectionId}:${job.event}`;
-        groups.set(key, [...(groups.get(key) ?? []), job]);
-      }
-      await Promise.all([...groups.values()].map((group) => this.syncGroup(group)));
-    } finally {
-      this.busy = false;
+    const groups = new Map<string, SyncJob[]>();
+    for (const job of jobs) {
+      const key = `${job.connectionId}:${job.event}`;
+      const group = groups.get(key);
+      if (group) group.push(job);
+      else groups.set(key, [job]);
     }
+    await Promise.all([...groups.values()].map((group) => this.syncGroup(group)));
     return true;
   }
 
