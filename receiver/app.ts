@@ -12,6 +12,7 @@ import { openApiRoutes } from './http/openapi';
 import { statusPageRoutes } from './http/pages';
 import { pretixWebhookRoutes } from './http/pretix-webhooks';
 import { loggerOptions } from './logging';
+import type { ResolveHost } from './pretix/public-address-guard';
 import { createServices, type Services } from './services';
 import type { SecretBox } from './store/secrets';
 import type { Store } from './store/types';
@@ -21,6 +22,8 @@ export interface AppOptions {
   store: Store;
   secrets: SecretBox;
   fetch?: typeof fetch;
+  /** DNS for pretix hosts in production; the system's by default. */
+  resolvePretixHost?: ResolveHost;
   now?: () => number;
   /** Where log lines go (tests capture them to prove no secret is logged). */
   logStream?: NodeJS.WritableStream;
@@ -49,6 +52,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     secrets,
     logger: server.log,
     fetch: options.fetch,
+    resolvePretixHost: options.resolvePretixHost,
     now: options.now,
     worker: options.worker,
     backfill: options.backfill,

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
 import { createConnectionService } from './connections/connection-service';
 import { isPrivateHost } from './connections/pretix-url';
+import { createPublicOnlyFetch, type ResolveHost } from './pretix/public-address-guard';
 import { PretixConnectionError } from './pretix/errors';
 import { createEventService } from './connections/event-service';
 import { HubSpotClient } from './hubspot/crm-client';
@@ -27,6 +28,8 @@ export interface ServiceOptions {
   secrets: SecretBox;
   logger: FastifyBaseLogger;
   fetch?: typeof fetch;
+  /** DNS for pretix hosts in production (tests point a public-looking name at an address of their choice). */
+  resolvePretixHost?: ResolveHost;
   now?: () => number;
   worker?: { lingerMs?: number; maxIdleMs?: number; batchSize?: number };
   backfill?: { concurrency?: number; batchSize?: number };
@@ -35,6 +38,8 @@ export interface ServiceOptions {
 export function createServices(options: ServiceOptions) {
   const { config, store, secrets, logger } = options;
   const fetchImpl = options.fetch ?? fetch;
+  // pretix URLs come from a portal's users: in production their connections may only reach public addresses.
+  const pretixFetch = options.fetch ?? (config.env === 'production' ? createPublicOnlyFetch(options.resolvePretixHost) : fetch);
   // Safety margins (≈1–2 % of the window) absorb network delay between our clock and theirs.
   const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, safetyMs: 500 });
   const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, safetyMs: 150 });
@@ -55,7 +60,7 @@ export function createServices(options: ServiceOptions) {
   const oauthStates = createOAuthStateStore({ now: options.now });
 
   const pretixClient = (baseUrl: string, organizer: string, token: string) =>
-    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: fetchImpl });
+    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: pretixFetch });
 
   // Clients are cheap, but one per connection keeps connection reuse and makes the limiter key stable.
   const pretixClients = new Map<string, { sealed: string; client: PretixClient }>();
@@ -104,7 +109,7 @@ export function createServices(options: ServiceOptions) {
       organizer: connection.organizer,
       token: secrets.decrypt(connection.apiTokenSealed),
       limiter: pretixLimiter,
-      fetch: fetchImpl,
+      fetch: pretixFetch,
       maxRetries: 1,
       timeoutMs: 10_000,
     });

@@ -36,7 +36,7 @@ export const organizerSlugSchema = z
 /**
  * Loopback, private, link-local and unspecified addresses, as IP literals or `localhost`. In production a portal's
  * users must not be able to point the receiver at services on its own network (and use the answers as a probe).
- * A public name that resolves to such an address is not caught here.
+ * A name that resolves to such an address is refused when connecting (../pretix/public-address-guard.ts).
  */
 export function isPrivateHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { RateLimiter } from '../lib/rate-limiter';
 import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../sync/errors';
-import { PretixConnectionError, PretixForbiddenError, PretixResponseError } from './errors';
+import { PretixConnectionError, PretixForbiddenError, PretixResponseError, PRIVATE_ADDRESS_CODE } from './errors';
 import {
   checkinListSchema,
   eventSchema,
@@ -125,6 +125,8 @@ const NETWORK_CODES: Record<string, string> = {
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   const code = cause?.code ?? (error as { code?: string } | undefined)?.code;
+  // The guard's own message names the host and the address it resolved to.
+  if (code === PRIVATE_ADDRESS_CODE && cause?.message) return cause.message;
   if (code) return `${NETWORK_CODES[code] ?? 'network error'} (${code})`;
   return cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

@@ -49,3 +49,6 @@ export class PretixForbiddenError extends SyncConfigError {
     super(message);
   }
 }
+
+/** The error code of a connection refused by ./public-address-guard (a pretix host resolving to a private address). */
+export const PRIVATE_ADDRESS_CODE = 'EPRIVATEADDRESS';

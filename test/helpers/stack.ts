@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { adminTokenFor, buildApp, type App } from '../../receiver/app';
+import type { ResolveHost } from '../../receiver/pretix/public-address-guard';
 import { createAdminClient, type AdminClient } from '../../receiver/cli/admin-client';
 import { REQUIRED_SCOPES } from '../../receiver/hubspot/scopes';
 import { ORDER_ACTIONS } from '../../receiver/pretix/webhook-actions';
@@ -41,6 +42,8 @@ export interface StackOptions {
   startWorker?: boolean;
   /** Card/settings API deadline for pretix and HubSpot calls (default 10 s). */
   apiUpstreamTimeoutMs?: number;
+  /** The receiver's DNS for pretix hosts in production (the system's by default). */
+  resolvePretixHost?: ResolveHost;
 }
 
 export interface ConnectOptions {
@@ -137,6 +140,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     secrets,
     logStream,
     now: options.now,
+    resolvePretixHost: options.resolvePretixHost,
     worker: { lingerMs: 20, maxIdleMs: 100 },
     ...(options.apiUpstreamTimeoutMs !== undefined ? { api: { upstreamTimeoutMs: options.apiUpstreamTimeoutMs } } : {}),
   });

@@ -9,7 +9,11 @@ describe('pretix URLs in production', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { NODE_ENV: 'production' } });
+    // A public-looking name that the receiver's DNS resolves to a private address, as an internal host would.
+    stack = await startStack({
+      env: { NODE_ENV: 'production' },
+      resolvePretixHost: async (hostname) => (hostname === 'tickets.example.org' ? [{ address: '10.20.30.40', family: 4 }] : []),
+    });
   });
   afterAll(() => stack.close());
 
@@ -23,6 +27,16 @@ describe('pretix URLs in production', () => {
       ).rejects.toThrow(/local or private address/);
     }
     expect(stack.pretix.requests.length).toBe(requestsBefore);
+    await stack.store.flush();
+    expect(await readFile(stack.dataFile, 'utf8').catch(() => '')).toBe(before);
+  });
+
+  it('refuses a public name that resolves to a private address, naming the address, and stores nothing', async () => {
+    await stack.store.flush();
+    const before = await readFile(stack.dataFile, 'utf8').catch(() => '');
+    await expect(
+      stack.admin.post('/connections', { portalId: PORTAL_ID, baseUrl: 'https://tickets.example.org', organizer: ORGANIZER, apiToken: PRETIX_TOKEN }),
+    ).rejects.toThrow(/tickets\.example\.org resolves to 10\.20\.30\.40, a local or private address/);
     await stack.store.flush();
     expect(await readFile(stack.dataFile, 'utf8').catch(() => '')).toBe(before);
   });
