@@ -1,6 +1,7 @@
 // Adding, listing and removing a portal's pretix connections. The API token is checked against pretix before
 // anything is stored, and stored only sealed.
 import { randomUUID } from 'node:crypto';
+import { ServiceError } from '../lib/service-error';
 import { randomToken, type SecretBox } from '../store/secrets';
 import type { Connection, EventConfig, Store } from '../store/types';
 import type { ObjectMapping } from '../sync/mapping-schema';
@@ -31,8 +32,21 @@ export interface ConnectionServiceDeps {
   now?: () => Date;
 }
 
+/** A portal connects each pretix organizer once: a second connection would sync every order twice. */
+export class DuplicateConnectionError extends ServiceError {
+  constructor(input: ConnectionInput) {
+    super(409, 'connection_exists', `Organizer ${input.organizer} on ${input.baseUrl} is already connected.`);
+  }
+}
+
 export function createConnectionService(deps: ConnectionServiceDeps) {
   const now = deps.now ?? (() => new Date());
+
+  const refuseDuplicate = (input: ConnectionInput) => {
+    const organizer = input.organizer.toLowerCase();
+    const existing = deps.store.listConnections(input.portalId).find((c) => c.baseUrl === input.baseUrl && c.organizer.toLowerCase() === organizer);
+    if (existing) throw new DuplicateConnectionError(input);
+  };
 
   const webhookUrl = (connection: Connection) =>
     `${deps.publicUrl}/webhooks/pretix/${deps.secrets.decrypt(connection.webhookTokenSealed)}`;
@@ -57,7 +71,10 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     webhookUrl,
 
     async add(input: ConnectionInput): Promise<PublicConnection> {
+      refuseDuplicate(input);
       await deps.verifyPretixAccess(input);
+      // Checked again: the same organizer may have been added (a double click) while pretix was being asked.
+      refuseDuplicate(input);
       const token = randomToken();
       const connection: Connection = {
         id: randomUUID(),

@@ -61,4 +61,23 @@ describe('adding a connection', () => {
     expect(stack.store.listConnections()).toEqual([]);
     expect(await dataSnapshot(stack)).toEqual(before);
   });
+
+  it('connects an organizer once, even when two adds race while pretix checks the token', async () => {
+    stack = await startStack();
+    // Both checks are in flight together, as with a double click or two admins at once.
+    stack.pretix.latencyMs = 300;
+    const body = { portalId: PORTAL_ID, baseUrl: stack.pretix.url, organizer: ORGANIZER, apiToken: PRETIX_TOKEN };
+    const outcomes = await Promise.allSettled([stack.admin.post('/connections', body), stack.admin.post('/connections', body)]);
+    stack.pretix.latencyMs = 0;
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')!.reason as AdminApiError;
+    expect(refused.status).toBe(409);
+    expect(refused.message).toMatch(/is already connected/);
+    expect(stack.store.listConnections(PORTAL_ID)).toHaveLength(1);
+
+    // Once connected, a further add is refused before pretix is asked at all.
+    const requests = stack.pretix.requests.length;
+    expect((await refusal(stack.admin.post('/connections', body))).status).toBe(409);
+    expect(stack.pretix.requests.length).toBe(requests);
+  });
 });

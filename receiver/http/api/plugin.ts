@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { BackfillProgress, EventSummary } from '../../../src/app/shared/api-types';
-import type { ConnectionService } from '../../connections/connection-service';
+import { DuplicateConnectionError, type ConnectionService } from '../../connections/connection-service';
 import type { NewProperty, NewPropertyGroup, PropertyDefinition } from '../../hubspot/crm-client';
 import { ServiceError } from '../../lib/service-error';
 import { PretixConnectionError } from '../../pretix/errors';
@@ -226,12 +226,6 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     },
 
     async createConnection({ portalId, body }) {
-      const duplicate = store.listConnections(portalId).find((c) => c.baseUrl === body.baseUrl && c.organizer.toLowerCase() === body.organizer.toLowerCase());
-      if (duplicate) {
-        throw new HttpError(400, 'invalid_connection', `Organizer ${body.organizer} on ${body.baseUrl} is already connected.`, {
-          organizer: 'This organizer is already connected.',
-        });
-      }
       const deadline = createDeadline(timeoutMs);
       const adding = deps.connections.add({ portalId, ...body });
       try {
@@ -243,6 +237,9 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
           throw new HttpError(504, 'pretix_timeout', `${error.message}.`, { baseUrl: `pretix did not answer within ${timeoutMs / 1000} s.` });
         }
         if (error instanceof PretixConnectionError) throw connectionFieldError(error);
+        if (error instanceof DuplicateConnectionError) {
+          throw new HttpError(400, 'invalid_connection', error.message, { organizer: 'This organizer is already connected.' });
+        }
         throw error;
       }
     },
