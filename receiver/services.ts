@@ -52,7 +52,11 @@ export function createServices(options: ServiceOptions) {
     secrets,
     oauth,
     now: options.now,
-    onEvent: (event) => logger.info({ component: 'hubspot-oauth', ...event }, `HubSpot installation ${event.type}`),
+    onEvent: (event) => {
+      const fields = { component: 'hubspot-oauth', ...event };
+      if (event.type === 'refresh_postponed') logger.warn(fields, 'HubSpot token refresh failed; the current token is still valid and stays in use');
+      else logger.info(fields, `HubSpot installation ${event.type}`);
+    },
   });
   // Created before the worker exists; the worker is woken through this late-bound hook.
   let wakeWorker = () => {};

@@ -26,7 +26,7 @@ export interface TokenProviderDeps {
   oauth?: OAuthClient;
   now?: () => number;
   /** Observes refreshes and uninstalls (for logs); never receives a token. */
-  onEvent?: (event: { type: 'refreshed' | 'uninstalled'; portalId: string; detail?: string }) => void;
+  onEvent?: (event: { type: 'refreshed' | 'refresh_postponed' | 'uninstalled'; portalId: string; detail?: string }) => void;
 }
 
 /** Refresh this long before expiry: 10 % of the token's lifetime, at most 5 minutes (60 s if the lifetime is unknown). */
@@ -35,6 +35,9 @@ export function refreshMarginMs(installation: Pick<Installation, 'accessTokenExp
   const lifetime = Math.max(0, installation.accessTokenExpiresAt - installation.accessTokenIssuedAt);
   return Math.min(5 * 60_000, lifetime / 10);
 }
+
+/** A token this close to its expiry is not used any more: a request sent with it could arrive after it. */
+const STILL_VALID_SLACK_MS = 15_000;
 
 export const notConnectedMessage = (portalId: string) =>
   `HubSpot portal ${portalId} is not connected: install the app ("Request access" on the receiver's status page) ` +
@@ -113,6 +116,21 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
     return answer.access_token;
   }
 
+  /**
+   * We refresh early (refreshMarginMs); when HubSpot's token endpoint is down at that moment, the token we have still
+   * works for a while, so requests go on with it and the next call tries the refresh again. Anything but an outage
+   * (an uninstall, bad client credentials), or a token about to run out, still fails.
+   */
+  function tokenStillValidDespite(portalId: string, error: unknown): string {
+    if (!(error instanceof TransientSyncError)) throw error;
+    const installation = deps.store.getInstallation(portalId);
+    if (installation?.status !== 'active' || !installation.accessTokenSealed || installation.accessTokenExpiresAt - STILL_VALID_SLACK_MS <= now()) {
+      throw error;
+    }
+    deps.onEvent?.({ type: 'refresh_postponed', portalId, detail: error.message });
+    return deps.secrets.decrypt(installation.accessTokenSealed);
+  }
+
   /** One refresh per portal at a time; every caller waiting meanwhile gets its result. */
   function refreshOnce(portalId: string): Promise<string> {
     let pending = inflight.get(portalId);
@@ -126,13 +144,19 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
   return {
     async getAccessToken(portalId) {
       if (staticToken && staticToken.portalId === portalId) return staticToken.accessToken;
-      const pending = inflight.get(portalId);
-      if (pending) return pending;
-      const installation = activeInstallation(portalId);
-      if (installation.accessTokenExpiresAt - refreshMarginMs(installation) > now()) {
-        return deps.secrets.decrypt(installation.accessTokenSealed!);
+      let pending = inflight.get(portalId);
+      if (!pending) {
+        const installation = activeInstallation(portalId);
+        if (installation.accessTokenExpiresAt - refreshMarginMs(installation) > now()) {
+          return deps.secrets.decrypt(installation.accessTokenSealed!);
+        }
+        pending = refreshOnce(portalId);
       }
-      return refreshOnce(portalId);
+      try {
+        return await pending;
+      } catch (error) {
+        return tokenStillValidDespite(portalId, error);
+      }
     },
 
     async tokenRejected(portalId, token) {

@@ -2,6 +2,7 @@
 // moment; a token HubSpot refuses early (401) is refreshed once and the request retried.
 import { afterEach, describe, expect, it } from 'vitest';
 import { refreshMarginMs } from '../../receiver/hubspot/tokens';
+import { TransientSyncError } from '../../receiver/sync/errors';
 import { install } from '../helpers/oauth-journey';
 import { PORTAL_ID, startStack, type Stack } from '../helpers/stack';
 
@@ -66,5 +67,33 @@ describe('OAuth token refresh', () => {
     const reads = stack.hubspot.requests({ route: 'POST /crm/v3/objects/contacts/batch/read' });
     expect(reads.filter((r) => r.status === 401).length).toBeGreaterThan(0);
     expect(reads.filter((r) => r.status === 207)).toHaveLength(10);
+  });
+
+  it("keeps using a still-valid token while HubSpot's token endpoint is down, and refreshes once it is back", async () => {
+    let skew = 0;
+    stack = await startStack({ oauth: { tokenTtlMs: TTL_MS }, staticToken: false, now: () => Date.now() + skew });
+    expect((await install(stack)).status).toBe(200);
+    const tokens = stack.app.services.tokens;
+    const first = await tokens.getAccessToken(PORTAL_ID);
+
+    // Inside the refresh margin, the token endpoint answers 503: the CRM request still goes out, with the old token.
+    skew = TTL_MS - 2 * 60_000;
+    stack.hubspot.failNext({ route: /^POST \/oauth\/[^/]+\/token$/, status: 503, count: 1 });
+    const crm = await stack.app.services.crmFor(PORTAL_ID);
+    const read = await crm.batchRead('contacts', 'email', ['nobody@example.org'], ['firstname']);
+    expect(read.missing).toEqual(['nobody@example.org']);
+    expect(stack.hubspot.pendingFaults()).toBe(0);
+    expect(stack.hubspot.refreshCount(PORTAL_ID)).toBe(0);
+    expect(stack.logs()).toMatch(/HubSpot token refresh failed; the current token is still valid/);
+
+    // Back up: the next call refreshes.
+    const renewed = await tokens.getAccessToken(PORTAL_ID);
+    expect(renewed).not.toBe(first);
+    expect(stack.hubspot.refreshCount(PORTAL_ID)).toBe(1);
+
+    // A token about to run out is not used: the outage is then an error (retried later by the queue).
+    skew = 2 * TTL_MS - 5_000;
+    stack.hubspot.failNext({ route: /^POST \/oauth\/[^/]+\/token$/, status: 503, count: 1 });
+    await expect(tokens.getAccessToken(PORTAL_ID)).rejects.toBeInstanceOf(TransientSyncError);
   });
 });
