@@ -1,6 +1,8 @@
 // `npm run hubspot:configure`: writes the receiver's public URL into the HubSpot project before
 // `hs project upload`, so nobody edits URLs by hand:
 //   - src/app/app-hsmeta.json: auth.redirectUrls = [<PUBLIC_URL>/oauth/callback], permittedUrls.fetch = [<PUBLIC_URL>]
+//   - src/app/webhooks/webhooks-hsmeta.json: settings.targetUrl = <PUBLIC_URL>/hubspot/webhooks (where HubSpot posts
+//     the app's webhook events, e.g. contact.privacyDeletion)
 //   - src/app/cards/config.ts and src/app/settings/config.ts: RECEIVER_URL (each UI folder is bundled on its own)
 // Reads PUBLIC_URL and, optionally, HUBSPOT_CLIENT_ID from the environment or ./.env (the environment wins).
 // Running it twice with the same URL changes nothing.
@@ -18,6 +20,12 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '0.0.0.0', '[::1]', ':
 
 /** Folders whose RECEIVER_URL module the script owns, relative to the project's src/app. */
 export const RECEIVER_URL_MODULES = ['cards/config.ts', 'settings/config.ts'] as const;
+
+/** The webhooks component's metadata file, relative to the project's src/app. */
+export const WEBHOOKS_META = 'webhooks/webhooks-hsmeta.json';
+
+/** The receiver's route for HubSpot's webhook events, below PUBLIC_URL. */
+export const WEBHOOKS_PATH = '/hubspot/webhooks';
 
 /**
  * The public base URL of the receiver, without a trailing slash. HubSpot's fetch proxy only reaches
@@ -38,7 +46,7 @@ export function normalizePublicUrl(raw: string | undefined): string {
   }
   if (url.protocol !== 'https:') {
     throw new ConfigureError(
-      `PUBLIC_URL must use https (got "${value}"). HubSpot's hubspot.fetch only calls HTTPS URLs; put the receiver behind an HTTPS reverse proxy or tunnel and use that address.`,
+      `PUBLIC_URL must use https (got "${value}"). HubSpot's hubspot.fetch and webhooks only call HTTPS URLs; put the receiver behind an HTTPS reverse proxy or tunnel and use that address.`,
     );
   }
   const host = url.hostname.toLowerCase();
@@ -70,15 +78,23 @@ function objectAt(parent: Json, key: string, file: string): Json {
   return value as Json;
 }
 
-/** app-hsmeta.json with this receiver's redirect URL, fetch origin and the scopes the receiver asks for (one list,
- * receiver/hubspot/scopes.ts, so the app never requests fewer scopes than the receiver needs); every other key is kept. */
-export function applyToAppMeta(appMetaText: string, publicUrl: string, file = 'app-hsmeta.json'): string {
-  let meta: Json;
+function parseMeta(text: string, file: string): Json {
+  let meta: unknown;
   try {
-    meta = JSON.parse(appMetaText) as Json;
+    meta = JSON.parse(text);
   } catch (error) {
     throw new ConfigureError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw new ConfigureError(`${file}: expected a JSON object.`);
+  return meta as Json;
+}
+
+const serializeMeta = (meta: Json) => `${JSON.stringify(meta, null, 2)}\n`;
+
+/** app-hsmeta.json with this receiver's redirect URL, fetch origin and the scopes the receiver asks for (one list,
+ * receiver/hubspot/scopes.ts, so the app never requests fewer scopes than the receiver needs); every other key is kept. */
+export function applyToAppMeta(appMetaText: string, publicUrl: string, file = 'app-hsmeta.json'): string {
+  const meta = parseMeta(appMetaText, file);
   const config = objectAt(meta, 'config', file);
   const auth = objectAt(config, 'auth', file);
   auth.redirectUrls = [`${publicUrl}/oauth/callback`];
@@ -86,7 +102,20 @@ export function applyToAppMeta(appMetaText: string, publicUrl: string, file = 'a
   auth.optionalScopes = [...OPTIONAL_SCOPES];
   const permittedUrls = objectAt(config, 'permittedUrls', file);
   permittedUrls.fetch = [publicUrl];
-  return `${JSON.stringify(meta, null, 2)}\n`;
+  return serializeMeta(meta);
+}
+
+export function webhooksTargetUrl(publicUrl: string): string {
+  return `${publicUrl}${WEBHOOKS_PATH}`;
+}
+
+/** webhooks-hsmeta.json with HubSpot's delivery URL pointing at this receiver; the subscriptions, the concurrency
+ * limit and every other key are kept. */
+export function applyToWebhooksMeta(webhooksMetaText: string, publicUrl: string, file = 'webhooks-hsmeta.json'): string {
+  const meta = parseMeta(webhooksMetaText, file);
+  const settings = objectAt(objectAt(meta, 'config', file), 'settings', file);
+  settings.targetUrl = webhooksTargetUrl(publicUrl);
+  return serializeMeta(meta);
 }
 
 export function receiverUrlModule(publicUrl: string): string {
@@ -107,11 +136,18 @@ export interface PlannedFile {
 /** What the project files under `appDir` (src/app) should contain for this URL, and which of them differ. */
 export function planConfiguration(appDir: string, publicUrl: string): PlannedFile[] {
   const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : null);
+  const readMeta = (file: string) => {
+    const text = read(file);
+    if (text === null) throw new ConfigureError(`${file} does not exist. Run this from the project root.`);
+    return text;
+  };
   const appMetaPath = path.join(appDir, 'app-hsmeta.json');
-  const appMeta = read(appMetaPath);
-  if (appMeta === null) throw new ConfigureError(`${appMetaPath} does not exist. Run this from the project root.`);
+  const appMeta = readMeta(appMetaPath);
+  const webhooksMetaPath = path.join(appDir, WEBHOOKS_META);
+  const webhooksMeta = readMeta(webhooksMetaPath);
   const planned = [
     { path: appMetaPath, content: applyToAppMeta(appMeta, publicUrl, appMetaPath), current: appMeta },
+    { path: webhooksMetaPath, content: applyToWebhooksMeta(webhooksMeta, publicUrl, webhooksMetaPath), current: webhooksMeta },
     ...RECEIVER_URL_MODULES.map((module) => {
       const modulePath = path.join(appDir, module);
       return { path: modulePath, content: receiverUrlModule(publicUrl), current: read(modulePath) };
@@ -120,7 +156,6 @@ export function planConfiguration(appDir: string, publicUrl: string): PlannedFil
   return planned.map(({ path: file, content, current }) => ({ path: file, content, changed: current !== content }));
 }
 
-/** The URL a HubSpot super admin opens to install the app (scopes from app-hsmeta.json). */
 /**
  * Where a HubSpot admin installs the app: the receiver's "Request access" route, which sends them on to HubSpot's
  * authorize page with the scopes and a single-use state. (A bare authorize URL would carry no state, and the

@@ -1,4 +1,4 @@
-// Our own schemas for the three *-hsmeta.json files. HubSpot's real component schemas are fetched from
+// Our own schemas for the four *-hsmeta.json files. HubSpot's real component schemas are fetched from
 // its API by `hs project validate` (no offline mode), and translate({ skipValidation: true }) checks no
 // uid, key or config rules at all; these encode the rules from reference/hubspot.md §1 that bite us.
 import { z } from 'zod';
@@ -91,3 +91,54 @@ export const CardMeta = component(
 );
 
 export const SettingsMeta = component('settings', z.strictObject({ entrypoint: Entrypoint('settings') }));
+
+/** The receiver's route for HubSpot's webhook events (scripts/hubspot-configure.ts WEBHOOKS_PATH). */
+export const WEBHOOKS_PATH = '/hubspot/webhooks';
+
+/** HubSpot posts events only to a public HTTPS URL; ours is the receiver's webhook route. */
+export const WebhooksTargetUrl = z
+  .string()
+  .refine(isHttpsUrl, 'settings.targetUrl must be an https URL')
+  .refine(isPublicHost, 'settings.targetUrl must be reachable from HubSpot, not localhost')
+  .refine((value) => !parseUrl(value)?.search && !parseUrl(value)?.hash, 'settings.targetUrl must not have a query or fragment')
+  .refine((value) => parseUrl(value)?.pathname.endsWith(WEBHOOKS_PATH) ?? false, `settings.targetUrl must end in ${WEBHOOKS_PATH}`);
+
+/** New-format CRM events (`object.*`) with an objectType; classic ones (`contact.deletion`, …) go in legacyCrmObjects. */
+const CrmObjectSubscription = z.strictObject({
+  subscriptionType: z.string().regex(/^object\.[A-Za-z]+$/),
+  objectType: z.string().min(1),
+  propertyName: z.string().min(1).optional(),
+  active: z.boolean(),
+});
+const LegacyCrmObjectSubscription = z.strictObject({
+  subscriptionType: z.string().regex(/^[a-z_]+\.[A-Za-z]+$/),
+  propertyName: z.string().min(1).optional(),
+  active: z.boolean(),
+});
+const HubEventSubscription = z.strictObject({ subscriptionType: z.string().regex(/^[a-z]+\.[A-Za-z]+$/), active: z.boolean() });
+
+/**
+ * webhooks-hsmeta.json (platform 2026.03, template components/webhooks): `settings` with targetUrl and
+ * maxConcurrentRequests, `subscriptions` with up to three arrays (each may be left out). We use only `hubEvents`, to
+ * hear of contacts a HubSpot user deleted for privacy reasons (contact.privacyDeletion). We found no documented
+ * range for maxConcurrentRequests (HubSpot's API spec says only int32), so it need only be a positive integer.
+ */
+export const WebhooksMeta = component(
+  'webhooks',
+  z.strictObject({
+    settings: z.strictObject({
+      targetUrl: WebhooksTargetUrl,
+      maxConcurrentRequests: z.number().int().positive(),
+    }),
+    subscriptions: z
+      .strictObject({
+        crmObjects: z.array(CrmObjectSubscription).optional(),
+        legacyCrmObjects: z.array(LegacyCrmObjectSubscription).optional(),
+        hubEvents: z.array(HubEventSubscription).optional(),
+      })
+      .refine(
+        (subscriptions) => subscriptions.hubEvents?.some((event) => event.subscriptionType === 'contact.privacyDeletion' && event.active) ?? false,
+        { message: 'subscriptions.hubEvents must hold an active contact.privacyDeletion subscription', path: ['hubEvents'] },
+      ),
+  }),
+);

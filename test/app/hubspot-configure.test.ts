@@ -5,13 +5,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ConfigureError,
   applyToAppMeta,
+  applyToWebhooksMeta,
   configure,
   installUrl,
   normalizePublicUrl,
   readSettings,
   receiverUrlModule,
+  webhooksTargetUrl,
 } from '../../scripts/hubspot-configure';
-import { AppMeta } from './hsmeta-schemas';
+import { AppMeta, WEBHOOKS_PATH, WebhooksMeta } from './hsmeta-schemas';
 
 const repoApp = path.resolve(import.meta.dirname, '../../src/app');
 
@@ -55,6 +57,37 @@ describe('applyToAppMeta', () => {
   });
 });
 
+describe('applyToWebhooksMeta', () => {
+  it('points settings.targetUrl at the receiver’s webhook route and keeps everything else', () => {
+    const before = readFileSync(path.join(repoApp, 'webhooks/webhooks-hsmeta.json'), 'utf8');
+    const after = JSON.parse(applyToWebhooksMeta(before, 'https://hub.example.org/pretix-hubspot'));
+    const original = JSON.parse(before);
+    expect(after.config.settings.targetUrl).toBe('https://hub.example.org/pretix-hubspot/hubspot/webhooks');
+    expect({ ...after, config: { ...after.config, settings: { ...after.config.settings, targetUrl: undefined } } }).toEqual({
+      ...original,
+      config: { ...original.config, settings: { ...original.config.settings, targetUrl: undefined } },
+    });
+    expect(WebhooksMeta.safeParse(after).success).toBe(true);
+  });
+
+  it('uses the same route as the schema', () => {
+    expect(webhooksTargetUrl('https://hub.example.org')).toBe(`https://hub.example.org${WEBHOOKS_PATH}`);
+  });
+
+  it('refuses a file without config.settings, or that is no JSON object', () => {
+    expect(() => applyToWebhooksMeta('{"uid":"x","type":"webhooks","config":{}}', 'https://hub.example.org')).toThrow(ConfigureError);
+    expect(() => applyToWebhooksMeta('{"uid":"x","type":"webhooks","config":{}}', 'https://hub.example.org')).toThrow(/"settings"/);
+    expect(() => applyToWebhooksMeta('[]', 'https://hub.example.org', 'w.json')).toThrow(/w\.json: expected a JSON object/);
+    expect(() => applyToWebhooksMeta('{', 'https://hub.example.org', 'w.json')).toThrow(/w\.json is not valid JSON/);
+  });
+});
+
+it('the committed webhooks-hsmeta.json is exactly what the script writes for the committed URL', () => {
+  const meta = JSON.parse(readFileSync(path.join(repoApp, 'app-hsmeta.json'), 'utf8'));
+  const committed = readFileSync(path.join(repoApp, 'webhooks/webhooks-hsmeta.json'), 'utf8');
+  expect(applyToWebhooksMeta(committed, meta.config.permittedUrls.fetch[0])).toBe(committed);
+});
+
 it('the committed RECEIVER_URL modules are exactly what the script writes for the committed URL', () => {
   const meta = JSON.parse(readFileSync(path.join(repoApp, 'app-hsmeta.json'), 'utf8'));
   const expected = receiverUrlModule(meta.config.permittedUrls.fetch[0]);
@@ -72,24 +105,33 @@ describe('configure() on a copy of the project', () => {
 
   const read = (file: string) => readFileSync(path.join(root, 'src/app', file), 'utf8');
 
-  it('rewrites redirectUrls, permittedUrls.fetch and both RECEIVER_URL modules, and is idempotent', () => {
+  const written = ['app-hsmeta.json', 'webhooks/webhooks-hsmeta.json', 'cards/config.ts', 'settings/config.ts'];
+
+  it('rewrites redirectUrls, permittedUrls.fetch, the webhooks targetUrl and both RECEIVER_URL modules, and is idempotent', () => {
+    const webhooksBefore = JSON.parse(read('webhooks/webhooks-hsmeta.json'));
     const first = configure(root, { PUBLIC_URL: 'https://hub.example.org/' });
     expect(first.publicUrl).toBe('https://hub.example.org');
     expect(first.files.map((file) => [path.relative(root, file.path), file.changed])).toEqual([
       ['src/app/app-hsmeta.json', true],
+      ['src/app/webhooks/webhooks-hsmeta.json', true],
       ['src/app/cards/config.ts', true],
       ['src/app/settings/config.ts', true],
     ]);
     const meta = JSON.parse(read('app-hsmeta.json'));
     expect(meta.config.auth.redirectUrls).toEqual(['https://hub.example.org/oauth/callback']);
     expect(meta.config.permittedUrls.fetch).toEqual(['https://hub.example.org']);
+    const webhooks = JSON.parse(read('webhooks/webhooks-hsmeta.json'));
+    expect(webhooks.config.settings).toEqual({ ...webhooksBefore.config.settings, targetUrl: 'https://hub.example.org/hubspot/webhooks' });
+    expect(webhooks.config.subscriptions).toEqual(webhooksBefore.config.subscriptions);
+    expect(WebhooksMeta.safeParse(webhooks).success).toBe(true);
     expect(read('cards/config.ts')).toContain("export const RECEIVER_URL = 'https://hub.example.org';");
     expect(read('settings/config.ts')).toContain("export const RECEIVER_URL = 'https://hub.example.org';");
 
-    const snapshot = ['app-hsmeta.json', 'cards/config.ts', 'settings/config.ts'].map(read);
+    const snapshot = written.map(read);
     const second = configure(root, { PUBLIC_URL: 'https://hub.example.org' });
+    expect(second.files).toHaveLength(written.length);
     expect(second.files.every((file) => !file.changed)).toBe(true);
-    expect(['app-hsmeta.json', 'cards/config.ts', 'settings/config.ts'].map(read)).toEqual(snapshot);
+    expect(written.map(read)).toEqual(snapshot);
   });
 
   it('reads PUBLIC_URL from .env when the environment has none, the environment winning otherwise', () => {
@@ -101,8 +143,15 @@ describe('configure() on a copy of the project', () => {
   });
 
   it('changes nothing when the URL is refused', () => {
-    const before = read('app-hsmeta.json');
+    const before = written.map(read);
     expect(() => configure(root, { PUBLIC_URL: 'http://localhost:3000' })).toThrow(ConfigureError);
+    expect(written.map(read)).toEqual(before);
+  });
+
+  it('refuses, and writes nothing, when the webhooks metadata file is missing', () => {
+    rmSync(path.join(root, 'src/app/webhooks'), { recursive: true });
+    const before = read('app-hsmeta.json');
+    expect(() => configure(root, { PUBLIC_URL: 'https://hub.example.org' })).toThrow(/webhooks-hsmeta\.json does not exist/);
     expect(read('app-hsmeta.json')).toBe(before);
   });
 });
