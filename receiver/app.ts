@@ -7,10 +7,12 @@ import { cardApiRoutes } from './http/api/plugin';
 import { API_PREFIX } from './http/api/routes';
 import { registerErrorHandling } from './http/errors';
 import { healthRoutes } from './http/health';
+import { hubspotWebhookRoutes } from './http/hubspot-webhooks';
 import { oauthRoutes } from './http/oauth';
 import { openApiRoutes } from './http/openapi';
 import { statusPageRoutes } from './http/pages';
 import { pretixWebhookRoutes } from './http/pretix-webhooks';
+import { createPrivacyDeletions } from './hubspot/privacy-deletion';
 import { loggerOptions } from './logging';
 import type { ResolveHost } from './pretix/public-address-guard';
 import { createServices, type Services } from './services';
@@ -90,6 +92,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     onQueued,
     now: options.now,
     upstreamTimeoutMs: options.api?.upstreamTimeoutMs,
+  });
+  await server.register(hubspotWebhookRoutes, {
+    publicUrl: config.publicUrl,
+    clientSecret: config.hubspot.oauth?.clientSecret,
+    privacy: createPrivacyDeletions(store),
+    now: options.now,
   });
   await server.register(openApiRoutes, { publicUrl: config.publicUrl });
   await server.register(oauthRoutes, { config, installations: services.installations, oauth: services.oauth, states: services.oauthStates });

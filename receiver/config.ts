@@ -153,7 +153,7 @@ export function describeConfig(config: Config): { configured: string[]; missing:
     configured.push(`HubSpot static token for portal ${config.hubspot.staticToken.portalId}`);
     if (config.hubspot.staticTokenWithoutPortal) missing.push('HUBSPOT_PORTAL_ID: set it so the card API can match your portal');
   }
-  if (config.hubspot.oauth) configured.push('HubSpot OAuth app (HUBSPOT_CLIENT_ID/SECRET): installs at /oauth/install');
+  if (config.hubspot.oauth) configured.push('HubSpot OAuth app (HUBSPOT_CLIENT_ID/SECRET): installs at /oauth/install; its secret verifies card/settings API calls and HubSpot webhooks (/hubspot/webhooks)');
   if (!config.hubspot.staticToken && !config.hubspot.oauth) {
     missing.push('HubSpot access: set HUBSPOT_ACCESS_TOKEN (single portal) or HUBSPOT_CLIENT_ID + HUBSPOT_CLIENT_SECRET (OAuth)');
   }

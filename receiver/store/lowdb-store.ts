@@ -145,7 +145,7 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       for (const [key, job] of Object.entries(data.jobs)) if (job.connectionId === id) delete data.jobs[key];
       for (const key of Object.keys(data.backfills)) if (key.startsWith(`${id}:`)) delete data.backfills[key];
       for (const key of Object.keys(data.sweeps)) if (key.startsWith(`${id}:`)) delete data.sweeps[key];
-      await Promise.all([mainCommit.commit(), records.delete(records.keysOfConnection(id))]);
+      await Promise.all([mainCommit.commit(), records.purge(records.keysOfConnection(id))]);
     },
     getEventConfig: (connectionId, event) => data.events[eventKey(connectionId, event)],
     listEventConfigs: (connectionId) =>
@@ -315,6 +315,8 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     getSyncRecord: (key) => records.get(key),
     putSyncRecords: (list: SyncRecord[]) => records.put(list),
     findSyncRecordsByEmails: (portalId, emails) => records.findByEmails(portalId, emails),
+    findSyncRecords: (portalId, matches) => records.findInPortal(portalId, matches),
+    purgeSyncRecords: (keys, replacements) => records.purge(keys, replacements),
 
     async flush() {
       await Promise.all([journal.flush(), mainCommit.flush(), records.flush()]);

@@ -31,6 +31,8 @@ export class RecordLog {
   private fd = -1;
   private size = 0;
   private liveBytes = 0;
+  /** A deletion asked for the dead lines to leave the disk with the next write, not at the next compaction. */
+  private purgeRequested = false;
 
   private constructor(
     private readonly file: string,
@@ -133,6 +135,17 @@ export class RecordLog {
       .filter((record): record is SyncRecord => record !== undefined);
   }
 
+  /** Every record of a portal that `matches`: a scan that reads them from disk, for rare requests only. */
+  findInPortal(portalId: string, matches: (record: SyncRecord) => boolean): SyncRecord[] {
+    const found: SyncRecord[] = [];
+    for (const [key, location] of this.locations) {
+      if (location.portalId !== portalId) continue;
+      const record = this.get(key);
+      if (record && matches(record)) found.push(record);
+    }
+    return found;
+  }
+
   keysOfConnection(connectionId: string): string[] {
     return [...this.locations].filter(([, location]) => location.connectionId === connectionId).map(([key]) => key);
   }
@@ -155,6 +168,18 @@ export class RecordLog {
   delete(keys: string[]): Promise<void> {
     if (keys.length === 0) return Promise.resolve();
     this.pending.push(...keys.map((key) => ({ key, deleted: true as const })));
+    return this.commits.commit();
+  }
+
+  /**
+   * Deletes some records and replaces others, then compacts the file right after that write, so that what they
+   * held before (emails, identifiers) is gone from the disk once this resolves, not just superseded.
+   */
+  purge(deleteKeys: string[], replacements: SyncRecord[] = []): Promise<void> {
+    if (deleteKeys.length === 0 && replacements.length === 0) return Promise.resolve();
+    this.pending.push(...replacements, ...deleteKeys.map((key) => ({ key, deleted: true as const })));
+    // writePending runs without awaiting, so the flag is consumed by the very write that carries these lines.
+    this.purgeRequested = true;
     return this.commits.commit();
   }
 
@@ -183,7 +208,10 @@ export class RecordLog {
       offset += length;
     });
     this.size = offset;
-    if (this.size > this.compactMinBytes && this.size > 2 * this.liveBytes) this.compact();
+    if (this.purgeRequested || (this.size > this.compactMinBytes && this.size > 2 * this.liveBytes)) {
+      this.purgeRequested = false;
+      this.compact();
+    }
   }
 
   /** Rewrites only the live records, then swaps the file in atomically. */

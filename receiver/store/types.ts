@@ -160,7 +160,7 @@ export interface Store {
   findConnectionByWebhookFingerprint(fingerprint: string): Connection | undefined;
   listConnections(portalId?: string): Connection[];
   saveConnection(connection: Connection): Promise<void>;
-  /** Removes the connection, its events, jobs and sync records. */
+  /** Removes the connection, its events, jobs and sync records (their lines leave the disk, see purgeSyncRecords). */
   deleteConnection(id: string): Promise<void>;
   getEventConfig(connectionId: string, event: string): EventConfig | undefined;
   listEventConfigs(connectionId?: string): EventConfig[];
@@ -201,6 +201,11 @@ export interface Store {
   getSyncRecord(key: string): SyncRecord | undefined;
   putSyncRecords(records: SyncRecord[]): Promise<void>;
   findSyncRecordsByEmails(portalId: string, emails: string[]): SyncRecord[];
+  /** Scans a portal's records (read from disk): for rare requests such as a privacy deletion. */
+  findSyncRecords(portalId: string, matches: (record: SyncRecord) => boolean): SyncRecord[];
+  /** Deletes records (and replaces others with redacted copies), compacting the log, so that what they held is off the
+   * disk once this resolves. */
+  purgeSyncRecords(keys: string[], replacements?: SyncRecord[]): Promise<void>;
 
   /** Waits until every change so far is on disk. */
   flush(): Promise<void>;

@@ -176,4 +176,16 @@ describe('lowdb store', () => {
     expect(store.findSyncRecordsByEmails('1', ['X@example.com']).map((r) => r.key)).toEqual(['a']);
     expect(store.findSyncRecordsByEmails('2', ['y@example.com'])).toEqual([]);
   });
+
+  it("removing a connection takes its sync records' emails off the disk, not only out of the index", async () => {
+    await store.putSyncRecords([
+      { key: 'a', portalId: '1', connectionId: 'c1', event: 'e', code: 'A', emails: ['gone@example.com'], status: 'synced', syncedAt: '', objects: [], associations: [], skipped: [] },
+      { key: 'b', portalId: '1', connectionId: 'c2', event: 'e', code: 'B', emails: ['kept@example.com'], status: 'synced', syncedAt: '', objects: [], associations: [], skipped: [] },
+    ]);
+    await store.deleteConnection('c1');
+    expect(store.getSyncRecord('a')).toBeUndefined();
+    const onDisk = await readFile(recordsFileFor(file), 'utf8');
+    expect(onDisk).not.toContain('gone@example.com');
+    expect(onDisk).toContain('kept@example.com');
+  });
 });

@@ -91,4 +91,24 @@ describe('record log', () => {
     expect(reopened.get('c1:democon:CCC')?.code).toBe('CCC');
     await reopened.close();
   });
+
+  it('purges: deleted and replaced records leave the file at once, far below the compaction threshold', async () => {
+    const log = await RecordLog.open(file);
+    await log.put([record('AAA'), record('BBB', { emails: ['bbb@example.com', 'shared@example.com'] }), record('CCC')]);
+    await log.purge(['c1:democon:AAA'], [record('BBB', { emails: ['shared@example.com'] })]);
+    expect(log.get('c1:democon:AAA')).toBeUndefined();
+    expect(log.get('c1:democon:BBB')?.emails).toEqual(['shared@example.com']);
+    expect(log.findByEmails('1', ['bbb@example.com'])).toEqual([]);
+    const text = await readFile(file, 'utf8');
+    expect(text).not.toContain('aaa@example.com');
+    expect(text).not.toContain('bbb@example.com');
+    expect(text.trim().split('\n')).toHaveLength(2);
+    // Still appendable and readable after the swap, now and after reopening.
+    await log.put([record('DDD')]);
+    await log.close();
+    const reopened = await RecordLog.open(file);
+    expect(['AAA', 'BBB', 'CCC', 'DDD'].map((code) => reopened.get(`c1:democon:${code}`)?.code)).toEqual([undefined, 'BBB', 'CCC', 'DDD']);
+    expect(reopened.findInPortal('1', (r) => r.emails.includes('shared@example.com')).map((r) => r.code)).toEqual(['BBB']);
+    await reopened.close();
+  });
 });
