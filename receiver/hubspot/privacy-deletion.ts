@@ -2,7 +2,7 @@
 // (GDPR). What the receiver keeps about that person is in the sync records (the card's history): the contact's id,
 // identifier and email. A record about that person alone is deleted; a record of an order shared with others (the
 // person was one attendee of several) keeps the others and loses every trace of the person. Either way the log is
-// compacted, so nothing of it stays on disk. The orders stay in pretix, the organiser's system of record: a change to
+// compacted, so nothing of it stays on disk; failed jobs' error messages lose the email too. The orders stay in pretix, the organiser's system of record: a change to
 // such an order, or a new one, is synced again like any other.
 import type { Store, SyncRecord } from '../store/types';
 
@@ -33,6 +33,8 @@ export function createPrivacyDeletions(store: Store): PrivacyDeletions {
         else deleteKeys.push(record.key);
       }
       await store.purgeSyncRecords(deleteKeys, redacted);
+      // A failed job's last error may quote the email too (HubSpot's validation messages name the value).
+      if (emails.size > 0) await store.redactJobErrors([...affected.keys()], (message) => redactText(message, emails));
       return { deleted: deleteKeys.length, redacted: redacted.length };
     },
   };

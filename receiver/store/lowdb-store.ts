@@ -229,6 +229,20 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       }
       await mainCommit.commit();
     },
+    async redactJobErrors(keys, redact) {
+      let changed = 0;
+      for (const key of keys) {
+        const job = data.jobs[key];
+        if (job?.lastError === undefined) continue;
+        const redacted = redact(job.lastError);
+        if (redacted === job.lastError) continue;
+        job.lastError = redacted;
+        changed += 1;
+      }
+      // The checkpoint replaces the whole file (temp file and rename), so the old text is not kept beside it.
+      if (changed > 0) await mainCommit.commit();
+      return changed;
+    },
     async failJob(key, failure, now) {
       const job = data.jobs[key];
       if (!job) return;

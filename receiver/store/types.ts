@@ -186,6 +186,8 @@ export interface Store {
   retryJob(key: string, now: number): Promise<boolean>;
   /** On start: jobs left in flight by a crash become pending again (retries are idempotent). */
   recoverInFlight(now: number): Promise<number>;
+  /** Rewrites the last error of these jobs (a privacy deletion takes a person's email out); how many changed. */
+  redactJobErrors(keys: string[], redact: (message: string) => string): Promise<number>;
   getJob(key: string): SyncJob | undefined;
   listJobs(filter?: { portalId?: string; state?: JobState; connectionId?: string }): SyncJob[];
   queueCounts(portalId?: string): QueueCounts;

@@ -111,6 +111,13 @@ describe('HubSpot privacy deletion of a contact', () => {
     const [john, max, jane] = [contactId(JOHN), contactId(MAX), contactId(JANE)];
     const shared = jobKey(connection.id, EVENT, 'Q7X3M');
     expect(stack.store.getSyncRecord(shared)!.emails).toContain(JOHN);
+    // A later sync of the shared order failed with a message that quotes John's email, as HubSpot's validation does.
+    const refusal = `HubSpot refused email ${JOHN.toUpperCase()} (INVALID_EMAIL)`;
+    await stack.store.enqueueFailed(
+      [{ trigger: { portalId: PORTAL_ID, connectionId: connection.id, event: EVENT, code: 'Q7X3M' }, failure: { failureClass: 'permanent', message: refusal, nextAttemptAt: null } }],
+      Date.now(),
+    );
+    expect(await readFile(stack.dataFile, 'utf8')).toContain(JOHN.toUpperCase());
 
     // John was an attendee of Jane's order; Max bought R2D9K alone. A legacy v1 signature (CRM-object webhooks) counts.
     const answer = await deliver({
@@ -133,10 +140,13 @@ describe('HubSpot privacy deletion of a contact', () => {
     expect(stack.store.findSyncRecordsByEmails(PORTAL_ID, [JOHN, MAX])).toEqual([]);
     expect(stack.store.findSyncRecordsByEmails(PORTAL_ID, [JANE]).map((r) => r.key)).toEqual([shared]);
 
-    // Not just superseded: the file holds no trace of either person.
+    // Not just superseded: the files hold no trace of either person.
     const onDisk = await readFile(recordsFile(), 'utf8');
     for (const trace of [JOHN, MAX, `"${john}"`, `"${max}"`]) expect(onDisk).not.toContain(trace);
     expect(onDisk).toContain(JANE);
+    expect(stack.store.getJob(shared)?.lastError).toBe('HubSpot refused email [deleted] (INVALID_EMAIL)');
+    await stack.store.flush();
+    expect((await readFile(stack.dataFile, 'utf8')).toLowerCase()).not.toContain(JOHN);
 
     // Delivered again (HubSpot retries): nothing left to do.
     const again = await deliver({ events: [privacyDeletion(john), privacyDeletion(max)] });

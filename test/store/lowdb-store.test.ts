@@ -188,4 +188,19 @@ describe('lowdb store', () => {
     expect(onDisk).not.toContain('gone@example.com');
     expect(onDisk).toContain('kept@example.com');
   });
+
+  it('redacts the last error of the given jobs only, and keeps the change on disk', async () => {
+    await store.enqueueFailed(
+      ['A', 'B'].map((code) => ({ trigger: trigger(code), failure: { failureClass: 'permanent' as const, message: `refused p@example.com in ${code}`, nextAttemptAt: null } })),
+      1,
+    );
+    const [a, b] = ['A', 'B'].map((code) => `c1:democon:${code}`) as [string, string];
+    expect(await store.redactJobErrors([a, 'c1:democon:missing'], (text) => text.replace('p@example.com', '[deleted]'))).toBe(1);
+    expect(store.getJob(a)?.lastError).toBe('refused [deleted] in A');
+    expect(store.getJob(b)?.lastError).toBe('refused p@example.com in B');
+    expect(await store.redactJobErrors([a], (text) => text.replace('p@example.com', '[deleted]'))).toBe(0);
+    await store.close();
+    store = await openLowdbStore(file);
+    expect(store.getJob(a)?.lastError).toBe('refused [deleted] in A');
+  });
 });
