@@ -114,7 +114,7 @@ describe('HubSpot privacy deletion of a contact', () => {
     // A later sync of the shared order failed with a message that quotes John's email, as HubSpot's validation does.
     const refusal = `HubSpot refused email ${JOHN.toUpperCase()} (INVALID_EMAIL)`;
     await stack.store.enqueueFailed(
-      [{ trigger: { portalId: PORTAL_ID, connectionId: connection.id, event: EVENT, code: 'Q7X3M' }, failure: { failureClass: 'permanent', message: refusal, nextAttemptAt: null } }],
+      [{ trigger: { portalId: PORTAL_ID, connectionId: connection.id, event: EVENT, code: 'Q7X3M', action: 'manual' }, failure: { failureClass: 'permanent', message: refusal, nextAttemptAt: null } }],
       Date.now(),
     );
     expect(await readFile(stack.dataFile, 'utf8')).toContain(JOHN.toUpperCase());
