@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
+import { HUBSPOT_WEBHOOKS_PATH } from '../receiver/http/hubspot-webhooks';
 import { OPTIONAL_SCOPES, REQUIRED_SCOPES } from '../receiver/hubspot/scopes';
 
 export class ConfigureError extends Error {
@@ -23,9 +24,6 @@ export const RECEIVER_URL_MODULES = ['cards/config.ts', 'settings/config.ts'] as
 
 /** The webhooks component's metadata file, relative to the project's src/app. */
 export const WEBHOOKS_META = 'webhooks/webhooks-hsmeta.json';
-
-/** The receiver's route for HubSpot's webhook events, below PUBLIC_URL. */
-export const WEBHOOKS_PATH = '/hubspot/webhooks';
 
 /**
  * The public base URL of the receiver, without a trailing slash. HubSpot's fetch proxy only reaches
@@ -106,7 +104,7 @@ export function applyToAppMeta(appMetaText: string, publicUrl: string, file = 'a
 }
 
 export function webhooksTargetUrl(publicUrl: string): string {
-  return `${publicUrl}${WEBHOOKS_PATH}`;
+  return `${publicUrl}${HUBSPOT_WEBHOOKS_PATH}`;
 }
 
 /** webhooks-hsmeta.json with HubSpot's delivery URL pointing at this receiver; the subscriptions, the concurrency

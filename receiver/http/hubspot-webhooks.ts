@@ -17,6 +17,9 @@ export interface HubSpotWebhookDeps {
   now?: () => number;
 }
 
+/** Where HubSpot delivers the app's webhooks; scripts/hubspot-configure.ts writes it into webhooks-hsmeta.json. */
+export const HUBSPOT_WEBHOOKS_PATH = '/hubspot/webhooks';
+
 export const PRIVACY_DELETION = 'contact.privacyDeletion';
 
 const id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/)]).transform(String);
@@ -29,7 +32,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, deps: HubSpotWe
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  app.post('/hubspot/webhooks', { bodyLimit: 1024 * 1024 }, async (request, reply) => {
+  app.post(HUBSPOT_WEBHOOKS_PATH, { bodyLimit: 1024 * 1024 }, async (request, reply) => {
     if (!deps.clientSecret) {
       throw new HttpError(503, 'webhooks_not_configured', 'HubSpot webhooks are verified with the app\'s client secret: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.');
     }
@@ -67,7 +70,9 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, deps: HubSpotWe
     for (const event of events.data) {
       if (event.subscriptionType !== PRIVACY_DELETION) continue;
       if (event.objectId === undefined) throw new HttpError(400, 'invalid_request', `A ${PRIVACY_DELETION} event has no objectId.`);
-      deletions.set(event.portalId, [...(deletions.get(event.portalId) ?? []), event.objectId]);
+      const ids = deletions.get(event.portalId);
+      if (ids) ids.push(event.objectId);
+      else deletions.set(event.portalId, [event.objectId]);
     }
     const totals = { received: events.data.length, privacyDeletions: 0, recordsDeleted: 0, recordsRedacted: 0 };
     for (const [portalId, contactIds] of deletions) {

@@ -2,6 +2,7 @@
 // its API by `hs project validate` (no offline mode), and translate({ skipValidation: true }) checks no
 // uid, key or config rules at all; these encode the rules from reference/hubspot.md §1 that bite us.
 import { z } from 'zod';
+import { HUBSPOT_WEBHOOKS_PATH } from '../../receiver/http/hubspot-webhooks';
 
 /** project-parsing-lib: letters, digits, `_`, `-`, `.`; at most 64 characters. */
 export const Uid = z
@@ -92,8 +93,6 @@ export const CardMeta = component(
 
 export const SettingsMeta = component('settings', z.strictObject({ entrypoint: Entrypoint('settings') }));
 
-/** The receiver's route for HubSpot's webhook events (scripts/hubspot-configure.ts WEBHOOKS_PATH). */
-export const WEBHOOKS_PATH = '/hubspot/webhooks';
 
 /** HubSpot posts events only to a public HTTPS URL; ours is the receiver's webhook route. */
 export const WebhooksTargetUrl = z
@@ -101,7 +100,7 @@ export const WebhooksTargetUrl = z
   .refine(isHttpsUrl, 'settings.targetUrl must be an https URL')
   .refine(isPublicHost, 'settings.targetUrl must be reachable from HubSpot, not localhost')
   .refine((value) => !parseUrl(value)?.search && !parseUrl(value)?.hash, 'settings.targetUrl must not have a query or fragment')
-  .refine((value) => parseUrl(value)?.pathname.endsWith(WEBHOOKS_PATH) ?? false, `settings.targetUrl must end in ${WEBHOOKS_PATH}`);
+  .refine((value) => parseUrl(value)?.pathname.endsWith(HUBSPOT_WEBHOOKS_PATH) ?? false, `settings.targetUrl must end in ${HUBSPOT_WEBHOOKS_PATH}`);
 
 /** New-format CRM events (`object.*`) with an objectType; classic ones (`contact.deletion`, …) go in legacyCrmObjects. */
 const CrmObjectSubscription = z.strictObject({

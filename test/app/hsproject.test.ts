@@ -3,7 +3,8 @@ import path from 'node:path';
 import { parseProjectConfig } from '@hubspot/project-parsing-lib/projects';
 import { translate } from '@hubspot/project-parsing-lib/translate';
 import { describe, expect, it } from 'vitest';
-import { AppMeta, CardMeta, SettingsMeta, WEBHOOKS_PATH, WebhooksMeta } from './hsmeta-schemas';
+import { AppMeta, CardMeta, SettingsMeta, WebhooksMeta } from './hsmeta-schemas';
+import { HUBSPOT_WEBHOOKS_PATH } from '../../receiver/http/hubspot-webhooks';
 
 const projectDir = path.resolve(import.meta.dirname, '../..');
 const srcDir = path.join(projectDir, 'src');
@@ -77,7 +78,7 @@ describe('HubSpot developer project', () => {
     const [fetchUrl = ''] = AppMeta.parse(appMeta()).config.permittedUrls.fetch;
     const { targetUrl } = webhooks.config.settings;
     expect(new URL(targetUrl).origin).toBe(new URL(fetchUrl).origin);
-    expect(targetUrl).toBe(`${fetchUrl}${WEBHOOKS_PATH}`);
+    expect(targetUrl).toBe(`${fetchUrl}${HUBSPOT_WEBHOOKS_PATH}`);
   });
 
   it('the RECEIVER_URL module of each UI folder agrees with permittedUrls.fetch', () => {

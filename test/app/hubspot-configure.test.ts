@@ -13,7 +13,8 @@ import {
   receiverUrlModule,
   webhooksTargetUrl,
 } from '../../scripts/hubspot-configure';
-import { AppMeta, WEBHOOKS_PATH, WebhooksMeta } from './hsmeta-schemas';
+import { AppMeta, WebhooksMeta } from './hsmeta-schemas';
+import { HUBSPOT_WEBHOOKS_PATH } from '../../receiver/http/hubspot-webhooks';
 
 const repoApp = path.resolve(import.meta.dirname, '../../src/app');
 
@@ -71,7 +72,7 @@ describe('applyToWebhooksMeta', () => {
   });
 
   it('uses the same route as the schema', () => {
-    expect(webhooksTargetUrl('https://hub.example.org')).toBe(`https://hub.example.org${WEBHOOKS_PATH}`);
+    expect(webhooksTargetUrl('https://hub.example.org')).toBe(`https://hub.example.org${HUBSPOT_WEBHOOKS_PATH}`);
   });
 
   it('refuses a file without config.settings, or that is no JSON object', () => {
