@@ -3,7 +3,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config';
 import { createConnectionService } from './connections/connection-service';
-import { isPrivateHost } from './connections/pretix-url';
+import { isPrivateHost } from './domain/pretix-url';
 import { createPublicOnlyFetch, type ResolveHost } from './pretix/public-address-guard';
 import { PretixConnectionError } from './pretix/errors';
 import { createEventService } from './connections/event-service';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ServiceError } from '../lib/service-error';
 import { randomToken, type SecretBox } from '../store/secrets';
 import type { Connection, EventConfig, Store } from '../store/types';
-import type { ObjectMapping } from '../sync/mapping-schema';
+import type { ObjectMapping } from '../domain/mapping-schema';
 
 export interface ConnectionInput {
   portalId: string;

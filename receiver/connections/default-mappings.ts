@@ -4,7 +4,7 @@
 // Left out on purpose: the order code and status (a fresh portal has no contact property for them; creating
 // `pretix_order_code` & co. is the settings page's "create missing properties" step), and the phone number (pretix's
 // datasync catalogue has no order phone field).
-import { objectMappingsSchema, type ObjectMapping } from '../sync/mapping-schema';
+import { objectMappingsSchema, type ObjectMapping } from '../domain/mapping-schema';
 
 const overwrite = (pretix_field: string, external_field: string) => ({ pretix_field, external_field, value_map: '', overwrite: 'overwrite' as const });
 

@@ -17,7 +17,7 @@ import type { PretixEvent, PretixEventSettings } from '../pretix/schemas';
 import { ORDER_ACTIONS } from '../pretix/webhook-actions';
 import { safeEqual, type SecretBox } from '../store/secrets';
 import type { Connection, EventConfig, Store } from '../store/types';
-import { SyncConfigError, SyncError, TransientSyncError } from '../sync/errors';
+import { SyncConfigError, SyncError, TransientSyncError } from '../domain/errors';
 import { defaultMappings } from './default-mappings';
 
 /** What the event service needs from pretix; PretixClient has it. */

@@ -2,7 +2,7 @@
 // Guarded by a bearer token derived from SECRET_KEY, so only someone holding the receiver's key can use it.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { organizerSlugSchema, pretixBaseUrlSchema } from '../connections/pretix-url';
+import { organizerSlugSchema, pretixBaseUrlSchema } from '../domain/pretix-url';
 import type { ConnectionService } from '../connections/connection-service';
 import type { EventService } from '../connections/event-service';
 import type { InstallationService } from '../hubspot/installations';
@@ -10,8 +10,8 @@ import { safeEqual } from '../store/secrets';
 import type { JobTrigger, Store } from '../store/types';
 import { jobKey } from '../store/types';
 import { BackfillConflictError, type BackfillRunner } from '../sync/backfill';
-import { SyncConfigError } from '../sync/errors';
-import { mappingFileSchema, type ObjectMapping } from '../sync/mapping-schema';
+import { SyncConfigError } from '../domain/errors';
+import { mappingFileSchema, type ObjectMapping } from '../domain/mapping-schema';
 import type { ReconcileSweeper } from '../sync/reconcile';
 import { FAILURE_LABELS } from '../sync/retry-policy';
 import { badRequestFromZod, HttpError } from './errors';

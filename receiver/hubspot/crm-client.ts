@@ -3,8 +3,8 @@
 // can decide between retrying, stopping and asking a person.
 import { z } from 'zod';
 import type { RateLimiter } from '../lib/rate-limiter';
-import { PermanentSyncError, SyncConfigError, TransientSyncError, type FailureClass, type SyncError } from '../sync/errors';
-import type { HubSpotObjectType } from '../sync/mapping-schema';
+import { PermanentSyncError, SyncConfigError, TransientSyncError, type FailureClass, type SyncError } from '../domain/errors';
+import type { HubSpotObjectType } from '../domain/mapping-schema';
 import {
   HubSpotApiError,
   HubSpotNetworkError,

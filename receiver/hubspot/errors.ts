@@ -6,7 +6,7 @@ import {
   SyncError,
   TransientSyncError,
   type FailureClass,
-} from '../sync/errors';
+} from '../domain/errors';
 
 export const errorDetailSchema = z.looseObject({
   message: z.string().default(''),

@@ -1,5 +1,5 @@
 // Links from our records to the HubSpot UI, e.g. for the sync log and the card.
-import type { HubSpotObjectType } from '../sync/mapping-schema';
+import type { HubSpotObjectType } from '../domain/mapping-schema';
 
 /** HubSpot's object type ids, which record URLs use instead of names. */
 export const OBJECT_TYPE_IDS: Record<HubSpotObjectType, string> = {

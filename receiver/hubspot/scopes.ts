@@ -4,7 +4,7 @@
 // HubSpot's authorize URL must name exactly the app's required scopes in `scope` and may add optional ones in
 // `optional_scope`; an installer can decline optional scopes, and the features that need them degrade (a mapping
 // to companies fails with a config error naming the missing scope instead of the whole app failing to install).
-import type { HubSpotObjectType } from '../sync/mapping-schema';
+import type { HubSpotObjectType } from '../domain/mapping-schema';
 
 export interface ScopeNeed {
   scope: string;

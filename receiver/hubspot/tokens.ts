@@ -6,7 +6,7 @@
 import type { Config } from '../config';
 import { safeEqual, type SecretBox } from '../store/secrets';
 import type { Installation, Store } from '../store/types';
-import { SyncConfigError, TransientSyncError } from '../sync/errors';
+import { SyncConfigError, TransientSyncError } from '../domain/errors';
 import { OAuthGrantRevokedError, OAuthUnavailableError, type OAuthClient } from './oauth-client';
 
 export interface AccessTokenProvider {

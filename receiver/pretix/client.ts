@@ -1,11 +1,11 @@
 // pretix REST API client for one connection (base URL + organizer + team API token).
 // Every request: Token auth, JSON, a timeout, the shared per-organizer rate limiter, answers validated with the zod
-// schemas. Failures come out as sync-job errors (../sync/errors): 429/5xx/network are transient and retried here a
+// schemas. Failures come out as sync-job errors (../domain/errors): 429/5xx/network are transient and retried here a
 // few times first, 401/403 are configuration problems, 400 is permanent. The token never appears in a message.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { RateLimiter } from '../lib/rate-limiter';
-import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../sync/errors';
+import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../domain/errors';
 import { PretixConnectionError, PretixForbiddenError, PretixResponseError, PRIVATE_ADDRESS_CODE } from './errors';
 import {
   checkinListSchema,

@@ -1,6 +1,6 @@
 // Errors of the pretix REST client that are not sync-job failures. Job failures use the classes of
-// ../sync/errors (transient, permanent, config); these two add what a person setting up a connection needs.
-import { PermanentSyncError, SyncConfigError } from '../sync/errors';
+// ../domain/errors (transient, permanent, config); these two add what a person setting up a connection needs.
+import { PermanentSyncError, SyncConfigError } from '../domain/errors';
 
 export type PretixConnectionProblem =
   | 'invalid_base_url'

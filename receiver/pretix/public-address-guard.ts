@@ -4,7 +4,7 @@
 // here, so a name that resolves differently later (DNS rebinding) is checked again on its next connection.
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { isPrivateHost } from '../connections/pretix-url';
+import { isPrivateHost } from '../domain/pretix-url';
 import { PRIVATE_ADDRESS_CODE } from './errors';
 
 export type ResolveHost = (hostname: string, family: number) => Promise<LookupAddress[]>;

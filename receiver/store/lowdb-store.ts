@@ -2,7 +2,7 @@
 // (small, rewritten often), and an append-only log beside it for the per-order sync records (large, see
 // record-log.ts), so that neither a webhook acknowledgement nor a backfill batch rewrites the order history.
 import { Low } from 'lowdb';
-import type { FailureClass } from '../sync/errors';
+import type { FailureClass } from '../domain/errors';
 import { DurableJsonFile } from './durable-json-file';
 import { GroupCommit } from './group-commit';
 import { QueueJournal } from './queue-journal';

@@ -1,7 +1,7 @@
 // The records the receiver keeps, and the storage interface that sync/ and http/ depend on.
 // Kept small on purpose so that a PostgreSQL implementation can sit beside the lowdb one.
-import type { FailureClass } from '../sync/errors';
-import type { ObjectMapping, HubSpotObjectType } from '../sync/mapping-schema';
+import type { FailureClass } from '../domain/errors';
+import type { ObjectMapping, HubSpotObjectType } from '../domain/mapping-schema';
 
 /** A HubSpot account that installed the app through OAuth. Tokens are sealed by the SecretBox. */
 export interface Installation {

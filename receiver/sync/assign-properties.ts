@@ -1,6 +1,6 @@
 // Update modes, after pretix's `assign_properties` (pretix/pretix: src/pretix/base/datasync/utils.py): which of the
 // planned property values to send, given the object's current values in HubSpot.
-import { SyncConfigError } from './errors';
+import { SyncConfigError } from '../domain/errors';
 import type { PlannedProperty } from './mapping-engine';
 
 /**

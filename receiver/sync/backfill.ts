@@ -5,9 +5,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PretixOrder } from '../pretix/schemas';
 import type { BackfillState, Connection, Store } from '../store/types';
-import { classify, SyncConfigError } from './errors';
+import { classify, SyncConfigError } from '../domain/errors';
 import type { EventContextCache } from './event-context-cache';
-import type { ObjectMapping } from './mapping-schema';
+import type { ObjectMapping } from '../domain/mapping-schema';
 import { recordOutcomes } from './outcomes';
 import type { CrmClientLike, PretixClientLike } from './ports';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';

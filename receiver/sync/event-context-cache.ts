@@ -1,7 +1,7 @@
 // The event data the mapping engine needs (event, settings, products, questions, check-in lists) changes
 // rarely; loading it for every batch would cost five pretix requests each time. Cached per event for a while.
 import type { PretixClientLike } from './ports';
-import type { EventContext } from './source-fields';
+import type { EventContext } from './event-context';
 
 interface Entry {
   loadedAt: number;

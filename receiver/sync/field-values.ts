@@ -3,7 +3,7 @@
 // Pure: no I/O, everything comes from the order and the event context.
 import { domainToASCII } from 'node:url';
 import type { I18nString, PretixOrder, PretixPosition, PretixQuestion } from '../pretix/schemas';
-import type { EventContext } from './source-fields';
+import type { EventContext } from './event-context';
 
 /** What a getter returns, as in pretix: choice fields give lists, booleans stay booleans, the rest strings or null. */
 export type FieldValue = string | boolean | string[] | null;

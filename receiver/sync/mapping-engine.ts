@@ -1,14 +1,14 @@
 // The pure mapping engine: one pretix order + the event's object mappings → the HubSpot objects to upsert, with
 // their identifier and property values. Follows pretix's `sync_order`/`sync_object` (datasync.py); no I/O.
-import { SyncConfigError } from './errors';
+import { SyncConfigError } from '../domain/errors';
 import { hubSpotIdentifierValue, toHubSpotValue } from './hubspot-values';
-import type { HubSpotObjectType, Mode, ObjectMapping, PropertyMapping } from './mapping-schema';
+import type { HubSpotObjectType, Mode, ObjectMapping, PropertyMapping } from '../domain/mapping-schema';
 import type { PretixOrder, PretixPosition } from '../pretix/schemas';
+import type { EventContext } from './event-context';
 import {
   MODEL_INPUTS,
   sourceFieldCatalogue,
   sourceFieldValue,
-  type EventContext,
   type FieldValue,
   type SourceField,
 } from './source-fields';

@@ -10,8 +10,8 @@ import type {
 } from '../pretix/schemas';
 import type { CrmObject as CrmObjectRef, UpsertInput } from '../hubspot/crm-client';
 import type { OrdersPage } from '../pretix/client';
-import type { FailureClass } from './errors';
-import type { HubSpotObjectType } from './mapping-schema';
+import type { FailureClass } from '../domain/errors';
+import type { HubSpotObjectType } from '../domain/mapping-schema';
 
 export type { OrdersPage } from '../pretix/client';
 

@@ -4,7 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Connection, Store, SweepState } from '../store/types';
 import { jobKey } from '../store/types';
-import { classify } from './errors';
+import { classify } from '../domain/errors';
 import type { OrderPrefetch } from './order-prefetch';
 import type { PretixClientLike } from './ports';
 

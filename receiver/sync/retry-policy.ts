@@ -1,7 +1,7 @@
 // When a failed job runs again. Transient failures back off exponentially with jitter (so a portal's jobs do
 // not all return in the same second) and give up after maxAttempts, waiting for a manual retry like pretix's
 // "Temporary error, auto-retry limit exceeded". Permanent and config failures never retry on their own.
-import type { FailureClass } from './errors';
+import type { FailureClass } from '../domain/errors';
 
 export interface RetryPolicy {
   maxAttempts: number;

@@ -1,30 +1,9 @@
 // The catalogue of pretix datasync source fields (pretix `get_data_fields(event, for_model)`): keys, labels, types
 // and categories exactly as pretix shows them, so mappings written for pretix's own HubSpot plugin read unchanged.
-import type {
-  PretixCheckinList,
-  PretixEvent,
-  PretixEventSettings,
-  PretixItem,
-  PretixOrder,
-  PretixPosition,
-  PretixQuestion,
-  QuestionType,
-} from '../pretix/schemas';
-import { SyncConfigError } from './errors';
+import type { PretixOrder, PretixPosition, PretixQuestion, QuestionType } from '../pretix/schemas';
+import { SyncConfigError } from '../domain/errors';
+import type { EventContext } from './event-context';
 import { computeFieldValue, eventLocale, eventNameScheme, localize, type FieldValue } from './field-values';
-
-export interface EventContext {
-  organizer: string;
-  event: PretixEvent;
-  settings: PretixEventSettings;
-  items: PretixItem[];
-  questions: PretixQuestion[];
-  checkinLists: PretixCheckinList[];
-  /** Optional: the order API gives only voucher ids; with these, `voucher_code` gives the code instead of null. */
-  vouchers?: { id: number; code: string }[];
-  /** Optional: dates of an event series, for `event_date_from`/`event_date_to` of positions with a subevent. */
-  subevents?: { id: number; date_from: string | null; date_to?: string | null }[];
-}
 
 export type RequiredInput = 'order' | 'position' | 'event' | 'event_or_subevent';
 

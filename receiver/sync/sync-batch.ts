@@ -4,12 +4,12 @@
 import type { PretixOrder } from '../pretix/schemas';
 import { jobKey, type Store, type SyncRecord, type SyncedObject } from '../store/types';
 import { assignProperties, readPropertiesNeeded } from './assign-properties';
-import { classify, type FailureClass } from './errors';
+import { classify, type FailureClass } from '../domain/errors';
 import { normalizeEmail } from './field-values';
-import type { ObjectMapping } from './mapping-schema';
+import type { ObjectMapping } from '../domain/mapping-schema';
 import { planOrderSync, type PlannedObject } from './mapping-engine';
 import type { CrmClientLike, UpsertInput } from './ports';
-import type { EventContext } from './source-fields';
+import type { EventContext } from './event-context';
 
 export interface OrderFailure {
   failureClass: FailureClass;

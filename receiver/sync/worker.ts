@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { PretixOrder } from '../pretix/schemas';
 import type { Connection, Store, SyncJob, SyncRecord } from '../store/types';
 import { jobKey } from '../store/types';
-import { classify, SyncConfigError } from './errors';
+import { classify, SyncConfigError } from '../domain/errors';
 import type { EventContextCache } from './event-context-cache';
 import { fetchOrders } from './order-fetcher';
 import type { OrderPrefetch } from './order-prefetch';

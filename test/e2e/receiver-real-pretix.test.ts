@@ -22,7 +22,7 @@ import { ORDER_ACTIONS } from '../../receiver/pretix/webhook-actions';
 import { createSecretBox } from '../../receiver/store/secrets';
 import type { SyncJob, SyncRecord } from '../../receiver/store/types';
 import { loadEventContext } from '../../receiver/sync/event-context-cache';
-import type { ObjectMapping } from '../../receiver/sync/mapping-schema';
+import type { ObjectMapping } from '../../receiver/domain/mapping-schema';
 import { sourceFieldCatalogue, type SourceField } from '../../receiver/sync/source-fields';
 import { startFakeHubSpot, type FakeHubSpot, type StoredObject } from '../fakes/hubspot';
 import { freePort } from '../helpers/free-port';

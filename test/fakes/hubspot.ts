@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { HubSpotObjectType } from '../../receiver/sync/mapping-schema';
+import type { HubSpotObjectType } from '../../receiver/domain/mapping-schema';
 import { registerAssociationRoutes } from './hubspot/association-routes';
 import { AuthRegistry, type AccessToken, type App, type AppRegistration } from './hubspot/auth';
 import type { CrmHandler, CrmRouteRule, FakeCore } from './hubspot/core';

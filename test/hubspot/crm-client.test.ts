@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HubSpotClient, chunkUnique, type HubSpotClientOptions, type UpsertInput } from '../../receiver/hubspot/crm-client';
 import { createRateLimiter, type RateLimiter } from '../../receiver/lib/rate-limiter';
-import { PermanentSyncError, SyncConfigError, SyncError, TransientSyncError } from '../../receiver/sync/errors';
+import { PermanentSyncError, SyncConfigError, SyncError, TransientSyncError } from '../../receiver/domain/errors';
 import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot';
 
 const PORTAL = 4242;

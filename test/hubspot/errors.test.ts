@@ -7,7 +7,7 @@ import {
   parseRetryAfter,
   toSyncError,
 } from '../../receiver/hubspot/errors';
-import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../../receiver/sync/errors';
+import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../../receiver/domain/errors';
 
 const apiError = (status: number, extra: Partial<ConstructorParameters<typeof HubSpotApiError>[0]> = {}) =>
   new HubSpotApiError({ status, method: 'POST', path: '/crm/v3/objects/contacts/batch/upsert', message: 'msg', ...extra });

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRateLimiter } from '../../receiver/lib/rate-limiter';
 import { PretixClient, type PretixClientOptions } from '../../receiver/pretix/client';
 import { PretixConnectionError, PretixResponseError } from '../../receiver/pretix/errors';
-import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../../receiver/sync/errors';
+import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../../receiver/domain/errors';
 import { type FakePretix, type Json, startFakePretix } from '../fakes/pretix';
 import { loadFixture } from '../fixtures';
 

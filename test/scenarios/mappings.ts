@@ -1,6 +1,6 @@
 // Mappings used by the scenario tests: the fixture's example (pretix's datasync shape) plus the deal→contact
 // association our receiver adds on top.
-import { objectMappingsSchema, type ObjectMapping } from '../../receiver/sync/mapping-schema';
+import { objectMappingsSchema, type ObjectMapping } from '../../receiver/domain/mapping-schema';
 import { loadFixture } from '../fixtures';
 
 export function exampleMappings(): ObjectMapping[] {

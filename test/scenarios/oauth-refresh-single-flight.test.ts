@@ -2,7 +2,7 @@
 // moment; a token HubSpot refuses early (401) is refreshed once and the request retried.
 import { afterEach, describe, expect, it } from 'vitest';
 import { refreshMarginMs } from '../../receiver/hubspot/tokens';
-import { TransientSyncError } from '../../receiver/sync/errors';
+import { TransientSyncError } from '../../receiver/domain/errors';
 import { install } from '../helpers/oauth-journey';
 import { PORTAL_ID, startStack, type Stack } from '../helpers/stack';
 

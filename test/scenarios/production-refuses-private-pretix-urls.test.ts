@@ -2,7 +2,7 @@
 // portal's users must not be able to make the receiver probe its own network.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPrivateHost } from '../../receiver/connections/pretix-url';
+import { isPrivateHost } from '../../receiver/domain/pretix-url';
 import { ORGANIZER, PORTAL_ID, PRETIX_TOKEN, startStack, type Stack } from '../helpers/stack';
 
 describe('pretix URLs in production', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { assignProperties, readPropertiesNeeded } from '../../receiver/sync/assign-properties';
-import { SyncConfigError } from '../../receiver/sync/errors';
+import { SyncConfigError } from '../../receiver/domain/errors';
 import { planOrderSync, type PlannedProperty } from '../../receiver/sync/mapping-engine';
-import { mappingFileSchema, type Mode } from '../../receiver/sync/mapping-schema';
+import { mappingFileSchema, type Mode } from '../../receiver/domain/mapping-schema';
 import { loadFixture } from '../fixtures';
 import { fixtureContext, paidOrder } from './event-context';
 

@@ -9,7 +9,7 @@ import {
   questionSchema,
   type PretixOrder,
 } from '../../receiver/pretix/schemas';
-import type { EventContext } from '../../receiver/sync/source-fields';
+import type { EventContext } from '../../receiver/sync/event-context';
 import { loadFixture } from '../fixtures';
 
 export function fixtureContext(overrides: Partial<EventContext> = {}): EventContext {

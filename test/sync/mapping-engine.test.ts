@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { assignProperties } from '../../receiver/sync/assign-properties';
-import { SyncConfigError } from '../../receiver/sync/errors';
+import { SyncConfigError } from '../../receiver/domain/errors';
 import { planOrderSync, type PlannedObject } from '../../receiver/sync/mapping-engine';
-import { mappingFileSchema, objectMappingSchema, type ObjectMapping } from '../../receiver/sync/mapping-schema';
+import { mappingFileSchema, objectMappingSchema, type ObjectMapping } from '../../receiver/domain/mapping-schema';
 import { loadFixture } from '../fixtures';
 import { fixtureContext, paidOrder, pendingOrder, position } from './event-context';
 

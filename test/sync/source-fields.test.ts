@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SyncConfigError } from '../../receiver/sync/errors';
+import { SyncConfigError } from '../../receiver/domain/errors';
+import type { EventContext } from '../../receiver/sync/event-context';
 import {
   sourceFieldCatalogue,
   sourceFieldValue,
-  type EventContext,
   type FieldValue,
   type SourceField,
 } from '../../receiver/sync/source-fields';

@@ -1,7 +1,7 @@
 // The card/settings API's view of the backfill runner, in the contract's BackfillProgress shape.
 import type { BackfillProgress } from '../../../src/app/shared/api-types';
 import { BackfillConflictError, type BackfillProgressView, type BackfillRunner } from '../../sync/backfill';
-import { SyncConfigError } from '../../sync/errors';
+import { SyncConfigError } from '../../domain/errors';
 import { HttpError } from '../errors';
 import type { BackfillControl } from './plugin';
 

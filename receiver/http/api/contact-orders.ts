@@ -9,7 +9,7 @@ import { jobKey } from '../../store/types';
 import type { EventContextCache } from '../../sync/event-context-cache';
 import { computeFieldValue, eventLocale, localize } from '../../sync/field-values';
 import type { PretixClientLike } from '../../sync/ports';
-import type { EventContext } from '../../sync/source-fields';
+import type { EventContext } from '../../sync/event-context';
 import { createDeadline, errorMessage, settleLimited, type Deadline } from './deadline';
 import { mappingLabel, objectLinks, pretixOrderUrl, STATUS_LABELS, syncState } from './presenters';
 

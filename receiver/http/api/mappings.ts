@@ -8,8 +8,9 @@ import type {
   SourceFieldsResponse,
 } from '../../../src/app/shared/api-types';
 import type { NewProperty, PropertyDefinition } from '../../hubspot/crm-client';
-import type { HubSpotObjectType, ObjectMapping } from '../../sync/mapping-schema';
-import { sourceFieldCatalogue, type EventContext, type PretixModel, type SourceField } from '../../sync/source-fields';
+import type { HubSpotObjectType, ObjectMapping } from '../../domain/mapping-schema';
+import type { EventContext } from '../../sync/event-context';
+import { sourceFieldCatalogue, type PretixModel, type SourceField } from '../../sync/source-fields';
 import { compatibility } from '../../sync/type-compatibility';
 
 export const PRETIX_PROPERTY_GROUP = { name: 'pretix', label: 'pretix', displayOrder: -1 };

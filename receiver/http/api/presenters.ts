@@ -2,8 +2,8 @@
 import type { ConnectionSummary, OrderSyncState, SyncedObjectLink, SyncProblem } from '../../../src/app/shared/api-types';
 import { hubspotRecordUrl } from '../../hubspot/object-links';
 import type { Connection, SyncJob, SyncRecord } from '../../store/types';
-import type { FailureClass } from '../../sync/errors';
-import type { HubSpotObjectType, ObjectMapping } from '../../sync/mapping-schema';
+import type { FailureClass } from '../../domain/errors';
+import type { HubSpotObjectType, ObjectMapping } from '../../domain/mapping-schema';
 import { FAILURE_LABELS } from '../../sync/retry-policy';
 
 const MODEL_LABELS: Record<ObjectMapping['pretix_model'], string> = { Order: 'Order', OrderPosition: 'Order position' };

@@ -2,7 +2,7 @@
 // one handler per entry (the compiler insists on all of them) and the OpenAPI document (../openapi.ts) is built
 // from the same entries, so the document cannot drift from what is served.
 import { z } from 'zod';
-import { objectMappingsSchema } from '../../sync/mapping-schema';
+import { objectMappingsSchema } from '../../domain/mapping-schema';
 import {
   backfillProgressSchema,
   connectionParamsSchema,

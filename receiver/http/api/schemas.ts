@@ -3,7 +3,7 @@
 // see `Same` below), and the OpenAPI document (../openapi.ts) is generated from these same schemas.
 import { z } from 'zod';
 import type * as Contract from '../../../src/app/shared/api-types';
-import { organizerSlugSchema, pretixBaseUrlSchema } from '../../connections/pretix-url';
+import { organizerSlugSchema, pretixBaseUrlSchema } from '../../domain/pretix-url';
 
 // ---------- compile-time contract checks ----------
 

@@ -1,5 +1,5 @@
 // Associations v4 endpoints of the fake: default (unlabelled) associations only.
-import type { HubSpotObjectType } from '../../../receiver/sync/mapping-schema';
+import type { HubSpotObjectType } from '../../../receiver/domain/mapping-schema';
 import type { FakeCore } from './core';
 import { batchInputs, isRecord, parseObjectType, scramble, validationError } from './http';
 import { defaultAssociationTypeId, type Portal } from './portal';

@@ -1,6 +1,6 @@
 // Error envelopes and small HTTP helpers shared by the fake's routes.
 import { randomUUID } from 'node:crypto';
-import type { HubSpotObjectType } from '../../../receiver/sync/mapping-schema';
+import type { HubSpotObjectType } from '../../../receiver/domain/mapping-schema';
 
 export interface HubSpotErrorBody {
   status: 'error';

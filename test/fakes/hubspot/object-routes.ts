@@ -1,5 +1,5 @@
 // CRM object endpoints of the fake: batch upsert, batch read, single read and search (reference/hubspot.md §5).
-import type { HubSpotObjectType } from '../../../receiver/sync/mapping-schema';
+import type { HubSpotObjectType } from '../../../receiver/domain/mapping-schema';
 import type { FakeCore } from './core';
 import {
   batchInputs,

@@ -1,5 +1,5 @@
 // One HubSpot account of the fake: its CRM records, property schema and associations.
-import { HUBSPOT_OBJECT_TYPES, type HubSpotObjectType } from '../../../receiver/sync/mapping-schema';
+import { HUBSPOT_OBJECT_TYPES, type HubSpotObjectType } from '../../../receiver/domain/mapping-schema';
 import {
   DEFAULT_GROUP,
   LAST_MODIFIED_PROPERTY,

@@ -1,7 +1,7 @@
 // Property definitions and value rules of the fake, after HubSpot's properties API (reference/hubspot.md §5).
 // Values are checked the way HubSpot checks them, so a mapping that writes "abc" into a number or a label
 // instead of an option's internal value fails here as it would in a real portal.
-import type { HubSpotObjectType } from '../../../receiver/sync/mapping-schema';
+import type { HubSpotObjectType } from '../../../receiver/domain/mapping-schema';
 
 export const PROPERTY_TYPES = ['bool', 'date', 'datetime', 'enumeration', 'number', 'phone_number', 'string'] as const;
 export type PropertyType = (typeof PROPERTY_TYPES)[number];
