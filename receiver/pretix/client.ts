@@ -302,7 +302,20 @@ export class PretixClient {
    * For incremental syncs keep the *first* page's `pageGenerated` as the next `modifiedSince`: orders changed while
    * later pages were read may have moved to pages already read.
    */
-  async *listOrders(event: string, options: ListOrdersOptions = {}): AsyncGenerator<OrdersPage, void, undefined> {
+  listOrders(event: string, options: ListOrdersOptions = {}): AsyncGenerator<OrdersPage, void, undefined> {
+    return this.orderPages(`${this.eventPath(event)}/orders/`, options);
+  }
+
+  /**
+   * The same listing across every event of the organizer that the token may read orders of
+   * (`GET /organizers/{o}/orders/`, same filters and ordering); each order names its event in `event`.
+   * One request finds a contact's orders in all events, however many there are.
+   */
+  listOrganizerOrders(options: ListOrdersOptions = {}): AsyncGenerator<OrdersPage, void, undefined> {
+    return this.orderPages(`organizers/${this.org()}/orders/`, options);
+  }
+
+  private async *orderPages(path: string, options: ListOrdersOptions): AsyncGenerator<OrdersPage, void, undefined> {
     const query: Record<string, string> = { include_canceled_positions: 'true', ordering: options.ordering ?? 'datetime' };
     if (options.modifiedSince !== undefined) {
       query.modified_since = options.modifiedSince instanceof Date ? options.modifiedSince.toISOString() : options.modifiedSince;
@@ -312,7 +325,7 @@ export class PretixClient {
     if (options.email !== undefined) query.email = options.email;
     let page = Math.max(1, Math.floor(options.startPage ?? 1));
     if (page > 1) query.page = String(page);
-    let url = this.url(`${this.eventPath(event)}/orders/`, query);
+    let url = this.url(path, query);
     const schema = paginated(orderSchema);
     for (;;) {
       const response = await this.exchangeOrThrow('GET', url);

@@ -135,6 +135,80 @@ describe('order list', () => {
   });
 });
 
+describe('organizer-wide order list', () => {
+  const orgOrders = (query = '') => `organizers/${ORG}/orders/${query}`;
+  const order = (event: string, code: string, email: string, datetime: string): Json => ({
+    ...structuredClone(loadFixture<Json>('order-paid.json')),
+    event,
+    code,
+    email,
+    datetime,
+    last_modified: datetime,
+  });
+
+  it('lists the orders of every event with their event slug, filtered and sorted like the event list', async () => {
+    fake.addEvent(ORG, { slug: 'summit' });
+    fake.addEvent(ORG, { slug: 'workshop' });
+    fake.addOrder(ORG, 'summit', order('summit', 'SUM01', 'Jane.Doe@example.com', '2025-06-01T10:00:00Z'));
+    fake.addOrder(ORG, 'workshop', order('workshop', 'WRK01', 'jane.doe@example.com', '2025-04-01T10:00:00Z'));
+    fake.addOrder(ORG, 'workshop', order('workshop', 'WRK02', 'someone@example.com', '2025-07-01T10:00:00Z'));
+
+    const all = await api(orgOrders());
+    expect(all.status).toBe(200);
+    expect(all.body.count).toBe(5);
+    expect(all.headers.get('x-page-generated')).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    // Default ordering: datetime ascending, across events.
+    const listed = (all.body.results as Json[]).map((o) => [o.event, o.code]);
+    expect(listed).toEqual([
+      [EVENT, 'Q7X3M'],
+      [EVENT, 'R2D9K'],
+      ['workshop', 'WRK01'],
+      ['summit', 'SUM01'],
+      ['workshop', 'WRK02'],
+    ]);
+    for (const o of all.body.results as Json[]) expect(orderSchema.safeParse(o).success).toBe(true);
+
+    const jane = await api(orgOrders('?email=JANE.DOE@example.com&ordering=-datetime'));
+    expect((jane.body.results as Json[]).map((o) => [o.event, o.code])).toEqual([
+      ['summit', 'SUM01'],
+      ['workshop', 'WRK01'],
+      [EVENT, 'Q7X3M'],
+    ]);
+    expect((await api(orgOrders('?code=wrk02'))).body.count).toBe(1);
+    expect((await api(orgOrders('?modified_since=yesterday'))).status).toBe(400);
+  });
+
+  it('pages across events with next links, ties broken by creation like pretix', async () => {
+    fake.addEvent(ORG, { slug: 'summit' });
+    // Same datetime everywhere: only the primary key (creation order, across events) orders them.
+    for (let n = 0; n < 60; n += 1) {
+      const event = n % 2 === 0 ? 'summit' : EVENT;
+      fake.addOrder(ORG, event, order(event, `TIE${String(n).padStart(2, '0')}`, 'tie@example.com', '2025-05-01T10:00:00Z'));
+    }
+    const first = await api(orgOrders('?email=tie@example.com&ordering=-datetime'));
+    expect(first.body.count).toBe(60);
+    expect(first.body.next).toBe(`${fake.url}/api/v1/${orgOrders('?email=tie%40example.com&ordering=-datetime&page=2')}`);
+    const second = await api(String(first.body.next).slice(`${fake.url}/api/v1/`.length));
+    expect(second.body.next).toBeNull();
+    const codes = [first, second].flatMap((p) => (p.body.results as Json[]).map((o) => o.code as string));
+    expect(codes).toEqual(Array.from({ length: 60 }, (_, n) => `TIE${String(59 - n).padStart(2, '0')}`));
+    expect((await api(orgOrders('?page=3'))).status).toBe(404);
+  });
+
+  it('leaves out events the token may not read orders of, instead of refusing', async () => {
+    fake.addEvent(ORG, { slug: 'summit' });
+    fake.addOrder(ORG, 'summit', order('summit', 'SUM01', 'jane.doe@example.com', '2025-06-01T10:00:00Z'));
+    fake.addToken('reader', { organizer: ORG, permissions: { ordersRead: true }, events: ['summit'] });
+    fake.addToken('noorders', { organizer: ORG, permissions: {} });
+    const limited = await api(orgOrders('?email=jane.doe@example.com'), { token: 'reader' });
+    expect((limited.body.results as Json[]).map((o) => o.code)).toEqual(['SUM01']);
+    const none = await api(orgOrders(), { token: 'noorders' });
+    expect(none.status).toBe(200);
+    expect(none.body).toMatchObject({ count: 0, results: [] });
+    expect(fake.stats(ORG).orderList).toBe(2);
+  });
+});
+
 describe('generated orders', () => {
   it('are distinct, realistic and valid for our order schema', async () => {
     const codes = fake.generateOrders(ORG, EVENT, 200, { secondPositionRate: 0.5 });

@@ -45,7 +45,10 @@ export class OrderStore {
   private readonly entries: OrderEntry[] = [];
   private readonly byCode = new Map<string, OrderEntry>();
   private readonly views = new Map<string, OrderEntry[]>();
-  private nextPk = 1;
+
+  /** `nextPk`: pretix's primary keys count across all events of an installation; pass one counter per fake so that
+   * the organizer-wide list breaks ties like pretix does. */
+  constructor(private readonly nextPk: () => number = counter()) {}
 
   get size(): number {
     return this.entries.length;
@@ -64,7 +67,7 @@ export class OrderStore {
   addStored(order: Json): void {
     const code = String(order.code);
     if (this.has(code)) throw new Error(`fake pretix: order ${code} exists already`);
-    this.insert({ pk: this.nextPk++, code, ...summaryOf(order), stored: order, index: 0, sequence: 0 });
+    this.insert({ pk: this.nextPk(), code, ...summaryOf(order), stored: order, index: 0, sequence: 0 });
   }
 
   addGenerated(
@@ -74,7 +77,7 @@ export class OrderStore {
     summary: { code: string; email: string; status: OrderStatus; testmode: boolean; datetimeMs: number; lastModifiedMs: number },
   ): void {
     // Generated codes and emails are already upper/lower case: no copies.
-    this.insert({ pk: this.nextPk++, ...summary, batch, index, sequence });
+    this.insert({ pk: this.nextPk(), ...summary, batch, index, sequence });
   }
 
   private insert(entry: OrderEntry): void {
@@ -104,7 +107,8 @@ export class OrderStore {
     return { count: view.length, orders: view.slice(offset, offset + size).map(full) };
   }
 
-  private view(query: OrderQuery): OrderEntry[] {
+  /** @internal The filtered, sorted entries, for mergedPage. */
+  view(query: OrderQuery): OrderEntry[] {
     const key = JSON.stringify(query);
     const cached = this.views.get(key);
     if (cached) return cached;
@@ -119,21 +123,42 @@ export class OrderStore {
         (query.testmode === undefined || e.testmode === query.testmode) &&
         (query.modifiedSinceMs === undefined || e.lastModifiedMs >= query.modifiedSinceMs),
     );
-    const descending = query.ordering.startsWith('-');
-    const sortKey = SORT_KEYS[descending ? query.ordering.slice(1) : query.ordering] ?? SORT_KEYS.datetime!;
-    const sign = descending ? -1 : 1;
-    // pretix's TotalOrderingFilter adds the primary key so that pages never overlap or skip on ties.
-    result.sort((a, b) => {
-      const ka = sortKey(a);
-      const kb = sortKey(b);
-      if (ka < kb) return -sign;
-      if (ka > kb) return sign;
-      return (a.pk - b.pk) * sign;
-    });
+    result.sort(comparator(query.ordering));
     if (this.views.size >= MAX_CACHED_VIEWS) this.views.delete(this.views.keys().next().value!);
     this.views.set(key, result);
     return result;
   }
+}
+
+/**
+ * The organizer-wide list (`/organizers/{o}/orders/`): one query over the orders of several events, sorted as one
+ * list. Each event's view is cached by its store; only the merge is done per request.
+ */
+export function mergedPage(stores: OrderStore[], query: OrderQuery, offset: number, size: number): { count: number; orders: Json[] } {
+  const views = stores.map((store) => store.view(query));
+  const count = views.reduce((sum, view) => sum + view.length, 0);
+  if (size === 0) return { count, orders: [] };
+  const all = views.length === 1 ? views[0]! : views.flat().sort(comparator(query.ordering));
+  return { count, orders: all.slice(offset, offset + size).map(full) };
+}
+
+function comparator(ordering: string): (a: OrderEntry, b: OrderEntry) => number {
+  const descending = ordering.startsWith('-');
+  const sortKey = SORT_KEYS[descending ? ordering.slice(1) : ordering] ?? SORT_KEYS.datetime!;
+  const sign = descending ? -1 : 1;
+  // pretix's TotalOrderingFilter adds the primary key so that pages never overlap or skip on ties.
+  return (a, b) => {
+    const ka = sortKey(a);
+    const kb = sortKey(b);
+    if (ka < kb) return -sign;
+    if (ka > kb) return sign;
+    return (a.pk - b.pk) * sign;
+  };
+}
+
+export function counter(): () => number {
+  let next = 1;
+  return () => next++;
 }
 
 function full(entry: OrderEntry): Json {

@@ -1,7 +1,7 @@
 // The fake's HTTP side: the request pipeline in the order pretix/DRF runs it (authentication, permissions,
 // throttling, then the view), and the read endpoints plus the webhook management API.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ORDERING_FIELDS, type OrderQuery } from './orders';
+import { mergedPage, ORDERING_FIELDS, type OrderQuery, type OrderStore } from './orders';
 import type { EventState, OrganizerState, PretixFakeState } from './state';
 import type { Json, RouteKind, TokenGrant, TokenPermissions, WebhookRecord } from './types';
 import { validateWebhookBody } from './webhooks';
@@ -98,10 +98,9 @@ function parseBooleanParam(value: string): boolean | undefined {
   return undefined;
 }
 
-function listOrders(ctx: Context): Reply {
-  // pretix takes the time before it queries, so a change during the query is picked up by the next sync.
-  const generated = new Date(ctx.state.now()).toISOString();
-  const p = ctx.url.searchParams;
+/** The order list's filters and ordering, as pretix's OrderFilter and TotalOrderingFilter read them. */
+function orderQuery(url: URL): { query: OrderQuery } | { error: Reply } {
+  const p = url.searchParams;
   const nonEmpty = (key: string) => (p.get(key) ? p.get(key)! : undefined);
   const query: OrderQuery = { code: nonEmpty('code'), email: nonEmpty('email'), status: nonEmpty('status'), ordering: 'datetime' };
   const testmode = nonEmpty('testmode');
@@ -113,7 +112,7 @@ function listOrders(ctx: Context): Reply {
   const since = nonEmpty('modified_since');
   if (since !== undefined) {
     const ms = /^\d{4}-\d{2}-\d{2}/.test(since) ? Date.parse(since) : NaN;
-    if (Number.isNaN(ms)) return { status: 400, body: { modified_since: ['Enter a valid date/time.'] } };
+    if (Number.isNaN(ms)) return { error: { status: 400, body: { modified_since: ['Enter a valid date/time.'] } } };
     query.modifiedSinceMs = ms;
   }
   // DRF's OrderingFilter ignores unknown fields and falls back to the default (datetime).
@@ -122,18 +121,38 @@ function listOrders(ctx: Context): Reply {
     .map((term) => term.trim())
     .find((term) => ORDERING_FIELDS.includes(term.replace(/^-/, '')));
   if (ordering) query.ordering = ordering;
+  return { query };
+}
 
-  const orders = ctx.event!.orders;
-  const count = orders.page(query, 0, 0).count;
+function orderListReply(ctx: Context, stores: OrderStore[]): Reply {
+  // pretix takes the time before it queries, so a change during the query is picked up by the next sync.
+  const generated = new Date(ctx.state.now()).toISOString();
+  const parsed = orderQuery(ctx.url);
+  if ('error' in parsed) return parsed.error;
+  const filter = parsed.query;
+  const count = mergedPage(stores, filter, 0, 0).count;
   const window = pageWindow(ctx.url, count);
   if (!window) return invalidPage();
-  const { orders: page } = orders.page(query, (window.page - 1) * window.size, window.size);
+  const { orders: page } = mergedPage(stores, filter, (window.page - 1) * window.size, window.size);
   const includeCanceled = wantsCanceled(ctx.url);
   return {
     status: 200,
     body: paginated(ctx, count, window, page.map((o) => publicOrder(o, includeCanceled))),
     headers: { 'X-Page-Generated': generated },
   };
+}
+
+const listOrders = (ctx: Context): Reply => orderListReply(ctx, [ctx.event!.orders]);
+
+/**
+ * `/organizers/{o}/orders/`: the orders of every event the token may read orders of. pretix filters the events
+ * by permission instead of refusing (OrganizerOrderViewSet), so a team without it gets an empty list, not a 403.
+ */
+function listOrganizerOrders(ctx: Context): Reply {
+  const readable = ctx.grant.permissions.ordersRead
+    ? [...ctx.organizer.events.entries()].filter(([slug]) => !ctx.grant.events || ctx.grant.events.includes(slug)).map(([, e]) => e.orders)
+    : [];
+  return orderListReply(ctx, readable);
 }
 
 function getOrder(ctx: Context): Reply {
@@ -207,6 +226,7 @@ const ROUTES: Route[] = [
     permission: 'ordersRead',
     methods: { GET: (ctx) => listReply(ctx, ctx.event!.checkinLists) },
   },
+  { pattern: new RegExp(`^${O}/orders/$`), kind: 'orderList', eventScoped: false, methods: { GET: listOrganizerOrders } },
   { pattern: new RegExp(`^${E}/orders/$`), kind: 'orderList', eventScoped: true, permission: 'ordersRead', methods: { GET: listOrders } },
   { pattern: new RegExp(`^${E}/orders/([^/]+)/$`), kind: 'orderDetail', eventScoped: true, permission: 'ordersRead', methods: { GET: getOrder } },
   {
@@ -236,7 +256,7 @@ const ROUTES: Route[] = [
 
 function routeKind(path: string): RouteKind {
   if (/\/events\/[^/]+\/orders\/[^/]+\//.test(path)) return 'orderDetail';
-  if (/\/events\/[^/]+\/orders\/$/.test(path)) return 'orderList';
+  if (/\/events\/[^/]+\/orders\/$/.test(path) || /^\/api\/v1\/organizers\/[^/]+\/orders\/$/.test(path)) return 'orderList';
   return 'other';
 }
 

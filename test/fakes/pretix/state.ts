@@ -8,7 +8,7 @@ import {
   statusWeights,
   summarize,
 } from './generate';
-import { OrderStore } from './orders';
+import { counter, OrderStore } from './orders';
 import { Traffic, type RateLimitConfig } from './traffic';
 import type {
   EventData,
@@ -92,6 +92,8 @@ export class PretixFakeState {
   private codeSequence = 0;
   private nextPositionId = 500_000;
   private batchCount = 0;
+  /** pretix's order primary keys: one sequence for the whole installation. */
+  private readonly nextOrderPk = counter();
 
   constructor(options: FakePretixOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -135,7 +137,7 @@ export class PretixFakeState {
       items: structuredClone(extras.items ?? []),
       questions: structuredClone(extras.questions ?? []),
       checkinLists: structuredClone(extras.checkinLists ?? []),
-      orders: org.events.get(slug)?.orders ?? new OrderStore(),
+      orders: org.events.get(slug)?.orders ?? new OrderStore(this.nextOrderPk),
     });
   }
 
