@@ -1,7 +1,8 @@
-// The contact card's data: the pretix orders of a contact, found two ways — live from pretix (the order list's
-// `email` filter on every enabled event of the portal's connections) and from our sync records (orders in which
-// the contact is an attendee, or that were synced under an email pretix no longer has). Every pretix call runs
-// against one deadline; whatever does not come back in time becomes a warning, never a failed card.
+// The contact card's data: the pretix orders of a contact, found two ways — live from pretix (the organizer-wide
+// order list's `email` filter: one search per connection and email, however many events the organizer has) and from
+// our sync records (orders in which the contact is an attendee, or that were synced under an email pretix no longer
+// has). Every pretix call runs against one deadline; whatever does not come back in time becomes a warning, never a
+// failed card.
 import type { CardOrder, CardPosition, ContactOrdersResponse } from '../../../src/app/shared/api-types';
 import type { PretixOrder } from '../../pretix/schemas';
 import type { Connection, Store, SyncRecord } from '../../store/types';
@@ -13,13 +14,16 @@ import type { EventContext } from '../../sync/event-context';
 import { createDeadline, errorMessage, settleLimited, type Deadline } from './deadline';
 import { mappingLabel, objectLinks, pretixOrderUrl, STATUS_LABELS, syncState } from './presenters';
 
-/** What the card needs from a pretix client beyond the sync's needs: the order list filtered by email. */
+export interface OrderSearchOptions {
+  email: string;
+  ordering: string;
+  pageSize: number;
+}
+
+/** What the card needs from a pretix client beyond the sync's needs: the organizer's order list filtered by email. */
 export interface OrderLookupClient {
   getOrder(event: string, code: string): Promise<PretixOrder | null>;
-  listOrders(
-    event: string,
-    options: { email: string; ordering: string; pageSize: number },
-  ): AsyncIterable<{ orders: PretixOrder[]; hasNext: boolean; count: number }>;
+  listOrganizerOrders(options: OrderSearchOptions): AsyncIterable<{ orders: PretixOrder[]; hasNext: boolean; count: number }>;
 }
 
 export interface ContactOrdersDeps {
@@ -34,8 +38,11 @@ export interface ContactOrdersDeps {
 export const MAX_CARD_ORDERS = 50;
 export const MAX_POSITIONS_PER_ORDER = 50;
 export const MAX_ANSWER_LENGTH = 300;
-/** pretix list requests per card load (events × emails); pretix Hosted allows 360 a minute per organizer. */
-export const MAX_ORDER_SEARCHES = 40;
+/**
+ * Pages read per connection and email before giving up on filling the card: only reached when the contact has
+ * hundreds of orders in events that are not synced (those are skipped), so the newest synced ones are further back.
+ */
+export const MAX_SEARCH_PAGES = 4;
 /** Orders only known from sync records, fetched one by one. */
 export const MAX_RECORD_FETCHES = 25;
 export const MAX_RESPONSE_BYTES = 900_000;
@@ -45,6 +52,13 @@ interface Found {
   connection: Connection;
   event: string;
   order: PretixOrder;
+}
+
+interface SearchResult {
+  orders: PretixOrder[];
+  /** pretix had more matching orders than were read (cap filled, or MAX_SEARCH_PAGES reached). */
+  truncated: boolean;
+  pagesRead: number;
 }
 
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -59,53 +73,43 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
   const found = new Map<string, Found>();
   const connectionById = new Map(connections.map((c) => [c.id, c]));
   const where = (connection: Connection, event: string) => `${event} (${connection.organizer} on ${connection.baseUrl})`;
+  const records = emails.length > 0 ? store.findSyncRecordsByEmails(portalId, emails) : [];
 
-  // 1. Live: pretix's order list filtered by email, on each enabled event.
-  const searches: { connection: Connection; event: string; email: string }[] = [];
+  // 1. Live: the organizer's order list filtered by email, once per connection and email. It spans every event the
+  // token can read; only events we sync (or synced this contact's orders in) belong on the card.
+  const searches: { connection: Connection; email: string; shownEvents: Set<string> }[] = [];
   for (const connection of connections) {
-    for (const config of store.listEventConfigs(connection.id)) {
-      if (!config.enabled) continue;
-      for (const email of emails) searches.push({ connection, event: config.event, email });
-    }
-  }
-  // Event data (product and question names) is needed for whatever is found; start loading it (usually cached,
-  // the worker uses the same cache) alongside the searches rather than after them.
-  const contextLoads = new Map<string, Promise<EventContext>>();
-  const loadContext = (connection: Connection, event: string) => {
-    const key = `${connection.id}:${event}`;
-    let load = contextLoads.get(key);
-    if (!load) {
-      load = deps.contexts.get(key, deps.pretixFor(connection), connection.organizer, event);
-      load.catch(() => undefined);
-      contextLoads.set(key, load);
-    }
-    return load;
-  };
-  for (const { connection, event } of searches.slice(0, MAX_ORDER_SEARCHES)) loadContext(connection, event);
-
-  if (searches.length > MAX_ORDER_SEARCHES) {
-    warnings.add(`Only ${MAX_ORDER_SEARCHES} of ${searches.length} event and email combinations were searched in pretix.`);
+    const shownEvents = new Set(store.listEventConfigs(connection.id).filter((config) => config.enabled).map((config) => config.event));
+    for (const record of records) if (record.connectionId === connection.id) shownEvents.add(record.event);
+    if (shownEvents.size === 0) continue;
+    for (const email of emails) searches.push({ connection, email, shownEvents });
   }
   // Phases share the deadline: searches may take half of it, recorded orders 30 %, event data what is left.
   const searchPhase = deadline.phase(0.5);
   const searchResults = await settleLimited(
-    searches.slice(0, MAX_ORDER_SEARCHES).map(({ connection, event, email }) => () =>
-      searchPhase.race(firstPage(deps.pretixFor(connection), event, email), `pretix (${connection.organizer}/${event})`),
+    searches.map(({ connection, email, shownEvents }) => () =>
+      searchPhase.race(searchOrganizer(deps.pretixFor(connection), email, shownEvents), `pretix (${connection.organizer})`),
     ),
     PRETIX_CONCURRENCY,
   );
   searchResults.forEach((result, index) => {
-    const { connection, event } = searches[index]!;
+    const { connection } = searches[index]!;
     if (result.status === 'rejected') {
-      warnings.add(`Orders of ${where(connection, event)} could not be loaded from pretix: ${errorMessage(result.reason)}`);
+      warnings.add(`Orders of ${connection.organizer} on ${connection.baseUrl} could not be loaded from pretix: ${errorMessage(result.reason)}`);
       return;
     }
-    if (result.value.hasNext) warnings.add(`Only the ${result.value.orders.length} newest matching orders of ${where(connection, event)} are shown.`);
-    for (const order of result.value.orders) found.set(jobKey(connection.id, event, order.code), { connection, event, order });
+    const { orders, truncated, pagesRead } = result.value;
+    if (truncated && orders.length >= MAX_CARD_ORDERS) {
+      warnings.add(`Showing the ${MAX_CARD_ORDERS} newest orders; ${connection.organizer} on ${connection.baseUrl} has older ones for this contact.`);
+    } else if (truncated) {
+      warnings.add(
+        `Only the ${pagesRead * SEARCH_PAGE_SIZE} newest orders of ${connection.organizer} on ${connection.baseUrl} for this contact were searched.`,
+      );
+    }
+    for (const order of orders) found.set(jobKey(connection.id, order.event, order.code), { connection, event: order.event, order });
   });
 
   // 2. Recorded: orders our sync wrote for these emails (attendee emails included) that the search did not return.
-  const records = emails.length > 0 ? store.findSyncRecordsByEmails(portalId, emails) : [];
   const recordByKey = new Map(records.map((r) => [r.key, r]));
   const missing = records
     .filter((r) => !found.has(r.key) && connectionById.has(r.connectionId))
@@ -133,6 +137,9 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
   const newest = [...found.values()].sort((a, b) => Date.parse(b.order.datetime) - Date.parse(a.order.datetime));
   if (newest.length > MAX_CARD_ORDERS) warnings.add(`Showing the ${MAX_CARD_ORDERS} newest of ${newest.length} orders.`);
   const shown = newest.slice(0, MAX_CARD_ORDERS);
+  // Event data (product and question names) only for the events on the card, from the cache the worker shares.
+  const loadContext = (connection: Connection, event: string) =>
+    deps.contexts.get(`${connection.id}:${event}`, deps.pretixFor(connection), connection.organizer, event);
   const contexts = await loadContexts(shown, loadContext, deadline, warnings, where);
 
   const orders = shown.map((entry) => {
@@ -151,11 +158,25 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
   return fitInto(response, MAX_RESPONSE_BYTES);
 }
 
-async function firstPage(client: OrderLookupClient, event: string, email: string) {
-  for await (const page of client.listOrders(event, { email, ordering: '-datetime', pageSize: 50 })) {
-    return { orders: page.orders, hasNext: page.hasNext };
+const SEARCH_PAGE_SIZE = 50;
+
+/**
+ * Newest first, skipping orders of events the card does not show, until the card's cap is filled: more orders than
+ * that from one search could never be shown.
+ */
+async function searchOrganizer(client: OrderLookupClient, email: string, shownEvents: Set<string>): Promise<SearchResult> {
+  const orders: PretixOrder[] = [];
+  let pagesRead = 0;
+  for await (const page of client.listOrganizerOrders({ email, ordering: '-datetime', pageSize: SEARCH_PAGE_SIZE })) {
+    pagesRead += 1;
+    for (const [index, order] of page.orders.entries()) {
+      if (shownEvents.has(order.event)) orders.push(order);
+      if (orders.length >= MAX_CARD_ORDERS) return { orders, truncated: page.hasNext || index < page.orders.length - 1, pagesRead };
+    }
+    if (!page.hasNext) return { orders, truncated: false, pagesRead };
+    if (pagesRead >= MAX_SEARCH_PAGES) return { orders, truncated: true, pagesRead };
   }
-  return { orders: [], hasNext: false };
+  return { orders, truncated: false, pagesRead };
 }
 
 async function loadContexts(
@@ -168,7 +189,7 @@ async function loadContexts(
   const wanted = new Map<string, { connection: Connection; event: string }>();
   for (const { connection, event } of shown) wanted.set(`${connection.id}:${event}`, { connection, event });
   const entries = [...wanted.entries()];
-  // Most of these loads started with the searches; the pretix client's limiter keeps the request rate in check.
+  // Usually cached; the pretix client's limiter keeps the request rate of the others in check.
   const results = await Promise.allSettled(
     entries.map(([, { connection, event }]) => deadline.race(loadContext(connection, event), `pretix (${connection.organizer}/${event})`)),
   );
