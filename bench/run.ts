@@ -3,6 +3,7 @@
 import { runAcceptanceBenchmark } from './acceptance';
 import { REAL_LIMITS, runBackfillBenchmark } from './backfill';
 import { runBurstBenchmark } from './burst';
+import { runCardBenchmark } from './card';
 
 const only = process.argv[2];
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
@@ -35,4 +36,12 @@ if (!only || only === 'backfill') {
   const lifted = await runBackfillBenchmark(100_000, null);
   console.log('\n## Backfill of 100,000 orders, limits lifted');
   console.log(`${fmt(lifted.seconds, 1)} s → ${fmt(lifted.orders / lifted.seconds, 0)} orders/s; peak RSS ${fmt(lifted.peakRssMb, 0)} MB = ${fmt(lifted.peakRssMb / limited.peakRssMb)} × the 10,000-order run (goal ≤ 1.5)`);
+}
+
+if (!only || only === 'card') {
+  const c = await runCardBenchmark();
+  console.log(`\n## Contact card: ${c.events} enabled events, a contact with ${c.ordersShown} orders in 30 of them under 2 emails, pretix limit 360/min`);
+  console.log(`cold load (event data not cached): ${fmt(c.coldMs, 0)} ms, ${c.coldPretixRequests} pretix requests`);
+  console.log(`${c.loads} loads after warm-up: p50 ${fmt(c.p50, 1)} ms, p95 ${fmt(c.p95, 1)} ms (goal ≤ 300 ms), max ${fmt(c.max, 1)} ms`);
+  console.log(`pretix requests per load ${fmt(c.pretixRequestsPerLoad, 2)} (goal ≤ 2 for the search); 429s: ${c.pretix429}`);
 }
