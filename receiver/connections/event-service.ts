@@ -20,6 +20,9 @@ import type { Connection, EventConfig, Store } from '../store/types';
 import { SyncConfigError, SyncError, TransientSyncError } from '../domain/errors';
 import { defaultMappings } from './default-mappings';
 
+/** Event settings requests in flight at once while listing (the pretix client's rate limiter still applies). */
+const LOCALE_LOOKUPS_AT_ONCE = 8;
+
 /** What the event service needs from pretix; PretixClient has it. */
 export interface PretixEventsPort {
   listEvents(): Promise<PretixEvent[]>;
@@ -214,12 +217,22 @@ export function createEventService(deps: EventServiceDeps) {
         throw pretixProblem(error, `Could not list the events of organizer "${connection.organizer}"`);
       }
       const configs = new Map(deps.store.listEventConfigs(connectionId).map((c) => [c.event, c]));
+      // A multilingual name needs the event's locale: one settings request per event the first time. A few run side
+      // by side, so that an organizer with hundreds of events still lists within the API deadline.
+      const names = new Array<string>(events.length);
+      let next = 0;
+      const lane = async () => {
+        while (next < events.length) {
+          const index = next++;
+          names[index] = eventName(events[index]!, await localeOf(connection, pretix, events[index]!));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(LOCALE_LOOKUPS_AT_ONCE, events.length) }, lane));
       const summaries: EventSummary[] = [];
-      for (const event of events) {
-        const name = eventName(event, await localeOf(connection, pretix, event));
-        summaries.push(summarize(connection, event.slug, event, name, configs.get(event.slug)));
+      events.forEach((event, index) => {
+        summaries.push(summarize(connection, event.slug, event, names[index]!, configs.get(event.slug)));
         configs.delete(event.slug);
-      }
+      });
       for (const config of configs.values()) {
         if (config.enabled) summaries.push(summarize(connection, config.event, undefined, `${config.event} (not found in pretix)`, config));
       }

@@ -76,3 +76,46 @@ describe('settings: events while the connection is being removed', () => {
     expect(stack.pretix.webhooks(ORGANIZER).filter((w) => w.enabled && w.target_url === connection.webhookUrl)).toEqual([]);
   });
 });
+
+describe('settings: an organizer with 240 events', () => {
+  let stack: ApiStack;
+  let connectionId: string;
+  const COUNT = 240;
+
+  beforeAll(async () => {
+    // One settings request per multilingual event, 25 ms each, would take more than the API's deadline of 6 s if
+    // they ran one after another.
+    stack = await startApiStack({ startWorker: false, apiUpstreamTimeoutMs: 6_000 });
+    for (let n = 0; n < COUNT; n++) {
+      stack.pretix.addEvent(
+        ORGANIZER,
+        { slug: `season-${String(n).padStart(3, '0')}`, name: { en: `Season ${n}`, de: `Saison ${n}` } },
+        { settings: { locale: 'de', locales: ['de', 'en'] } },
+      );
+    }
+    const created = await stack.api.send<CreateConnectionResponse>('POST', '/api/v1/connections', {
+      baseUrl: stack.pretix.url,
+      organizer: ORGANIZER,
+      apiToken: PRETIX_TOKEN,
+    });
+    connectionId = created.body.connection.id;
+  });
+  afterAll(() => stack.close());
+
+  it('lists every event in one call, named in its own language, within the deadline', async () => {
+    stack.pretix.latencyMs = 25;
+    stack.pretix.resetStats();
+    const { status, body } = await stack.api.get<EventsResponse>(`/api/v1/connections/${connectionId}/events`);
+    expect(status).toBe(200);
+    expect(body.events).toHaveLength(COUNT + 1);
+    expect(body.events.find((e) => e.slug === 'season-123')?.name).toBe('Saison 123');
+    // pretix's event list read page by page (5 pages of 50), then each event's settings once.
+    const pages = stack.pretix.requests.filter((r) => r.path === `/api/v1/organizers/${ORGANIZER}/events/`);
+    expect(pages).toHaveLength(Math.ceil((COUNT + 1) / 50));
+
+    // The locales are remembered: listing again reads only the event list.
+    stack.pretix.resetStats();
+    expect((await stack.api.get<EventsResponse>(`/api/v1/connections/${connectionId}/events`)).body.events).toHaveLength(COUNT + 1);
+    expect(stack.pretix.requests.every((r) => r.path === `/api/v1/organizers/${ORGANIZER}/events/`)).toBe(true);
+  });
+});

@@ -8,6 +8,7 @@ import {
   ProgressBar,
   Select,
   StatusTag,
+  Table,
   TableRow,
   Tag,
   Text,
@@ -169,6 +170,86 @@ describe('settings page', () => {
         { type: 'danger', message: 'Could not change sync for DemoCon 2026: pretix is unreachable' },
       ]);
       expect(findByTestId(Toggle, 'enable-democon').props.checked).toBe(false);
+    });
+  });
+
+  describe('events table at scale', () => {
+    const DAY = 86_400_000;
+    // 200 events: every 4th with sync on, the first 60 over, the rest to come.
+    const many = Array.from({ length: 200 }, (_, n) =>
+      fx.event({
+        slug: `season-${String(n).padStart(3, '0')}`,
+        name: n === 7 ? 'Großes Sommerfest' : `Season ${n}`,
+        dateFrom: new Date(Date.now() + (n < 60 ? -400 + n : n) * DAY).toISOString(),
+        dateTo: null,
+        enabled: n % 4 === 0,
+      }),
+    );
+    const rowSlugs = (findAll: Renderer['findAll']) =>
+      findAll(TableRow, (node) => node.props.testId?.startsWith('event-') ?? false).map((row) => row.props.testId!.slice('event-'.length));
+
+    it('loads all events in one call and shows them 25 to a page', async () => {
+      const { callsTo } = mockReceiver(baseRoutes({ [`GET ${EVENTS}`]: json({ events: many }) }));
+      const { waitFor, findAll, find, findByTestId } = renderSettings();
+      await waitFor(() => expect(rowSlugs(findAll)).toHaveLength(25));
+      expect(rowSlugs(findAll)[0]).toBe('season-000');
+      expect(findByTestId(Text, 'events-summary').text).toBe('Showing 1–25 of 200; sync is on for 50.');
+      const table = find(Table, { testId: 'events' });
+      expect(table.props).toMatchObject({ paginated: true, pageCount: 8, page: 1 });
+
+      (table.trigger as unknown as (event: string, page: number) => void)('onPageChange', 8);
+      await waitFor(() => expect(rowSlugs(findAll)[0]).toBe('season-175'));
+      expect(rowSlugs(findAll)).toHaveLength(25);
+      expect(findByTestId(Text, 'events-summary').text).toBe('Showing 176–200 of 200; sync is on for 50.');
+      expect(callsTo('GET', EVENTS)).toHaveLength(1);
+    });
+
+    it('filters by name (ignoring case and accents), sync state and date, and clears the filters', async () => {
+      mockReceiver(baseRoutes({ [`GET ${EVENTS}`]: json({ events: many }) }));
+      const { waitFor, findAll, findByTestId, maybeFind } = renderSettings();
+      await waitFor(() => expect(rowSlugs(findAll)).toHaveLength(25));
+
+      change(findByTestId(Input, 'event-filter-text'), 'grosses SOMMER');
+      await waitFor(() => expect(rowSlugs(findAll)).toEqual(['season-007']));
+      expect(findByTestId(Text, 'events-summary').text).toBe('Showing 1–1 of 1 matching (200 in all); sync is on for 50.');
+
+      change(findByTestId(Input, 'event-filter-text'), '');
+      change(findByTestId(Select, 'event-filter-sync'), 'enabled');
+      await waitFor(() => expect(findByTestId(Text, 'events-summary').text).toBe('Showing 1–25 of 50 matching (200 in all); sync is on for 50.'));
+      expect(rowSlugs(findAll).every((slug) => Number(slug.slice(-3)) % 4 === 0)).toBe(true);
+      // Every word must match: "season" and "1" (in the name or the short form); 12 and 16 are the past ones.
+      change(findByTestId(Input, 'event-filter-text'), 'season 1');
+      change(findByTestId(Select, 'event-filter-date'), 'past');
+      await waitFor(() => expect(rowSlugs(findAll)).toEqual(['season-012', 'season-016']));
+      change(findByTestId(Select, 'event-filter-date'), 'upcoming');
+      await waitFor(() => expect(rowSlugs(findAll)).not.toContain('season-012'));
+      expect(rowSlugs(findAll).every((slug) => Number(slug.slice(-3)) >= 100 && Number(slug.slice(-3)) % 4 === 0)).toBe(true);
+
+      change(findByTestId(Input, 'event-filter-text'), 'no such event');
+      await waitFor(() => expect(findByTestId(Text, 'events-summary').text).toBe('No event matches (200 in all).'));
+      expect(maybeFind(Table, { testId: 'events' })).toBeNull();
+      findByTestId(Button, 'event-filter-clear').trigger('onClick');
+      await waitFor(() => expect(rowSlugs(findAll)).toHaveLength(25));
+      expect(maybeFind(Button, { testId: 'event-filter-clear' })).toBeNull();
+    });
+
+    it('changes a row on a later page in place when its sync is switched', async () => {
+      const slug = 'season-030';
+      const { callsTo } = mockReceiver(
+        baseRoutes({
+          [`GET ${EVENTS}`]: json({ events: many }),
+          [`PUT ${EVENTS}/${slug}`]: json({ event: { ...many[30]!, enabled: true, webhook: { state: 'registered', id: 7, message: null } } }),
+        }),
+      );
+      const { waitFor, findAll, find, findByTestId } = renderSettings();
+      await waitFor(() => expect(rowSlugs(findAll)).toHaveLength(25));
+      (find(Table, { testId: 'events' }).trigger as unknown as (event: string, page: number) => void)('onPageChange', 2);
+      await waitFor(() => findByTestId(Toggle, `enable-${slug}`));
+      change(findByTestId(Toggle, `enable-${slug}`), true);
+      await waitFor(() => expect(findByTestId(Toggle, `enable-${slug}`).props.checked).toBe(true));
+      expect(find(Table, { testId: 'events' }).props).toMatchObject({ page: 2 });
+      expect(findByTestId(Text, 'events-summary').text).toBe('Showing 26–50 of 200; sync is on for 51.');
+      expect(callsTo('GET', EVENTS)).toHaveLength(1);
     });
   });
 

@@ -103,6 +103,36 @@ describe('reading', () => {
   });
 });
 
+describe('listOrganizerOrders', () => {
+  it("pages through the orders of all the organizer's events with the email filter, newest first", async () => {
+    fake.addEvent(ORG, { slug: 'summit' });
+    fake.generateOrders(ORG, 'summit', 70);
+    const template = loadFixture<Json>('order-paid.json');
+    for (let n = 0; n < 60; n++) {
+      const event = n % 2 === 0 ? 'summit' : EVENT;
+      const datetime = new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString();
+      fake.addOrder(ORG, event, { ...template, event, code: `JD${String(n).padStart(3, '0')}`, email: 'Jane.Doe@example.com', datetime, last_modified: datetime });
+    }
+    const pages = await collect(client().listOrganizerOrders({ email: 'jane.doe@example.com', ordering: '-datetime' }));
+    expect(pages.map((p) => [p.page, p.orders.length, p.hasNext, p.count])).toEqual([
+      [1, 50, true, 61],
+      [2, 11, false, 61],
+    ]);
+    const orders = pages.flatMap((p) => p.orders);
+    // Newest first across both events; the fixture order from 2025 comes last.
+    expect(orders.slice(0, 3).map((o) => [o.event, o.code])).toEqual([
+      [EVENT, 'JD059'],
+      ['summit', 'JD058'],
+      [EVENT, 'JD057'],
+    ]);
+    expect(orders.at(-1)!.code).toBe('Q7X3M');
+    const first = fake.requests.find((r) => r.kind === 'orderList')!;
+    expect(first.path).toBe(`/api/v1/organizers/${ORG}/orders/`);
+    expect(new URLSearchParams(first.query).get('email')).toBe('jane.doe@example.com');
+    expect(fake.stats(ORG).orderList).toBe(2);
+  });
+});
+
 describe('listOrders', () => {
   it('streams 120 orders in 3 requests, page by page', async () => {
     fake.generateOrders(ORG, EVENT, 118);

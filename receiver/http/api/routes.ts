@@ -115,7 +115,7 @@ export const API_ROUTES = {
   listEvents: {
     method: 'GET',
     path: '/connections/:connectionId/events',
-    summary: "The organizer's pretix events with their sync settings",
+    summary: "All of the organizer's pretix events with their sync settings, in one answer (the settings page filters and pages them)",
     tags: ['settings'],
     params: connectionParamsSchema,
     response: eventsResponseSchema,
