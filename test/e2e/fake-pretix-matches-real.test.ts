@@ -230,13 +230,19 @@ print("E2E_TYPES=" + json.dumps(sorted(get_all_webhook_events().keys())))
         if (answer.status !== 200) return `${answer.status} ${JSON.stringify(answer.body)}`;
         const page = answer.body as Json;
         const results = page.results as Json[];
-        return `200 count=${String(page.count)} next=${page.next ? 'yes' : 'no'} ${results.map((o) => `${String(o.code)}(${(o.positions as Json[]).length})`).join(',')}`;
+        return `200 count=${String(page.count)} next=${page.next ? 'yes' : 'no'} ${results.map((o) => `${String(o.event)}/${String(o.code)}(${(o.positions as Json[]).length})`).join(',')}`;
       };
-      for (const q of queries) {
-        const [x, y] = await Promise.all([call(r2.baseUrl, r2.token, 'GET', `${ev}/orders/${q}`), call(f2.url, r2.token, 'GET', `${ev}/orders/${q}`)]);
-        const [sx, sy] = [summary(x), summary(y)];
-        report.push(`orders${q}: real ${sx}`);
-        if (sx !== sy) mismatches.push(`orders${q}: real ${sx} | fake ${sy}`);
+      // The event's list, and the organizer-wide one (the card's search), which takes the same filters and ordering.
+      for (const [label, list] of [
+        ['orders', `${ev}/orders/`],
+        ['organizer orders', `/organizers/${r2.organizer}/orders/`],
+      ] as const) {
+        for (const q of queries) {
+          const [x, y] = await Promise.all([call(r2.baseUrl, r2.token, 'GET', `${list}${q}`), call(f2.url, r2.token, 'GET', `${list}${q}`)]);
+          const [sx, sy] = [summary(x), summary(y)];
+          report.push(`${label}${q}: real ${sx}`);
+          if (sx !== sy) mismatches.push(`${label}${q}: real ${sx} | fake ${sy}`);
+        }
       }
       for (const path of [`/orders/${codes[0]!.toLowerCase()}/`, `/orders/${codes[0]}/`]) {
         const [x, y] = await Promise.all([call(r2.baseUrl, r2.token, 'GET', `${ev}${path}`), call(f2.url, r2.token, 'GET', `${ev}${path}`)]);
