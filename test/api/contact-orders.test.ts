@@ -310,6 +310,6 @@ describe('contact card: one organizer-wide search, only synced events', () => {
     expect(body.orders).toHaveLength(50);
     expect(body.orders[0]!.code).toBe('ARC249');
     expect(body.orders.every((o) => o.event.slug === 'archive')).toBe(true);
-    expect(body.warnings.join('\n')).toMatch(/Showing the 50 newest orders; acmecorp on .* has older ones for this contact\./);
+    expect(body.warnings).toEqual(['Showing the 50 newest orders; pretix has older ones for this contact.']);
   });
 });

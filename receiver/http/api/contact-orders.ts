@@ -43,6 +43,7 @@ export const MAX_ANSWER_LENGTH = 300;
  * hundreds of orders in events that are not synced (those are skipped), so the newest synced ones are further back.
  */
 export const MAX_SEARCH_PAGES = 4;
+const SEARCH_PAGE_SIZE = 50;
 /** Orders only known from sync records, fetched one by one. */
 export const MAX_RECORD_FETCHES = 25;
 export const MAX_RESPONSE_BYTES = 900_000;
@@ -86,6 +87,7 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
   }
   // Phases share the deadline: searches may take half of it, recorded orders 30 %, event data what is left.
   const searchPhase = deadline.phase(0.5);
+  let olderInPretix = false;
   const searchResults = await settleLimited(
     searches.map(({ connection, email, shownEvents }) => () =>
       searchPhase.race(searchOrganizer(deps.pretixFor(connection), email, shownEvents), `pretix (${connection.organizer})`),
@@ -100,7 +102,7 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
     }
     const { orders, truncated, pagesRead } = result.value;
     if (truncated && orders.length >= MAX_CARD_ORDERS) {
-      warnings.add(`Showing the ${MAX_CARD_ORDERS} newest orders; ${connection.organizer} on ${connection.baseUrl} has older ones for this contact.`);
+      olderInPretix = true;
     } else if (truncated) {
       warnings.add(
         `Only the ${pagesRead * SEARCH_PAGE_SIZE} newest orders of ${connection.organizer} on ${connection.baseUrl} for this contact were searched.`,
@@ -135,7 +137,8 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
 
   // 3. Newest first, capped, with the event data needed to name products and questions.
   const newest = [...found.values()].sort((a, b) => Date.parse(b.order.datetime) - Date.parse(a.order.datetime));
-  if (newest.length > MAX_CARD_ORDERS) warnings.add(`Showing the ${MAX_CARD_ORDERS} newest of ${newest.length} orders.`);
+  if (olderInPretix) warnings.add(`Showing the ${MAX_CARD_ORDERS} newest orders; pretix has older ones for this contact.`);
+  else if (newest.length > MAX_CARD_ORDERS) warnings.add(`Showing the ${MAX_CARD_ORDERS} newest of ${newest.length} orders.`);
   const shown = newest.slice(0, MAX_CARD_ORDERS);
   // Event data (product and question names) only for the events on the card, from the cache the worker shares.
   const loadContext = (connection: Connection, event: string) =>
@@ -157,8 +160,6 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
   };
   return fitInto(response, MAX_RESPONSE_BYTES);
 }
-
-const SEARCH_PAGE_SIZE = 50;
 
 /**
  * Newest first, skipping orders of events the card does not show, until the card's cap is filled: more orders than
