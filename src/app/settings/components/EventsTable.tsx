@@ -2,7 +2,7 @@ import { Button, Flex, Input, Select, StatusTag, Table, TableBody, TableCell, Ta
 import { useState } from 'react';
 import type { EventSummary } from '../api-types';
 import type { Notify } from '../hooks/useAction';
-import { filterEvents, isFiltered, NO_FILTER, pageOf, type DateFilter, type EventFilter, type SyncFilter } from '../lib/event-filter';
+import { filterEvents, isFiltered, NO_FILTER, pageOf, type DateFilter, type EventFilter, type SyncFilter } from '../events/event-filter';
 import { formatDate } from '../lib/format';
 import { EventSyncToggle } from './EventSyncToggle';
 import { WebhookState } from './WebhookState';
@@ -39,7 +39,7 @@ const dateRange = (event: EventSummary, timeZone?: string, locale?: string): str
 
 /**
  * The connection's events: dates, live/test state, sync switch, webhook state, and the way into the mappings;
- * filtered by name, sync state and date, 25 to a page (all in the page, see ../lib/event-filter.ts).
+ * filtered by name, sync state and date, 25 to a page (all in the page, see ../events/event-filter.ts).
  */
 export const EventsTable = (props: EventsTableProps) => {
   const { events } = props;
