@@ -50,7 +50,8 @@ export const EventsTable = (props: EventsTableProps) => {
   if (events.length === 0) return <Text>This pretix organizer has no events yet.</Text>;
 
   const update = (change: Partial<EventFilter>) => {
-    setFilter({ ...filter, ...change });
+    // From the latest state: typing fires onInput and onChange, and two changes can come before a render.
+    setFilter((current) => ({ ...current, ...change }));
     setPage(1);
   };
   const matching = filterEvents(events, filter, now);
