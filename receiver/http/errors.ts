@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ZodError } from 'zod';
 import { InvalidMappingsError } from '../connections/event-config-service';
+import { SyncError } from '../domain/errors';
 import { ServiceError } from '../lib/service-error';
 import { PretixConnectionError } from '../pretix/errors';
 
@@ -42,6 +43,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error instanceof ServiceError) {
       if (error.statusCode >= 500) request.log.warn({ code: error.code, error: error.message }, 'request failed upstream');
       return reply.status(error.statusCode).send({ error: error.code, message: error.message });
+    }
+    // As the card/settings API answers it (its mappings are checked by the same service against pretix and HubSpot):
+    // a setup problem is for a person to fix, anything else is the remote side failing.
+    if (error instanceof SyncError) {
+      return error.failureClass === 'config'
+        ? reply.status(409).send({ error: 'config_error', message: error.message })
+        : reply.status(502).send({ error: 'upstream_error', message: error.message });
     }
     // The pretix address, organizer or token a person entered does not work: their input, so a 4xx with pretix's
     // reason (401/403/404/timeout…), never a 500.

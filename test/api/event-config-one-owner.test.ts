@@ -65,6 +65,13 @@ describe('event configuration has one owner', () => {
     expect(viaAdmin).toEqual({ status: viaSettings.status, body: viaSettings.body });
     expect(configOf(connection)).toBeUndefined();
 
+    // An event pretix does not show this token: the same setup-problem answer from both, nothing saved.
+    const unknownViaSettings = await stack.api.send<ApiError>('PUT', settingsPath.replace(EVENT, 'nosuchcon'), { mappings: exampleFile().object_mappings });
+    const unknownViaAdmin = await adminSend(stack, 'PUT', `${eventPath.replace(EVENT, 'nosuchcon')}/mappings`, exampleFile());
+    expect(unknownViaSettings.status).toBe(409);
+    expect(unknownViaAdmin).toEqual({ status: unknownViaSettings.status, body: unknownViaSettings.body });
+    expect(stack.store.getEventConfig(connection.id, 'nosuchcon')).toBeUndefined();
+
     // The CLI's client shows each field with where it is in the file.
     const refused = await stack.admin.put(`${eventPath}/mappings`, withMistakes()).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(AdminApiError);
