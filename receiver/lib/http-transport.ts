@@ -97,6 +97,8 @@ export function parseRetryAfter(header: string | null | undefined, now: number =
   if (!header) return undefined;
   const trimmed = header.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
+  // An HTTP date names its weekday and month; Date.parse would otherwise read "-5" as the year 5 BC.
+  if (!/[A-Za-z]{3}/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
