@@ -3,6 +3,7 @@
 // can decide between retrying, stopping and asking a person.
 import { z } from 'zod';
 import type { RateLimiter } from '../lib/rate-limiter';
+import { pathSegment } from '../lib/url-path';
 import { PermanentSyncError, SyncConfigError, TransientSyncError, type FailureClass, type SyncError } from '../domain/errors';
 import type { HubSpotObjectType } from '../domain/mapping-schema';
 import { HttpTransport, NetworkFailure, type RetryEvent, type TransportResponse } from '../lib/http-transport';
@@ -207,7 +208,7 @@ export class HubSpotClient {
       const representatives = [...inputsByKey.values()].map((group) => group[0]!);
       for (let start = 0; start < representatives.length; start += BATCH_LIMIT) {
         const chunk = representatives.slice(start, start + BATCH_LIMIT);
-        const data = await this.call('POST', `/crm/v3/objects/${objectType}/batch/read`, batchSchema, {
+        const data = await this.call('POST', `/crm/v3/objects/${pathSegment(objectType)}/batch/read`, batchSchema, {
           ...(byRecordId ? {} : { idProperty }),
           inputs: chunk.map((id) => ({ id })),
           properties: requested,
@@ -235,7 +236,7 @@ export class HubSpotClient {
       const results: UpsertResult[] = [];
       const errors: BatchInputError[] = [];
       for (const chunk of chunkUnique(inputs, BATCH_LIMIT, (input) => idKey(input.idProperty, input.id))) {
-        const data = await this.call('POST', `/crm/v3/objects/${objectType}/batch/upsert`, batchSchema, {
+        const data = await this.call('POST', `/crm/v3/objects/${pathSegment(objectType)}/batch/upsert`, batchSchema, {
           inputs: chunk.map((input) => ({
             idProperty: input.idProperty,
             id: input.id,
@@ -259,7 +260,7 @@ export class HubSpotClient {
       const failures: HubSpotErrorBody[] = [];
       for (let start = 0; start < pairs.length; start += BATCH_LIMIT) {
         const chunk = pairs.slice(start, start + BATCH_LIMIT);
-        const data = await this.call('POST', `/crm/v4/associations/${fromType}/${toType}/batch/associate/default`, associationBatchSchema, {
+        const data = await this.call('POST', `/crm/v4/associations/${pathSegment(fromType)}/${pathSegment(toType)}/batch/associate/default`, associationBatchSchema, {
           inputs: chunk.map((pair) => ({ from: { id: pair.fromId }, to: { id: pair.toId } })),
         });
         failures.push(...(data.errors ?? []));
@@ -277,7 +278,7 @@ export class HubSpotClient {
   }
 
   async listProperties(objectType: HubSpotObjectType): Promise<PropertyDefinition[]> {
-    return this.guard(async () => (await this.call('GET', `/crm/v3/properties/${objectType}`, propertyListSchema)).results);
+    return this.guard(async () => (await this.call('GET', `/crm/v3/properties/${pathSegment(objectType)}`, propertyListSchema)).results);
   }
 
   /** `created: false` when a property of that name already exists (HubSpot's 409); its definition is not checked. */
@@ -287,7 +288,7 @@ export class HubSpotClient {
   ): Promise<{ created: true; property: PropertyDefinition } | { created: false }> {
     return this.guard(async () => {
       try {
-        return { created: true, property: await this.call('POST', `/crm/v3/properties/${objectType}`, propertyDefinitionSchema, definition) };
+        return { created: true, property: await this.call('POST', `/crm/v3/properties/${pathSegment(objectType)}`, propertyDefinitionSchema, definition) };
       } catch (error) {
         if (error instanceof HubSpotApiError && error.status === 409) return { created: false };
         throw error;
@@ -298,7 +299,7 @@ export class HubSpotClient {
   async createPropertyGroup(objectType: HubSpotObjectType, group: NewPropertyGroup): Promise<{ created: boolean }> {
     return this.guard(async () => {
       try {
-        await this.call('POST', `/crm/v3/properties/${objectType}/groups`, anyObject, group);
+        await this.call('POST', `/crm/v3/properties/${pathSegment(objectType)}/groups`, anyObject, group);
         return { created: true };
       } catch (error) {
         if (error instanceof HubSpotApiError && error.status === 409) return { created: false };

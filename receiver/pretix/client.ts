@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { HttpTransport, NetworkFailure, parseRetryAfter, type RetryEvent, type TransportResponse } from '../lib/http-transport';
 import type { RateLimiter } from '../lib/rate-limiter';
+import { pathSegment } from '../lib/url-path';
 import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../domain/errors';
 import { PretixConnectionError, PretixForbiddenError, PretixResponseError } from './errors';
 import {
@@ -216,33 +217,33 @@ export class PretixClient {
     return parsed.data.count;
   }
 
-  listEvents(): Promise<PretixEvent[]> {
+  async listEvents(): Promise<PretixEvent[]> {
     return this.listAll(`organizers/${this.org()}/events/`, eventSchema);
   }
 
-  getEvent(event: string): Promise<PretixEvent> {
+  async getEvent(event: string): Promise<PretixEvent> {
     return this.get(`${this.eventPath(event)}/`, eventSchema);
   }
 
-  getEventSettings(event: string): Promise<PretixEventSettings> {
+  async getEventSettings(event: string): Promise<PretixEventSettings> {
     return this.get(`${this.eventPath(event)}/settings/`, eventSettingsSchema);
   }
 
-  listItems(event: string): Promise<PretixItem[]> {
+  async listItems(event: string): Promise<PretixItem[]> {
     return this.listAll(`${this.eventPath(event)}/items/`, itemSchema);
   }
 
-  listQuestions(event: string): Promise<PretixQuestion[]> {
+  async listQuestions(event: string): Promise<PretixQuestion[]> {
     return this.listAll(`${this.eventPath(event)}/questions/`, questionSchema);
   }
 
-  listCheckinLists(event: string): Promise<PretixCheckinList[]> {
+  async listCheckinLists(event: string): Promise<PretixCheckinList[]> {
     return this.listAll(`${this.eventPath(event)}/checkinlists/`, checkinListSchema);
   }
 
   /** The order with all positions, canceled ones included (`canceled: true`); null if pretix has no such order. */
   async getOrder(event: string, code: string): Promise<PretixOrder | null> {
-    const url = this.url(`${this.eventPath(event)}/orders/${encodeURIComponent(code)}/`, { include_canceled_positions: 'true' });
+    const url = this.url(`${this.eventPath(event)}/orders/${pathSegment(code)}/`, { include_canceled_positions: 'true' });
     const result = await this.request('GET', url, orderSchema, { notFoundAsNull: true });
     return result ?? null;
   }
@@ -278,7 +279,7 @@ export class PretixClient {
     }
   }
 
-  listWebhooks(): Promise<PretixWebhook[]> {
+  async listWebhooks(): Promise<PretixWebhook[]> {
     return this.listAll(`organizers/${this.org()}/webhooks/`, pretixWebhookSchema);
   }
 
@@ -287,22 +288,22 @@ export class PretixClient {
   }
 
   async updateWebhook(id: number, patch: Partial<PretixWebhookInput>): Promise<PretixWebhook> {
-    return (await this.request('PATCH', this.url(`organizers/${this.org()}/webhooks/${id}/`), pretixWebhookSchema, { body: patch }))!;
+    return (await this.request('PATCH', this.url(`organizers/${this.org()}/webhooks/${pathSegment(id)}/`), pretixWebhookSchema, { body: patch }))!;
   }
 
   /** pretix does not delete webhooks through the API: it disables them (they stay listed with `enabled: false`). */
   async deleteWebhook(id: number): Promise<void> {
-    await this.request('DELETE', this.url(`organizers/${this.org()}/webhooks/${id}/`), undefined, {});
+    await this.request('DELETE', this.url(`organizers/${this.org()}/webhooks/${pathSegment(id)}/`), undefined, {});
   }
 
   // ----- plumbing -----
 
   private org(): string {
-    return encodeURIComponent(this.organizer);
+    return pathSegment(this.organizer);
   }
 
   private eventPath(event: string): string {
-    return `organizers/${this.org()}/events/${encodeURIComponent(event)}`;
+    return `organizers/${this.org()}/events/${pathSegment(event)}`;
   }
 
   private url(path: string, query: Record<string, string> = {}): URL {
