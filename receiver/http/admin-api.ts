@@ -138,7 +138,7 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
       await deps.backfills.start(id, event, mappingIds ?? null);
     } catch (error) {
       if (error instanceof BackfillConflictError) throw new HttpError(409, 'backfill_running', error.message);
-      if (error instanceof SyncConfigError) throw new HttpError(400, 'cannot_backfill', error.message);
+      if (error instanceof SyncConfigError) throw new HttpError(409, 'cannot_backfill', error.message);
       throw error;
     }
     return reply.status(202).send({ backfill: deps.backfills.progress(id, event) });

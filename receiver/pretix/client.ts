@@ -8,7 +8,7 @@ import { HttpTransport, NetworkFailure, parseRetryAfter, type RetryEvent, type T
 import type { RateLimiter } from '../lib/rate-limiter';
 import { pathSegment } from '../lib/url-path';
 import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../domain/errors';
-import { PretixConnectionError, PretixForbiddenError, PretixResponseError } from './errors';
+import { PretixConnectionError, PretixForbiddenError, PretixResponseError, PretixUnknownEventError } from './errors';
 import {
   checkinListSchema,
   eventSchema,
@@ -306,6 +306,13 @@ export class PretixClient {
     return `organizers/${this.org()}/events/${pathSegment(event)}`;
   }
 
+  /** The event a URL of ours is about, unless it is about one order (whose 404 means the order is gone). */
+  private eventOf(url: URL): string | undefined {
+    const rest = url.pathname.slice(this.apiPath.length);
+    const match = /^organizers\/[^/]+\/events\/([^/]+)\/(?:(?:settings|items|questions|checkinlists|orders)\/)?$/.exec(rest);
+    return match ? decodeURIComponent(match[1]!) : undefined;
+  }
+
   private url(path: string, query: Record<string, string> = {}): URL {
     const url = new URL(`${this.apiPath}${path}`, this.origin);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
@@ -415,6 +422,8 @@ export class PretixClient {
         throw new SyncConfigError(`${this.baseUrl} answered ${endpoint} with a 404 page: is it the address of a pretix installation?`);
       }
       if (notFoundAsNull) return undefined;
+      const event = this.eventOf(url);
+      if (event !== undefined) throw new PretixUnknownEventError(event, this.organizer);
       throw new PermanentSyncError(`pretix has no such object: ${endpoint} (404)`);
     }
     if (status === 429) {
