@@ -6,8 +6,8 @@
 //   400 invalid_request, invalid_json, empty_body, invalid_connection, invalid_mappings, …  the request is wrong
 //   401 unauthorized / signature codes          404 not_found, unknown_* (connection, event, job, webhook, …)
 //   409 config_error and other setup problems   413 body_too_large      415 unsupported_media_type
-//   500 internal_error (a bug, logged)          502 upstream_error, pretix_unavailable (a service failed)
-//   503 not configured                          504 upstream_timeout, pretix_timeout
+//   500 internal_error (a bug, logged)          502 upstream_error (a service failed)
+//   503 not configured                          504 upstream_timeout
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodError } from 'zod';
 import { SyncError } from '../domain/errors';
@@ -80,7 +80,7 @@ export function connectionFieldError(error: PretixConnectionError): HttpError {
   };
   const target = field[error.problem] ?? null;
   const { message } = error;
-  if (!target) return new HttpError(502, 'pretix_unavailable', message);
+  if (!target) return new HttpError(502, 'upstream_error', message);
   return new HttpError(400, 'invalid_connection', message, { [target]: message });
 }
 

@@ -221,7 +221,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
         if (error instanceof DeadlineError) {
           // We answer "failed" now, so a connection saved after all must not appear behind the person's back.
           adding.then((late) => deps.connections.remove(late.id)).catch(() => undefined);
-          throw new HttpError(504, 'pretix_timeout', `${error.message}.`, { baseUrl: `pretix did not answer within ${timeoutMs / 1000} s.` });
+          throw new HttpError(504, 'upstream_timeout', `${error.message}.`, { baseUrl: `pretix did not answer within ${timeoutMs / 1000} s.` });
         }
         if (error instanceof PretixConnectionError) throw connectionFieldError(error);
         if (error instanceof DuplicateConnectionError) {
