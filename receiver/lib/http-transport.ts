@@ -237,9 +237,11 @@ export class HttpTransport {
     // The one place a request takes a limiter slot: held until the answer (or the failure) is in.
     const release = this.limiter ? await this.limiter.acquire(this.limiterKey) : undefined;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
+      // Headers first (a token refresh has its own timeout), then the clock for this attempt starts.
       const headers = await request.headers();
+      timer = setTimeout(() => controller.abort(), this.timeoutMs);
       const response = await this.fetchImpl(request.url, {
         method: request.method,
         headers,
@@ -261,7 +263,7 @@ export class HttpTransport {
       if (!noAnswer) throw error;
       throw new NetworkFailure('network', noAnswer.detail, noAnswer.code, { cause: error });
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       release?.();
     }
   }
