@@ -145,11 +145,14 @@ function describeNoAnswer(error: unknown): { detail: string; code?: string } | u
   const cause = (error as ErrorWithCode).cause as ErrorWithCode | undefined;
   const code = typeof cause?.code === 'string' ? cause.code : typeof (error as ErrorWithCode).code === 'string' ? (error as ErrorWithCode).code as string : undefined;
   const fetchFailed = error instanceof TypeError && error.message === 'fetch failed';
-  if (!fetchFailed && code === undefined) return undefined;
+  // System errors are E + capitals (ECONNRESET, and the address guard's EPRIVATEADDRESS); Node's ERR_INVALID_ARG_…
+  // and undici's argument errors are bugs in the call.
+  const systemError = code !== undefined && (NETWORK_CODES[code] !== undefined || /^E[A-Z]+$/.test(code) || code === 'UND_ERR_SOCKET');
+  if (!fetchFailed && !systemError) return undefined;
   if (code !== undefined && NETWORK_CODES[code]) return { detail: `${NETWORK_CODES[code]} (${code})`, code };
   // A lookup that refuses an address (../pretix/public-address-guard.ts) explains itself in its message.
-  const message = typeof cause?.message === 'string' && cause.message !== '' ? cause.message : undefined;
-  if (message !== undefined) return { detail: message, code };
+  const message = typeof cause?.message === 'string' && cause.message !== '' ? cause.message : fetchFailed ? undefined : error.message;
+  if (message !== undefined && message !== '') return { detail: message, code };
   return { detail: code !== undefined ? `network error (${code})` : error.message, code };
 }
 
@@ -238,9 +241,15 @@ export class HttpTransport {
     const release = this.limiter ? await this.limiter.acquire(this.limiterKey) : undefined;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let headers: Record<string, string>;
     try {
-      // Headers first (a token refresh has its own timeout), then the clock for this attempt starts.
-      const headers = await request.headers();
+      // Headers first (a token refresh has its own timeout and its own errors), then the clock for this attempt.
+      headers = await request.headers();
+    } catch (error) {
+      release?.();
+      throw error;
+    }
+    try {
       timer = setTimeout(() => controller.abort(), this.timeoutMs);
       const response = await this.fetchImpl(request.url, {
         method: request.method,

@@ -210,6 +210,26 @@ describe('HttpTransport', () => {
     const { t, calls } = transport([bug]);
     await expect(t.send(get())).rejects.toBe(bug);
     expect(calls).toHaveLength(1);
+    const argument = Object.assign(new TypeError('The "body" argument must be of type string'), { code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(transport([argument]).t.send(get())).rejects.toBe(argument);
+    // A system error thrown as is (by a custom lookup, say) is a network failure all the same.
+    const guard = Object.assign(new Error('pretix.example resolves to 10.0.0.1, a private address'), { code: 'EPRIVATEADDRESS' });
+    const failure = await transport([guard], { maxRetries: 0 }).t.send(get()).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(NetworkFailure);
+    expect((failure as NetworkFailure).detail).toBe('pretix.example resolves to 10.0.0.1, a private address');
+  });
+
+  it('lets an error from building the headers (a token refresh refused) out unchanged, even one with a code', async () => {
+    const refused = Object.assign(new Error('the app was uninstalled'), { code: 'unknown_portal' });
+    const { t, calls } = transport([]);
+    await expect(
+      t.send(
+        get(() => {
+          throw refused;
+        }),
+      ),
+    ).rejects.toBe(refused);
+    expect(calls).toHaveLength(0);
   });
 
   it('builds the headers per attempt (a refreshed token is used by the retry) and never reports them or the query', async () => {
