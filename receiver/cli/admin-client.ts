@@ -27,10 +27,10 @@ export function createAdminClient(baseUrl: string, adminToken: string, fetchImpl
     // Errors come as `{ error, message, fieldErrors? }` (../http/errors.ts), fieldErrors keyed by the path in the request.
     const payload = (await response.json().catch(() => ({}))) as { message?: string; fieldErrors?: Record<string, string> };
     if (!response.ok) {
-      const details = Object.entries(payload.fieldErrors ?? {})
-        .map(([path, message]) => `\n  - ${path}: ${message}`)
+      const fields = Object.entries(payload.fieldErrors ?? {})
+        .map(([path, message]) => `\n  - ${describeFieldPath(path)}: ${message}`)
         .join('');
-      throw new AdminApiError(response.status, `${payload.message ?? `HTTP ${response.status}`}${details}`);
+      throw new AdminApiError(response.status, `${payload.message ?? `HTTP ${response.status}`}${fields}`);
     }
     return payload as T;
   }
@@ -43,3 +43,17 @@ export function createAdminClient(baseUrl: string, adminToken: string, fetchImpl
 }
 
 export type AdminClient = ReturnType<typeof createAdminClient>;
+
+/**
+ * `mappings.0.property_mappings.2.external_field` as a person reads a mappings file: "mapping 1, property row 3,
+ * external_field" (counted from 1, as in an editor), with the raw path after it for searching.
+ */
+export function describeFieldPath(path: string): string {
+  const match = /^mappings\.(\d+)(?:\.(property_mappings|association_mappings)\.(\d+))?\.?(.*)$/.exec(path);
+  if (!match) return path;
+  const [, mapping, list, row, field] = match;
+  const parts = [`mapping ${Number(mapping) + 1}`];
+  if (list) parts.push(`${list === 'property_mappings' ? 'property row' : 'association'} ${Number(row) + 1}`);
+  if (field) parts.push(field);
+  return `${parts.join(', ')} (${path})`;
+}

@@ -10,6 +10,7 @@
 //   503 not configured                          504 upstream_timeout
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodError } from 'zod';
+import { InvalidMappingsError } from '../connections/event-config-service';
 import { SyncError } from '../domain/errors';
 import { ServiceError } from '../lib/service-error';
 import { UnsafePathSegmentError } from '../lib/url-path';
@@ -65,6 +66,13 @@ function fieldErrorsOf(details: unknown): Record<string, string> | undefined {
   return undefined;
 }
 
+/** Mappings refused by the event configuration service, with the field errors every API answers as `fieldErrors`
+ * (keyed like `mappings.0.property_mappings.2.external_field`), so the settings page and the CLI show the same. */
+export function rethrowInvalidMappings(error: unknown): never {
+  if (error instanceof InvalidMappingsError) throw new HttpError(error.statusCode, error.code, error.message, error.fieldErrors);
+  throw error;
+}
+
 /** pretix's refusal of a new connection, on the field the person has to change. */
 export function connectionFieldError(error: PretixConnectionError): HttpError {
   const field: Record<PretixConnectionError['problem'], 'baseUrl' | 'organizer' | 'apiToken' | null> = {
@@ -99,6 +107,7 @@ export function errorAnswer(error: unknown): ErrorAnswer {
     const fieldErrors = fieldErrorsOf(error.details);
     return { status: error.statusCode, body: { error: error.code, message: error.message, ...(fieldErrors ? { fieldErrors } : {}) } };
   }
+  if (error instanceof InvalidMappingsError) return errorAnswer(new HttpError(error.statusCode, error.code, error.message, error.fieldErrors));
   if (error instanceof ServiceError) {
     return { status: error.statusCode, body: { error: error.code, message: error.message }, ...(error.statusCode >= 500 ? { log: 'warn' as const } : {}) };
   }

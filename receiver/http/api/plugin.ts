@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { BackfillProgress, EventSummary } from '../../../src/app/shared/api-types';
 import { DuplicateConnectionError, type ConnectionService } from '../../connections/connection-service';
 import type { NewProperty, NewPropertyGroup, PropertyDefinition } from '../../hubspot/crm-client';
-import { PretixConnectionError, PretixForbiddenError, PretixUnknownEventError } from '../../pretix/errors';
+import { PretixConnectionError } from '../../pretix/errors';
 import { ORDER_ACTIONS } from '../../pretix/webhook-actions';
 import type { Connection, Store } from '../../store/types';
 import { jobKey } from '../../store/types';
@@ -14,20 +14,21 @@ import type { EventContextCache } from '../../sync/event-context-cache';
 import type { HubSpotObjectType, ObjectMapping } from '../../domain/mapping-schema';
 import type { PretixClientLike } from '../../sync/ports';
 import type { EventContext } from '../../sync/event-context';
-import { connectionFieldError, HttpError } from '../errors';
+import type { EventLister } from '../../connections/catalogues';
+import { connectionFieldError, HttpError, rethrowInvalidMappings } from '../errors';
 import { contactOrders, type OrderLookupClient } from './contact-orders';
 import { createDeadline, DeadlineError, type Deadline } from './deadline';
 import {
-  checkMappings,
   HUBSPOT_PROPERTY_NAME,
   planMissingProperties,
   PRETIX_PROPERTY_GROUP,
   sourceFieldGroups,
   toMappingDto,
   writableProperties,
-  type Catalogues,
   type MappingDraft,
 } from './mappings';
+import type { CatalogueSource } from '../../connections/catalogues';
+import type { EventConfigService } from '../../connections/event-config-service';
 import { connectionSummary, syncProblem } from './presenters';
 import { API_ROUTES, type RouteId, type RouteSpec } from './routes';
 import { portalOf, registerSignedRequests } from './signed-requests';
@@ -36,8 +37,8 @@ import { portalOf, registerSignedRequests } from './signed-requests';
 export interface EventServiceLike {
   listEvents(connectionId: string): Promise<EventSummary[]>;
   setEnabled(connectionId: string, event: string, enabled: boolean): Promise<EventSummary>;
-  /** Removes the connection after taking its webhook out of pretix (without it, the connection is simply removed). */
-  removeConnection?(connectionId: string, options?: { force?: boolean }): Promise<{ webhookMessage: string | null }>;
+  /** Removes the connection after taking its webhook out of pretix: the one way a connection is removed. */
+  removeConnection(connectionId: string, options?: { force?: boolean }): Promise<{ webhookMessage: string | null }>;
 }
 
 /** Backfill control for `/connections/:connectionId/events/:event/backfill`; wired by the backfill work. */
@@ -53,11 +54,6 @@ export interface PropertyClient {
   createPropertyGroup(objectType: HubSpotObjectType, group: NewPropertyGroup): Promise<{ created: boolean }>;
 }
 
-/** The organizer's events, to tell an unknown event from a forbidden one (pretix answers 403 for both). */
-export interface EventLister {
-  listEvents?(): Promise<{ slug: string }[]>;
-}
-
 export interface CardApiDeps {
   publicUrl: string;
   /** HUBSPOT_CLIENT_SECRET; without it every request answers 503 with an explanation. */
@@ -68,8 +64,11 @@ export interface CardApiDeps {
   pretixFor(connection: Connection): PretixClientLike & OrderLookupClient & EventLister;
   crmFor(portalId: string): Promise<PropertyClient>;
   contexts: EventContextCache;
-  /** Until the event service is wired, the events endpoints answer 501. */
-  events?: EventServiceLike;
+  /** Source fields and HubSpot properties, cached (shared with the event configuration service). */
+  catalogues: CatalogueSource;
+  events: EventServiceLike;
+  /** Checks and saves mappings: the same rules as the admin API. */
+  eventConfigs: Pick<EventConfigService, 'check' | 'saveMappings'>;
   /** Until the backfill runner is wired, the backfill endpoints answer 501. */
   backfill?: BackfillControl;
   onQueued(): void;
@@ -79,7 +78,6 @@ export interface CardApiDeps {
 }
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
-const PROPERTY_CACHE_MS = 60_000;
 const MAPPING_WARNINGS_TIMEOUT_MS = 4_000;
 const MAX_SYNC_PROBLEMS = 200;
 
@@ -134,43 +132,11 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     return connection;
   };
 
-  const eventContext = async (connection: Connection, event: string, deadline: Deadline): Promise<EventContext> => {
-    const pretix = deps.pretixFor(connection);
-    try {
-      return await deadline.race(deps.contexts.get(`${connection.id}:${event}`, pretix, connection.organizer, event), `pretix (${connection.organizer}/${event})`);
-    } catch (error) {
-      // pretix answers 403 both for an event that does not exist and for one the token may not see; the organizer's
-      // event list tells the two apart, so a typo is a 404 and only a real permission problem a 409.
-      if (!(error instanceof PretixForbiddenError) || !pretix.listEvents) throw error;
-      const events = await deadline.race(pretix.listEvents(), `pretix (${connection.organizer})`).catch(() => null);
-      if (events && !events.some((e) => e.slug === event)) throw new PretixUnknownEventError(event, connection.organizer);
-      throw error;
-    }
-  };
+  const eventContext = (connection: Connection, event: string, deadline: Deadline): Promise<EventContext> =>
+    deps.catalogues.eventContext(connection, event, deadline.race);
+  const listProperties = (portalId: string, objectType: HubSpotObjectType, deadline: Deadline, fresh = false) =>
+    deps.catalogues.listProperties(portalId, objectType, deadline.race, fresh);
 
-  const propertyCache = new Map<string, { at: number; value: Promise<PropertyDefinition[]> }>();
-  const listProperties = (portalId: string, objectType: HubSpotObjectType, deadline: Deadline, fresh = false) => {
-    const key = `${portalId}|${objectType}`;
-    const cached = propertyCache.get(key);
-    if (!fresh && cached && now() - cached.at < PROPERTY_CACHE_MS) return deadline.race(cached.value, 'HubSpot');
-    const value = deps.crmFor(portalId).then((crm) => crm.listProperties(objectType));
-    propertyCache.set(key, { at: now(), value });
-    value.catch(() => {
-      if (propertyCache.get(key)?.value === value) propertyCache.delete(key);
-    });
-    return deadline.race(value, 'HubSpot');
-  };
-
-  const catalogues = async (portalId: string, connection: Connection, event: string, mappings: { external_object_type: HubSpotObjectType }[], deadline: Deadline): Promise<Catalogues> => {
-    const types = [...new Set(mappings.map((m) => m.external_object_type))];
-    const [ctx, ...lists] = await Promise.all([eventContext(connection, event, deadline), ...types.map((type) => listProperties(portalId, type, deadline))]);
-    return { ctx: ctx as EventContext, properties: new Map(types.map((type, i) => [type, lists[i] as PropertyDefinition[]])) };
-  };
-
-  const eventService = (): EventServiceLike => {
-    if (!deps.events) throw new HttpError(501, 'not_available', 'Listing and enabling events is not available in this version of the receiver yet.');
-    return deps.events;
-  };
   const backfillControl = (): BackfillControl => {
     if (!deps.backfill) throw new HttpError(501, 'not_available', 'Backfills are not available through this API in this version of the receiver yet.');
     return deps.backfill;
@@ -220,7 +186,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
       } catch (error) {
         if (error instanceof DeadlineError) {
           // We answer "failed" now, so a connection saved after all must not appear behind the person's back.
-          adding.then((late) => deps.connections.remove(late.id)).catch(() => undefined);
+          adding.then((late) => deps.events.removeConnection(late.id, { force: true })).catch(() => undefined);
           throw new HttpError(504, 'upstream_timeout', `${error.message}.`, { baseUrl: `pretix did not answer within ${timeoutMs / 1000} s.` });
         }
         if (error instanceof PretixConnectionError) throw connectionFieldError(error);
@@ -234,24 +200,20 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     async deleteConnection({ portalId, params, body }) {
       const connection = ownConnection(portalId, params.connectionId);
       const removed = `The connection to ${connection.organizer} on ${connection.baseUrl} was removed.`;
-      if (deps.events?.removeConnection) {
-        // Takes the pretix webhook out first; refuses (502) while pretix is unreachable unless forced.
-        const removal = await createDeadline(timeoutMs).race(deps.events.removeConnection(connection.id, { force: body.force }), `pretix (${connection.organizer})`);
-        return { deleted: true, message: removal.webhookMessage ? `${removed} ${removal.webhookMessage}` : removed };
-      }
-      await deps.connections.remove(connection.id);
-      return { deleted: true, message: removed };
+      // Takes the pretix webhook out first; refuses (502) while pretix is unreachable unless forced.
+      const removal = await createDeadline(timeoutMs).race(deps.events.removeConnection(connection.id, { force: body.force }), `pretix (${connection.organizer})`);
+      return { deleted: true, message: removal.webhookMessage ? `${removed} ${removal.webhookMessage}` : removed };
     },
 
     async listEvents({ portalId, params }) {
       const connection = ownConnection(portalId, params.connectionId);
-      const service = eventService();
+      const service = deps.events;
       return { events: await createDeadline(timeoutMs).race(service.listEvents(connection.id), `pretix (${connection.organizer})`) };
     },
 
     async setEventEnabled({ portalId, params, body }) {
       const connection = ownConnection(portalId, params.connectionId);
-      const service = eventService();
+      const service = deps.events;
       return { event: await createDeadline(timeoutMs).race(service.setEnabled(connection.id, params.event, body.enabled), `pretix (${connection.organizer})`) };
     },
 
@@ -263,7 +225,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
         try {
           // A courtesy, so a short wait: the catalogues are usually cached from the editor's own requests.
           const deadline = createDeadline(Math.min(timeoutMs, MAPPING_WARNINGS_TIMEOUT_MS));
-          warnings = checkMappings(mappings, await catalogues(portalId, connection, params.event, mappings, deadline)).warnings;
+          warnings = (await deps.eventConfigs.check(connection.id, params.event, mappings, deadline.race)).warnings;
         } catch {
           // Warnings are a courtesy: the mappings themselves come from our store and are shown regardless.
         }
@@ -274,23 +236,10 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     async saveMappings({ portalId, params, body }) {
       const connection = ownConnection(portalId, params.connectionId);
       const mappings: ObjectMapping[] = body.mappings;
-      const { fieldErrors, warnings } = checkMappings(mappings, await catalogues(portalId, connection, params.event, mappings, createDeadline(timeoutMs)));
-      const count = Object.keys(fieldErrors).length;
-      if (count > 0) {
-        throw new HttpError(400, 'invalid_mappings', `The mappings were not saved: ${count} field${count === 1 ? '' : 's'} need${count === 1 ? 's' : ''} attention.`, fieldErrors);
-      }
-      const existing = store.getEventConfig(connection.id, params.event);
-      // Saving mappings never switches sync on or off (that is the event toggle's job, with its webhook), and keeps
-      // everything else the event's settings hold.
-      await store.saveEventConfig({
-        ...existing,
-        connectionId: connection.id,
-        event: params.event,
-        enabled: existing?.enabled ?? false,
-        mappings,
-        webhookId: existing?.webhookId ?? null,
-        updatedAt: new Date(now()).toISOString(),
-      });
+      // The settings page's toggle enables the event: saving here never switches sync on or off.
+      const { warnings } = await deps.eventConfigs
+        .saveMappings(connection.id, params.event, mappings, { race: createDeadline(timeoutMs).race })
+        .catch(rethrowInvalidMappings);
       return { mappings: mappings.map(toMappingDto), warnings };
     },
 
@@ -328,7 +277,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
           else existing += 1;
         }
       } finally {
-        for (const type of types) propertyCache.delete(`${portalId}|${type}`);
+        for (const type of types) deps.catalogues.forgetProperties(portalId, type);
       }
       return { created, existing };
     },
