@@ -95,6 +95,11 @@ describe('unsafe path segments and unknown events', () => {
       const backfill = await admin('POST', `/connections/${connection.id}/events/${event}/backfill`, '{}');
       expect(backfill.status).toBe(400);
     }
+    for (const organizer of ['..', '.']) {
+      const add = await admin('POST', '/connections', JSON.stringify({ portalId: '4242', baseUrl: stack.pretix.url, organizer, apiToken: 'x'.repeat(40) }));
+      expect(add.status, organizer).toBe(400);
+      expect(add.body.fieldErrors?.organizer).toMatch(/cannot be "\." or "\.\."/);
+    }
     const order = await admin('POST', `/connections/${connection.id}/events/${EVENT}/orders/%2E%2E/sync`, '{}');
     expect(order.status).toBe(400);
     expect(stack.store.getSweep(connection.id, '..')).toBeUndefined();
