@@ -59,4 +59,12 @@ describe('classify', () => {
     expect(nextAttemptAt(policy, 0, failure, NOW)).toBeNull();
     expect(classify('a string').message).toBe('Internal error in pretix-hubspot (logged): a string');
   });
+
+  it('treats a system error of the machine (a full disk) as transient, not as a bug', () => {
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', errno: -28 });
+    const failure = classify(full);
+    expect(failure.failureClass).toBe('transient');
+    expect(failure.message).toBe('ENOSPC during write: ENOSPC: no space left on device, write');
+    expect(failure.internalError).toBeUndefined();
+  });
 });
