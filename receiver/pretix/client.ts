@@ -254,8 +254,9 @@ export class PretixClient {
    * For incremental syncs keep the *first* page's `pageGenerated` as the next `modifiedSince`: orders changed while
    * later pages were read may have moved to pages already read.
    */
-  listOrders(event: string, options: ListOrdersOptions = {}): AsyncGenerator<OrdersPage, void, undefined> {
-    return this.orderPages(`${this.eventPath(event)}/orders/`, options);
+  async *listOrders(event: string, options: ListOrdersOptions = {}): AsyncGenerator<OrdersPage, void, undefined> {
+    // Generators (not plain returns) so that a refused path segment fails on the first page, like a request would.
+    yield* this.orderPages(`${this.eventPath(event)}/orders/`, options);
   }
 
   /**
@@ -263,8 +264,8 @@ export class PretixClient {
    * (`GET /organizers/{o}/orders/`, same filters and ordering); each order names its event in `event`.
    * One request finds a contact's orders in all events, however many there are.
    */
-  listOrganizerOrders(options: ListOrdersOptions = {}): AsyncGenerator<OrdersPage, void, undefined> {
-    return this.orderPages(`organizers/${this.org()}/orders/`, options);
+  async *listOrganizerOrders(options: ListOrdersOptions = {}): AsyncGenerator<OrdersPage, void, undefined> {
+    yield* this.orderPages(`organizers/${this.org()}/orders/`, options);
   }
 
   private async *orderPages(path: string, options: ListOrdersOptions): AsyncGenerator<OrdersPage, void, undefined> {

@@ -398,6 +398,7 @@ describe('path segments', () => {
       () => client().getEventSettings('..'),
       () => client().listItems('..'),
       () => collect(client().listOrders('..')),
+      () => collect(client({ organizer: '..' }).listOrganizerOrders({ email: 'a@example.org' })),
       () => client({ organizer: '..' }).listEvents(),
     ]) {
       const error = await rejection(attempt());
