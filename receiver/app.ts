@@ -18,6 +18,7 @@ import type { ResolveHost } from './pretix/public-address-guard';
 import { createServices, type Services } from './services';
 import type { SecretBox } from './store/secrets';
 import type { Store } from './store/types';
+import type { WorkerTuning } from './sync/worker';
 
 export interface AppOptions {
   config: Config;
@@ -29,7 +30,7 @@ export interface AppOptions {
   now?: () => number;
   /** Where log lines go (tests capture them to prove no secret is logged). */
   logStream?: NodeJS.WritableStream;
-  worker?: { lingerMs?: number; maxIdleMs?: number; batchSize?: number };
+  worker?: WorkerTuning;
   backfill?: { concurrency?: number; batchSize?: number };
   /** Card/settings API: deadline for pretix and HubSpot calls made while answering (default 10 s). */
   api?: { upstreamTimeoutMs?: number };
