@@ -4,8 +4,9 @@
 // settings page, "Sync now"). The worker therefore flushes when
 //   - the batch is full: waiting cannot make it cheaper;
 //   - arrivals have paused: waiting would not add orders, so it would not save requests;
-//   - the oldest waiting order has waited its latency target, and the batch fits in the background share of the
-//     portal's budget (otherwise it waits for the window to free up, and the batch grows meanwhile);
+//   - the oldest waiting order has waited its latency target (or a little longer when arrivals are about to fill the
+//     batch), and the batch fits in the background share of the portal's budget (otherwise it waits for the window
+//     to free up, and the batch grows meanwhile);
 //   - the oldest order has waited the hard maximum: then it goes regardless, and the rate limiter paces it.
 // Pure: every input is passed in, time included, so that the rules can be tested without timers.
 
@@ -14,6 +15,9 @@ export interface FlushPolicyOptions {
   batchSize: number;
   /** How long the oldest order may wait for its batch to fill while the budget allows a flush. */
   latencyTargetMs: number;
+  /** At the latency target, a batch that arrivals would fill within this much longer waits for them (one batch
+   * instead of two for the same orders); quiet still sends it. */
+  fillGraceMs: number;
   /** After this long an order goes even when the budget share is used up. */
   maxWaitMs: number;
   /** Arrivals count as paused after this many mean gaps between them… */
@@ -29,6 +33,7 @@ export interface FlushPolicyOptions {
 export const DEFAULT_FLUSH_POLICY: FlushPolicyOptions = {
   batchSize: 100,
   latencyTargetMs: 1_000,
+  fillGraceMs: 500,
   maxWaitMs: 10_000,
   quietGaps: 4,
   minQuietMs: 100,
@@ -80,6 +85,11 @@ export function decideFlush(input: FlushInputs, options: FlushPolicyOptions = DE
   const quietAt = (input.lastArrivalAt ?? oldestAt) + quietMsFor(input.meanGapMs, options);
   const latencyAt = oldestAt + options.latencyTargetMs;
   if (now < quietAt && now < latencyAt) return { flush: false, until: Math.min(quietAt, latencyAt, overdueAt), reason: 'filling' };
+  if (now < quietAt && input.meanGapMs !== null) {
+    const fullAt = now + (options.batchSize - backlog) * input.meanGapMs;
+    const graceEnds = Math.min(latencyAt + options.fillGraceMs, overdueAt);
+    if (fullAt <= graceEnds && now < graceEnds) return { flush: false, until: Math.min(quietAt, graceEnds), reason: 'filling' };
+  }
 
   const { budget } = input;
   const cost = Math.max(1, input.requestsPerBatch);
@@ -116,11 +126,14 @@ export class ArrivalTracker {
     this.arrivals.push(at);
   }
 
-  /** Everything that arrived up to `at` is in the batch being claimed. */
-  claimed(at: number): void {
-    let keep = 0;
-    while (keep < this.arrivals.length && this.arrivals[keep]! <= at) keep += 1;
-    this.arrivals = this.arrivals.slice(keep);
+  /**
+   * A claim at `at` took `count` jobs. When it took everything due (`Infinity`), every arrival up to `at` is
+   * accounted for; when it stopped at its limit, only the oldest `count` arrivals are, and the rest still wait.
+   */
+  claimed(at: number, count: number): void {
+    let drop = 0;
+    while (drop < this.arrivals.length && drop < count && this.arrivals[drop]! <= at) drop += 1;
+    this.arrivals = this.arrivals.slice(drop);
   }
 
   get backlog(): number {

@@ -28,7 +28,8 @@ export interface WorkerDeps {
   now?: () => number;
   /** Orders per HubSpot batch: 100 is HubSpot's batch size for Order-level mappings. */
   batchSize?: number;
-  /** Jobs taken per cycle. */
+  /** Most jobs taken per cycle. A cycle takes whole batches of the waiting orders (at least one batch), so that it
+   * never ends in a small remainder batch that costs as many requests as a full one: the rest joins the next batch. */
   claimLimit?: number;
   /** When to send a batch (see flush-policy.ts); unset fields keep the defaults. */
   flushPolicy?: Partial<FlushPolicyOptions>;
@@ -47,6 +48,8 @@ export class SyncWorker {
   private wake: (() => void) | null = null;
   private readonly now: () => number;
   private readonly arrivals = new ArrivalTracker();
+  /** Per connection and event, the newest last_modified a batch saw: where the next batch's orders start in the list. */
+  private readonly listResumePoints = new Map<string, number>();
   private readonly policy: FlushPolicyOptions;
 
   constructor(private readonly deps: WorkerDeps) {
@@ -81,10 +84,12 @@ export class SyncWorker {
       // Jobs nobody announced (retries coming due, jobs recovered after a crash, a claim's overflow) go straight away.
       const nextDue = this.arrivals.backlog === 0 ? this.deps.store.nextDueAt() : null;
       if (decision.flush || (nextDue !== null && nextDue <= t)) {
-        this.arrivals.claimed(t);
         try {
-          await this.runOnce();
+          const limit = this.claimLimitFor(this.arrivals.backlog);
+          const claimed = await this.runOnce(t, limit);
+          this.arrivals.claimed(t, claimed < limit ? Infinity : claimed);
         } catch (error) {
+          this.arrivals.claimed(t, Infinity);
           this.deps.logger.error({ err: error }, 'sync cycle failed');
         }
         continue;
@@ -134,10 +139,17 @@ export class SyncWorker {
     });
   }
 
-  /** Processes the jobs due now; true if there were any. */
-  async runOnce(): Promise<boolean> {
-    const jobs = this.deps.store.claimDueJobs(this.now(), this.deps.claimLimit ?? 2000);
-    if (jobs.length === 0) return false;
+  /** Whole batches of what is waiting, at least one, at most the claim limit. */
+  private claimLimitFor(backlog: number): number {
+    const { batchSize } = this.policy;
+    const most = Math.max(batchSize, this.deps.claimLimit ?? 2000);
+    return Math.min(most, Math.max(1, Math.floor(backlog / batchSize)) * batchSize);
+  }
+
+  /** Processes up to `limit` jobs due at `at`; how many it took. */
+  async runOnce(at = this.now(), limit = this.claimLimitFor(0)): Promise<number> {
+    const jobs = this.deps.store.claimDueJobs(at, limit);
+    if (jobs.length === 0) return 0;
     const groups = new Map<string, SyncJob[]>();
     for (const job of jobs) {
       const key = `${job.connectionId}:${job.event}`;
@@ -146,7 +158,7 @@ export class SyncWorker {
       else groups.set(key, [job]);
     }
     await Promise.all([...groups.values()].map((group) => this.syncGroup(group)));
-    return true;
+    return jobs.length;
   }
 
   private async syncGroup(jobs: SyncJob[]): Promise<void> {
@@ -174,7 +186,12 @@ export class SyncWorker {
         return !prefetched;
       });
       if (toFetch.length > 0) {
-        const fetched = await fetchOrders(pretix, first.event, toFetch, this.now);
+        const eventKey = `${connection.id}:${first.event}`;
+        const fetched = await fetchOrders(pretix, first.event, toFetch, this.now, {
+          resumeFrom: this.listResumePoints.get(eventKey),
+          awaited: (code) => store.getJob(jobKey(connection.id, first.event, code))?.state === 'pending',
+        });
+        if (fetched.newestModified !== null) this.listResumePoints.set(eventKey, Math.max(fetched.newestModified, this.listResumePoints.get(eventKey) ?? 0));
         fetched.orders.forEach((order, code) => orders.set(code, order));
         // A burst's list pages also return orders whose webhooks are still on the way: keep them for those jobs.
         for (const { order, readAt } of fetched.others) this.deps.prefetch?.put(jobKey(connection.id, first.event, order.code), order, readAt);
