@@ -56,6 +56,9 @@ export interface FlushInputs {
   oldestAt: number | null;
   /** When the newest arrived. */
   lastArrivalAt: number | null;
+  /** When the worker last finished sending a batch: while it works, webhooks wait for their answers (the same
+   * process answers them), so a pause in arrivals only counts from then. */
+  lastFlushEndedAt?: number | null;
   /** Estimated mean time between arrivals; null before there is an estimate. */
   meanGapMs: number | null;
   /** HubSpot requests one batch costs with the configured mappings. */
@@ -82,7 +85,8 @@ export function decideFlush(input: FlushInputs, options: FlushPolicyOptions = DE
   const overdueAt = oldestAt + options.maxWaitMs;
   if (now >= overdueAt) return { flush: true, reason: 'overdue' };
 
-  const quietAt = (input.lastArrivalAt ?? oldestAt) + quietMsFor(input.meanGapMs, options);
+  const quietFrom = Math.max(input.lastArrivalAt ?? oldestAt, input.lastFlushEndedAt ?? -Infinity);
+  const quietAt = quietFrom + quietMsFor(input.meanGapMs, options);
   const latencyAt = oldestAt + options.latencyTargetMs;
   if (now < quietAt && now < latencyAt) return { flush: false, until: Math.min(quietAt, latencyAt, overdueAt), reason: 'filling' };
   if (now < quietAt && input.meanGapMs !== null) {

@@ -50,6 +50,7 @@ export class SyncWorker {
   private readonly arrivals = new ArrivalTracker();
   /** Per connection and event, the newest last_modified a batch saw: where the next batch's orders start in the list. */
   private readonly listResumePoints = new Map<string, number>();
+  private lastFlushEndedAt: number | null = null;
   private readonly policy: FlushPolicyOptions;
 
   constructor(private readonly deps: WorkerDeps) {
@@ -88,6 +89,7 @@ export class SyncWorker {
           const limit = this.claimLimitFor(this.arrivals.backlog);
           const claimed = await this.runOnce(t, limit);
           this.arrivals.claimed(t, claimed < limit ? Infinity : claimed);
+          if (claimed > 0) this.lastFlushEndedAt = this.now();
         } catch (error) {
           this.arrivals.claimed(t, Infinity);
           this.deps.logger.error({ err: error }, 'sync cycle failed');
@@ -108,6 +110,7 @@ export class SyncWorker {
         backlog: this.arrivals.backlog,
         oldestAt: this.arrivals.oldestAt,
         lastArrivalAt: this.arrivals.lastArrivalAt,
+        lastFlushEndedAt: this.lastFlushEndedAt,
         meanGapMs: this.arrivals.meanGapMs,
         requestsPerBatch: this.requestsPerBatch(),
         budget,
@@ -193,8 +196,13 @@ export class SyncWorker {
         });
         if (fetched.newestModified !== null) this.listResumePoints.set(eventKey, Math.max(fetched.newestModified, this.listResumePoints.get(eventKey) ?? 0));
         fetched.orders.forEach((order, code) => orders.set(code, order));
-        // A burst's list pages also return orders whose webhooks are still on the way: keep them for those jobs.
-        for (const { order, readAt } of fetched.others) this.deps.prefetch?.put(jobKey(connection.id, first.event, order.code), order, readAt);
+        // A burst's list pages also return orders of jobs queued after this claim: keep them for those jobs. Only
+        // those: the prefetch serves an order only to a job triggered before it was read.
+        for (const { order, readAt } of fetched.others) {
+          const key = jobKey(connection.id, first.event, order.code);
+          const waiting = store.getJob(key);
+          if (waiting && waiting.state !== 'in_flight' && waiting.lastTriggeredAt <= readAt) this.deps.prefetch?.put(key, order, readAt);
+        }
       }
 
       const gone = jobs.filter((job) => orders.get(job.code) === null);

@@ -38,6 +38,12 @@ describe('decideFlush', () => {
     expect(decideFlush(base({ now: 10_030 + P.minQuietMs, backlog: 5, lastArrivalAt: 10_030, meanGapMs: 10 }))).toEqual({ flush: true, reason: 'quiet' });
   });
 
+  it("counts a pause only from the end of the worker's own last flush (webhooks wait for answers meanwhile)", () => {
+    const afterFlush = { now: 10_300, backlog: 30, oldestAt: 10_000, lastArrivalAt: 10_050, meanGapMs: 5 };
+    expect(decideFlush(base(afterFlush))).toEqual({ flush: true, reason: 'quiet' });
+    expect(decideFlush(base({ ...afterFlush, lastFlushEndedAt: 10_280 }))).toEqual({ flush: false, until: 10_280 + P.minQuietMs, reason: 'filling' });
+  });
+
   it('sends a lone order on an idle receiver within maxQuietMs', () => {
     // The mean gap after a long idle spell is large: the quiet rule is capped.
     expect(quietMsFor(5_000, P)).toBe(P.maxQuietMs);
