@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminTokenFor, buildApp, type App } from '../receiver/app';
 import { createAdminClient } from '../receiver/cli/admin-client';
-import { ORDER_ACTIONS } from '../receiver/cli/commands';
 import { loadConfig } from '../receiver/config';
 import type { PublicConnection } from '../receiver/connections/connection-service';
 import { openLowdbStore } from '../receiver/store/lowdb-store';
@@ -17,6 +16,7 @@ import { createSecretBox } from '../receiver/store/secrets';
 import type { Store } from '../receiver/store/types';
 import { startFakeHubSpot, type FakeHubSpot } from '../test/fakes/hubspot';
 import { startFakePretix, type FakePretix, type PlacedOrder, type PlaceOrdersOptions } from '../test/fakes/pretix';
+import { freePort } from '../test/helpers/free-port';
 import { BENCH_MAPPINGS } from './burst';
 import { percentile } from './percentile';
 
@@ -78,7 +78,10 @@ async function startTrafficStack(): Promise<TrafficStack> {
   const hubspot = await startFakeHubSpot({ rateLimit: { limit: 110, intervalMs: HUBSPOT_WINDOW_MS }, recordBodies: false });
   hubspot.addStaticToken('hs-traffic', PORTAL);
   hubspot.defineProperty(PORTAL, 'deals', { name: 'pretix_order_id', label: 'pretix-order-id', type: 'string', fieldType: 'text', groupName: 'pretix', hasUniqueValue: true });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({
+    PUBLIC_URL: url,
     DATA_FILE: join(dir, 'state.json'),
     SECRET_KEY: 'c'.repeat(40),
     LOG_LEVEL: 'silent',
@@ -89,13 +92,12 @@ async function startTrafficStack(): Promise<TrafficStack> {
   const store = await openLowdbStore(config.dataFile);
   const secrets = createSecretBox('c'.repeat(40));
   const app = await buildApp({ config, store, secrets });
-  await app.server.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.server.address() as { port: number }).port}`;
+  await app.server.listen({ port, host: '127.0.0.1' });
   app.services.worker.start();
   const admin = createAdminClient(url, adminTokenFor(secrets));
   const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL, baseUrl: pretix.url, organizer: ORGANIZER, apiToken: TOKEN });
-  await admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, BENCH_MAPPINGS);
-  pretix.addWebhook(ORGANIZER, { target_url: connection.webhookUrl.replace(config.publicUrl, url), all_events: true, limit_events: [], action_types: ORDER_ACTIONS });
+  // Enabling registers the receiver's webhook in pretix (the event's order actions), as for an organizer.
+  await admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, BENCH_MAPPINGS);
   pretix.resetStats();
   hubspot.resetTraffic();
   return {

@@ -414,9 +414,9 @@ describe('order traffic (placeOrders)', () => {
 
   it('paced: one order every N ms, however fast the receiver answers', async () => {
     const placed = await fake.placeOrders(ORG, EVENT, 5, { paceMs: 40 });
-    const gaps = placed.slice(1).map((p, i) => p.placedAt - placed[i]!.placedAt);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(38);
-    expect(placed[4]!.placedAt - placed[0]!.placedAt).toBeGreaterThanOrEqual(4 * 40 - 2);
+    // On schedule, never early: order i no sooner than 40 ms × i after the first (a late timer does not shift the
+    // rest, as buyers do not wait for each other).
+    placed.forEach((p, i) => expect(p.placedAt - placed[0]!.placedAt).toBeGreaterThanOrEqual(i * 40 - 2));
   });
 
   it("writes each order (last_modified) just before its webhook, and reports the first 2xx", async () => {

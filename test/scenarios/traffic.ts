@@ -23,8 +23,10 @@ export interface TrafficFigures {
 
 export async function startTrafficStack(): Promise<Stack> {
   const stack = await startStack({ pretixRateLimit: { limit: 360, intervalMs: 60_000 } });
-  const connection = await stack.connect();
-  await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, buyerAndDealMappingsBody());
+  // One webhook, the one enabling the event registers in pretix (as for an organizer), so each order is one delivery.
+  const connection = await stack.connect({ webhook: 'none' });
+  await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, buyerAndDealMappingsBody());
+  if (stack.pretix.webhooks(ORGANIZER).filter((w) => w.enabled).length !== 1) throw new Error('expected the one registered webhook');
   stack.pretix.resetStats();
   stack.hubspot.resetTraffic();
   return stack;
