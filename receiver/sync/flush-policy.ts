@@ -97,7 +97,9 @@ export function decideFlush(input: FlushInputs, options: FlushPolicyOptions = DE
 
   const { budget } = input;
   const cost = Math.max(1, input.requestsPerBatch);
-  if (!budget || budget.used + cost <= budget.limit * options.backgroundShare) {
+  // A batch dearer than the whole share (many mappings, a small budget) may still go once the window is empty.
+  const share = Math.max(budget ? budget.limit * options.backgroundShare : 0, cost);
+  if (!budget || budget.used + cost <= share) {
     return { flush: true, reason: now >= quietAt ? 'quiet' : 'latency' };
   }
   // Over the share: look again when about one batch's worth of requests has left the window.

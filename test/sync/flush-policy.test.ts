@@ -79,6 +79,13 @@ describe('decideFlush', () => {
     expect(decideFlush(base({ now: 10_000 + P.maxWaitMs, backlog: 10, oldestAt: 10_000, budget: busy }))).toEqual({ flush: true, reason: 'overdue' });
   });
 
+  it('lets a batch dearer than the whole share go once the window is empty, rather than only when overdue', () => {
+    const small = { limit: 8, windowMs: 1_000 }; // share 4, the batch costs 6
+    const due = { now: 11_000, backlog: 10, oldestAt: 10_000, lastArrivalAt: 10_500, meanGapMs: 50, requestsPerBatch: 6 };
+    expect(decideFlush(base({ ...due, budget: { ...small, used: 1 } }))).toMatchObject({ flush: false, reason: 'budget' });
+    expect(decideFlush(base({ ...due, budget: { ...small, used: 0 } }))).toEqual({ flush: true, reason: 'quiet' });
+  });
+
   it('without a known budget, only the latency rules apply', () => {
     expect(decideFlush(base({ now: 11_000, backlog: 3, lastArrivalAt: 10_990, meanGapMs: 50, budget: null }))).toEqual({ flush: true, reason: 'latency' });
   });
