@@ -63,6 +63,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerErrorHandling(server);
 
   const onQueued = () => services.worker.notify();
+  // The card's "Sync now" and retries, and the CLI's: a person waits, so the worker does not wait for company.
+  const onQueuedByPerson = () => services.worker.notify('interactive');
   await server.register(healthRoutes, { store, startedAt: Date.now() });
   await server.register(pretixWebhookRoutes, { store, secrets, onQueued, now: options.now });
   await server.register(adminApiRoutes, {
@@ -75,7 +77,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     adminToken: adminTokenFor(secrets),
     backfills: services.backfills,
     sweeper: services.sweeper,
-    onQueued,
+    onQueued: onQueuedByPerson,
     describe: () => describeConfig(config),
     now: options.now,
   });
@@ -93,7 +95,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     events: services.events,
     eventConfigs: services.eventConfigs,
     backfill: backfillControlFor(services.backfills),
-    onQueued,
+    onQueued: onQueuedByPerson,
     now: options.now,
     upstreamTimeoutMs: options.api?.upstreamTimeoutMs,
   });

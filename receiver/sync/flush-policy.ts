@@ -3,6 +3,7 @@
 // small batch while orders are still arriving spends budget the portal needs for other things (the card, the
 // settings page, "Sync now"). The worker therefore flushes when
 //   - the batch is full: waiting cannot make it cheaper;
+//   - a person waits for one of its orders ("Sync now", a retry);
 //   - arrivals have paused: waiting would not add orders, so it would not save requests;
 //   - the oldest waiting order has waited its latency target (or a little longer when arrivals are about to fill the
 //     batch), and the batch fits in the background share of the portal's budget (otherwise it waits for the window
@@ -63,11 +64,13 @@ export interface FlushInputs {
   meanGapMs: number | null;
   /** HubSpot requests one batch costs with the configured mappings. */
   requestsPerBatch: number;
+  /** A person waits for one of them ("Sync now", a retry from the card or the CLI). */
+  interactive?: boolean;
   /** The portal's HubSpot window, or null when it is not known (then only the latency rules apply). */
   budget: BudgetUsage | null;
 }
 
-export type FlushReason = 'full' | 'quiet' | 'latency' | 'overdue';
+export type FlushReason = 'full' | 'interactive' | 'quiet' | 'latency' | 'overdue';
 export type FlushDecision =
   | { flush: true; reason: FlushReason }
   /** Decide again at `until` (or earlier, when another order arrives); null: nothing is waiting. */
@@ -82,6 +85,8 @@ export function decideFlush(input: FlushInputs, options: FlushPolicyOptions = DE
   const { now, backlog, oldestAt } = input;
   if (backlog <= 0 || oldestAt === null) return { flush: false, until: null, reason: 'idle' };
   if (backlog >= options.batchSize) return { flush: true, reason: 'full' };
+  // Someone is looking at the order: it goes now, and the rate limiter decides when its requests may.
+  if (input.interactive) return { flush: true, reason: 'interactive' };
   const overdueAt = oldestAt + options.maxWaitMs;
   if (now >= overdueAt) return { flush: true, reason: 'overdue' };
 
@@ -123,7 +128,10 @@ export class ArrivalTracker {
     private readonly maxGapMs = 5_000,
   ) {}
 
-  arrived(at: number): void {
+  private interactiveWaiting = false;
+
+  arrived(at: number, interactive = false): void {
+    if (interactive) this.interactiveWaiting = true;
     if (this.last !== null) {
       const gap = Math.min(this.maxGapMs, Math.max(0, at - this.last));
       this.meanGap = this.meanGap === null ? gap : this.meanGap + this.smoothing * (gap - this.meanGap);
@@ -140,6 +148,13 @@ export class ArrivalTracker {
     let drop = 0;
     while (drop < this.arrivals.length && drop < count && this.arrivals[drop]! <= at) drop += 1;
     this.arrivals = this.arrivals.slice(drop);
+    // Claims take the oldest first; an interactive job may be among those left over.
+    if (count === Infinity) this.interactiveWaiting = false;
+  }
+
+  /** Whether a person waits for a job that arrived since the last complete claim. */
+  get interactive(): boolean {
+    return this.interactiveWaiting;
   }
 
   get backlog(): number {

@@ -71,9 +71,10 @@ export class SyncWorker {
     this.loop = null;
   }
 
-  /** A job was queued: it joins the next batch, and the policy decides again. */
-  notify(): void {
-    this.arrivals.arrived(this.now());
+  /** A job was queued: it joins the next batch, and the policy decides again. 'interactive' when a person waits
+   * for it ("Sync now", a retry): then the batch goes at once. */
+  notify(urgency: 'background' | 'interactive' = 'background'): void {
+    this.arrivals.arrived(this.now(), urgency === 'interactive');
     this.wake?.();
   }
 
@@ -111,6 +112,7 @@ export class SyncWorker {
         oldestAt: this.arrivals.oldestAt,
         lastArrivalAt: this.arrivals.lastArrivalAt,
         lastFlushEndedAt: this.lastFlushEndedAt,
+        interactive: this.arrivals.interactive,
         meanGapMs: this.arrivals.meanGapMs,
         requestsPerBatch: this.requestsPerBatch(),
         budget,

@@ -31,6 +31,12 @@ describe('decideFlush', () => {
     expect(decideFlush(base({ backlog: 100, budget: { used: 100, limit: 110, windowMs: 10_000 } }))).toEqual({ flush: true, reason: 'full' });
   });
 
+  it('sends at once when a person waits for one of the orders, whatever the budget', () => {
+    const busy = { used: 100, limit: 110, windowMs: 10_000 };
+    expect(decideFlush(base({ now: 10_010, lastArrivalAt: 10_005, meanGapMs: 5, budget: busy, interactive: true }))).toEqual({ flush: true, reason: 'interactive' });
+    expect(decideFlush(base({ now: 10_010, lastArrivalAt: 10_005, meanGapMs: 5, budget: busy }))).toMatchObject({ flush: false });
+  });
+
   it('waits while orders keep arriving, then sends when they pause', () => {
     const filling = decideFlush(base({ now: 10_040, backlog: 5, lastArrivalAt: 10_030, meanGapMs: 10 }));
     // Quiet after 4 mean gaps, but never sooner than minQuietMs after the last arrival.
@@ -105,6 +111,17 @@ describe('ArrivalTracker', () => {
     expect(tracker.meanGapMs).toBe(40); // 20, then 20 + 0.5 × (60 − 20)
     tracker.arrived(60_000); // a long pause counts as maxGapMs
     expect(tracker.meanGapMs).toBe(520);
+  });
+
+  it('remembers that a person waits until a claim took everything', () => {
+    const tracker = new ArrivalTracker();
+    tracker.arrived(1);
+    tracker.arrived(2, true);
+    expect(tracker.interactive).toBe(true);
+    tracker.claimed(2, 1);
+    expect(tracker.interactive).toBe(true);
+    tracker.claimed(3, Infinity);
+    expect(tracker.interactive).toBe(false);
   });
 
   it('a claim that took everything clears what arrived up to it; one stopped at its limit only the oldest', () => {

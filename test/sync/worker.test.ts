@@ -145,6 +145,22 @@ describe('SyncWorker', () => {
     expect(crm.upsertSizes).toEqual([5, 5]);
   });
 
+  it("sends a person's \"Sync now\" at once, even while the background share of the budget is in use", async () => {
+    budget = { used: 100, limit: 110, windowMs: 1_000 };
+    startWorker({ ...FAST, latencyTargetMs: 5_000, maxWaitMs: 20_000 });
+    await Promise.all(Array.from({ length: 3 }, (_, i) => place(i)));
+    await waitFor(() => budgetLooks >= 4, 'the worker to hold the webhooks');
+    expect(crm.calls).toEqual([]);
+    pretix.add('MANUAL', Date.now());
+    await store.enqueue([{ ...trigger('MANUAL'), action: 'manual' }], Date.now());
+    const asked = Date.now();
+    worker!.notify('interactive');
+    await waitFor(() => store.listJobs().length === 0, 'the manual sync and the held webhooks');
+    expect(Date.now() - asked).toBeLessThan(2_000);
+    // One batch: the held orders went along with the person's.
+    expect(crm.upsertSizes).toEqual([4, 4]);
+  });
+
   it('picks up jobs nobody announced (recovered after a crash, retries coming due)', async () => {
     for (let i = 0; i < 3; i += 1) pretix.add(code(i), Date.now());
     await store.enqueue([0, 1, 2].map((i) => trigger(code(i))), Date.now());
