@@ -37,8 +37,8 @@ export const DEFAULT_FLUSH_POLICY: FlushPolicyOptions = {
   fillGraceMs: 500,
   maxWaitMs: 10_000,
   quietGaps: 4,
-  minQuietMs: 100,
-  maxQuietMs: 250,
+  minQuietMs: 200,
+  maxQuietMs: 300,
   backgroundShare: 0.5,
 };
 
