@@ -47,6 +47,8 @@ export interface StackOptions {
   apiUpstreamTimeoutMs?: number;
   /** The receiver's DNS for pretix hosts in production (the system's by default). */
   resolvePretixHost?: ResolveHost;
+  /** The receiver's fetch for pretix and HubSpot (to inject faults the fakes cannot produce); default fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface ConnectOptions {
@@ -144,6 +146,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logStream,
     now: options.now,
     resolvePretixHost: options.resolvePretixHost,
+    fetch: options.fetch,
     worker: { maxIdleMs: 100, ...options.worker },
     ...(options.apiUpstreamTimeoutMs !== undefined ? { api: { upstreamTimeoutMs: options.apiUpstreamTimeoutMs } } : {}),
   });
