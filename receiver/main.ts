@@ -3,8 +3,10 @@
 import { existsSync } from 'node:fs';
 import { buildApp } from './app';
 import { ConfigError, describeConfig, loadConfig } from './config';
-import { resolveSecretKey } from './secret-key';
-import { openLowdbStore } from './store/lowdb-store';
+import { resolveSecretKey, SecretKeyError } from './secret-key';
+import { DataFileLockedError, DataFileLockError, acquireDataFileLock } from './store/data-file-lock';
+import { openLowdbStoreReporting } from './store/lowdb-store';
+import { DamagedStateError } from './store/damaged-state';
 import { createSecretBox } from './store/secrets';
 
 async function main(): Promise<void> {
@@ -19,10 +21,16 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // The lock comes before anything else touches the data directory: a second receiver must leave it as it found it.
+  await acquireDataFileLock(config.dataFile);
   const secretKey = await resolveSecretKey(config);
-  const store = await openLowdbStore(config.dataFile);
+  const repair = config.repairDamagedState || process.argv.slice(2).includes('--repair');
+  const { store, repaired } = await openLowdbStoreReporting(config.dataFile, { repair });
   const { server, services } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key) });
 
+  for (const damage of repaired) {
+    server.log.warn({ file: damage.file, lines: damage.lines, keptIn: damage.keptIn }, `skipped damaged state (--repair): ${damage.reason}`);
+  }
   const recovered = await store.recoverInFlight(Date.now());
   if (secretKey.source === 'generated') {
     server.log.warn({ file: secretKey.file }, 'SECRET_KEY is not set: generated a development key beside the data file. Set SECRET_KEY in production.');
@@ -67,6 +75,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Problems a person must fix get their message alone; a stack trace would bury what to do.
+  if (error instanceof DataFileLockedError || error instanceof DataFileLockError || error instanceof SecretKeyError || error instanceof DamagedStateError) {
+    process.stderr.write(`pretix-hubspot cannot start: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`pretix-hubspot failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

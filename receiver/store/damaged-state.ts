@@ -1,0 +1,76 @@
+// Damaged state is named, never silently dropped: the state file, a journal line or a sync-record line that does not
+// read back as what the receiver wrote stops the start with the file, the line and the reason. For journal and record
+// lines a person may choose to go on without them (--repair / REPAIR_DAMAGED_STATE=1); what is skipped is then kept
+// in `<file>.damaged` to look at, and the receiver rewrites its files without it.
+import { appendFile } from 'node:fs/promises';
+
+export interface Damage {
+  file: string;
+  /** 1-based line numbers, or empty when the whole file is the problem (missing, emptied). */
+  lines: number[];
+  reason: string;
+  /** The raw text of the skipped lines, in order; kept in `keptIn` when repairing. */
+  skipped: string[];
+}
+
+export interface RepairedDamage {
+  file: string;
+  lines: number[];
+  reason: string;
+  /** Where the skipped lines were kept, or null when there was nothing to keep. */
+  keptIn: string | null;
+}
+
+export const damagedCopyFor = (file: string) => `${file}.damaged`;
+
+const MAX_LINES_NAMED = 20;
+
+function describe(damage: Damage): string {
+  if (damage.lines.length === 0) return `${damage.file}: ${damage.reason}`;
+  const named = damage.lines.slice(0, MAX_LINES_NAMED).join(', ');
+  const more = damage.lines.length > MAX_LINES_NAMED ? ` and ${damage.lines.length - MAX_LINES_NAMED} more` : '';
+  return `${damage.file} line${damage.lines.length > 1 ? 's' : ''} ${named}${more}: ${damage.reason}`;
+}
+
+/** The state file itself is damaged or from a newer version: there is nothing to skip, only to restore. */
+export class DamagedStateError extends Error {
+  constructor(
+    readonly damages: Damage[],
+    readonly repairable: boolean,
+  ) {
+    super(
+      [
+        'damaged state:',
+        ...damages.map((damage) => `  - ${describe(damage)}`),
+        repairable
+          ? 'Nothing was changed. To start without the damaged lines, run with --repair (or REPAIR_DAMAGED_STATE=1): they are ' +
+            'kept in a <file>.damaged file beside each damaged file, and orders they named are synced again by the next reconcile sweep.'
+          : 'Nothing was changed. Restore the file from a backup, or start a receiver of the version that wrote it.',
+      ].join('\n'),
+    );
+    this.name = 'DamagedStateError';
+  }
+}
+
+/** Keeps the skipped lines of each damage beside its file, for a person to look at. */
+export async function keepDamaged(damages: Damage[]): Promise<RepairedDamage[]> {
+  const repaired: RepairedDamage[] = [];
+  for (const damage of damages) {
+    let keptIn: string | null = null;
+    if (damage.skipped.length > 0) {
+      keptIn = damagedCopyFor(damage.file);
+      // Appended: an earlier repair's lines stay. 0600: the lines may name people (emails in sync records).
+      await appendFile(keptIn, damage.skipped.map((line) => `${line}\n`).join(''), { mode: 0o600 });
+    }
+    repaired.push({ file: damage.file, lines: damage.lines, reason: damage.reason, keptIn });
+  }
+  return repaired;
+}
+
+/** One zod issue as a short reason: where in the value, and what is wrong. */
+export function issueText(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid';
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}

@@ -1,0 +1,217 @@
+// What the store's files hold, as zod schemas: the state file is read through them, journal and sync-record lines
+// are checked with them at start (not on the acknowledgement path). Objects are loose: a field this version does not
+// know is kept, not stripped, so a rewrite never loses what another version put there.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { DamagedStateError, issueText } from './damaged-state';
+import type { BackfillState, Connection, EventConfig, Installation, JobTrigger, SweepState, SyncJob, SyncRecord } from './types';
+
+const failureClass = z.enum(['transient', 'permanent', 'config']);
+const count = z.number().int().nonnegative();
+
+const installationSchema: z.ZodType<Installation> = z.looseObject({
+  portalId: z.string(),
+  status: z.enum(['active', 'uninstalled']),
+  accessTokenSealed: z.string().nullable(),
+  refreshTokenSealed: z.string().nullable(),
+  accessTokenExpiresAt: z.number(),
+  accessTokenIssuedAt: z.number().optional(),
+  scopes: z.array(z.string()),
+  installedAt: z.string(),
+  updatedAt: z.string(),
+  uninstalledReason: z.string().optional(),
+});
+
+const connectionSchema: z.ZodType<Connection> = z.looseObject({
+  id: z.string(),
+  portalId: z.string(),
+  baseUrl: z.string(),
+  organizer: z.string(),
+  apiTokenSealed: z.string(),
+  webhookTokenFingerprint: z.string(),
+  webhookTokenSealed: z.string(),
+  createdAt: z.string(),
+});
+
+const eventConfigSchema = z.looseObject({
+  connectionId: z.string(),
+  event: z.string(),
+  enabled: z.boolean(),
+  // Checked for shape only: the mapping rules are the API's (they may tighten), and a stored mapping that an older
+  // version accepted must not stop the receiver; the settings page shows and fixes it.
+  mappings: z.array(z.looseObject({ id: z.union([z.number(), z.string()]) })),
+  webhookId: z.number().nullable().optional(),
+  webhookMode: z.enum(['registered', 'manual']).optional(),
+  webhookProblem: z.string().nullable().optional(),
+  updatedAt: z.string(),
+}) as unknown as z.ZodType<EventConfig>;
+
+const syncJobSchema: z.ZodType<SyncJob> = z.looseObject({
+  key: z.string(),
+  portalId: z.string(),
+  connectionId: z.string(),
+  event: z.string(),
+  code: z.string(),
+  state: z.enum(['pending', 'in_flight', 'failed']),
+  triggers: z.array(z.string()),
+  firstTriggeredAt: z.number(),
+  lastTriggeredAt: z.number(),
+  attempts: count,
+  nextAttemptAt: z.number(),
+  inFlightSince: z.number().optional(),
+  rerun: z.boolean().optional(),
+  failureClass: failureClass.optional(),
+  lastError: z.string().optional(),
+  lastErrorAt: z.number().optional(),
+});
+
+const backfillSchema: z.ZodType<BackfillState> = z.looseObject({
+  connectionId: z.string(),
+  event: z.string(),
+  state: z.enum(['running', 'done', 'canceled', 'failed']),
+  mappingIds: z.array(z.string()).nullable(),
+  nextPage: z.number().int(),
+  total: z.number().nullable(),
+  processed: z.number(),
+  synced: z.number(),
+  skipped: z.number(),
+  failed: z.number(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  error: z.string().nullable(),
+});
+
+const sweepSchema: z.ZodType<SweepState> = z.looseObject({
+  connectionId: z.string(),
+  event: z.string(),
+  watermark: z.string().nullable(),
+  lastSweepAt: z.string().nullable(),
+  lastFound: z.number(),
+  lastEnqueued: z.number(),
+  lastError: z.string().nullable(),
+});
+
+export const CURRENT_SCHEMA_VERSION = 1;
+
+const collection = <T>(item: z.ZodType<T>) => z.record(z.string(), item).default({});
+
+/** The state file of the current schema version. Collections an earlier version did not have default to empty. */
+export const mainDataSchema = z.looseObject({
+  schemaVersion: z.literal(CURRENT_SCHEMA_VERSION),
+  installations: collection(installationSchema),
+  connections: collection(connectionSchema),
+  events: collection(eventConfigSchema),
+  jobs: collection(syncJobSchema),
+  /** pretix notification ids seen per connection, in hourly buckets (see seen-notifications.ts). */
+  seen: z.record(z.string(), z.record(z.string(), z.array(z.number().int()))).default({}),
+  backfills: collection(backfillSchema),
+  sweeps: collection(sweepSchema),
+  /** Journal segments from this number on are not yet in this file (see queue-journal.ts). */
+  journalSegment: count.default(0),
+  /** Set once every journal segment from `journalSegment` on starts with a header line, so an emptied or missing
+   * segment can be told from one that simply had no entries (see queue-journal.ts). */
+  journalHeaders: z.literal(true).optional(),
+});
+export type MainData = z.infer<typeof mainDataSchema>;
+
+/**
+ * Migrations from each older schema version to the next: `MIGRATIONS[n]` turns a version-n file into version n+1.
+ * There is only version 1 so far. When the state file's shape changes incompatibly, raise CURRENT_SCHEMA_VERSION,
+ * add the step here and a test that reads a file of the old version.
+ */
+const MIGRATIONS: Record<number, (data: Record<string, unknown>) => Record<string, unknown>> = {};
+
+export function emptyMainData(): MainData {
+  return mainDataSchema.parse({ schemaVersion: CURRENT_SCHEMA_VERSION, journalHeaders: true });
+}
+
+const refuse = (file: string, reason: string) => new DamagedStateError([{ file, lines: [], reason, skipped: [] }], false);
+
+/**
+ * Reads and checks the state file: absent → a fresh state; older → migrated in memory (written at the next
+ * checkpoint); newer, unparsable or of the wrong shape → DamagedStateError, and the file is not touched.
+ */
+export async function readMainData(file: string): Promise<MainData> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyMainData();
+    throw refuse(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw refuse(file, text.trim() === '' ? 'the file is empty' : `not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw refuse(file, `expected a JSON object, found ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
+  }
+  let data = raw as Record<string, unknown>;
+  let version = data.schemaVersion;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw refuse(file, `schemaVersion is missing or not a version number (${JSON.stringify(version) ?? 'absent'})`);
+  }
+  if (version > CURRENT_SCHEMA_VERSION) {
+    throw refuse(file, `written by a newer version of the receiver (schemaVersion ${version}; this one reads up to ${CURRENT_SCHEMA_VERSION})`);
+  }
+  while (version < CURRENT_SCHEMA_VERSION) {
+    const migrate = MIGRATIONS[version];
+    if (!migrate) throw refuse(file, `no migration from schemaVersion ${version}`);
+    data = migrate(data);
+    version += 1;
+    data.schemaVersion = version;
+  }
+  const parsed = mainDataSchema.safeParse(data);
+  if (!parsed.success) throw refuse(file, `not a valid state file (${issueText(parsed.error)})`);
+  return parsed.data;
+}
+
+const triggerSchema: z.ZodType<JobTrigger> = z.looseObject({
+  portalId: z.string(),
+  connectionId: z.string(),
+  event: z.string(),
+  code: z.string(),
+  action: z.string(),
+});
+
+/** A journal entry: one acknowledged webhook. The notification key is "<connection id>:<pretix notification id>". */
+export const journalEntrySchema = z.looseObject({
+  notificationKey: z.string().regex(/^.+:\d+$/, 'expected "<connection id>:<notification id>"'),
+  trigger: triggerSchema,
+  at: z.number(),
+});
+
+/** The first line of every journal segment (see queue-journal.ts). */
+export const journalHeaderSchema = z.object({ journal: z.literal(1), segment: count });
+
+const syncedObjectSchema = z.looseObject({
+  mappingId: z.string(),
+  positionId: z.number().nullable(),
+  objectType: z.string(),
+  idProperty: z.string(),
+  idValue: z.string(),
+  hubspotId: z.string(),
+  created: z.boolean(),
+});
+
+const syncRecordSchema = z.looseObject({
+  key: z.string(),
+  portalId: z.string(),
+  connectionId: z.string(),
+  event: z.string(),
+  code: z.string(),
+  emails: z.array(z.string()),
+  status: z.enum(['synced', 'failed']),
+  orderLastModified: z.string().optional(),
+  syncedAt: z.string(),
+  objects: z.array(syncedObjectSchema),
+  associations: z.array(z.string()),
+  skipped: z.array(z.looseObject({ mappingId: z.string(), positionId: z.number().nullable(), reason: z.string() })),
+  failureClass: failureClass.optional(),
+  lastError: z.string().optional(),
+}) as unknown as z.ZodType<SyncRecord>;
+
+/** A line of the sync-record log: a record, or the deletion of one. */
+export const recordLogLineSchema = z.union([z.object({ key: z.string(), deleted: z.literal(true) }), syncRecordSchema]);
