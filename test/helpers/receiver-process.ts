@@ -36,9 +36,9 @@ export async function runReceiverExpectingExit(env: Record<string, string>, args
   return { code, output };
 }
 
-export async function startReceiverProcess(env: Record<string, string>): Promise<ReceiverProcess> {
+export async function startReceiverProcess(env: Record<string, string>, args: string[] = []): Promise<ReceiverProcess> {
   // Spawned node directly (not the tsx wrapper) so that SIGKILL hits the process that holds the state.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'receiver/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'receiver/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],
