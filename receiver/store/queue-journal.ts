@@ -35,6 +35,8 @@ export class QueueJournal {
   private pending: string[] = [];
   private readonly commits: GroupCommit;
   private segmentBytes = 0;
+  /** Bytes in each open segment file that are known whole, to cut a failed append back to. */
+  private readonly fileBytes = new WeakMap<FileHandle, number>();
   private segmentOpenedAt = Date.now();
 
   private constructor(
@@ -104,8 +106,13 @@ export class QueueJournal {
   /** Creates a segment with its header line on disk, and its directory entry durable. */
   private async createSegment(segment: number): Promise<FileHandle> {
     const handle = await open(this.fileFor(segment), 'a', 0o600);
-    await handle.write(journalHeaderLine(segment));
-    await handle.datasync();
+    this.fileBytes.set(handle, 0);
+    try {
+      await this.appendWhole(handle, journalHeaderLine(segment));
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
     await fsyncDirectory(this.dir); // the new segment must outlive a power loss before anything relies on it
     return handle;
   }
@@ -175,10 +182,29 @@ export class QueueJournal {
     if (lines.length === 0 || !this.handle) return;
     const chunk = lines.join('');
     // The handle may be swapped by rotate() meanwhile; this write goes to the segment that was current.
-    const handle = this.handle;
-    await handle.write(chunk);
-    // fdatasync: the appended bytes and the new file size, which is all a replay needs (no mtime flush).
-    await handle.datasync();
+    await this.appendWhole(this.handle, chunk);
     this.segmentBytes += Buffer.byteLength(chunk);
+  }
+
+  /**
+   * Appends whole lines and fsyncs them, or fails having cut the file back to where it was. A short write (the disk
+   * filled up mid-chunk) must neither be acknowledged nor leave half a line that the next append would be glued to:
+   * the lines of that next, acknowledged, append would be lost with it at replay.
+   */
+  private async appendWhole(handle: FileHandle, text: string): Promise<void> {
+    const bytes = Buffer.from(text, 'utf8');
+    const before = this.fileBytes.get(handle);
+    if (before === undefined) throw new Error('the journal segment could not be repaired after a failed append; waiting for the next checkpoint to start a new one');
+    try {
+      const { bytesWritten } = await handle.write(bytes, 0, bytes.length);
+      if (bytesWritten !== bytes.length) throw new Error(`journal append cut short: ${bytesWritten} of ${bytes.length} bytes written (is the disk full?)`);
+      // fdatasync: the appended bytes and the new file size, which is all a replay needs (no mtime flush).
+      await handle.datasync();
+    } catch (error) {
+      // If even the cut fails, the file's end is unknown: no later append may go after it (until rotate() moves on).
+      await handle.truncate(before).catch(() => this.fileBytes.delete(handle));
+      throw error;
+    }
+    this.fileBytes.set(handle, before + bytes.length);
   }
 }
