@@ -239,8 +239,15 @@ export class RecordLog {
     if (lines.length === 0) return;
     const texts = lines.map((line) => `${JSON.stringify(line)}\n`);
     const chunk = Buffer.from(texts.join(''), 'utf8');
-    writeSync(this.fd, chunk);
-    fsyncSync(this.fd);
+    try {
+      const written = writeSync(this.fd, chunk);
+      if (written !== chunk.length) throw new Error(`sync record append cut short: ${written} of ${chunk.length} bytes written (is the disk full?)`);
+      fsyncSync(this.fd);
+    } catch (error) {
+      // Back to the last whole line, so the next append does not start inside a half one (see queue-journal.ts).
+      ftruncateSync(this.fd, this.size);
+      throw error;
+    }
     let offset = this.size;
     lines.forEach((line, i) => {
       const length = Buffer.byteLength(texts[i]!);
