@@ -100,7 +100,8 @@ export class ConfigError extends Error {
 /** Portal id used for a static token when HUBSPOT_PORTAL_ID is not given. */
 export const STATIC_PORTAL_FALLBACK_ID = '0';
 
-export function loadConfig(env: Record<string, string | undefined>): Config {
+/** `argv`: the receiver's command-line arguments; `--repair` is the one it knows (the same as REPAIR_DAMAGED_STATE=1). */
+export function loadConfig(env: Record<string, string | undefined>, argv: string[] = []): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
@@ -141,7 +142,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retryMaxMs: e.SYNC_RETRY_MAX,
       reconcileIntervalMs: e.RECONCILE_INTERVAL,
     },
-    repairDamagedState: e.REPAIR_DAMAGED_STATE,
+    repairDamagedState: e.REPAIR_DAMAGED_STATE || argv.includes('--repair'),
   };
 }
 

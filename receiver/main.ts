@@ -1,5 +1,5 @@
-// Entry point: read the configuration (and .env), open the store, start the HTTP server and the sync worker,
-// and shut both down cleanly on SIGINT/SIGTERM.
+// Entry point: read the configuration (and .env), take the data file's lock, open the store, start the HTTP server
+// and the sync worker, and shut both down cleanly on SIGINT/SIGTERM.
 import { existsSync } from 'node:fs';
 import { buildApp } from './app';
 import { ConfigError, describeConfig, loadConfig } from './config';
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(process.env, process.argv.slice(2));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -24,8 +24,7 @@ async function main(): Promise<void> {
   // The lock comes before anything else touches the data directory: a second receiver must leave it as it found it.
   await acquireDataFileLock(config.dataFile);
   const secretKey = await resolveSecretKey(config);
-  const repair = config.repairDamagedState || process.argv.slice(2).includes('--repair');
-  const { store, repaired } = await openLowdbStoreReporting(config.dataFile, { repair });
+  const { store, repaired } = await openLowdbStoreReporting(config.dataFile, { repair: config.repairDamagedState });
   const { server, services } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key) });
 
   for (const damage of repaired) {
