@@ -7,9 +7,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { acquireDataFileLock, DataFileLockedError, lockFileFor } from '../../receiver/store/data-file-lock';
 import { tempDir } from '../helpers/temp-dir';
 
+const links = vi.hoisted(() => ({ tried: 0 }));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   const linkSync = (() => {
+    links.tried += 1;
     throw Object.assign(new Error('ENOTSUP: operation not supported, link'), { code: 'ENOTSUP' });
   }) as typeof fs.linkSync;
   return { ...fs, default: { ...fs, linkSync }, linkSync };
@@ -27,6 +29,7 @@ describe('data file lock without hard links', () => {
     const dataFile = join(dir.path, 'data', 'state.json');
     const lock = await acquireDataFileLock(dataFile);
     expect(JSON.parse(await readFile(lockFileFor(dataFile), 'utf8'))).toMatchObject({ pid: process.pid });
+    expect(links.tried).toBeGreaterThan(0); // the link was tried and refused: the lock above came from O_EXCL
     lock.release();
     await expect(readFile(lockFileFor(dataFile))).rejects.toThrow(/ENOENT/);
   });
