@@ -5,10 +5,12 @@
 //   never acknowledged. They are replayed if they happen to be a whole entry, and otherwise ignored; not an error.
 //   Any segment may end so, since a segment stops growing when the process dies while it is current.
 // - a line that ends in "\n" but is not a journal entry is damage: reported with file and line number.
-// - every segment starts with a header line (journal 1, its number), written and fsync'd before the segment is used.
-//   Once the state file says so (journalHeaders), a segment it expects that is missing, or one that lacks its header,
-//   was emptied or deleted: damage. The one exception is the newest segment when it is newer than the checkpoint's:
-//   a crash may have cut its creation short (its header was not yet on disk, so nothing in it was acknowledged).
+// - every segment starts with a header line, `#journal {"version":1,"segment":N}`, written and fsync'd before the
+//   segment is used (not JSON as a whole on purpose: a receiver from before headers skips a line it cannot parse,
+//   so going back to it still works). Once the state file says so (journalHeaders), a segment it expects that is
+//   missing, or one that lacks its header, was emptied or deleted: damage. The one exception is the newest segment
+//   when it is newer than the checkpoint's: a crash may have cut its creation short (its header was not yet on disk,
+//   so nothing in it was acknowledged).
 import { z } from 'zod';
 import { issueText, type Damage } from './damaged-state';
 import { journalEntrySchema, journalHeaderSchema } from './state-schema';
@@ -27,7 +29,9 @@ export interface SegmentText {
   text: string | null;
 }
 
-export const journalHeaderLine = (segment: number) => `${JSON.stringify({ journal: 1, segment })}\n`;
+const HEADER_PREFIX = '#journal ';
+export const journalHeaderLine = (segment: number) => `${HEADER_PREFIX}${JSON.stringify({ version: 1, segment })}\n`;
+const isHeader = (line: string) => line.startsWith(HEADER_PREFIX) && parseLine(line.slice(HEADER_PREFIX.length), journalHeaderSchema).ok;
 
 function parseLine<T>(line: string, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; reason: string } {
   let raw: unknown;
@@ -60,7 +64,7 @@ export function readSegments(
     const lines = text.split('\n');
     const tail = lines.pop()!; // after the last "\n": '' or a torn append
     let first = 0;
-    if (lines.length > 0 && parseLine(lines[0]!, journalHeaderSchema).ok) first = 1;
+    if (lines.length > 0 && isHeader(lines[0]!)) first = 1;
     else if (options.headersExpected && !(segment === newest && segment > options.fromSegment)) {
       damages.push({
         file,

@@ -183,8 +183,8 @@ export const journalEntrySchema = z.looseObject({
   at: z.number(),
 });
 
-/** The first line of every journal segment (see queue-journal.ts). */
-export const journalHeaderSchema = z.object({ journal: z.literal(1), segment: count });
+/** What the first line of every journal segment says after its "#journal " prefix (see journal-replay.ts). */
+export const journalHeaderSchema = z.object({ version: z.literal(1), segment: count });
 
 const syncedObjectSchema = z.looseObject({
   mappingId: z.string(),

@@ -50,7 +50,7 @@ describe('damaged state at start', () => {
   it('a damaged journal line stops the start; --repair and REPAIR_DAMAGED_STATE=1 start without it and keep it', async () => {
     const segment = join(dataDir, 'state.json.journal.1.jsonl');
     const good = JSON.stringify({ notificationKey: 'c1:1', trigger: { portalId: '1', connectionId: 'c1', event: 'democon', code: 'AAAAA', action: 'pretix.event.order.placed' }, at: 1 });
-    await writeFile(segment, `{"journal":1,"segment":1}\n{"notificationKey":"c1:2"}\n${good}\n`);
+    await writeFile(segment, `#journal {"version":1,"segment":1}\n{"notificationKey":"c1:2"}\n${good}\n`);
     const output = await refusedStart();
     expect(output).toContain(`${segment} line 2: not a journal entry`);
     expect(output).toContain('--repair');

@@ -113,7 +113,7 @@ describe('damaged state', () => {
       expect(store.listJobs().map((job) => job.code).sort()).toEqual(['AAAAA', 'BBBBB']);
     });
 
-    const header = (n: number) => `${JSON.stringify({ journal: 1, segment: n })}\n`;
+    const header = (n: number) => `#journal ${JSON.stringify({ version: 1, segment: n })}\n`;
     const entry = (id: number, code: string) => `${JSON.stringify({ notificationKey: `c1:${id}`, trigger: trigger(code), at: 1000 + id })}\n`;
     /** A journal as a crash leaves it: the state file's checkpoint covers segments before `from`. */
     async function journal(from: number, segments: Record<number, string>): Promise<void> {
@@ -173,7 +173,7 @@ describe('damaged state', () => {
     });
 
     it('the newest segment whose creation a crash cut short is not damage, and is removed', async () => {
-      await journal(5, { 5: `${header(5)}${entry(1, 'AAAAA')}`, 6: '{"journal":1,"seg' });
+      await journal(5, { 5: `${header(5)}${entry(1, 'AAAAA')}`, 6: '#journal {"version":1,"seg' });
       const store = await openLowdbStore(file);
       open.push(store);
       expect(store.listJobs().map((job) => job.code)).toEqual(['AAAAA']);

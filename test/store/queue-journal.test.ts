@@ -11,7 +11,7 @@ const entry = (id: number, code = `C${id}`): JournalEntry => ({
   trigger: { portalId: '42', connectionId: 'c1', event: 'democon', code, action: 'pretix.event.order.placed' },
   at: 1000 + id,
 });
-const header = (n: number) => `${JSON.stringify({ journal: 1, segment: n })}\n`;
+const header = (n: number) => `#journal ${JSON.stringify({ version: 1, segment: n })}\n`;
 const line = (e: JournalEntry) => `${JSON.stringify(e)}\n`;
 
 describe('queue journal', () => {
