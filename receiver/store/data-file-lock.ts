@@ -166,7 +166,8 @@ export async function acquireDataFileLock(dataFile: string): Promise<DataFileLoc
     const holder = readHolder(file);
     if (holder === 'missing') continue; // released between our create and our read
     if (holder === 'unreadable') {
-      // The lock is created with its content (see writeExclusive), so this one was not written by a receiver.
+      // The lock is created with its content (see writeExclusive), so a receiver did not write this one (except on a
+      // file system without hard links, where a crash between create and write can leave it empty).
       throw new DataFileLockError(
         `${file} exists but does not name a receiver process. If no receiver is running on ${dataFile}, delete ${file} and start again.`,
       );
@@ -194,8 +195,13 @@ function takeOverStale(file: string, stale: Holder): void {
   if (moved !== 'missing' && moved !== 'unreadable' && (moved.pid !== stale.pid || moved.since !== stale.since)) {
     try {
       linkSync(aside, file); // put the live lock back; fails only if yet another process locked meanwhile
-    } catch {
-      // That process holds the lock now; the loop in acquireDataFileLock sees it as alive and refuses.
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== undefined && NO_HARD_LINKS.has(code)) {
+        renameSync(aside, file); // no hard links here: put it back by name
+        return;
+      }
+      // EEXIST: that other process holds the lock now; the loop in acquireDataFileLock sees it as alive and refuses.
     }
   }
   unlinkSync(aside);
