@@ -201,7 +201,8 @@ function takeOverStale(file: string, stale: Holder): void {
         renameSync(aside, file); // no hard links here: put it back by name
         return;
       }
-      // EEXIST: that other process holds the lock now; the loop in acquireDataFileLock sees it as alive and refuses.
+      // EEXIST: a third process created the lock in the microseconds it was aside, and the one we moved is lost with
+      // it. Three receivers starting on one stale lock within that window is the case this does not cover.
     }
   }
   unlinkSync(aside);
