@@ -32,19 +32,39 @@ function describe(damage: Damage): string {
   return `${damage.file} line${damage.lines.length > 1 ? 's' : ''} ${named}${more}: ${damage.reason}`;
 }
 
-/** The state file itself is damaged or from a newer version: there is nothing to skip, only to restore. */
+const MAX_PROBLEMS_NAMED = 20;
+
+/** Damages of one file with one reason as one entry, so a thousand bad lines make one line of the message. */
+function grouped(damages: Damage[]): Damage[] {
+  const groups = new Map<string, Damage>();
+  for (const damage of damages) {
+    const key = `${damage.file}\0${damage.reason}`;
+    const group = groups.get(key);
+    if (group) group.lines.push(...damage.lines);
+    else groups.set(key, { ...damage, lines: [...damage.lines] });
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Damaged or newer state. `repairable`: only journal or record lines, which --repair may skip; otherwise the state
+ * file itself, with nothing to skip, only to restore.
+ */
 export class DamagedStateError extends Error {
   constructor(
     readonly damages: Damage[],
     readonly repairable: boolean,
   ) {
+    const problems = grouped(damages);
+    const more = problems.length > MAX_PROBLEMS_NAMED ? [`  … and ${problems.length - MAX_PROBLEMS_NAMED} more`] : [];
     super(
       [
         'damaged state:',
-        ...damages.map((damage) => `  - ${describe(damage)}`),
+        ...problems.slice(0, MAX_PROBLEMS_NAMED).map((damage) => `  - ${describe(damage)}`),
+        ...more,
         repairable
           ? 'Nothing was changed. To start without the damaged lines, run with --repair (or REPAIR_DAMAGED_STATE=1): they are ' +
-            'kept in a <file>.damaged file beside each damaged file, and orders they named are synced again by the next reconcile sweep.'
+            'kept in <file>.damaged beside each file; the reconcile sweep then finds orders changed since its last run.'
           : 'Nothing was changed. Restore the file from a backup, or start a receiver of the version that wrote it.',
       ].join('\n'),
     );

@@ -219,6 +219,13 @@ describe('damaged state', () => {
       expect(await readFile(records, 'utf8')).not.toContain(bad.trim());
     });
 
+    it('many damaged lines make one short message', async () => {
+      const records = await withRecords('garbage\n'.repeat(500));
+      const message = await refusal();
+      expect(message).toContain(`${records} lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22 and 480 more: not valid JSON`);
+      expect(message.split('\n').length).toBeLessThan(5);
+    });
+
     it('a torn last line is not an error, and is cut off so the next append starts on its own line', async () => {
       const records = await withRecords('{"key":"c1:democon:CC');
       const store = await openLowdbStore(file);
