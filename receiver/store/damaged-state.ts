@@ -72,19 +72,22 @@ export class DamagedStateError extends Error {
   }
 }
 
-/** Keeps the skipped lines of each damage beside its file, for a person to look at. */
+/** Keeps the skipped lines of each damage beside its file, for a person to look at; one entry per file and reason. */
 export async function keepDamaged(damages: Damage[]): Promise<RepairedDamage[]> {
-  const repaired: RepairedDamage[] = [];
+  const keptIn = new Map<string, string>();
   for (const damage of damages) {
-    let keptIn: string | null = null;
-    if (damage.skipped.length > 0) {
-      keptIn = damagedCopyFor(damage.file);
-      // Appended: an earlier repair's lines stay. 0600: the lines may name people (emails in sync records).
-      await appendFile(keptIn, damage.skipped.map((line) => `${line}\n`).join(''), { mode: 0o600 });
-    }
-    repaired.push({ file: damage.file, lines: damage.lines, reason: damage.reason, keptIn });
+    if (damage.skipped.length === 0) continue;
+    const copy = damagedCopyFor(damage.file);
+    // Appended: an earlier repair's lines stay. 0600: the lines may name people (emails in sync records).
+    await appendFile(copy, damage.skipped.map((line) => `${line}\n`).join(''), { mode: 0o600 });
+    keptIn.set(damage.file, copy);
   }
-  return repaired;
+  return grouped(damages).map((damage) => ({
+    file: damage.file,
+    lines: damage.lines,
+    reason: damage.reason,
+    keptIn: damage.skipped.length > 0 ? (keptIn.get(damage.file) ?? null) : null,
+  }));
 }
 
 /** One zod issue as a short reason: where in the value, and what is wrong. */
