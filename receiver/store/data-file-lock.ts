@@ -61,16 +61,25 @@ export interface DataFileLock {
 /** Locks this process holds, so that a second open in the same process is refused too (not taken for stale). */
 const heldHere = new Set<string>();
 
-function startTimeOf(pid: number): string | null {
+interface ProcessStat {
+  /** R, S, D, Z (zombie: dead, not yet reaped by its parent), X (dead), ... */
+  state: string;
+  /** Clock ticks after boot at which the process started. */
+  startTime: string;
+}
+
+function statOf(pid: number): ProcessStat | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses; the fields after its closing ')' do not.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null; // field 22 overall: fields[0] is field 3
+    return { state: fields[0] ?? '', startTime: fields[19] ?? '' }; // fields 3 and 22 overall
   } catch {
     return null;
   }
 }
+
+const startTimeOf = (pid: number) => statOf(pid)?.startTime ?? null;
 
 function isAlive(holder: Holder): boolean {
   if (holder.pid === process.pid) return false; // not in heldHere: an earlier process that had our pid
@@ -80,9 +89,12 @@ function isAlive(holder: Holder): boolean {
     // EPERM: the pid exists but belongs to another user; it may well be a receiver.
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  if (holder.startTime === null) return true;
-  const now = startTimeOf(holder.pid);
-  return now === null || now === holder.startTime;
+  const stat = statOf(holder.pid);
+  if (stat === null) return true; // no /proc (not Linux): the pid exists, so assume it is the holder
+  // A zombie still answers kill(pid, 0) until its parent reaps it, but it holds no file open and writes nothing:
+  // right after a SIGKILL, before the supervisor has reaped it, the next start must not wait for it.
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  return holder.startTime === null || stat.startTime === holder.startTime;
 }
 
 function readHolder(file: string): Holder | 'missing' | 'unreadable' {

@@ -73,6 +73,19 @@ describe('data file lock', () => {
     lock.release();
   });
 
+  it('is taken over from a holder killed but not yet reaped by its parent (a zombie)', async () => {
+    // A parent that never waits for its child: the child, once dead, stays a zombie while the parent sleeps.
+    const script = 'import os, sys, time\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(60)';
+    child = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const zombie = Number(await waitFor(() => /^\d+\n/.exec(out)?.[0], 'the child pid'));
+    await waitFor(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.startsWith('Z'), 'the child a zombie');
+    expect(() => process.kill(zombie, 0)).not.toThrow(); // what a plain liveness check sees
+    await holderFile(zombie, startTimeOf(zombie));
+    (await acquireDataFileLock(dataFile)).release();
+  });
+
   it('is taken over when the pid now belongs to a process started at another time (pid reuse)', async () => {
     const pid = await otherProcess();
     await holderFile(pid, String(Number(startTimeOf(pid)) - 1));
