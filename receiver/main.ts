@@ -1,7 +1,6 @@
 // Entry point: read the configuration (and .env), take the data file's lock, open the store, start the HTTP server
 // and the sync worker, and shut both down cleanly on SIGINT/SIGTERM.
 import { existsSync } from 'node:fs';
-import { buildApp } from './app';
 import { ConfigError, describeConfig, loadConfig } from './config';
 import { resolveSecretKey, SecretKeyError } from './secret-key';
 import { DataFileLockedError, DataFileLockError, acquireDataFileLock } from './store/data-file-lock';
@@ -25,6 +24,8 @@ async function main(): Promise<void> {
   await acquireDataFileLock(config.dataFile);
   const secretKey = await resolveSecretKey(config);
   const { store, repaired } = await openLowdbStoreReporting(config.dataFile, { repair: config.repairDamagedState });
+  // Loaded only now: a receiver refused at the lock or by damaged state stops before loading the rest of itself.
+  const { buildApp } = await import('./app');
   const { server, services } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key) });
 
   for (const damage of repaired) {

@@ -13,14 +13,21 @@
 //   so nothing in it was acknowledged).
 import { z } from 'zod';
 import { issueText, type Damage } from './damaged-state';
-import { journalEntrySchema, journalHeaderSchema } from './state-schema';
-import type { JobTrigger } from './types';
+import { journalEntrySchemaFor, journalHeaderSchema } from './state-schema';
+import type { BackfillState, JobTrigger, SweepState } from './types';
 
-export interface JournalEntry {
+/** An acknowledged webhook (lines without `kind` are these: the journal's original shape). */
+export interface WebhookEntry {
+  kind?: 'webhook';
   notificationKey: string;
   trigger: JobTrigger;
   at: number;
 }
+
+/** The latest state of a backfill or sweep; replay keeps the last one per event. */
+export type ProgressEntry = { kind: 'backfill'; state: BackfillState } | { kind: 'sweep'; state: SweepState };
+
+export type JournalEntry = WebhookEntry | ProgressEntry;
 
 export interface SegmentText {
   segment: number;
@@ -31,16 +38,16 @@ export interface SegmentText {
 
 const HEADER_PREFIX = '#journal ';
 export const journalHeaderLine = (segment: number) => `${HEADER_PREFIX}${JSON.stringify({ version: 1, segment })}\n`;
-const isHeader = (line: string) => line.startsWith(HEADER_PREFIX) && parseLine(line.slice(HEADER_PREFIX.length), journalHeaderSchema).ok;
+const isHeader = (line: string) => line.startsWith(HEADER_PREFIX) && parseLine(line.slice(HEADER_PREFIX.length), () => journalHeaderSchema).ok;
 
-function parseLine<T>(line: string, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; reason: string } {
+function parseLine<T>(line: string, schemaFor: (raw: unknown) => z.ZodType<T>): { ok: true; value: T } | { ok: false; reason: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
   } catch {
     return { ok: false, reason: 'not valid JSON' };
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = schemaFor(raw).safeParse(raw);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: `not a journal entry (${issueText(parsed.error)})` };
 }
 
@@ -74,12 +81,12 @@ export function readSegments(
       });
     }
     for (let i = first; i < lines.length; i += 1) {
-      const parsed = parseLine(lines[i]!, journalEntrySchema);
+      const parsed = parseLine(lines[i]!, journalEntrySchemaFor);
       if (parsed.ok) entries.push(parsed.value);
       else damages.push({ file, lines: [i + 1], reason: parsed.reason, skipped: [lines[i]!] });
     }
     if (tail !== '') {
-      const parsed = parseLine(tail, journalEntrySchema);
+      const parsed = parseLine(tail, journalEntrySchemaFor);
       if (parsed.ok) entries.push(parsed.value);
     }
   }

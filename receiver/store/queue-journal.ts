@@ -4,6 +4,8 @@
 // each checkpoint starts a new journal segment, and segments older than the last durable checkpoint are deleted.
 // On start, the segments the checkpoint does not cover are replayed (replay is idempotent: dedupe by notification);
 // what counts as a torn append and what as damage is in journal-replay.ts.
+// Progress that people watch (a backfill's page, a sweep's watermark) goes through the same journal: one small line
+// per save instead of a rewrite of the whole state file, folded into the next checkpoint like the webhooks.
 import { readdir, readFile, rm, open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DamagedStateError, keepDamaged, type RepairedDamage } from './damaged-state';
@@ -11,7 +13,7 @@ import { fsyncDirectory } from './fsync-directory';
 import { GroupCommit } from './group-commit';
 import { hasCompleteLine, journalHeaderLine, readSegments, type JournalEntry, type SegmentText } from './journal-replay';
 
-export type { JournalEntry } from './journal-replay';
+export type { JournalEntry, ProgressEntry, WebhookEntry } from './journal-replay';
 
 export interface JournalOpenOptions {
   /** The state file says every segment from `fromSegment` on starts with a header (see journal-replay.ts). */

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DamagedStateError, issueText } from './damaged-state';
+import type { JournalEntry } from './journal-replay';
 import type { BackfillState, Connection, EventConfig, Installation, JobTrigger, SweepState, SyncJob, SyncRecord } from './types';
 
 const failureClass = z.enum(['transient', 'permanent', 'config']);
@@ -176,12 +177,28 @@ const triggerSchema: z.ZodType<JobTrigger> = z.looseObject({
   action: z.string(),
 });
 
-/** A journal entry: one acknowledged webhook. The notification key is "<connection id>:<pretix notification id>". */
-export const journalEntrySchema = z.looseObject({
+/** An acknowledged webhook. The notification key is "<connection id>:<pretix notification id>". */
+const webhookEntrySchema = z.looseObject({
+  kind: z.literal('webhook').optional(),
   notificationKey: z.string().regex(/^.+:\d+$/, 'expected "<connection id>:<notification id>"'),
   trigger: triggerSchema,
   at: z.number(),
 });
+
+const progressEntrySchemas = {
+  backfill: z.looseObject({ kind: z.literal('backfill'), state: backfillSchema }),
+  sweep: z.looseObject({ kind: z.literal('sweep'), state: sweepSchema }),
+};
+
+/**
+ * The schema for a parsed journal line, chosen by its `kind` (a webhook has none, its original shape, or "webhook"),
+ * so that a damaged line is reported with what is wrong in it rather than "matches none of three shapes".
+ */
+export function journalEntrySchemaFor(raw: unknown): z.ZodType<JournalEntry> {
+  const kind = typeof raw === 'object' && raw !== null ? (raw as { kind?: unknown }).kind : undefined;
+  if (kind === 'backfill' || kind === 'sweep') return progressEntrySchemas[kind] as z.ZodType<JournalEntry>;
+  return webhookEntrySchema;
+}
 
 /** What the first line of every journal segment says after its "#journal " prefix (see journal-replay.ts). */
 export const journalHeaderSchema = z.object({ version: z.literal(1), segment: count });

@@ -14,7 +14,7 @@ export interface ReceiverProcess {
 }
 
 /** Runs a receiver that is expected to refuse to start: its exit code and output, or a failure if it keeps running. */
-export async function runReceiverExpectingExit(env: Record<string, string>, args: string[] = [], timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
+export async function runReceiverExpectingExit(env: Record<string, string>, args: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'receiver/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, NODE_ENV: 'test' },

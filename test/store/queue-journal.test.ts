@@ -3,16 +3,18 @@ import { appendFile, open, readFile, readdir, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DamagedStateError } from '../../receiver/store/damaged-state';
-import { QueueJournal, type JournalEntry } from '../../receiver/store/queue-journal';
+import { QueueJournal, type JournalEntry, type WebhookEntry } from '../../receiver/store/queue-journal';
 import { tempDir } from '../helpers/temp-dir';
 
-const entry = (id: number, code = `C${id}`): JournalEntry => ({
+const entry = (id: number, code = `C${id}`): WebhookEntry => ({
   notificationKey: `c1:${id}`,
   trigger: { portalId: '42', connectionId: 'c1', event: 'democon', code, action: 'pretix.event.order.placed' },
   at: 1000 + id,
 });
 const header = (n: number) => `#journal ${JSON.stringify({ version: 1, segment: n })}\n`;
 const line = (e: JournalEntry) => `${JSON.stringify(e)}\n`;
+/** The notification keys of the replayed webhooks, and what else was replayed by its kind. */
+const keys = (replay: JournalEntry[]) => replay.map((e) => ('notificationKey' in e ? e.notificationKey : e.kind));
 
 describe('queue journal', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -80,7 +82,7 @@ describe('queue journal', () => {
     await writeFile(segmentFile(4), `${header(4)}${line(entry(2))}`);
     await writeFile(segmentFile(5), `${header(5)}${line(entry(3))}${line(entry(4))}`);
     const { replay, journal } = await openJournal(4, { headersExpected: true });
-    expect(replay.map((e) => e.notificationKey)).toEqual(['c1:2', 'c1:3', 'c1:4']);
+    expect(keys(replay)).toEqual(['c1:2', 'c1:3', 'c1:4']);
     expect(await segments()).toEqual([3, 4, 5, 6]);
     await journal.deleteBefore(6); // everything it found is known to it, the one before the checkpoint too
     expect(await segments()).toEqual([6]);
@@ -90,13 +92,13 @@ describe('queue journal', () => {
     await writeFile(segmentFile(1), `${header(1)}${line(entry(1))}{"notificationKey":"c1:2","tri`);
     await writeFile(segmentFile(2), `${header(2)}${line(entry(3))}{"notif`);
     const { replay } = await openJournal(1, { headersExpected: true });
-    expect(replay.map((e) => e.notificationKey)).toEqual(['c1:1', 'c1:3']);
+    expect(keys(replay)).toEqual(['c1:1', 'c1:3']);
   });
 
   it('a whole last entry that only lacks its newline is replayed (harmless: replay dedupes)', async () => {
     await writeFile(segmentFile(1), `${header(1)}${line(entry(1)).trimEnd()}`);
     const { replay } = await openJournal(1, { headersExpected: true });
-    expect(replay.map((e) => e.notificationKey)).toEqual(['c1:1']);
+    expect(keys(replay)).toEqual(['c1:1']);
   });
 
   it('a damaged line is refused with file and line and nothing is written; repair keeps it in .damaged', async () => {
@@ -109,9 +111,23 @@ describe('queue journal', () => {
     expect(await readFile(segmentFile(1), 'utf8')).toBe(text);
 
     const { replay, repaired } = await openJournal(1, { headersExpected: true, repair: true });
-    expect(replay.map((e) => e.notificationKey)).toEqual(['c1:1', 'c1:3']);
+    expect(keys(replay)).toEqual(['c1:1', 'c1:3']);
     expect(repaired).toMatchObject([{ file: segmentFile(1), lines: [3], keptIn: `${segmentFile(1)}.damaged` }]);
     expect(await readFile(`${segmentFile(1)}.damaged`, 'utf8')).toBe('{"notificationKey":"c1:2","trigger":{}}\n');
+  });
+
+  it("backfill and sweep progress lines are checked like webhooks: a good one replays, a wrong-shaped one is damage", async () => {
+    const backfill = { connectionId: 'c1', event: 'democon', state: 'running', mappingIds: null, nextPage: 3, total: 500, processed: 100, synced: 100, skipped: 0, failed: 0, startedAt: 'then', finishedAt: null, error: null };
+    const sweep = { connectionId: 'c1', event: 'democon', watermark: null, lastSweepAt: null, lastFound: 0, lastEnqueued: 0, lastError: null };
+    await writeFile(segmentFile(1), `${header(1)}${JSON.stringify({ kind: 'backfill', state: backfill })}\n${JSON.stringify({ kind: 'sweep', state: sweep })}\n${line(entry(1))}`);
+    const { replay } = await openJournal(1, { headersExpected: true });
+    expect(keys(replay)).toEqual(['backfill', 'sweep', 'c1:1']);
+    await journals.pop()!.close();
+
+    await writeFile(segmentFile(3), `${header(3)}${JSON.stringify({ kind: 'backfill', state: { ...backfill, nextPage: 'three' } })}\n`);
+    const error = await QueueJournal.open(dataFile, 3, { headersExpected: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DamagedStateError);
+    expect((error as Error).message).toContain(`${segmentFile(3)} line 2: not a journal entry`);
   });
 
   it('read() checks without writing; start() then opens the segment', async () => {
@@ -157,6 +173,6 @@ describe('queue journal', () => {
     await journal.close();
     journals.pop();
     const { replay } = await openJournal(1, { headersExpected: true });
-    expect(replay.map((e) => e.notificationKey)).toEqual(['c1:2']);
+    expect(keys(replay)).toEqual(['c1:2']);
   });
 });
