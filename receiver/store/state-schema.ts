@@ -120,7 +120,34 @@ export type MainData = z.infer<typeof mainDataSchema>;
  * There is only version 1 so far. When the state file's shape changes incompatibly, raise CURRENT_SCHEMA_VERSION,
  * add the step here and a test that reads a file of the old version.
  */
-const MIGRATIONS: Record<number, (data: Record<string, unknown>) => Record<string, unknown>> = {};
+export type Migrations = Record<number, (data: Record<string, unknown>) => Record<string, unknown>>;
+const MIGRATIONS: Migrations = {};
+
+/**
+ * A state file's content brought from `schemaVersion` up to `current`, one step at a time, or the reason it cannot
+ * be: no version, a newer one, or a missing step. Exported with its parameters for the tests of the seam.
+ */
+export function migrateMainData(
+  data: Record<string, unknown>,
+  migrations: Migrations = MIGRATIONS,
+  current = CURRENT_SCHEMA_VERSION,
+): { ok: true; data: Record<string, unknown> } | { ok: false; reason: string } {
+  let version = data.schemaVersion;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return { ok: false, reason: `schemaVersion is missing or not a version number (${JSON.stringify(version) ?? 'absent'})` };
+  }
+  if (version > current) {
+    return { ok: false, reason: `written by a newer version of the receiver (schemaVersion ${version}; this one reads up to ${current})` };
+  }
+  let migrated = data;
+  while (version < current) {
+    const step = migrations[version];
+    if (!step) return { ok: false, reason: `no migration from schemaVersion ${version}` };
+    migrated = { ...step(migrated), schemaVersion: version + 1 };
+    version += 1;
+  }
+  return { ok: true, data: migrated };
+}
 
 export function emptyMainData(): MainData {
   return mainDataSchema.parse({ schemaVersion: CURRENT_SCHEMA_VERSION, journalHeaders: true });
@@ -149,21 +176,9 @@ export async function readMainData(file: string): Promise<MainData> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw refuse(file, `expected a JSON object, found ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
   }
-  let data = raw as Record<string, unknown>;
-  let version = data.schemaVersion;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    throw refuse(file, `schemaVersion is missing or not a version number (${JSON.stringify(version) ?? 'absent'})`);
-  }
-  if (version > CURRENT_SCHEMA_VERSION) {
-    throw refuse(file, `written by a newer version of the receiver (schemaVersion ${version}; this one reads up to ${CURRENT_SCHEMA_VERSION})`);
-  }
-  while (version < CURRENT_SCHEMA_VERSION) {
-    const migrate = MIGRATIONS[version];
-    if (!migrate) throw refuse(file, `no migration from schemaVersion ${version}`);
-    data = migrate(data);
-    version += 1;
-    data.schemaVersion = version;
-  }
+  const migrated = migrateMainData(raw as Record<string, unknown>);
+  if (!migrated.ok) throw refuse(file, migrated.reason);
+  const data = migrated.data;
   const parsed = mainDataSchema.safeParse(data);
   if (!parsed.success) throw refuse(file, `not a valid state file (${issueText(parsed.error)})`);
   return parsed.data;
