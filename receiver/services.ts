@@ -15,6 +15,7 @@ import { createOAuthClient } from './hubspot/oauth-client';
 import { createOAuthStateStore } from './hubspot/oauth-state';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
 import { createRateLimiter } from './lib/rate-limiter';
+import { createRetryLog } from './lib/retry-log';
 import { PretixClient } from './pretix/client';
 import type { SecretBox } from './store/secrets';
 import type { Connection, Store } from './store/types';
@@ -65,8 +66,11 @@ export function createServices(options: ServiceOptions) {
   const installations = createInstallationService({ store, secrets, oauth, onQueued: () => wakeWorker(), now: options.now });
   const oauthStates = createOAuthStateStore({ now: options.now });
 
+  // One warn line per retried pretix or HubSpot request, at most a few per service per 10 s.
+  const onRetry = createRetryLog(logger);
+
   const pretixClient = (baseUrl: string, organizer: string, token: string) =>
-    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: pretixFetch });
+    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: pretixFetch, onRetry });
 
   // Clients are cheap, but one per connection keeps connection reuse and makes the limiter key stable.
   const pretixClients = new Map<string, { sealed: string; client: PretixClient }>();
@@ -89,6 +93,7 @@ export function createServices(options: ServiceOptions) {
         onUnauthorized: (token) => tokens.tokenRejected(portalId, token),
         limiter: hubspotLimiter,
         fetch: fetchImpl,
+        onRetry,
       });
       crmClients.set(portalId, client);
     }
@@ -118,6 +123,7 @@ export function createServices(options: ServiceOptions) {
       fetch: pretixFetch,
       maxRetries: 1,
       timeoutMs: 10_000,
+      onRetry,
     });
   const events = createEventService({ store, secrets, publicUrl: config.publicUrl, pretixFor: interactivePretixFor });
 
