@@ -149,8 +149,12 @@ export function migrateMainData(
   return { ok: true, data: migrated };
 }
 
+/**
+ * The state of a data file that does not exist yet. Without journalHeaders: segments found beside it may come from a
+ * version before headers (a crash before its first checkpoint); the first checkpoint sets it.
+ */
 export function emptyMainData(): MainData {
-  return mainDataSchema.parse({ schemaVersion: CURRENT_SCHEMA_VERSION, journalHeaders: true });
+  return mainDataSchema.parse({ schemaVersion: CURRENT_SCHEMA_VERSION });
 }
 
 const refuse = (file: string, reason: string) => new DamagedStateError([{ file, lines: [], reason, skipped: [] }], false);

@@ -180,6 +180,15 @@ describe('damaged state', () => {
       expect(await segmentFiles()).not.toContain('db.json.journal.6.jsonl');
     });
 
+    it('segments from before headers beside a state file never written (a crash before the first checkpoint) replay', async () => {
+      await writeFile(segmentFile(1), '');
+      await writeFile(segmentFile(2), entry(1, 'AAAAA'));
+      const store = await openLowdbStore(file);
+      open.push(store);
+      expect(store.listJobs().map((job) => job.code)).toEqual(['AAAAA']);
+      expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ journalHeaders: true }); // from its checkpoint on
+    });
+
     it('a journal from before segment headers (no journalHeaders in the state file) replays as before', async () => {
       await writeFile(file, JSON.stringify({ schemaVersion: 1, journalSegment: 5 }));
       await writeFile(segmentFile(5), '');
