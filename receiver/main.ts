@@ -2,7 +2,7 @@
 // and the sync worker, and shut both down cleanly on SIGINT/SIGTERM.
 import { existsSync } from 'node:fs';
 import { ConfigError, describeConfig, loadConfig } from './config';
-import { resolveSecretKey, SecretKeyError } from './secret-key';
+import { existingSecretKey, resolveSecretKey, SecretKeyError } from './secret-key';
 import { DataFileLockedError, DataFileLockError, acquireDataFileLock } from './store/data-file-lock';
 import { openLowdbStoreReporting } from './store/lowdb-store';
 import { DamagedStateError } from './store/damaged-state';
@@ -22,8 +22,11 @@ async function main(): Promise<void> {
   }
   // The lock comes before anything else touches the data directory: a second receiver must leave it as it found it.
   await acquireDataFileLock(config.dataFile);
-  const secretKey = await resolveSecretKey(config);
+  // Everything is checked before anything is written: the key (a damaged one stops the start), then the store
+  // (damaged state stops it before any file changes); only then is a missing development key generated.
+  const knownKey = await existingSecretKey(config);
   const { store, repaired } = await openLowdbStoreReporting(config.dataFile, { repair: config.repairDamagedState });
+  const secretKey = knownKey ?? (await resolveSecretKey(config));
   // Loaded only now: a receiver refused at the lock or by damaged state stops before loading the rest of itself.
   const { buildApp } = await import('./app');
   const { server, services } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key) });

@@ -59,12 +59,19 @@ async function readKeyFile(file: string): Promise<string | null> {
   return text.trim();
 }
 
-/** The key for the receiver: from the environment, the key file, or (no file yet) a new key written to it. */
-export async function resolveSecretKey(config: Config): Promise<ResolvedSecretKey> {
+/** The key from the environment or the key file, null if there is no key yet; a damaged key file throws. */
+export async function existingSecretKey(config: Config): Promise<ResolvedSecretKey | null> {
   if (config.secretKey) return { key: config.secretKey, source: 'environment' };
   const file = secretKeyFileFor(config.dataFile);
   const existing = await readKeyFile(file);
-  if (existing !== null) return { key: existing, source: 'file', file };
+  return existing === null ? null : { key: existing, source: 'file', file };
+}
+
+/** The key for the receiver: from the environment, the key file, or (no file yet) a new key written to it. */
+export async function resolveSecretKey(config: Config): Promise<ResolvedSecretKey> {
+  const existing = await existingSecretKey(config);
+  if (existing) return existing;
+  const file = secretKeyFileFor(config.dataFile);
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES).toString('base64url');
   let handle;

@@ -34,9 +34,9 @@ describe('damaged state at start', () => {
     return output;
   }
 
-  it('a state file holding [] is refused and left as it was', async () => {
+  it('a state file holding [] is refused and left as it was, and no development key is generated beside it', async () => {
     await writeFile(env.DATA_FILE!, '[]');
-    const output = await refusedStart();
+    const output = await refusedStart({ SECRET_KEY: '' }); // the directory snapshot must not gain a secret.key
     expect(output).toContain(`${env.DATA_FILE}: expected a JSON object, found an array`);
   });
 
