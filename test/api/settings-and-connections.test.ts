@@ -106,15 +106,16 @@ describe('settings: connection check that outlives the deadline', () => {
   afterAll(() => stack.close());
 
   it('answers 504 on baseUrl in time and does not keep a connection saved afterwards', async () => {
-    stack.pretix.latencyMs = 1_500;
-    const started = Date.now();
+    stack.pretix.latencyMs = 3_000;
+    const pretixAnswered = () => stack.pretix.requests.some((r) => r.path.endsWith(`/organizers/${ORGANIZER}/events/`) && r.status === 200);
     const answer = await stack.api.send<ApiError>('POST', '/api/v1/connections', { baseUrl: stack.pretix.url, organizer: ORGANIZER, apiToken: PRETIX_TOKEN });
-    expect(Date.now() - started).toBeLessThan(1_400);
+    // "In time" is an order of events, not a wall-clock figure: the 504 came while pretix was still working on it
+    // (the fake logs a request once it has answered).
+    expect(pretixAnswered()).toBe(false);
     expect(answer.status).toBe(504);
     expect(Object.keys(answer.body.fieldErrors!)).toEqual(['baseUrl']);
     // pretix answers "OK" later; the connection the person was told failed must not appear.
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
-    await waitFor(() => stack.pretix.requests.some((r) => r.path.endsWith(`/organizers/${ORGANIZER}/events/`) && r.status === 200), 'pretix answered late');
+    await waitFor(pretixAnswered, 'pretix answered late');
     await waitFor(async () => (await stack.store.flush(), stack.store.listConnections(PORTAL_ID).length === 0), 'no late connection');
     stack.pretix.latencyMs = 0;
   });

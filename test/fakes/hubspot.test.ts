@@ -374,9 +374,11 @@ describe('fake HubSpot OAuth', () => {
 describe('fake HubSpot rate limits and faults', () => {
   let fake: FakeHubSpot;
   const WINDOW = { limit: 5, intervalMs: 400 };
+  /** Added to the fake's clock: the test moves time past the window instead of sleeping through it. */
+  let skewMs = 0;
 
   beforeAll(async () => {
-    fake = await startFakeHubSpot({ rateLimit: WINDOW });
+    fake = await startFakeHubSpot({ rateLimit: WINDOW, now: () => Date.now() + skewMs });
     fake.addStaticToken(TOKEN, PORTAL);
   });
   afterAll(() => fake.close());
@@ -395,7 +397,7 @@ describe('fake HubSpot rate limits and faults', () => {
     expect(fake.rateLimitedCount(PORTAL)).toBe(1);
     expect(fake.maxRequestsInAnyWindow(PORTAL)).toBe(5);
 
-    await new Promise((resolve) => setTimeout(resolve, WINDOW.intervalMs + 20));
+    skewMs += WINDOW.intervalMs;
     expect((await call(fake, 'GET', '/crm/v3/properties/contacts')).status).toBe(200);
     expect(fake.maxRequestsInAnyWindow(PORTAL)).toBe(5);
     expect(fake.requestCount({ portalId: PORTAL, route: 'GET /crm/v3/properties' })).toBe(7);
