@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError, BackfillProgress, CreateConnectionResponse } from '../../src/app/shared/api-types';
 import { EVENT, ORGANIZER, PORTAL_ID, PRETIX_TOKEN } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { exampleMappingsBody } from '../scenarios/mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 import { startApiStack, type ApiStack } from './signed-client';
 
 describe('settings: backfill', () => {

@@ -8,7 +8,7 @@ import { FAILURE_LABELS } from '../../receiver/sync/retry-policy';
 import { loadFixture } from '../fixtures';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { exampleMappingsBody } from '../scenarios/mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 import { startApiStack, type ApiStack } from './signed-client';
 
 const APP_URL = 'https://app-eu1.hubspot.com';

@@ -10,7 +10,7 @@ import { createSecretBox } from '../../receiver/store/secrets';
 import type { Store } from '../../receiver/store/types';
 import { startFakeHubSpot, type FakeHubSpot, type FakeHubSpotOptions } from '../fakes/hubspot';
 import { startFakePretix, type FakePretix } from '../fakes/pretix';
-import { exampleMappingsBody } from '../scenarios/mappings';
+import { exampleMappingsBody } from './mappings';
 import { freePort } from './free-port';
 import { startReceiverProcess, type ReceiverProcess } from './receiver-process';
 import { defineExampleProperties, EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, PRETIX_TOKEN, SECRET_KEY } from './stack';

@@ -15,6 +15,7 @@ import type { Store } from '../../receiver/store/types';
 import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot';
 import { startFakePretix, type FakePretix } from '../fakes/pretix';
 import { freePort } from './free-port';
+import { defineOrderIdProperty } from './mappings';
 import { tempDir } from './temp-dir';
 
 export const PORTAL_ID = '4242';
@@ -77,14 +78,7 @@ export function defineExampleProperties(hubspot: FakeHubSpot, portalId = PORTAL_
     groupName: 'pretix',
     options: ['small', 'medium', 'large'].map((value, displayOrder) => ({ label: value, value, displayOrder })),
   });
-  hubspot.defineProperty(portalId, 'deals', {
-    name: 'pretix_order_id',
-    label: 'pretix-order-id',
-    type: 'string',
-    fieldType: 'text',
-    groupName: 'pretix',
-    hasUniqueValue: true,
-  });
+  defineOrderIdProperty(hubspot, portalId);
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
