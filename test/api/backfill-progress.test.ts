@@ -28,14 +28,18 @@ describe('settings: backfill', () => {
   });
 
   it('starts, refuses a second start, and reports progress until done', async () => {
-    stack.hubspot.setLatency(50);
-    const started = await stack.api.send<BackfillProgress>('POST', path, {});
-    expect(started.status).toBe(200);
-    expect(started.body.state).toBe('running');
-    const again = await stack.api.send<ApiError>('POST', path, {});
-    expect(again.status).toBe(409);
-    expect(again.body.message).toMatch(/already running/);
-    stack.hubspot.setLatency(0);
+    // HubSpot holds the backfill's requests, so it is certainly still running when the second start comes.
+    const release = stack.hubspot.hold();
+    try {
+      const started = await stack.api.send<BackfillProgress>('POST', path, {});
+      expect(started.status).toBe(200);
+      expect(started.body.state).toBe('running');
+      const again = await stack.api.send<ApiError>('POST', path, {});
+      expect(again.status).toBe(409);
+      expect(again.body.message).toMatch(/already running/);
+    } finally {
+      release();
+    }
     const done = await waitFor(async () => {
       const { body } = await stack.api.get<BackfillProgress>(path);
       return body.state === 'done' ? body : null;

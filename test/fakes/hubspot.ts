@@ -122,6 +122,7 @@ export class FakeHubSpot {
   private rateLimit: RateLimitSpec;
   private searchRateLimit: RateLimitSpec;
   private latency: number | (() => number);
+  private held: Promise<void> | null = null;
   private authorizing?: string;
   private nextObjectId = 30_000_000_001;
   private shuffleCounter = 0;
@@ -214,6 +215,20 @@ export class FakeHubSpot {
 
   setLatency(latencyMs: number | (() => number)): void {
     this.latency = latencyMs;
+  }
+
+  /**
+   * Holds every request that arrives from now on until the returned function is called (then they go on, in order):
+   * "while HubSpot is busy" as a fact of the test rather than a guess at how long a latency lasts.
+   */
+  hold(): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.held = held;
+    return () => {
+      if (this.held === held) this.held = null;
+      release();
+    };
   }
 
   /** Queue faults for the next matching requests (see FaultSpec.route for which requests match). */
@@ -502,6 +517,7 @@ export class FakeHubSpot {
       this.unanswered.add(raw);
       // Covers every way out: a sent answer, a dropped connection, a client that gave up.
       reply.raw.once('close', () => this.unanswered.delete(raw));
+      if (this.held) await this.held;
       const latency = typeof this.latency === 'function' ? this.latency() : this.latency;
       if (latency > 0) await sleep(latency);
       this.states.set(request, { at: this.now() });
