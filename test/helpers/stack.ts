@@ -166,7 +166,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return connection;
     },
     async close() {
+      // The same order as the receiver's own shutdown (receiver/main.ts): nothing may write to the store once it is
+      // closed and its directory removed (a sweep or backfill still running did, failing a later test with ENOENT).
       await app.server.close();
+      await app.services.sweeper.stop();
+      await app.services.backfills.stopAll();
       await app.services.worker.stop();
       await store.close();
       await Promise.all([pretix.close(), hubspot.close()]);
