@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { orderSchema, paginated, webhookPayloadSchema } from '../../receiver/pretix/schemas';
 import { loadFixture } from '../fixtures';
+import { waitFor } from '../helpers/wait-for';
 import { type FakePretix, type Json, startFakePretix, startWebhookListener, type WebhookListener } from './pretix';
 
 const TOKEN = 'a'.repeat(64);
@@ -399,6 +400,18 @@ describe('rate limit and faults', () => {
     expect(failed.headers.get('retry-after')).toBe('3');
     expect((await api(ordersPath('Q7X3M/'))).status).toBe(503);
     expect((await api(ordersPath('Q7X3M/'))).status).toBe(200);
+  });
+
+  it('holds API requests until released', async () => {
+    const release = fake.hold();
+    let answered = false;
+    const held = api(ordersPath('Q7X3M/')).then((answer) => ((answered = true), answer));
+    await waitFor(() => fake.stats(ORG).total === 1, 'request arrived'); // counted on arrival
+    expect(answered).toBe(false);
+    expect(fake.requests).toHaveLength(0); // logged once answered
+    release();
+    expect((await held).status).toBe(200);
+    expect(fake.requests).toHaveLength(1);
   });
 
   it('adds latency when asked', async () => {
