@@ -6,6 +6,8 @@ import { createConnectionService } from './connections/connection-service';
 import { isPrivateHost } from './domain/pretix-url';
 import { createPublicOnlyFetch, type ResolveHost } from './pretix/public-address-guard';
 import { PretixConnectionError } from './pretix/errors';
+import { createCatalogues } from './connections/catalogues';
+import { createEventConfigService } from './connections/event-config-service';
 import { createEventService } from './connections/event-service';
 import { HubSpotClient } from './hubspot/crm-client';
 import { createInstallationService } from './hubspot/installations';
@@ -13,6 +15,7 @@ import { createOAuthClient } from './hubspot/oauth-client';
 import { createOAuthStateStore } from './hubspot/oauth-state';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
 import { createRateLimiter } from './lib/rate-limiter';
+import { createRetryLog } from './lib/retry-log';
 import { PretixClient } from './pretix/client';
 import type { SecretBox } from './store/secrets';
 import type { Connection, Store } from './store/types';
@@ -63,8 +66,11 @@ export function createServices(options: ServiceOptions) {
   const installations = createInstallationService({ store, secrets, oauth, onQueued: () => wakeWorker(), now: options.now });
   const oauthStates = createOAuthStateStore({ now: options.now });
 
+  // One warn line per retried pretix or HubSpot request, at most a few per service per 10 s.
+  const onRetry = createRetryLog(logger);
+
   const pretixClient = (baseUrl: string, organizer: string, token: string) =>
-    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: pretixFetch });
+    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: pretixFetch, onRetry });
 
   // Clients are cheap, but one per connection keeps connection reuse and makes the limiter key stable.
   const pretixClients = new Map<string, { sealed: string; client: PretixClient }>();
@@ -87,6 +93,7 @@ export function createServices(options: ServiceOptions) {
         onUnauthorized: (token) => tokens.tokenRejected(portalId, token),
         limiter: hubspotLimiter,
         fetch: fetchImpl,
+        onRetry,
       });
       crmClients.set(portalId, client);
     }
@@ -116,10 +123,14 @@ export function createServices(options: ServiceOptions) {
       fetch: pretixFetch,
       maxRetries: 1,
       timeoutMs: 10_000,
+      onRetry,
     });
   const events = createEventService({ store, secrets, publicUrl: config.publicUrl, pretixFor: interactivePretixFor });
 
   const contexts = new EventContextCache();
+  const catalogues = createCatalogues({ contexts, pretixFor, crmFor, now: options.now });
+  // Mappings are checked and saved here for the settings page and the admin API/CLI alike.
+  const eventConfigs = createEventConfigService({ store, catalogues, events, now: options.now });
   const prefetch = new OrderPrefetch();
   const worker = new SyncWorker({
     store,
@@ -158,7 +169,7 @@ export function createServices(options: ServiceOptions) {
 
   wakeWorker = () => worker.notify();
 
-  return { tokens, oauth, installations, oauthStates, events, pretixFor, crmFor, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
+  return { tokens, oauth, installations, oauthStates, events, eventConfigs, catalogues, pretixFor, crmFor, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,14 +1,16 @@
 // The commands of `pretix-hubspot`. Each has its own usage text; output is plain text for people.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import type { EventSummary } from '../../src/app/shared/api-types';
 import type { PublicConnection } from '../connections/connection-service';
 import type { ConnectionRemoval } from '../connections/event-service';
 import type { PublicInstallation } from '../hubspot/installations';
 import type { EventConfig, QueueCounts, SyncJob } from '../store/types';
+import { eventSlugSchema, orderCodeSchema } from '../domain/pretix-identifiers';
 import { ORDER_ACTIONS } from '../pretix/webhook-actions';
 import type { BackfillProgressView } from '../sync/backfill';
-import type { AdminClient } from './admin-client';
+import { describeFieldPath, type AdminClient } from './admin-client';
 import { createProgressReporter } from './progress';
 
 export interface Command {
@@ -20,6 +22,9 @@ export interface Command {
 }
 
 export class UsageError extends Error {}
+
+/** Connection ids are UUIDs; anything else would only make a confusing 404 (or a path step). */
+const connectionIdSchema = z.string().trim().uuid('is not a connection id (a UUID, see `connection list`)');
 
 function need(values: Record<string, string | boolean | undefined>, name: string): string {
   const value = values[name];
@@ -33,8 +38,15 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
+/** A value that goes into an admin API path, checked here so that `--event ..` cannot become a path step. */
+function needChecked(values: Record<string, string | boolean | undefined>, name: string, schema: z.ZodType<string>): string {
+  const result = schema.safeParse(need(values, name));
+  if (!result.success) throw new UsageError(`--${name} ${result.error.issues[0]?.message ?? 'is not valid'}`);
+  return result.data;
+}
+
 const eventPath = (values: Record<string, string | boolean | undefined>) =>
-  `/connections/${encodeURIComponent(need(values, 'connection'))}/events/${encodeURIComponent(need(values, 'event'))}`;
+  `/connections/${encodeURIComponent(needChecked(values, 'connection', connectionIdSchema))}/events/${encodeURIComponent(needChecked(values, 'event', eventSlugSchema))}`;
 
 function printConnection(c: PublicConnection, out: (line: string) => void) {
   out(`${c.id}  portal ${c.portalId}  ${c.baseUrl}  organizer ${c.organizer}`);
@@ -97,6 +109,7 @@ export const COMMANDS: Command[] = [
     async run(client, values, positionals, out) {
       const id = positionals[0];
       if (!id) throw new UsageError('the connection id is required');
+      if (!connectionIdSchema.safeParse(id).success) throw new UsageError(`${id} is not a connection id (a UUID, see \`connection list\`)`);
       const result = await client.delete<ConnectionRemoval>(`/connections/${encodeURIComponent(id)}${values.force ? '?force=true' : ''}`);
       out(`Removed connection ${id}.`);
       if (result?.webhookMessage) out(result.webhookMessage);
@@ -104,9 +117,9 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'mappings set',
-    summary: "set an event's object mappings from a JSON file in pretix's datasync shape (and enable the event)",
-    usage: 'mappings set --connection <id> --event <slug> --file <mappings.json> [--apply changed|all|none]',
-    options: { connection: { type: 'string' }, event: { type: 'string' }, file: { type: 'string' }, apply: { type: 'string' } },
+    summary: "check and set an event's object mappings from a JSON file in pretix's datasync shape (--enable: also start syncing it)",
+    usage: 'mappings set --connection <id> --event <slug> --file <mappings.json> [--enable] [--apply changed|all|none]',
+    options: { connection: { type: 'string' }, event: { type: 'string' }, file: { type: 'string' }, enable: { type: 'boolean' }, apply: { type: 'string' } },
     async run(client, values, _p, out) {
       const apply = values.apply;
       if (apply !== undefined && apply !== 'changed' && apply !== 'all' && apply !== 'none') throw new UsageError('--apply takes changed, all or none');
@@ -117,15 +130,17 @@ export const COMMANDS: Command[] = [
       } catch (error) {
         throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
       }
-      const { event, resync } = await client.put<{ event: EventConfig; resync: { changedMappingIds: string[]; hasSyncedOrders: boolean } }>(
-        `${eventPath(values)}/mappings`,
-        body,
-      );
+      // The receiver checks every pretix field and HubSpot property first; a refusal lists them (nothing is saved).
+      const { event, warnings, enabled, resync } = await client.put<{
+        event: EventConfig;
+        warnings: Record<string, string>;
+        enabled?: EventSummary;
+        resync: { changedMappingIds: string[]; hasSyncedOrders: boolean };
+      }>(`${eventPath(values)}/mappings${values.enable ? '?enable=true' : ''}`, body);
       out(`Saved ${event.mappings.length} mapping(s) for event ${event.event} (${event.enabled ? 'enabled' : 'disabled'}).`);
-      if (event.enabled && !event.webhookMode) {
-        // Saving mappings enables a new event but does not talk to pretix; say what pretix still needs.
-        out(`pretix must send this event's order webhooks: \`pretix-hubspot event enable --connection ${values.connection} --event ${event.event}\` registers the webhook for you (or register the URL from \`connection list\` by hand).`);
-      }
+      for (const [path, warning] of Object.entries(warnings ?? {})) out(`  warning: ${describeFieldPath(path)}: ${warning}`);
+      if (enabled) printEvent(enabled, out);
+      else if (!event.enabled) out(`Sync is off for this event. Start it with --enable or \`pretix-hubspot event enable --connection ${values.connection} --event ${event.event}\` (registers the pretix webhook).`);
       if (resync.changedMappingIds.length === 0 || !resync.hasSyncedOrders) return;
       if (apply === 'changed' || apply === 'all') {
         await client.post(`${eventPath(values)}/backfill`, apply === 'changed' ? { mappingIds: resync.changedMappingIds } : {});
@@ -152,7 +167,7 @@ export const COMMANDS: Command[] = [
     usage: 'event list --connection <id>',
     options: { connection: { type: 'string' } },
     async run(client, values, _p, out) {
-      const { events } = await client.get<{ events: EventSummary[] }>(`/connections/${encodeURIComponent(need(values, 'connection'))}/events`);
+      const { events } = await client.get<{ events: EventSummary[] }>(`/connections/${encodeURIComponent(needChecked(values, 'connection', connectionIdSchema))}/events`);
       if (events.length === 0) out('The organizer has no events this API token can see.');
       events.forEach((e) => printEvent(e, out));
     },
@@ -211,7 +226,7 @@ export const COMMANDS: Command[] = [
     usage: 'sync --connection <id> --event <slug> --order <code>',
     options: { connection: { type: 'string' }, event: { type: 'string' }, order: { type: 'string' } },
     async run(client, values, _p, out) {
-      await client.post(`${eventPath(values)}/orders/${encodeURIComponent(need(values, 'order'))}/sync`);
+      await client.post(`${eventPath(values)}/orders/${encodeURIComponent(needChecked(values, 'order', orderCodeSchema))}/sync`);
       out(`Order ${values.order} is queued for sync.`);
     },
   },

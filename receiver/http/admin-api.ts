@@ -2,8 +2,10 @@
 // Guarded by a bearer token derived from SECRET_KEY, so only someone holding the receiver's key can use it.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { eventSlugSchema, orderCodeSchema } from '../domain/pretix-identifiers';
 import { organizerSlugSchema, pretixBaseUrlSchema } from '../domain/pretix-url';
 import type { ConnectionService } from '../connections/connection-service';
+import type { EventConfigService } from '../connections/event-config-service';
 import type { EventService } from '../connections/event-service';
 import type { InstallationService } from '../hubspot/installations';
 import { safeEqual } from '../store/secrets';
@@ -11,15 +13,16 @@ import type { JobTrigger, Store } from '../store/types';
 import { jobKey } from '../store/types';
 import { BackfillConflictError, type BackfillRunner } from '../sync/backfill';
 import { SyncConfigError } from '../domain/errors';
-import { mappingFileSchema, type ObjectMapping } from '../domain/mapping-schema';
+import { mappingFileSchema } from '../domain/mapping-schema';
 import type { ReconcileSweeper } from '../sync/reconcile';
 import { FAILURE_LABELS } from '../sync/retry-policy';
-import { badRequestFromZod, HttpError } from './errors';
+import { badRequestFromZod, HttpError, rethrowInvalidMappings } from './errors';
 
 export interface AdminApiDeps {
   store: Store;
   connections: ConnectionService;
   events: EventService;
+  eventConfigs: Pick<EventConfigService, 'saveMappings'>;
   installations: InstallationService;
   adminToken: string;
   onQueued: () => void;
@@ -35,7 +38,7 @@ const connectionBody = z.object({
   organizer: organizerSlugSchema,
   apiToken: z.string().trim().min(16, 'looks too short for a pretix API token').max(200),
 });
-const eventParams = z.object({ id: z.string().uuid(), event: z.string().min(1).max(200) });
+const eventParams = z.object({ id: z.string().uuid(), event: eventSlugSchema });
 const jobStateQuery = z.object({ state: z.enum(['pending', 'in_flight', 'failed']).optional(), portalId: z.string().optional() });
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
@@ -107,20 +110,24 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     return { event: config };
   });
 
+  // Checked like the settings page's save (400 `invalid_mappings` with field errors); saving keeps whether the event
+  // syncs, `?enable=true` also enables it through the event service (which registers the pretix webhook).
   app.put('/connections/:id/events/:event/mappings', async (request) => {
     const { id, event } = parse(eventParams, request.params, 'event');
+    const { enable } = parse(z.object({ enable: z.enum(['true', 'false']).optional() }), request.query, 'query');
     requireConnection(id);
     const mappings = parse(mappingFileSchema, request.body, 'object mappings');
-    const before = deps.store.getEventConfig(id, event)?.mappings ?? [];
-    const saved = await deps.connections.setMappings(id, event, mappings);
+    const saved = await deps.eventConfigs.saveMappings(id, event, mappings, { enable: enable === 'true' }).catch(rethrowInvalidMappings);
     // Existing orders keep what the old mappings wrote until they are synced again: offer it instead of staying silent.
-    const changed = changedMappingIds(before, mappings);
+    const changed = saved.changedMappingIds;
     return {
-      event: saved,
+      event: saved.config,
+      warnings: saved.warnings,
+      ...(saved.enabled ? { enabled: saved.enabled } : {}),
       resync: {
         changedMappingIds: changed,
-        hasSyncedOrders: before.length > 0,
-        hint: changed.length > 0 && before.length > 0
+        hasSyncedOrders: saved.hadMappings,
+        hint: changed.length > 0 && saved.hadMappings
           ? `Existing orders still carry the old mapping. Apply it with POST …/backfill {"mappingIds": ${JSON.stringify(changed)}} (only what changed) or {} (everything).`
           : null,
       },
@@ -137,7 +144,7 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
       await deps.backfills.start(id, event, mappingIds ?? null);
     } catch (error) {
       if (error instanceof BackfillConflictError) throw new HttpError(409, 'backfill_running', error.message);
-      if (error instanceof SyncConfigError) throw new HttpError(400, 'cannot_backfill', error.message);
+      if (error instanceof SyncConfigError) throw new HttpError(409, 'cannot_backfill', error.message);
       throw error;
     }
     return reply.status(202).send({ backfill: deps.backfills.progress(id, event) });
@@ -178,7 +185,7 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
   });
 
   app.post('/connections/:id/events/:event/orders/:code/sync', async (request, reply) => {
-    const params = parse(eventParams.extend({ code: z.string().min(1).max(64) }), request.params, 'order');
+    const params = parse(eventParams.extend({ code: orderCodeSchema }), request.params, 'order');
     const connection = requireConnection(params.id);
     const trigger: JobTrigger = { portalId: connection.portalId, connectionId: connection.id, event: params.event, code: params.code, action: 'manual' };
     await deps.store.enqueue([trigger], now());
@@ -203,15 +210,9 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
   });
 
   app.get('/records/:id/:event/:code', async (request) => {
-    const params = parse(eventParams.extend({ code: z.string().min(1) }), request.params, 'order');
+    const params = parse(eventParams.extend({ code: orderCodeSchema }), request.params, 'order');
     const record = deps.store.getSyncRecord(jobKey(params.id, params.event, params.code));
     if (!record) throw new HttpError(404, 'unknown_record', 'This order has not been synced yet.');
     return { record };
   });
-}
-
-/** Ids of mappings that are new or differ from before (a reordered but equal mapping does not count). */
-export function changedMappingIds(before: ObjectMapping[], after: ObjectMapping[]): string[] {
-  const old = new Map(before.map((m) => [String(m.id), JSON.stringify(m)]));
-  return after.filter((m) => old.get(String(m.id)) !== JSON.stringify(m)).map((m) => String(m.id));
 }
