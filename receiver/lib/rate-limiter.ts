@@ -29,6 +29,8 @@ export interface RateLimiter {
   acquire(key: string): Promise<ReleaseSlot>;
   /** The remote side said 429: send nothing more for `key` until `ms` from now. */
   pause(key: string, ms: number): void;
+  /** Requests for `key` counted in the window right now (open ones included): how much of the budget is in use. */
+  inWindow(key: string): number;
 }
 
 interface KeyState {
@@ -103,6 +105,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         state.finished.push(now());
         state.onRelease?.();
       };
+    },
+    inWindow(key) {
+      const state = states.get(key);
+      if (!state) return 0;
+      const t = now();
+      while (state.finished.length > 0 && state.finished[0]! <= t - windowMs) state.finished.shift();
+      return state.open + state.finished.length;
     },
     pause(key, ms) {
       const state = stateFor(key);

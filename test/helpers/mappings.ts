@@ -23,8 +23,9 @@ export function exampleMappingsBody(): { object_mappings: ObjectMappingDto[] } {
 }
 
 /**
- * The usual two mappings with few properties, for load (benchmarks): buyer → contact by email; order → deal by
- * pretix_order_id, associated with that contact. Needs the deal property from defineOrderIdProperty.
+ * The usual two mappings with few properties, for load (benchmarks, traffic scenarios): buyer → contact by email;
+ * order → deal by pretix_order_id, associated with that contact. 4 HubSpot requests per batch (contacts read for
+ * if_empty, two upserts, one association call). Needs the deal property from defineOrderIdProperty.
  */
 export function buyerAndDealMappings(): ObjectMappingDto[] {
   return [

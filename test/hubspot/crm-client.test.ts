@@ -27,6 +27,7 @@ function spyLimiter(limit = 10_000, intervalMs = 1_000): Spy {
       limit,
       intervalMs,
       acquire: (key) => inner.acquire(key),
+      inWindow: (key) => inner.inWindow(key),
       pause: (key, ms) => {
         pauses.push(ms);
         inner.pause(key, ms);
