@@ -2,7 +2,7 @@
 // through the portal's rate limiter and carries a fresh token; failures leave as SyncErrors so the worker
 // can decide between retrying, stopping and asking a person.
 import { z } from 'zod';
-import type { RateLimiter } from '../lib/rate-limiter';
+import type { Priority, RateLimiter } from '../lib/rate-limiter';
 import { PermanentSyncError, SyncConfigError, TransientSyncError, type FailureClass, type SyncError } from '../domain/errors';
 import type { HubSpotObjectType } from '../domain/mapping-schema';
 import {
@@ -31,6 +31,8 @@ export interface HubSpotClientOptions {
    */
   onUnauthorized?: (token: string) => Promise<boolean>;
   limiter: RateLimiter;
+  /** The limiter's class for this client's requests: 'interactive' when a person waits (default 'background'). */
+  priority?: Priority;
   fetch?: typeof fetch;
   /** Per attempt, including reading the body. Default 20 s. */
   timeoutMs?: number;
@@ -365,7 +367,7 @@ export class HubSpotClient {
     schema: S,
     body: unknown,
   ): Promise<{ ok: true; data: z.output<S> } | { ok: false; error: Error; token?: string }> {
-    const release = await this.options.limiter.acquire(this.options.portalKey);
+    const release = await this.options.limiter.acquire(this.options.portalKey, this.options.priority);
     try {
       return await this.send(method, path, schema, body);
     } finally {

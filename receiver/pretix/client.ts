@@ -4,7 +4,7 @@
 // few times first, 401/403 are configuration problems, 400 is permanent. The token never appears in a message.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { RateLimiter } from '../lib/rate-limiter';
+import type { Priority, RateLimiter } from '../lib/rate-limiter';
 import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../domain/errors';
 import { PretixConnectionError, PretixForbiddenError, PretixResponseError, PRIVATE_ADDRESS_CODE } from './errors';
 import {
@@ -78,6 +78,8 @@ export interface PretixClientOptions {
   organizer: string;
   token: string;
   limiter?: RateLimiter;
+  /** The limiter's class for this client's requests: 'interactive' when a person waits (default 'background'). */
+  priority?: Priority;
   fetch?: typeof fetch;
   /** Per request, body included (default 20 s). */
   timeoutMs?: number;
@@ -179,6 +181,7 @@ export class PretixClient {
   private readonly apiPath: string;
   private readonly token: string;
   private readonly limiter?: RateLimiter;
+  private readonly priority: Priority;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
@@ -204,6 +207,7 @@ export class PretixClient {
     this.token = options.token;
     this.rateLimitKey = `${this.baseUrl}|${this.organizer}`;
     this.limiter = options.limiter;
+    this.priority = options.priority ?? 'background';
     this.fetchImpl = options.fetch ?? fetch;
     this.timeoutMs = options.timeoutMs ?? 20_000;
     this.maxRetries = options.maxRetries ?? 4;
@@ -541,7 +545,7 @@ export class PretixClient {
   }
 
   private async attempt(method: string, url: URL, body: unknown, idempotencyKey: string | undefined): Promise<RawResponse> {
-    const release = this.limiter ? await this.limiter.acquire(this.rateLimitKey) : undefined;
+    const release = this.limiter ? await this.limiter.acquire(this.rateLimitKey, this.priority) : undefined;
     const headers: Record<string, string> = {
       Authorization: `Token ${this.token}`,
       Accept: 'application/json',

@@ -45,3 +45,149 @@ describe('rate limiter', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(115);
   });
 });
+
+/** A clock and timers the test moves by hand: no sleeps, and every wake-up happens exactly when it is due. */
+function manualClock() {
+  let t = 0;
+  let nextId = 0;
+  const timers = new Map<number, { at: number; callback: () => void }>();
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  return {
+    now: () => t,
+    setTimer: (callback: () => void, ms: number) => {
+      nextId += 1;
+      timers.set(nextId, { at: t + ms, callback });
+      return nextId;
+    },
+    clearTimer: (handle: unknown) => void timers.delete(handle as number),
+    async advance(ms: number) {
+      const target = t + ms;
+      for (;;) {
+        await settle();
+        const due = [...timers.entries()].filter(([, timer]) => timer.at <= target).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        timers.delete(due[0]);
+        t = Math.max(t, due[1].at);
+        due[1].callback();
+      }
+      t = target;
+      await settle();
+    },
+  };
+}
+
+describe('rate limiter priorities (injected clock)', () => {
+  function setup(limit: number, intervalMs: number, reserve: number) {
+    const clock = manualClock();
+    const limiter = createRateLimiter({ limit, intervalMs, reserve, now: clock.now, setTimer: clock.setTimer, clearTimer: clock.clearTimer });
+    const admitted: string[] = [];
+    const take = (name: string, priority: 'interactive' | 'background') =>
+      limiter.acquire('p', priority).then((release) => {
+        admitted.push(name);
+        return release;
+      });
+    return { clock, limiter, admitted, take };
+  }
+
+  it('keeps `reserve` slots free of background work, and lets interactive requests use them at once', async () => {
+    const { clock, limiter, admitted, take } = setup(10, 1000, 3);
+    const background = Array.from({ length: 10 }, (_, i) => take(`b${i}`, 'background'));
+    await clock.advance(0);
+    expect(admitted).toHaveLength(7);
+    expect(limiter.usage('p')).toMatchObject({ open: 7, inWindow: 0, limit: 10, reserve: 3, waiting: { interactive: 0, background: 3 } });
+    const interactive = [take('i0', 'interactive'), take('i1', 'interactive'), take('i2', 'interactive')];
+    await clock.advance(0);
+    expect(admitted.slice(7)).toEqual(['i0', 'i1', 'i2']);
+    // The whole window is in use now: a fourth interactive request waits like everyone else, but goes first.
+    void take('i3', 'interactive');
+    await clock.advance(0);
+    expect(admitted).toHaveLength(10);
+    (await Promise.all([...background.slice(0, 7), ...interactive])).forEach((release) => release());
+    expect(limiter.usage('p')).toMatchObject({ open: 0, inWindow: 10 });
+    await clock.advance(999);
+    expect(admitted).toHaveLength(10);
+    await clock.advance(2);
+    // Ten slots left the window: i3 first, then background only up to limit − reserve (6 more beside i3's one).
+    expect(admitted.slice(10)).toEqual(['i3', 'b7', 'b8', 'b9']);
+    expect(limiter.usage('p').admitted).toEqual({ interactive: 4, background: 10 });
+  });
+
+  it('serves every waiting interactive request before any waiting background one, each line in arrival order', async () => {
+    const { clock, admitted, take } = setup(2, 100, 0);
+    const first = await Promise.all([take('x', 'background'), take('y', 'background')]);
+    void take('b1', 'background');
+    void take('b2', 'background');
+    void take('i1', 'interactive');
+    void take('b3', 'background');
+    void take('i2', 'interactive');
+    await clock.advance(0);
+    first.forEach((release) => release());
+    await clock.advance(101);
+    expect(admitted).toEqual(['x', 'y', 'i1', 'i2']);
+  });
+
+  it('counts a slot from the response: an unanswered request holds it however long it takes', async () => {
+    const { clock, admitted, take } = setup(1, 100, 0);
+    const release = await take('slow', 'background');
+    void take('next', 'interactive');
+    await clock.advance(10_000);
+    expect(admitted).toEqual(['slow']);
+    release();
+    await clock.advance(100);
+    expect(admitted).toEqual(['slow']);
+    await clock.advance(1);
+    expect(admitted).toEqual(['slow', 'next']);
+  });
+
+  it('holds both classes during a 429 pause', async () => {
+    const { clock, limiter, admitted, take } = setup(5, 100, 1);
+    limiter.pause('p', 500);
+    void take('i', 'interactive');
+    void take('b', 'background');
+    await clock.advance(499);
+    expect(admitted).toEqual([]);
+    await clock.advance(1);
+    expect(admitted).toEqual(['i', 'b']);
+    expect(limiter.usage('p').pauses).toBe(1);
+  });
+
+  it('never lets more than `limit` requests (background: limit − reserve) touch one window, under random load', async () => {
+    const limit = 11;
+    const reserve = 3;
+    const intervalMs = 1000;
+    const { clock, limiter } = setup(limit, intervalMs, reserve);
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const requests: { priority: 'interactive' | 'background'; admittedAt: number; releasedAt: number | null }[] = [];
+    const violations: string[] = [];
+    // Alive at t: admitted by t and not answered more than an interval before t. Whatever the remote arrival time
+    // within [admitted, released], ≤ limit alive at every admission means ≤ limit arrivals in any window.
+    const aliveAt = (t: number) => requests.filter((r) => r.admittedAt <= t && (r.releasedAt === null || r.releasedAt > t - intervalMs)).length;
+    const launch = (priority: 'interactive' | 'background') =>
+      limiter.acquire('p', priority).then((release) => {
+        const request = { priority, admittedAt: clock.now(), releasedAt: null as number | null };
+        requests.push(request);
+        const alive = aliveAt(clock.now());
+        if (alive > (priority === 'background' ? limit - reserve : limit)) violations.push(`${priority} at ${clock.now()}: ${alive} alive`);
+        const latency = 1 + Math.floor(random() * 400);
+        return { request, release, doneAt: clock.now() + latency };
+      });
+    const inFlight: Awaited<ReturnType<typeof launch>>[] = [];
+    const pendingLaunches: Promise<void>[] = [];
+    for (let step = 0; step < 600; step += 1) {
+      const roll = random();
+      if (roll < 0.5) pendingLaunches.push(launch('background').then((r) => void inFlight.push(r)));
+      else if (roll < 0.6) pendingLaunches.push(launch('interactive').then((r) => void inFlight.push(r)));
+      await clock.advance(Math.floor(random() * 40));
+      for (const flight of inFlight.filter((f) => f.doneAt <= clock.now())) {
+        flight.release();
+        flight.request.releasedAt = clock.now();
+        inFlight.splice(inFlight.indexOf(flight), 1);
+      }
+    }
+    expect(violations).toEqual([]);
+    // Saturated: about `limit` per interval and a bit (latencies add to each slot's time in the window).
+    expect(requests.length).toBeGreaterThan(60);
+    expect(requests.some((r) => r.priority === 'interactive')).toBe(true);
+  });
+});
