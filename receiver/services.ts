@@ -12,7 +12,7 @@ import { createInstallationService } from './hubspot/installations';
 import { createOAuthClient } from './hubspot/oauth-client';
 import { createOAuthStateStore } from './hubspot/oauth-state';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
-import { createRateLimiter } from './lib/rate-limiter';
+import { createRateLimiter, type Priority } from './lib/rate-limiter';
 import { PretixClient } from './pretix/client';
 import type { SecretBox } from './store/secrets';
 import type { Connection, Store } from './store/types';
@@ -20,6 +20,7 @@ import { BackfillRunner } from './sync/backfill';
 import { EventContextCache } from './sync/event-context-cache';
 import { OrderPrefetch } from './sync/order-prefetch';
 import { ReconcileSweeper } from './sync/reconcile';
+import { SyncHealth } from './sync/sync-health';
 import { SyncWorker } from './sync/worker';
 
 export interface ServiceOptions {
@@ -41,8 +42,10 @@ export function createServices(options: ServiceOptions) {
   // pretix URLs come from a portal's users: in production their connections may only reach public addresses.
   const pretixFetch = options.fetch ?? (config.env === 'production' ? createPublicOnlyFetch(options.resolvePretixHost) : fetch);
   // Safety margins (≈1–2 % of the window) absorb network delay between our clock and theirs.
-  const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, safetyMs: 500 });
-  const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, safetyMs: 150 });
+  // One window per pretix organizer and one per HubSpot portal, shared by every client below (they all use the same
+  // keys), with a reserve only interactive calls may use: see interactiveReserve().
+  const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, reserve: interactiveReserve(config.pretix.rateLimit.limit), safetyMs: 500 });
+  const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, reserve: interactiveReserve(config.hubspot.rateLimit.limit), safetyMs: 150 });
   const oauth = config.hubspot.oauth
     ? createOAuthClient({ apiUrl: config.hubspot.apiUrl, ...config.hubspot.oauth, fetch: fetchImpl })
     : undefined;
@@ -76,22 +79,29 @@ export function createServices(options: ServiceOptions) {
     return client;
   };
 
-  const crmClients = new Map<string, HubSpotClient>();
-  const crmFor = async (portalId: string) => {
-    let client = crmClients.get(portalId);
-    if (!client) {
-      client = new HubSpotClient({
-        baseUrl: config.hubspot.apiUrl,
-        portalKey: portalId,
-        getAccessToken: () => tokens.getAccessToken(portalId),
-        onUnauthorized: (token) => tokens.tokenRejected(portalId, token),
-        limiter: hubspotLimiter,
-        fetch: fetchImpl,
-      });
-      crmClients.set(portalId, client);
-    }
-    return client;
+  const crmClientsFor = (priority: Priority, tuning: { maxRetries?: number; timeoutMs?: number }) => {
+    const clients = new Map<string, HubSpotClient>();
+    return async (portalId: string) => {
+      let client = clients.get(portalId);
+      if (!client) {
+        client = new HubSpotClient({
+          baseUrl: config.hubspot.apiUrl,
+          portalKey: portalId,
+          getAccessToken: () => tokens.getAccessToken(portalId),
+          onUnauthorized: (token) => tokens.tokenRejected(portalId, token),
+          limiter: hubspotLimiter,
+          priority,
+          fetch: fetchImpl,
+          ...tuning,
+        });
+        clients.set(portalId, client);
+      }
+      return client;
+    };
   };
+  const crmFor = crmClientsFor('background', {});
+  // A person waits for these (card, settings page, Sync now): the portal's reserve, one retry, a 10 s deadline.
+  const interactiveCrmFor = crmClientsFor('interactive', { maxRetries: 1, timeoutMs: 10_000 });
 
   const connections = createConnectionService({
     store,
@@ -102,21 +112,29 @@ export function createServices(options: ServiceOptions) {
         // Checked before any request: nothing is sent to the address.
         throw new PretixConnectionError(`${baseUrl} is a local or private address; in production the receiver only connects to public pretix instances`, 'invalid_base_url');
       }
-      await pretixClient(baseUrl, organizer, apiToken).verifyAccess();
+      await new PretixClient({ baseUrl, organizer, token: apiToken, limiter: pretixLimiter, priority: 'interactive', fetch: pretixFetch }).verifyAccess();
     },
   });
 
-  // A person waits for these calls (event list, enable/disable, connection removal): one retry, not a long backoff.
-  const interactivePretixFor = (connection: Connection) =>
-    new PretixClient({
+  // A person waits for these calls (card, event list, enable/disable, connection removal, Sync now): the
+  // organizer's reserve, one retry, not a long backoff.
+  const interactivePretixClients = new Map<string, { sealed: string; client: PretixClient }>();
+  const interactivePretixFor = (connection: Connection) => {
+    const cached = interactivePretixClients.get(connection.id);
+    if (cached && cached.sealed === connection.apiTokenSealed) return cached.client;
+    const client = new PretixClient({
       baseUrl: connection.baseUrl,
       organizer: connection.organizer,
       token: secrets.decrypt(connection.apiTokenSealed),
       limiter: pretixLimiter,
+      priority: 'interactive',
       fetch: pretixFetch,
       maxRetries: 1,
       timeoutMs: 10_000,
     });
+    interactivePretixClients.set(connection.id, { sealed: connection.apiTokenSealed, client });
+    return client;
+  };
   const events = createEventService({ store, secrets, publicUrl: config.publicUrl, pretixFor: interactivePretixFor });
 
   const contexts = new EventContextCache();
@@ -132,6 +150,27 @@ export function createServices(options: ServiceOptions) {
     now: options.now,
     ...options.worker,
   });
+  // "Sync now": the same batch sync as the worker's, outside its cycle and with the interactive clients, so a person
+  // waits neither for a long worker cycle nor behind a backfill's share of the budget. Never started: it only runs
+  // jobs handed to it.
+  const manualSync = new SyncWorker({
+    store,
+    retryPolicy: config.sync,
+    contexts,
+    pretixFor: interactivePretixFor,
+    crmFor: interactiveCrmFor,
+    prefetch,
+    logger: logger.child({ component: 'sync-now' }),
+    now: options.now,
+  });
+  const syncNow = (key: string): boolean => {
+    if (!worker.isRunning()) return false;
+    const job = store.claimJob(key, (options.now ?? Date.now)());
+    if (!job) return false;
+    void manualSync.syncClaimed([job]).catch((error: unknown) => logger.error({ err: error, job: key }, 'Sync now failed'));
+    return true;
+  };
+  const health = new SyncHealth(store, options.now);
   const sweeper = new ReconcileSweeper({
     store,
     pretixFor,
@@ -158,7 +197,16 @@ export function createServices(options: ServiceOptions) {
 
   wakeWorker = () => worker.notify();
 
-  return { tokens, oauth, installations, oauthStates, events, pretixFor, crmFor, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
+  return { tokens, oauth, installations, oauthStates, events, pretixFor, crmFor, interactivePretixFor, interactiveCrmFor, syncNow, health, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
 }
 
 export type Services = ReturnType<typeof createServices>;
+
+/**
+ * Slots per window that background work leaves to interactive calls: one eleventh (10 of HubSpot's 110 per 10 s,
+ * 32 of pretix's 360 per minute), none for tiny test limits. A card view costs a few requests and Sync now about
+ * five, so the reserve covers a handful of people at once while a backfill keeps 10/11 of the budget.
+ */
+export function interactiveReserve(limit: number): number {
+  return Math.floor(limit / 11);
+}

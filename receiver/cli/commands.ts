@@ -8,6 +8,7 @@ import type { PublicInstallation } from '../hubspot/installations';
 import type { EventConfig, QueueCounts, SyncJob } from '../store/types';
 import { ORDER_ACTIONS } from '../pretix/webhook-actions';
 import type { BackfillProgressView } from '../sync/backfill';
+import { describeBacklog, describeLag, type PortalSyncHealth } from '../sync/sync-health';
 import type { AdminClient } from './admin-client';
 import { createProgressReporter } from './progress';
 
@@ -289,6 +290,10 @@ export const COMMANDS: Command[] = [
     async run(client, _v, _p, out) {
       const { counts } = await client.get<{ counts: QueueCounts }>('/jobs');
       printCounts(counts, out);
+      const { portals } = await client.get<{ portals: PortalSyncHealth[] }>('/sync-health');
+      for (const portal of portals) {
+        out(`portal ${portal.portalId}: webhook → HubSpot ${describeLag(portal.lag)}; backlog ${describeBacklog(portal.backlog)}`);
+      }
     },
   },
   {

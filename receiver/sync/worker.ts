@@ -57,6 +57,11 @@ export class SyncWorker {
     this.loop = null;
   }
 
+  /** Started and not stopping: Sync now runs only then, so nothing new starts during a shutdown. */
+  isRunning(): boolean {
+    return this.running;
+  }
+
   /** A job was queued: look sooner than the idle timer would. */
   notify(): void {
     this.wake?.();
@@ -109,6 +114,11 @@ export class SyncWorker {
         };
       }
     });
+  }
+
+  /** Syncs jobs the caller has already claimed (Sync now), with this worker's clients, outside the cycle. */
+  async syncClaimed(jobs: SyncJob[]): Promise<void> {
+    if (jobs.length > 0) await this.syncGroup(jobs);
   }
 
   /** Processes the jobs due now; true if there were any. */

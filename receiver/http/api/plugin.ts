@@ -70,6 +70,8 @@ export interface CardApiDeps {
   /** Until the backfill runner is wired, the backfill endpoints answer 501. */
   backfill?: BackfillControl;
   onQueued(): void;
+  /** Starts syncing this pending job at once, outside the worker's cycle; false if it is not pending (in flight). */
+  syncNow?(jobKey: string): boolean;
   now?: () => number;
   /** Deadline for the pretix and HubSpot calls made while answering one request (default 10 s; HubSpot waits 15 s). */
   upstreamTimeoutMs?: number;
@@ -207,9 +209,11 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
       if (!config?.enabled) {
         throw new HttpError(409, 'event_not_enabled', `Sync is not enabled for event ${body.event}; enable it in the app settings first.`);
       }
-      const before = store.getJob(jobKey(connection.id, body.event, body.code));
+      const key = jobKey(connection.id, body.event, body.code);
+      const before = store.getJob(key);
       await store.enqueue([{ portalId, connectionId: connection.id, event: body.event, code: body.code, action: 'manual' }], now());
-      deps.onQueued();
+      // A person waits: sync it now rather than when the worker's cycle (or a backfill's batches) get to it.
+      if (!deps.syncNow?.(key)) deps.onQueued();
       if (before?.state === 'in_flight') {
         return { status: 'merged', message: `Order ${body.code} is being synced right now; it will be synced once more afterwards.` };
       }
