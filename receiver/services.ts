@@ -15,7 +15,7 @@ import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens'
 import { createRateLimiter, type Priority } from './lib/rate-limiter';
 import { PretixClient } from './pretix/client';
 import type { SecretBox } from './store/secrets';
-import type { Connection, Store } from './store/types';
+import type { Connection, JobTrigger, Store } from './store/types';
 import { BackfillRunner } from './sync/backfill';
 import { EventContextCache } from './sync/event-context-cache';
 import { OrderPrefetch } from './sync/order-prefetch';
@@ -163,11 +163,17 @@ export function createServices(options: ServiceOptions) {
     logger: logger.child({ component: 'sync-now' }),
     now: options.now,
   });
-  const syncNow = (key: string): boolean => {
-    if (!worker.isRunning()) return false;
-    const job = store.claimJob(key, (options.now ?? Date.now)());
+  /** Queues a manual job and, when it is not in flight already, syncs it at once; false if it was left to the worker. */
+  const syncNow = async (trigger: JobTrigger): Promise<boolean> => {
+    const now = (options.now ?? Date.now)();
+    if (!worker.isRunning()) {
+      await store.enqueue([trigger], now);
+      return false;
+    }
+    // Claimed in the same step as the merge: between a plain enqueue and a claim the worker could take it.
+    const job = await store.enqueueClaimed(trigger, now);
     if (!job) return false;
-    void manualSync.syncClaimed([job]).catch((error: unknown) => logger.error({ err: error, job: key }, 'Sync now failed'));
+    void manualSync.syncClaimed([job]).catch((error: unknown) => logger.error({ err: error, job: job.key }, 'Sync now failed'));
     return true;
   };
   const health = new SyncHealth(store, options.now);

@@ -204,12 +204,14 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       }
       if (failed.length > 0) await mainCommit.commit();
     },
-    claimJob(key, now) {
-      const job = data.jobs[key];
-      if (job?.state !== 'pending') return null;
-      job.state = 'in_flight';
-      job.inFlightSince = now;
-      return job;
+    async enqueueClaimed(trigger, now) {
+      mergeTrigger(trigger, now);
+      const job = data.jobs[jobKey(trigger.connectionId, trigger.event, trigger.code)]!;
+      const claimed = job.state === 'pending';
+      if (claimed) Object.assign(job, { state: 'in_flight', inFlightSince: now });
+      // A crash before the sync ends leaves it in flight in the checkpoint; recovery makes it pending again.
+      await mainCommit.commit();
+      return claimed ? job : null;
     },
     claimDueJobs(now, limit) {
       const due = Object.values(data.jobs)

@@ -191,8 +191,11 @@ export interface Store {
     failed: { trigger: JobTrigger; failure: { failureClass: FailureClass; message: string; nextAttemptAt: number | null } }[],
     now: number,
   ): Promise<void>;
-  /** Marks this one job in flight if it is pending (due or not) and returns it; null if it is not (Sync now). */
-  claimJob(key: string, now: number): SyncJob | null;
+  /**
+   * Sync now: enqueues like enqueue() and, unless the job is in flight already, marks it in flight for the caller in
+   * the same step (so the worker cannot take it first); resolves once on disk with the claimed job, or null.
+   */
+  enqueueClaimed(trigger: JobTrigger, now: number): Promise<SyncJob | null>;
   /** Marks up to `limit` due jobs in flight and returns them, oldest first. */
   claimDueJobs(now: number, limit: number): SyncJob[];
   /** When the next job becomes due (for the worker's sleep), or null if none is pending. */

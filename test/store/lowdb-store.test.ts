@@ -156,8 +156,10 @@ describe('lowdb store', () => {
     await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
     await store.enqueue([trigger('AAAAA', 'manual')], 1100); // not a webhook: the lag still counts from 1000
     await store.acceptWebhook('c1:2', trigger('AAAAA', 'pretix.event.order.paid'), 1200);
-    expect(store.claimJob('c1:democon:AAAAA', 1300)?.state).toBe('in_flight');
-    expect(store.claimJob('c1:democon:AAAAA', 1300)).toBeNull(); // already in flight
+    // Sync now: merged and claimed in one step; a second click finds it in flight and only asks for a rerun.
+    expect((await store.enqueueClaimed(trigger('AAAAA', 'manual'), 1300))?.state).toBe('in_flight');
+    expect(await store.enqueueClaimed(trigger('AAAAA', 'manual'), 1300)).toBeNull();
+    expect(store.getJob('c1:democon:AAAAA')?.rerun).toBe(true);
     await store.acceptWebhook('c1:3', trigger('AAAAA', 'pretix.event.order.modified'), 1400); // during the sync
     await store.putSyncRecords([record(1500)]);
     await store.completeJobs(['c1:democon:AAAAA'], 1500);

@@ -9,7 +9,7 @@ import type { NewProperty, NewPropertyGroup, PropertyDefinition } from '../../hu
 import { ServiceError } from '../../lib/service-error';
 import { PretixConnectionError } from '../../pretix/errors';
 import { ORDER_ACTIONS } from '../../pretix/webhook-actions';
-import type { Connection, Store } from '../../store/types';
+import type { Connection, JobTrigger, Store } from '../../store/types';
 import { jobKey } from '../../store/types';
 import { SyncError } from '../../domain/errors';
 import type { EventContextCache } from '../../sync/event-context-cache';
@@ -70,8 +70,8 @@ export interface CardApiDeps {
   /** Until the backfill runner is wired, the backfill endpoints answer 501. */
   backfill?: BackfillControl;
   onQueued(): void;
-  /** Starts syncing this pending job at once, outside the worker's cycle; false if it is not pending (in flight). */
-  syncNow?(jobKey: string): boolean;
+  /** Queues a manual job and syncs it at once, outside the worker's cycle; false if left to the worker (in flight). */
+  syncNow?(trigger: JobTrigger): Promise<boolean>;
   now?: () => number;
   /** Deadline for the pretix and HubSpot calls made while answering one request (default 10 s; HubSpot waits 15 s). */
   upstreamTimeoutMs?: number;
@@ -211,9 +211,10 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
       }
       const key = jobKey(connection.id, body.event, body.code);
       const before = store.getJob(key);
-      await store.enqueue([{ portalId, connectionId: connection.id, event: body.event, code: body.code, action: 'manual' }], now());
+      const trigger: JobTrigger = { portalId, connectionId: connection.id, event: body.event, code: body.code, action: 'manual' };
       // A person waits: sync it now rather than when the worker's cycle (or a backfill's batches) get to it.
-      if (!deps.syncNow?.(key)) deps.onQueued();
+      const started = deps.syncNow ? await deps.syncNow(trigger) : (await store.enqueue([trigger], now()), false);
+      if (!started) deps.onQueued();
       if (before?.state === 'in_flight') {
         return { status: 'merged', message: `Order ${body.code} is being synced right now; it will be synced once more afterwards.` };
       }
