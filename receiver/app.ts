@@ -93,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     backfill: backfillControlFor(services.backfills),
     onQueued,
     syncNow: services.syncNow,
+    health: services.health,
     now: options.now,
     upstreamTimeoutMs: options.api?.upstreamTimeoutMs,
   });

@@ -2,7 +2,7 @@
 // the store's sync records) and the queue backlog. Read by the status page, the admin API (`queue status`), the
 // settings page and GET /metrics.
 import { PortalLag, type LagSummary } from '../lib/lag-window';
-import type { Store, WebhookSyncedSample } from '../store/types';
+import type { QueueCounts, Store, WebhookSyncedSample } from '../store/types';
 
 export interface QueueBacklog {
   pending: number;
@@ -17,6 +17,15 @@ export interface PortalSyncHealth {
   /** Webhooks synced in the last hour and their lag. */
   lag: LagSummary;
   backlog: QueueBacklog;
+}
+
+export function backlogOf(counts: QueueCounts, now: number): QueueBacklog {
+  return {
+    pending: counts.pending,
+    inFlight: counts.inFlight,
+    failed: counts.failed,
+    oldestPendingAgeMs: counts.oldestPendingAt === null ? null : Math.max(0, now - counts.oldestPendingAt),
+  };
 }
 
 export class SyncHealth {
@@ -39,17 +48,7 @@ export class SyncHealth {
 
   portal(portalId: string): PortalSyncHealth {
     const now = this.now();
-    const counts = this.store.queueCounts(portalId);
-    return {
-      portalId,
-      lag: this.lag.summary(portalId, now),
-      backlog: {
-        pending: counts.pending,
-        inFlight: counts.inFlight,
-        failed: counts.failed,
-        oldestPendingAgeMs: counts.oldestPendingAt === null ? null : Math.max(0, now - counts.oldestPendingAt),
-      },
-    };
+    return { portalId, lag: this.lag.summary(portalId, now), backlog: backlogOf(this.store.queueCounts(portalId), now) };
   }
 
   /** Portals with a connection or with lag samples, sorted. */

@@ -15,6 +15,7 @@ import { SyncError } from '../../domain/errors';
 import type { EventContextCache } from '../../sync/event-context-cache';
 import type { HubSpotObjectType, ObjectMapping } from '../../domain/mapping-schema';
 import type { PretixClientLike } from '../../sync/ports';
+import { backlogOf, type SyncHealth } from '../../sync/sync-health';
 import type { EventContext } from '../../sync/event-context';
 import { HttpError } from '../errors';
 import { contactOrders, type OrderLookupClient } from './contact-orders';
@@ -70,6 +71,8 @@ export interface CardApiDeps {
   /** Until the backfill runner is wired, the backfill endpoints answer 501. */
   backfill?: BackfillControl;
   onQueued(): void;
+  /** Webhook lag and backlog per portal (the sync section); without it the backlog alone. */
+  health?: Pick<SyncHealth, 'portal'>;
   /** Queues a manual job and syncs it at once, outside the worker's cycle; false if left to the worker (in flight). */
   syncNow?(trigger: JobTrigger): Promise<boolean>;
   now?: () => number;
@@ -366,7 +369,8 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
         .sort((a, b) => (b.lastErrorAt ?? 0) - (a.lastErrorAt ?? 0))
         .slice(0, MAX_SYNC_PROBLEMS)
         .map(syncProblem);
-      return { problems };
+      const { lag, backlog } = deps.health?.portal(portalId) ?? { lag: { count: 0, p50Ms: null, p95Ms: null, maxMs: null }, backlog: backlogOf(store.queueCounts(portalId), now()) };
+      return { problems, health: { lag, backlog } };
     },
 
     async retrySyncProblem({ portalId, body }) {
