@@ -3,6 +3,7 @@
 import { runAcceptanceBenchmark } from './acceptance';
 import { REAL_LIMITS, runBackfillBenchmark } from './backfill';
 import { runBurstBenchmark } from './burst';
+import { runSyncNowDuringBackfillBenchmark } from './sync-now-during-backfill';
 
 const only = process.argv[2];
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
@@ -35,4 +36,11 @@ if (!only || only === 'backfill') {
   const lifted = await runBackfillBenchmark(100_000, null);
   console.log('\n## Backfill of 100,000 orders, limits lifted');
   console.log(`${fmt(lifted.seconds, 1)} s → ${fmt(lifted.orders / lifted.seconds, 0)} orders/s; peak RSS ${fmt(lifted.peakRssMb, 0)} MB = ${fmt(lifted.peakRssMb / limited.peakRssMb)} × the 10,000-order run (goal ≤ 1.5)`);
+}
+
+if (!only || only === 'sync-now') {
+  const s = await runSyncNowDuringBackfillBenchmark();
+  console.log('\n## "Sync now" from the card during a 10,000-order backfill, limits 360/min (pretix) and 110/10 s (HubSpot)');
+  console.log(`clicked ${fmt(s.clickedAfterSeconds, 1)} s into the backfill: card answered after ${fmt(s.cardAnswerSeconds, 2)} s, Sync now after ${fmt(s.syncNowAnswerSeconds, 2)} s, order in HubSpot after ${fmt(s.syncedSeconds, 2)} s (goal ≤ 3 s)${s.backfillStillRunning ? '' : ' — the backfill had already finished, so this proves nothing'}`);
+  console.log(`backfill ${fmt(s.backfill.seconds, 1)} s, theoretical minimum ${fmt(s.backfill.theoreticalSeconds ?? 0, 1)} s for ${s.backfill.hubspotRequests} HubSpot and ${s.backfill.pretixRequests} pretix requests → efficiency ${fmt(s.backfill.efficiency ?? 0)} (goal ≥ 0.9); 429s: HubSpot ${s.backfill.hubspot429}, pretix ${s.backfill.pretix429}`);
 }

@@ -43,9 +43,9 @@ export function createServices(options: ServiceOptions) {
   const pretixFetch = options.fetch ?? (config.env === 'production' ? createPublicOnlyFetch(options.resolvePretixHost) : fetch);
   // Safety margins (≈1–2 % of the window) absorb network delay between our clock and theirs.
   // One window per pretix organizer and one per HubSpot portal, shared by every client below (they all use the same
-  // keys), with a reserve only interactive calls may use: see interactiveReserve().
-  const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, reserve: interactiveReserve(config.pretix.rateLimit.limit), safetyMs: 500 });
-  const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, reserve: interactiveReserve(config.hubspot.rateLimit.limit), safetyMs: 150 });
+  // keys), with a reserve for interactive calls: see interactiveReserve().
+  const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, reserve: interactiveReserve(config.pretix.rateLimit.limit), graceMs: INTERACTIVE_GRACE_MS, safetyMs: 500 });
+  const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, reserve: interactiveReserve(config.hubspot.rateLimit.limit), graceMs: INTERACTIVE_GRACE_MS, safetyMs: 150 });
   const oauth = config.hubspot.oauth
     ? createOAuthClient({ apiUrl: config.hubspot.apiUrl, ...config.hubspot.oauth, fetch: fetchImpl })
     : undefined;
@@ -209,10 +209,14 @@ export function createServices(options: ServiceOptions) {
 export type Services = ReturnType<typeof createServices>;
 
 /**
- * Slots per window that background work leaves to interactive calls: one eleventh (10 of HubSpot's 110 per 10 s,
- * 32 of pretix's 360 per minute), none for tiny test limits. A card view costs a few requests and Sync now about
- * five, so the reserve covers a handful of people at once while a backfill keeps 10/11 of the budget.
+ * Slots per window kept for interactive calls: one eleventh (10 of HubSpot's 110 per 10 s, 32 of pretix's 360 per
+ * minute), none for tiny test limits. A card view costs a few requests and Sync now about five, so the reserve
+ * covers a couple of people at once. Background work may still take reserved slots that free up again within
+ * INTERACTIVE_GRACE_MS, so a backfill whose requests are spread over the window keeps nearly all of it.
  */
 export function interactiveReserve(limit: number): number {
   return Math.floor(limit / 11);
 }
+
+/** The longest an interactive call waits for one of its reserved slots (the goal is an answer within 2 s). */
+export const INTERACTIVE_GRACE_MS = 1000;

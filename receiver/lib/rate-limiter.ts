@@ -8,11 +8,12 @@
 // request sat in a queue on the way. (Counting from the send time fails exactly then: a request delayed behind a
 // burst arrives late, and the next window's first request arrives early.)
 //
-// Two priority classes share one window per key. Background work (webhook sync, backfill, reconcile) may fill it
-// only up to `limit - reserve`; interactive requests (a person waits: the card, the settings page, "Sync now") may
-// use the reserve too, and a waiting interactive request is admitted before any waiting background one. So however
-// hard a backfill pushes, a person's request finds a free slot at once unless other interactive requests have used
-// the whole reserve within the last interval.
+// Two priority classes share one window per key. Interactive requests (a person waits: the card, the settings page,
+// "Sync now") are admitted before any waiting background one (webhook sync, backfill, reconcile), and `reserve`
+// slots are kept for them: background work takes a slot only if, afterwards, `reserve` slots are still free now or
+// free up within `graceMs` (answered requests leaving the window). With graceMs 0 that is a plain cap at
+// limit - reserve; with a grace the backfill keeps nearly the whole window when its slots are spread over it, and
+// still a person's request waits at most graceMs for a slot unless other interactive ones used the reserve.
 
 export type Priority = 'interactive' | 'background';
 
@@ -21,8 +22,10 @@ export interface RateLimiterOptions {
   limit: number;
   /** Window length in milliseconds. */
   intervalMs: number;
-  /** Slots per window that only interactive requests may use (default 0). */
+  /** Slots per window kept for interactive requests (default 0). */
   reserve?: number;
+  /** How long an interactive request may wait for a reserved slot (default 0: the reserve is free at once). */
+  graceMs?: number;
   /** Extra milliseconds each slot stays in the window (for clocks that disagree by a little). */
   safetyMs?: number;
   /** Clock, for tests. */
@@ -85,7 +88,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const windowMs = options.intervalMs + (options.safetyMs ?? 0);
   const limit = options.limit;
   const reserve = Math.max(0, Math.min(options.reserve ?? 0, limit - 1));
-  const capacity: Record<Priority, number> = { interactive: limit, background: limit - reserve };
+  const graceMs = options.graceMs ?? 0;
   const states = new Map<string, KeyState>();
 
   function stateFor(key: string): KeyState {
@@ -119,6 +122,23 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     state.timer = { handle, at };
   }
 
+  /** Finished slots that leave the window by `horizon`, and the time the next one after them enters the horizon. */
+  function leavingBy(state: KeyState, horizon: number): { count: number; nextAt: number | null } {
+    let count = 0;
+    while (count < state.finished.length && state.finished[count]! + windowMs <= horizon) count += 1;
+    const next = state.finished[count];
+    return { count, nextAt: next === undefined ? null : next + windowMs - graceMs + 1 };
+  }
+
+  /** Whether one more request of this class fits now. */
+  function fits(state: KeyState, line: Priority, t: number): boolean {
+    const used = state.open + state.finished.length;
+    if (used >= limit) return false;
+    if (line === 'interactive' || used < limit - reserve) return true;
+    // Into the reserve only if interactive requests would still find `reserve` slots within the grace.
+    return graceMs > 0 && limit - used - 1 + leavingBy(state, t + graceMs).count >= reserve;
+  }
+
   /** Admits whoever fits, interactive first, and arranges to look again when the next slot frees up. */
   function pump(state: KeyState): void {
     const t = now();
@@ -128,18 +148,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return;
     }
     for (;;) {
-      const used = state.open + state.finished.length;
       // The interactive line goes first; background waits behind it even if it had room of its own.
       const line: Priority | null = state.waiting.interactive.length > 0 ? 'interactive' : state.waiting.background.length > 0 ? 'background' : null;
-      if (!line || used >= capacity[line]) break;
+      if (!line || !fits(state, line, t)) break;
       state.open += 1;
       state.admitted[line] += 1;
       state.waiting[line].shift()!();
     }
     // Someone is still waiting: the next slot frees when the oldest finished one leaves the window (an open one
-    // being answered also frees nothing until it has spent its interval, and release() pumps anyway).
+    // being answered also frees nothing until it has spent its interval, and release() pumps anyway); background
+    // may also fit sooner, when one more finished slot comes within the grace.
     if (state.waiting.interactive.length + state.waiting.background.length > 0 && state.finished.length > 0) {
-      wakeAt(state, state.finished[0]! + windowMs + 1);
+      const graceAt = state.waiting.interactive.length === 0 && graceMs > 0 ? leavingBy(state, t + graceMs).nextAt : null;
+      wakeAt(state, Math.min(state.finished[0]! + windowMs + 1, graceAt ?? Infinity));
     }
   }
 

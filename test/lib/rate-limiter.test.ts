@@ -77,9 +77,9 @@ function manualClock() {
 }
 
 describe('rate limiter priorities (injected clock)', () => {
-  function setup(limit: number, intervalMs: number, reserve: number) {
+  function setup(limit: number, intervalMs: number, reserve: number, graceMs = 0) {
     const clock = manualClock();
-    const limiter = createRateLimiter({ limit, intervalMs, reserve, now: clock.now, setTimer: clock.setTimer, clearTimer: clock.clearTimer });
+    const limiter = createRateLimiter({ limit, intervalMs, reserve, graceMs, now: clock.now, setTimer: clock.setTimer, clearTimer: clock.clearTimer });
     const admitted: string[] = [];
     const take = (name: string, priority: 'interactive' | 'background') =>
       limiter.acquire('p', priority).then((release) => {
@@ -189,5 +189,72 @@ describe('rate limiter priorities (injected clock)', () => {
     // Saturated: about `limit` per interval and a bit (latencies add to each slot's time in the window).
     expect(requests.length).toBeGreaterThan(60);
     expect(requests.some((r) => r.priority === 'interactive')).toBe(true);
+  });
+
+  it('with a grace, lets background into the reserve only while reserved slots free up within the grace', async () => {
+    const { clock, admitted, take } = setup(10, 1000, 3, 500);
+    (await Promise.all(Array.from({ length: 7 }, (_, i) => take(`a${i}`, 'background')))).forEach((release) => release());
+    // t = 0: seven slots leave the window at 1000, beyond the grace: background stays out of the reserve.
+    const more = Array.from({ length: 4 }, (_, i) => take(`b${i}`, 'background'));
+    await clock.advance(499);
+    expect(admitted).toHaveLength(7);
+    // t = 500: they leave within the grace now, so background may fill the window.
+    await clock.advance(2);
+    expect(admitted.slice(7)).toEqual(['b0', 'b1', 'b2']);
+    // A person's request waits for the first of the seven to leave: at most the grace.
+    void take('i', 'interactive');
+    await clock.advance(499);
+    expect(admitted).not.toContain('i');
+    await clock.advance(1);
+    expect(admitted[10]).toBe('i');
+    void more;
+  });
+
+  it('with a grace, an interactive request never waits longer than the grace under random background load', async () => {
+    const limit = 110;
+    const reserve = 10;
+    const intervalMs = 10_000;
+    const graceMs = 1000;
+    const { clock, limiter } = setup(limit, intervalMs, reserve, graceMs);
+    let seed = 99;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    type Admission = { at: number; releasedAt: number | null; background: boolean };
+    const admissions: Admission[] = [];
+    const inFlight: { release: () => void; doneAt: number; entry: Admission }[] = [];
+    const background = () =>
+      void limiter.acquire('p', 'background').then((release) => {
+        const entry: Admission = { at: clock.now(), releasedAt: null, background: true };
+        admissions.push(entry);
+        inFlight.push({ release, doneAt: clock.now() + 50 + Math.floor(random() * 1500), entry });
+      });
+    const waits: number[] = [];
+    let interactiveBusy = false;
+    for (let step = 0; step < 3000; step += 1) {
+      // A backfill keeps a deep queue of background work: always more waiting than fits.
+      while (limiter.usage('p').waiting.background < 20) background();
+      if (!interactiveBusy && random() < 0.02) {
+        interactiveBusy = true;
+        const askedAt = clock.now();
+        void limiter.acquire('p', 'interactive').then((release) => {
+          waits.push(clock.now() - askedAt);
+          const entry: Admission = { at: clock.now(), releasedAt: null, background: false };
+          admissions.push(entry);
+          inFlight.push({ release: () => ((interactiveBusy = false), release()), doneAt: clock.now() + 200, entry });
+        });
+      }
+      await clock.advance(Math.floor(random() * 60));
+      for (const flight of inFlight.filter((f) => f.doneAt <= clock.now())) {
+        flight.release();
+        flight.entry.releasedAt = clock.now();
+        inFlight.splice(inFlight.indexOf(flight), 1);
+      }
+    }
+    expect(waits.length).toBeGreaterThan(20);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(graceMs);
+    const aliveAt = (t: number) => admissions.filter((r) => r.at <= t && (r.releasedAt === null || r.releasedAt > t - intervalMs)).length;
+    expect(Math.max(...admissions.map((a) => aliveAt(a.at)))).toBeLessThanOrEqual(limit);
+    // And background went beyond the strict cap (limit − reserve) at times: what the grace is for.
+    const backgroundPeak = Math.max(...admissions.filter((a) => a.background).map((a) => aliveAt(a.at)));
+    expect(backgroundPeak).toBeGreaterThan(limit - reserve);
   });
 });
