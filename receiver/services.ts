@@ -139,7 +139,10 @@ export function createServices(options: ServiceOptions) {
 
   const contexts = new EventContextCache();
   const prefetch = new OrderPrefetch();
+  // The worker's stop() waits for Sync now runs too; late-bound because they are created after it.
+  let drainSyncNow = async () => {};
   const worker = new SyncWorker({
+    drainOnStop: () => drainSyncNow(),
     store,
     retryPolicy: config.sync,
     contexts,
@@ -176,6 +179,7 @@ export function createServices(options: ServiceOptions) {
     void manualSync.syncClaimed([job]).catch((error: unknown) => logger.error({ err: error, job: job.key }, 'Sync now failed'));
     return true;
   };
+  drainSyncNow = () => manualSync.drainClaimed();
   const health = new SyncHealth(store, options.now);
   const sweeper = new ReconcileSweeper({
     store,

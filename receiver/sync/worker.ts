@@ -32,12 +32,15 @@ export interface WorkerDeps {
   lingerMs?: number;
   /** Upper bound for an idle sleep, so retries come due even without a nudge. */
   maxIdleMs?: number;
+  /** Work outside the cycle (Sync now) that stop() waits for as well. */
+  drainOnStop?: () => Promise<void>;
 }
 
 export class SyncWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private readonly claimedRuns = new Set<Promise<void>>();
   private readonly now: () => number;
 
   constructor(private readonly deps: WorkerDeps) {
@@ -55,6 +58,7 @@ export class SyncWorker {
     this.wake?.();
     await this.loop;
     this.loop = null;
+    await this.deps.drainOnStop?.();
   }
 
   /** Started and not stopping: Sync now runs only then, so nothing new starts during a shutdown. */
@@ -118,7 +122,19 @@ export class SyncWorker {
 
   /** Syncs jobs the caller has already claimed (Sync now), with this worker's clients, outside the cycle. */
   async syncClaimed(jobs: SyncJob[]): Promise<void> {
-    if (jobs.length > 0) await this.syncGroup(jobs);
+    if (jobs.length === 0) return;
+    const run = this.syncGroup(jobs);
+    this.claimedRuns.add(run);
+    try {
+      await run;
+    } finally {
+      this.claimedRuns.delete(run);
+    }
+  }
+
+  /** Resolves when every syncClaimed() running now has finished. */
+  async drainClaimed(): Promise<void> {
+    await Promise.allSettled([...this.claimedRuns]);
   }
 
   /** Processes the jobs due now; true if there were any. */
