@@ -55,7 +55,7 @@ export async function startProcessStack(options: { hubspot?: FakeHubSpotOptions 
     apiToken: PRETIX_TOKEN,
   });
   const eventPath = `/connections/${connection.id}/events/${EVENT}`;
-  await admin.put(`${eventPath}/mappings`, exampleMappingsBody());
+  await admin.put(`${eventPath}/mappings?enable=true`, exampleMappingsBody());
 
   const stack: ProcessStack = {
     pretix,

@@ -32,7 +32,7 @@ describe('lag and backlog you can see', () => {
   beforeAll(async () => {
     stack = await startApiStack();
     const connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     sentAt = Date.now();
     const { calls } = await stack.pretix.emit(ORGANIZER, EVENT, 'Q7X3M', 'pretix.event.order.placed');
     answeredAt = Date.now();
@@ -106,9 +106,14 @@ describe('lag and backlog you can see', () => {
     expect(metric(text, 'pretix_hubspot_webhook_lag_seconds_sum', { portal: PORTAL_ID })).toBeGreaterThanOrEqual(portals[0]!.lag.maxMs! / 1000);
     expect(metric(text, 'pretix_hubspot_jobs_pending', { portal: PORTAL_ID })).toBe(0);
     expect(metric(text, 'pretix_hubspot_jobs_failed', { portal: PORTAL_ID })).toBe(0);
-    // The limiter's count is what the fake HubSpot received from the worker (no 429 here).
+    // The limiter's counts add up to what the fake HubSpot received (no 429 here): the worker's syncs as background,
+    // the property check while saving the mappings as interactive.
     const hubspotRequests = stack.hubspot.requestCount({ portalId: PORTAL_ID });
-    expect(metric(text, 'pretix_hubspot_upstream_requests_total', { service: 'hubspot', account: PORTAL_ID, priority: 'background' })).toBe(hubspotRequests);
+    const background = metric(text, 'pretix_hubspot_upstream_requests_total', { service: 'hubspot', account: PORTAL_ID, priority: 'background' })!;
+    const interactive = metric(text, 'pretix_hubspot_upstream_requests_total', { service: 'hubspot', account: PORTAL_ID, priority: 'interactive' })!;
+    expect(interactive).toBeGreaterThan(0);
+    expect(background).toBeGreaterThan(0);
+    expect(background + interactive).toBe(hubspotRequests);
     expect(metric(text, 'pretix_hubspot_upstream_rate_limited_total', { service: 'hubspot', account: PORTAL_ID })).toBe(0);
   });
 });

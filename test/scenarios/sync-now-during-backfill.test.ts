@@ -28,7 +28,7 @@ describe('Sync now and the card during a backfill that saturates the budget', ()
       env: { HUBSPOT_RATE_LIMIT: `${HUBSPOT.limit}/${HUBSPOT.intervalMs}ms`, PRETIX_RATE_LIMIT: `${PRETIX.limit}/${PRETIX.intervalMs}ms` },
     });
     connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     const codes = stack.pretix.generateOrders(ORGANIZER, EVENT, 2_500);
     lastCode = codes[codes.length - 1]!;
     buyerEmail = String(stack.pretix.getOrder(ORGANIZER, EVENT, lastCode)!.email);
