@@ -15,6 +15,7 @@ import { createOAuthClient } from './hubspot/oauth-client';
 import { createOAuthStateStore } from './hubspot/oauth-state';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
 import { createRateLimiter, type Priority } from './lib/rate-limiter';
+import { createRetryLog } from './lib/retry-log';
 import { PretixClient } from './pretix/client';
 import type { SecretBox } from './store/secrets';
 import type { Connection, JobTrigger, Store } from './store/types';
@@ -68,8 +69,11 @@ export function createServices(options: ServiceOptions) {
   const installations = createInstallationService({ store, secrets, oauth, onQueued: () => wakeWorker(), now: options.now });
   const oauthStates = createOAuthStateStore({ now: options.now });
 
+  // One warn line per retried pretix or HubSpot request, at most a few per service per 10 s.
+  const onRetry = createRetryLog(logger);
+
   const pretixClient = (baseUrl: string, organizer: string, token: string) =>
-    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: pretixFetch });
+    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: pretixFetch, onRetry });
 
   // Clients are cheap, but one per connection keeps connection reuse and makes the limiter key stable.
   const pretixClients = new Map<string, { sealed: string; client: PretixClient }>();
@@ -94,6 +98,7 @@ export function createServices(options: ServiceOptions) {
           limiter: hubspotLimiter,
           priority,
           fetch: fetchImpl,
+          onRetry,
           ...tuning,
         });
         clients.set(portalId, client);
@@ -114,7 +119,7 @@ export function createServices(options: ServiceOptions) {
         // Checked before any request: nothing is sent to the address.
         throw new PretixConnectionError(`${baseUrl} is a local or private address; in production the receiver only connects to public pretix instances`, 'invalid_base_url');
       }
-      await new PretixClient({ baseUrl, organizer, token: apiToken, limiter: pretixLimiter, priority: 'interactive', fetch: pretixFetch }).verifyAccess();
+      await new PretixClient({ baseUrl, organizer, token: apiToken, limiter: pretixLimiter, priority: 'interactive', fetch: pretixFetch, onRetry }).verifyAccess();
     },
   });
 
@@ -133,6 +138,7 @@ export function createServices(options: ServiceOptions) {
       fetch: pretixFetch,
       maxRetries: 1,
       timeoutMs: 10_000,
+      onRetry,
     });
     interactivePretixClients.set(connection.id, { sealed: connection.apiTokenSealed, client });
     return client;

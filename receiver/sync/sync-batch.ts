@@ -15,6 +15,8 @@ export interface OrderFailure {
   failureClass: FailureClass;
   message: string;
   retryAfterMs?: number;
+  /** A bug of ours (../domain/errors classify()): logged with its stack by whoever records the failure. */
+  internalError?: Error;
 }
 
 export type OrderOutcome = { code: string; record: SyncRecord; failure?: undefined } | { code: string; record?: undefined; failure: OrderFailure };

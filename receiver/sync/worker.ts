@@ -207,7 +207,11 @@ export class SyncWorker {
     } catch (error) {
       // Nothing order-specific went wrong: the whole group shares the failure (pretix down, token revoked…).
       const failure = classify(error);
-      logger.warn({ event: first.event, jobs: jobs.length, failureClass: failure.failureClass, error: failure.message }, 'sync of a batch failed');
+      if (failure.internalError) {
+        logger.error({ event: first.event, jobs: jobs.length, err: failure.internalError }, 'sync of a batch failed with an internal error');
+      } else {
+        logger.warn({ event: first.event, jobs: jobs.length, failureClass: failure.failureClass, error: failure.message }, 'sync of a batch failed');
+      }
       // One group commit for all of them rather than one file write each.
       await Promise.all(
         jobs
@@ -235,7 +239,8 @@ export class SyncWorker {
       }
       const failure = outcome.failure;
       const retryAt = nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now());
-      logger.warn({ job: job.key, failureClass: failure.failureClass, error: failure.message, retryAt }, 'order sync failed');
+      if (failure.internalError) logger.error({ job: job.key, err: failure.internalError }, 'order sync failed with an internal error');
+      else logger.warn({ job: job.key, failureClass: failure.failureClass, error: failure.message, retryAt }, 'order sync failed');
       records.push(failedRecord(store.getSyncRecord(job.key), job, failure, new Date(this.now())));
       failures.push(store.failJob(job.key, { ...failure, nextAttemptAt: retryAt }, this.now()));
     }

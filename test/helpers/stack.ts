@@ -44,6 +44,8 @@ export interface StackOptions {
   apiUpstreamTimeoutMs?: number;
   /** The receiver's DNS for pretix hosts in production (the system's by default). */
   resolvePretixHost?: ResolveHost;
+  /** The receiver's fetch for pretix and HubSpot (to inject faults the fakes cannot produce); default fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface ConnectOptions {
@@ -141,6 +143,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logStream,
     now: options.now,
     resolvePretixHost: options.resolvePretixHost,
+    fetch: options.fetch,
     worker: { lingerMs: 20, maxIdleMs: 100 },
     ...(options.apiUpstreamTimeoutMs !== undefined ? { api: { upstreamTimeoutMs: options.apiUpstreamTimeoutMs } } : {}),
   });

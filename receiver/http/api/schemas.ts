@@ -3,6 +3,7 @@
 // see `Same` below), and the OpenAPI document (../openapi.ts) is generated from these same schemas.
 import { z } from 'zod';
 import type * as Contract from '../../../src/app/shared/api-types';
+import { eventSlugSchema, orderCodeSchema } from '../../domain/pretix-identifiers';
 import { organizerSlugSchema, pretixBaseUrlSchema } from '../../domain/pretix-url';
 
 // ---------- compile-time contract checks ----------
@@ -96,8 +97,6 @@ export const contactOrdersResponseSchema = z.object({
 });
 assertType<Same<z.infer<typeof contactOrdersResponseSchema>, Contract.ContactOrdersResponse>>();
 
-const orderCodeSchema = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9]+$/, 'is not a pretix order code');
-const eventSlugSchema = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9.\-_]+$/, 'is not a pretix event short form');
 const connectionIdSchema = z.string().min(1).max(64);
 
 export const syncOrderRequestSchema = z.object({ connectionId: connectionIdSchema, event: eventSlugSchema, code: orderCodeSchema });
