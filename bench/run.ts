@@ -5,6 +5,7 @@ import { REAL_LIMITS, runBackfillBenchmark } from './backfill';
 import { runBurstBenchmark } from './burst';
 import { runSyncNowDuringBackfillBenchmark } from './sync-now-during-backfill';
 import { runProgressSaveBenchmark } from './progress-saves';
+import { runTrafficBenchmark, trafficTable, type ExtraTrafficRow } from './traffic';
 
 const only = process.argv[2];
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
@@ -52,6 +53,15 @@ if (!only || only === 'backfill' || only === 'progress') {
   if (limitedSeconds !== null) {
     console.log(`against the ${fmt(limitedSeconds, 1)} s backfill under the real limits: ${fmt((100 * saves.journalSeconds) / limitedSeconds, 1)} % (journal), ${fmt((100 * saves.checkpointSeconds) / limitedSeconds, 1)} % (checkpoints)`);
   }
+}
+
+if (!only || only === 'traffic') {
+  const results = await runTrafficBenchmark();
+  // Rows other traffic benchmarks contribute (e.g. "Sync now" during a 10,000-order backfill) go here.
+  const extraRows: ExtraTrafficRow[] = [];
+  console.log('\n## Traffic as pretix delivers it, two mappings, limits 360/min (pretix) and 110/10 s (HubSpot); one run per row');
+  console.log('Goals: 1 lane ≤ 0.06 / ≤ 0.05 per order, all synced ≤ 30 s; 4 and 16 lanes ≤ 0.05 / ≤ 0.04, ≤ 15 s; steady stream ≤ 0.25 / ≤ 0.15, lag p95 ≤ 2 s, peak ≤ 55 per 10 s; single order ≤ 1.5 s; no 429s');
+  console.log(trafficTable(results, extraRows));
 }
 
 if (!only || only === 'sync-now') {

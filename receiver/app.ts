@@ -19,6 +19,7 @@ import type { ResolveHost } from './pretix/public-address-guard';
 import { createServices, type Services } from './services';
 import type { SecretBox } from './store/secrets';
 import type { Store } from './store/types';
+import type { WorkerTuning } from './sync/worker';
 
 export interface AppOptions {
   config: Config;
@@ -30,7 +31,7 @@ export interface AppOptions {
   now?: () => number;
   /** Where log lines go (tests capture them to prove no secret is logged). */
   logStream?: NodeJS.WritableStream;
-  worker?: { lingerMs?: number; maxIdleMs?: number; batchSize?: number };
+  worker?: WorkerTuning;
   backfill?: { concurrency?: number; batchSize?: number };
   /** Card/settings API: deadline for pretix and HubSpot calls made while answering (default 10 s). */
   api?: { upstreamTimeoutMs?: number };
@@ -63,6 +64,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerErrorHandling(server);
 
   const onQueued = () => services.worker.notify();
+  // The card's "Sync now" and retries, and the CLI's: a person waits, so the worker does not wait for company.
+  const onQueuedByPerson = () => services.worker.notify('interactive');
   await server.register(healthRoutes, { store, startedAt: Date.now() });
   await server.register(pretixWebhookRoutes, { store, secrets, onQueued, now: options.now });
   await server.register(adminApiRoutes, {
@@ -76,7 +79,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     backfills: services.backfills,
     sweeper: services.sweeper,
     health: services.health,
-    onQueued,
+    onQueued: onQueuedByPerson,
     describe: () => describeConfig(config),
     now: options.now,
   });
@@ -94,7 +97,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     events: services.events,
     eventConfigs: services.eventConfigs,
     backfill: backfillControlFor(services.backfills),
-    onQueued,
+    onQueued: onQueuedByPerson,
     syncNow: services.syncNow,
     health: services.health,
     now: options.now,

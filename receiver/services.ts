@@ -24,7 +24,7 @@ import { EventContextCache } from './sync/event-context-cache';
 import { OrderPrefetch } from './sync/order-prefetch';
 import { ReconcileSweeper } from './sync/reconcile';
 import { SyncHealth } from './sync/sync-health';
-import { SyncWorker } from './sync/worker';
+import { SyncWorker, type WorkerTuning } from './sync/worker';
 
 export interface ServiceOptions {
   config: Config;
@@ -35,7 +35,7 @@ export interface ServiceOptions {
   /** DNS for pretix hosts in production (tests point a public-looking name at an address of their choice). */
   resolvePretixHost?: ResolveHost;
   now?: () => number;
-  worker?: { lingerMs?: number; maxIdleMs?: number; batchSize?: number };
+  worker?: WorkerTuning;
   backfill?: { concurrency?: number; batchSize?: number };
 }
 
@@ -161,6 +161,12 @@ export function createServices(options: ServiceOptions) {
     pretixFor,
     crmFor,
     prefetch,
+    hubspotBudget: () => {
+      // The busiest portal decides: one process serves them all from one queue.
+      let used = 0;
+      for (const portalId of new Set(store.listConnections().map((c) => c.portalId))) used = Math.max(used, hubspotLimiter.inWindow(portalId));
+      return { used, limit: hubspotLimiter.limit, windowMs: hubspotLimiter.intervalMs };
+    },
     logger: logger.child({ component: 'worker' }),
     now: options.now,
     ...options.worker,

@@ -65,6 +65,8 @@ export interface RateLimiter {
   usage(key: string): RateUsage;
   /** Every key seen so far. */
   keys(): string[];
+  /** Requests for `key` counted in the window right now (open ones included; usage(key).inWindow counts only answered ones): how much of the budget is in use. */
+  inWindow(key: string): number;
 }
 
 interface KeyState {
@@ -182,6 +184,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         state.finished.push(now());
         pump(state);
       };
+    },
+    inWindow(key) {
+      const state = states.get(key);
+      if (!state) return 0;
+      expire(state, now());
+      return state.open + state.finished.length;
     },
     pause(key, ms) {
       const state = stateFor(key);

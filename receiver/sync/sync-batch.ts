@@ -50,6 +50,20 @@ export function recordAccess(store: Pick<Store, 'getSyncRecord'>, connectionId: 
   };
 }
 
+/**
+ * HubSpot requests one batch costs with these mappings, whatever its size (up to the batch size): per mapping a batch
+ * read when a mode needs the current values (if_new, if_empty, append), the upsert, and one call per association.
+ * The worker's flush policy weighs this against the portal's budget.
+ */
+export function hubspotRequestsPerBatch(mappings: readonly ObjectMapping[]): number {
+  let requests = 0;
+  for (const mapping of mappings) {
+    if (mapping.property_mappings.some((p) => p.overwrite !== 'overwrite')) requests += 1;
+    requests += 1 + mapping.association_mappings.length;
+  }
+  return requests;
+}
+
 const objectRefKey = (mappingId: string, positionId: number | null) => `${mappingId}#${positionId ?? 'order'}`;
 
 export async function syncOrderBatch(input: SyncBatchInput): Promise<OrderOutcome[]> {

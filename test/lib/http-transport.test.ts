@@ -117,6 +117,7 @@ describe('HttpTransport', () => {
         return () => {};
       },
       pause: (key, ms) => pauses.push([key, ms]),
+      inWindow: () => 0,
     };
     const { t, sleeps } = transport([{ status: 429, headers: { 'retry-after': '1' } }], { limiter });
     expect((await t.send(get())).status).toBe(200);

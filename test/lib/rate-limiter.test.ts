@@ -44,6 +44,24 @@ describe('rate limiter', () => {
     expect(order).toEqual(['x', 'y', 'z']);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(115);
   });
+
+  it('reports how many requests count in the window: open ones, and finished ones until they leave it', async () => {
+    let t = 1_000;
+    const limiter = createRateLimiter({ limit: 5, intervalMs: 100, now: () => t });
+    expect(limiter.inWindow('p')).toBe(0);
+    const first = await limiter.acquire('p');
+    const second = await limiter.acquire('p');
+    expect(limiter.inWindow('p')).toBe(2);
+    first();
+    t += 60;
+    second();
+    expect(limiter.inWindow('p')).toBe(2);
+    t += 41; // the first release has left the window, the second has not
+    expect(limiter.inWindow('p')).toBe(1);
+    t += 60;
+    expect(limiter.inWindow('p')).toBe(0);
+    expect(limiter.inWindow('other')).toBe(0);
+  });
 });
 
 /** A clock and timers the test moves by hand: no sleeps, and every wake-up happens exactly when it is due. */
