@@ -61,6 +61,8 @@ const syncJobSchema: z.ZodType<SyncJob> = z.looseObject({
   nextAttemptAt: z.number(),
   inFlightSince: z.number().optional(),
   rerun: z.boolean().optional(),
+  webhookAckedAt: z.number().optional(),
+  rerunAckedAt: z.number().optional(),
   failureClass: failureClass.optional(),
   lastError: z.string().optional(),
   lastErrorAt: z.number().optional(),
