@@ -7,6 +7,7 @@ import { cardApiRoutes } from './http/api/plugin';
 import { API_PREFIX } from './http/api/routes';
 import { registerErrorHandling } from './http/errors';
 import { healthRoutes } from './http/health';
+import { metricsRoutes } from './http/metrics';
 import { hubspotWebhookRoutes } from './http/hubspot-webhooks';
 import { oauthRoutes } from './http/oauth';
 import { openApiRoutes } from './http/openapi';
@@ -77,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     adminToken: adminTokenFor(secrets),
     backfills: services.backfills,
     sweeper: services.sweeper,
+    health: services.health,
     onQueued: onQueuedByPerson,
     describe: () => describeConfig(config),
     now: options.now,
@@ -88,14 +90,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     hubspotAppUrl: config.hubspot.appUrl,
     store,
     connections: services.connections,
-    pretixFor: services.pretixFor,
-    crmFor: services.crmFor,
+    pretixFor: services.interactivePretixFor,
+    crmFor: services.interactiveCrmFor,
     contexts: services.contexts,
     catalogues: services.catalogues,
     events: services.events,
     eventConfigs: services.eventConfigs,
     backfill: backfillControlFor(services.backfills),
     onQueued: onQueuedByPerson,
+    syncNow: services.syncNow,
+    health: services.health,
     now: options.now,
     upstreamTimeoutMs: options.api?.upstreamTimeoutMs,
   });
@@ -107,7 +111,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await server.register(openApiRoutes, { publicUrl: config.publicUrl });
   await server.register(oauthRoutes, { config, installations: services.installations, oauth: services.oauth, states: services.oauthStates });
-  await server.register(statusPageRoutes, { config, store, installations: services.installations, adminToken: adminTokenFor(secrets) });
+  await server.register(statusPageRoutes, { config, store, installations: services.installations, adminToken: adminTokenFor(secrets), health: services.health });
+  await server.register(metricsRoutes, {
+    health: services.health,
+    limiters: { hubspot: services.hubspotLimiter, pretix: services.pretixLimiter },
+    adminToken: adminTokenFor(secrets),
+    requireToken: config.env === 'production',
+  });
   return { server, services };
 }
 

@@ -58,6 +58,10 @@ const envSchema = z.object({
   SYNC_RETRY_BASE: duration.default(30_000),
   SYNC_RETRY_MAX: duration.default(3_600_000),
   RECONCILE_INTERVAL: duration.default(15 * 60_000),
+  REPAIR_DAMAGED_STATE: z
+    .enum(['0', '1', 'true', 'false', ''])
+    .default('0')
+    .transform((value) => value === '1' || value === 'true'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -82,6 +86,8 @@ export interface Config {
   };
   pretix: { rateLimit: { limit: number; intervalMs: number } };
   sync: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; reconcileIntervalMs: number };
+  /** Start even though journal or sync-record lines are damaged, keeping the skipped lines in `*.damaged` files. */
+  repairDamagedState: boolean;
 }
 
 export class ConfigError extends Error {
@@ -94,7 +100,8 @@ export class ConfigError extends Error {
 /** Portal id used for a static token when HUBSPOT_PORTAL_ID is not given. */
 export const STATIC_PORTAL_FALLBACK_ID = '0';
 
-export function loadConfig(env: Record<string, string | undefined>): Config {
+/** `argv`: the receiver's command-line arguments; `--repair` is the one it knows (the same as REPAIR_DAMAGED_STATE=1). */
+export function loadConfig(env: Record<string, string | undefined>, argv: string[] = []): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
@@ -135,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retryMaxMs: e.SYNC_RETRY_MAX,
       reconcileIntervalMs: e.RECONCILE_INTERVAL,
     },
+    repairDamagedState: e.REPAIR_DAMAGED_STATE || argv.includes('--repair'),
   };
 }
 

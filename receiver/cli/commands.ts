@@ -10,6 +10,7 @@ import type { EventConfig, QueueCounts, SyncJob } from '../store/types';
 import { eventSlugSchema, orderCodeSchema } from '../domain/pretix-identifiers';
 import { ORDER_ACTIONS } from '../pretix/webhook-actions';
 import type { BackfillProgressView } from '../sync/backfill';
+import { describeBacklog, describeLag, type PortalSyncHealth } from '../sync/sync-health';
 import { describeFieldPath, type AdminClient } from './admin-client';
 import { createProgressReporter } from './progress';
 
@@ -304,6 +305,10 @@ export const COMMANDS: Command[] = [
     async run(client, _v, _p, out) {
       const { counts } = await client.get<{ counts: QueueCounts }>('/jobs');
       printCounts(counts, out);
+      const { portals } = await client.get<{ portals: PortalSyncHealth[] }>('/sync-health');
+      for (const portal of portals) {
+        out(`portal ${portal.portalId}: webhook → HubSpot ${describeLag(portal.lag)}; backlog ${describeBacklog(portal.backlog)}`);
+      }
     },
   },
   {

@@ -15,6 +15,7 @@ import { BackfillConflictError, type BackfillRunner } from '../sync/backfill';
 import { SyncConfigError } from '../domain/errors';
 import { mappingFileSchema } from '../domain/mapping-schema';
 import type { ReconcileSweeper } from '../sync/reconcile';
+import type { SyncHealth } from '../sync/sync-health';
 import { FAILURE_LABELS } from '../sync/retry-policy';
 import { badRequestFromZod, HttpError, rethrowInvalidMappings } from './errors';
 
@@ -29,6 +30,8 @@ export interface AdminApiDeps {
   describe: () => { configured: string[]; missing: string[] };
   backfills: BackfillRunner;
   sweeper: ReconcileSweeper;
+  /** Lag and backlog per portal (`queue status`). */
+  health?: SyncHealth;
   now?: () => number;
 }
 
@@ -201,6 +204,8 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     }));
     return { counts: deps.store.queueCounts(query.portalId), jobs };
   });
+
+  app.get('/sync-health', async () => ({ portals: deps.health?.all() ?? [] }));
 
   app.post('/jobs/retry', async (request) => {
     const { key } = parse(z.object({ key: z.string().min(1) }), request.body, 'retry request');

@@ -2,7 +2,7 @@
 // through the portal's rate limiter and carries a fresh token; failures leave as SyncErrors so the worker
 // can decide between retrying, stopping and asking a person.
 import { z } from 'zod';
-import type { RateLimiter } from '../lib/rate-limiter';
+import type { Priority, RateLimiter } from '../lib/rate-limiter';
 import { pathSegment } from '../lib/url-path';
 import { PermanentSyncError, SyncConfigError, TransientSyncError, type FailureClass, type SyncError } from '../domain/errors';
 import type { HubSpotObjectType } from '../domain/mapping-schema';
@@ -31,6 +31,8 @@ export interface HubSpotClientOptions {
    */
   onUnauthorized?: (token: string) => Promise<boolean>;
   limiter: RateLimiter;
+  /** The limiter's class for this client's requests: 'interactive' when a person waits (default 'background'). */
+  priority?: Priority;
   fetch?: typeof fetch;
   /** Per attempt, including reading the body. Default 20 s. */
   timeoutMs?: number;
@@ -175,6 +177,7 @@ export class HubSpotClient {
       fetch: options.fetch,
       limiter: options.limiter,
       limiterKey: options.portalKey,
+      priority: options.priority,
       timeoutMs: options.timeoutMs,
       maxRetries: options.maxRetries,
       backoffBaseMs: options.retryBaseDelayMs,

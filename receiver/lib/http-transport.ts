@@ -8,7 +8,7 @@
 // never mistaken for a bug. Anything else fetch throws (a malformed header, an invalid URL) is a bug in our code and
 // leaves unchanged.
 import { TransientSyncError } from '../domain/errors';
-import type { RateLimiter } from './rate-limiter';
+import type { Priority, RateLimiter } from './rate-limiter';
 
 export interface RetryEvent {
   service: string;
@@ -29,6 +29,8 @@ export interface TransportOptions {
   /** Every attempt holds a slot of this limiter under `limiterKey`; a 429 pauses the key. */
   limiter?: RateLimiter;
   limiterKey: string;
+  /** The limiter's class for these requests: 'interactive' when a person waits (default 'background'). */
+  priority?: Priority;
   /** Per attempt, reading the body included (default 20 s). */
   timeoutMs?: number;
   /** Further attempts after the first (default 4). */
@@ -165,6 +167,7 @@ export class HttpTransport {
   private readonly fetchImpl: typeof fetch;
   private readonly limiter?: RateLimiter;
   private readonly limiterKey: string;
+  private readonly priority?: Priority;
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
   private readonly maxRetryAfterMs: number;
@@ -179,6 +182,7 @@ export class HttpTransport {
     this.fetchImpl = options.fetch ?? fetch;
     this.limiter = options.limiter;
     this.limiterKey = options.limiterKey;
+    this.priority = options.priority;
     this.timeoutMs = options.timeoutMs ?? 20_000;
     this.maxRetries = options.maxRetries ?? 4;
     this.backoffBaseMs = options.backoffBaseMs ?? 500;
@@ -238,7 +242,7 @@ export class HttpTransport {
 
   private async attempt(request: TransportRequest, attempts: number): Promise<TransportResponse> {
     // The one place a request takes a limiter slot: held until the answer (or the failure) is in.
-    const release = this.limiter ? await this.limiter.acquire(this.limiterKey) : undefined;
+    const release = this.limiter ? await this.limiter.acquire(this.limiterKey, this.priority) : undefined;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let headers: Record<string, string>;

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { HttpTransport, NetworkFailure, parseRetryAfter, type RetryEvent, type TransportResponse } from '../lib/http-transport';
-import type { RateLimiter } from '../lib/rate-limiter';
+import type { Priority, RateLimiter } from '../lib/rate-limiter';
 import { pathSegment } from '../lib/url-path';
 import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../domain/errors';
 import { PretixConnectionError, PretixForbiddenError, PretixResponseError, PretixUnknownEventError } from './errors';
@@ -80,6 +80,8 @@ export interface PretixClientOptions {
   organizer: string;
   token: string;
   limiter?: RateLimiter;
+  /** The limiter's class for this client's requests: 'interactive' when a person waits (default 'background'). */
+  priority?: Priority;
   fetch?: typeof fetch;
   /** Per request, body included (default 20 s). */
   timeoutMs?: number;
@@ -158,6 +160,7 @@ export class PretixClient {
       fetch: options.fetch,
       limiter: options.limiter,
       limiterKey: this.rateLimitKey,
+      priority: options.priority,
       timeoutMs: options.timeoutMs,
       maxRetries: options.maxRetries,
       backoffBaseMs: options.backoffBaseMs,

@@ -7,71 +7,66 @@ import { DurableJsonFile } from './durable-json-file';
 import { GroupCommit } from './group-commit';
 import { QueueJournal, type ProgressEntry } from './queue-journal';
 import { RecordLog } from './record-log';
-import { SeenNotifications, splitNotificationKey, type SeenBuckets } from './seen-notifications';
+import type { RepairedDamage } from './damaged-state';
+import { SeenNotifications, splitNotificationKey } from './seen-notifications';
+import { emptyMainData, readMainData, type MainData } from './state-schema';
 import {
   jobKey,
   type AcceptResult,
   type BackfillState,
-  type SweepState,
-  type Connection,
-  type EventConfig,
-  type Installation,
   type JobTrigger,
   type QueueCounts,
   type Store,
-  type SyncJob,
+  type SweepState,
   type SyncRecord,
+  type WebhookSyncedSample,
 } from './types';
-
-interface MainData {
-  schemaVersion: 1;
-  installations: Record<string, Installation>;
-  connections: Record<string, Connection>;
-  events: Record<string, EventConfig>;
-  jobs: Record<string, SyncJob>;
-  /** pretix notification ids seen per connection, in hourly buckets (see seen-notifications.ts). */
-  seen: SeenBuckets;
-  backfills: Record<string, BackfillState>;
-  sweeps: Record<string, SweepState>;
-  /** Journal segments from this number on are not yet in this file (see queue-journal.ts). */
-  journalSegment: number;
-}
 
 const PRUNE_EVERY_MS = 10 * 60_000;
 const MAX_TRIGGERS_KEPT = 10;
 
-const emptyMain = (): MainData => ({
-  schemaVersion: 1,
-  installations: {},
-  connections: {},
-  events: {},
-  jobs: {},
-  seen: {},
-  backfills: {},
-  sweeps: {},
-  journalSegment: 0,
-});
 const eventKey = (connectionId: string, event: string) => `${connectionId}:${event}`;
 
 export function recordsFileFor(dataFile: string): string {
   return dataFile.replace(/(\.json)?$/, '.records.jsonl');
 }
 
-export async function openLowdbStore(dataFile: string): Promise<Store> {
-  const main = new Low<MainData>(new DurableJsonFile<MainData>(dataFile), emptyMain());
-  await main.read();
-  // Files written by an earlier version lack the newer collections.
-  main.data = { ...emptyMain(), ...main.data };
-  const data = main.data;
-  const records = await RecordLog.open(recordsFileFor(dataFile));
-  const { journal, replay } = await QueueJournal.open(dataFile, data.journalSegment);
+export interface OpenStoreOptions {
+  /** Start without damaged journal and sync-record lines, keeping them in `*.damaged` files (--repair). */
+  repair?: boolean;
+}
+
+/**
+ * Opens the store. The caller holds the data file's lock (data-file-lock.ts; main.ts takes it first). Damaged or
+ * newer state throws DamagedStateError before any of its files is changed.
+ */
+export async function openLowdbStore(dataFile: string, options: OpenStoreOptions = {}): Promise<Store> {
+  return (await openLowdbStoreReporting(dataFile, options)).store;
+}
+
+/** openLowdbStore, and what `repair` skipped, for the start-up log. */
+export async function openLowdbStoreReporting(dataFile: string, options: OpenStoreOptions = {}): Promise<{ store: Store; repaired: RepairedDamage[] }> {
+  // Validated and, if older, migrated in memory; written back only by the next checkpoint.
+  const data: MainData = await readMainData(dataFile);
+  const main = new Low<MainData>(new DurableJsonFile<MainData>(dataFile), emptyMainData());
+  main.data = data;
+  // Every file is checked before any is changed: the journal is read (and checked) first, the record log checks
+  // itself before it changes anything, and only then does the journal start its new segment.
+  const journalRead = await QueueJournal.read(dataFile, data.journalSegment, { headersExpected: data.journalHeaders === true, repair: options.repair });
+  const records = await RecordLog.open(recordsFileFor(dataFile), { repair: options.repair });
+  const opened = await journalRead.start();
+  const { journal, replay } = opened;
+  const repaired = [...records.repaired, ...opened.repaired];
   // A checkpoint: new journal segment first, then the snapshot (inside main.write), then old segments go.
   const mainCommit = new GroupCommit(async () => {
     data.journalSegment = await journal.rotate();
+    // Segments from here on have headers (rotate wrote one), so the next start can tell an emptied one.
+    data.journalHeaders = true;
     await main.write();
     await journal.deleteBefore(data.journalSegment);
   });
 
+  const syncedListeners: ((sample: WebhookSyncedSample) => void)[] = [];
   const seen = new SeenNotifications(data.seen);
   let lastPruneAt = 0;
   const pruneNotifications = (now: number) => {
@@ -81,7 +76,7 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
   };
 
   /** Adds a trigger to the order's job: one pending job per order, as pretix's OrderSyncQueue does. */
-  const mergeTrigger = (trigger: JobTrigger, now: number): 'queued' | 'merged' => {
+  const mergeTrigger = (trigger: JobTrigger, now: number, fromWebhook = false): 'queued' | 'merged' => {
     const key = jobKey(trigger.connectionId, trigger.event, trigger.code);
     const job = data.jobs[key];
     if (!job) {
@@ -97,6 +92,7 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
         lastTriggeredAt: now,
         attempts: 0,
         nextAttemptAt: now,
+        ...(fromWebhook ? { webhookAckedAt: now } : {}),
       };
       return 'queued';
     }
@@ -104,7 +100,10 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     job.lastTriggeredAt = now;
     if (job.state === 'in_flight') {
       job.rerun = true;
+      // The running attempt may have read the order before this change: its lag counts from the rerun's sync.
+      if (fromWebhook) job.rerunAckedAt ??= now;
     } else {
+      if (fromWebhook) job.webhookAckedAt ??= now;
       // A new trigger revives a failed job and cuts a backoff short: the order changed, try again now.
       if (job.state === 'failed') job.attempts = 0;
       job.state = 'pending';
@@ -127,9 +126,10 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     const { connectionId, id } = splitNotificationKey(entry.notificationKey);
     if (seen.has(connectionId, id)) continue;
     seen.add(connectionId, id, entry.at);
-    mergeTrigger(entry.trigger, entry.at);
+    mergeTrigger(entry.trigger, entry.at, true);
   }
-  if (replay.length > 0) await mainCommit.commit();
+  // After a repair too: the checkpoint deletes the damaged segments, whose skipped lines are kept in *.damaged.
+  if (replay.length > 0 || opened.repaired.length > 0) await mainCommit.commit();
 
   // Durable before visible: what the API shows of a backfill or sweep is only what a restart would resume from.
   // `data` (what checkpoints write) takes a save at once, so a checkpoint taken meanwhile includes it, exactly like
@@ -203,7 +203,7 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
         return 'duplicate';
       }
       seen.add(connectionId, id, now);
-      const result = mergeTrigger(trigger, now);
+      const result = mergeTrigger(trigger, now, true);
       // Only the journal line is on the acknowledgement's path; the state file follows as a checkpoint.
       try {
         await journal.append({ notificationKey, trigger, at: now });
@@ -237,6 +237,15 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       }
       if (failed.length > 0) await mainCommit.commit();
     },
+    async enqueueClaimed(trigger, now) {
+      mergeTrigger(trigger, now);
+      const job = data.jobs[jobKey(trigger.connectionId, trigger.event, trigger.code)]!;
+      const claimed = job.state === 'pending';
+      if (claimed) Object.assign(job, { state: 'in_flight', inFlightSince: now });
+      // A crash before the sync ends leaves it in flight in the checkpoint; recovery makes it pending again.
+      await mainCommit.commit();
+      return claimed ? job : null;
+    },
     claimDueJobs(now, limit) {
       const due = Object.values(data.jobs)
         .filter((job) => job.state === 'pending' && job.nextAttemptAt <= now)
@@ -262,6 +271,9 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
         if (!job) continue;
         if (job.rerun) {
           Object.assign(job, { state: 'pending', rerun: false, attempts: 0, nextAttemptAt: now, inFlightSince: undefined });
+          // Unless this run's record already reported it, the older webhook is still the one to measure from.
+          job.webhookAckedAt ??= job.rerunAckedAt;
+          job.rerunAckedAt = undefined;
         } else {
           delete data.jobs[key];
         }
@@ -290,6 +302,9 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       job.lastError = failure.message;
       job.lastErrorAt = now;
       job.inFlightSince = undefined;
+      // Nothing reached HubSpot: the oldest waiting webhook stays the one to measure from.
+      job.webhookAckedAt ??= job.rerunAckedAt;
+      job.rerunAckedAt = undefined;
       if (job.rerun && failure.failureClass === 'transient') {
         job.rerun = false;
         job.state = 'pending';
@@ -361,7 +376,20 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     saveSweep: (state) => saveProgress({ kind: 'sweep', state }, state, data.sweeps, visibleSweeps),
 
     getSyncRecord: (key) => records.get(key),
-    putSyncRecords: (list: SyncRecord[]) => records.put(list),
+    async putSyncRecords(list: SyncRecord[]) {
+      await records.put(list);
+      for (const record of list) {
+        const job = data.jobs[record.key];
+        if (record.status !== 'synced' || job?.state !== 'in_flight' || job.webhookAckedAt === undefined) continue;
+        const at = Date.parse(record.syncedAt);
+        const sample = { portalId: job.portalId, lagMs: Math.max(0, at - job.webhookAckedAt), at };
+        job.webhookAckedAt = undefined;
+        for (const listener of syncedListeners) listener(sample);
+      }
+    },
+    onWebhookSynced(listener) {
+      syncedListeners.push(listener);
+    },
     findSyncRecordsByEmails: (portalId, emails) => records.findByEmails(portalId, emails),
     findSyncRecords: (portalId, matches) => records.findInPortal(portalId, matches),
     purgeSyncRecords: (keys, replacements) => records.purge(keys, replacements),
@@ -376,5 +404,5 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       await records.close();
     },
   };
-  return store;
+  return { store, repaired };
 }

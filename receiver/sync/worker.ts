@@ -37,6 +37,8 @@ export interface WorkerDeps {
   hubspotBudget?: () => BudgetUsage | null;
   /** Upper bound for an idle sleep, so retries come due even without a nudge. */
   maxIdleMs?: number;
+  /** Work outside the cycle (Sync now) that stop() waits for as well. */
+  drainOnStop?: () => Promise<void>;
 }
 
 /** What tests and benchmarks may tune from outside. */
@@ -46,6 +48,7 @@ export class SyncWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private readonly claimedRuns = new Set<Promise<void>>();
   private readonly now: () => number;
   private readonly arrivals = new ArrivalTracker();
   /** Per connection and event, the newest last_modified a batch saw: where the next batch's orders start in the list. */
@@ -69,6 +72,12 @@ export class SyncWorker {
     this.wake?.();
     await this.loop;
     this.loop = null;
+    await this.deps.drainOnStop?.();
+  }
+
+  /** Started and not stopping: Sync now runs only then, so nothing new starts during a shutdown. */
+  isRunning(): boolean {
+    return this.running;
   }
 
   /** A job was queued: it joins the next batch, and the policy decides again. 'interactive' when a person waits
@@ -142,6 +151,23 @@ export class SyncWorker {
         resolve();
       };
     });
+  }
+
+  /** Syncs jobs the caller has already claimed (Sync now), with this worker's clients, outside the cycle. */
+  async syncClaimed(jobs: SyncJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const run = this.syncGroup(jobs);
+    this.claimedRuns.add(run);
+    try {
+      await run;
+    } finally {
+      this.claimedRuns.delete(run);
+    }
+  }
+
+  /** Resolves when every syncClaimed() running now has finished. */
+  async drainClaimed(): Promise<void> {
+    await Promise.allSettled([...this.claimedRuns]);
   }
 
   /** Whole batches of what is waiting, at least one, at most the claim limit. */

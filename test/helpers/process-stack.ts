@@ -1,12 +1,16 @@
 // The stack with the receiver as a real process, for tests that kill it: fake pretix and fake HubSpot here, the
 // receiver spawned with an environment that points at them, a connection and the example mappings in place.
+import { cp } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { adminTokenFor } from '../../receiver/app';
 import { createAdminClient, type AdminClient } from '../../receiver/cli/admin-client';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
+import { openLowdbStore } from '../../receiver/store/lowdb-store';
 import { createSecretBox } from '../../receiver/store/secrets';
+import type { Store } from '../../receiver/store/types';
 import { startFakeHubSpot, type FakeHubSpot, type FakeHubSpotOptions } from '../fakes/hubspot';
 import { startFakePretix, type FakePretix } from '../fakes/pretix';
-import { exampleMappingsBody } from '../scenarios/mappings';
+import { exampleMappingsBody } from './mappings';
 import { freePort } from './free-port';
 import { startReceiverProcess, type ReceiverProcess } from './receiver-process';
 import { defineExampleProperties, EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, PRETIX_TOKEN, SECRET_KEY } from './stack';
@@ -16,6 +20,8 @@ export interface ProcessStack {
   pretix: FakePretix;
   hubspot: FakeHubSpot;
   receiver: ReceiverProcess;
+  /** The receiver's environment (DATA_FILE, PORT, ...), to start another process on the same data. */
+  env: Record<string, string>;
   admin: AdminClient;
   connection: PublicConnection;
   /** Admin API path of the example event. */
@@ -23,6 +29,9 @@ export interface ProcessStack {
   /** Kills the receiver (SIGKILL unless told otherwise) and starts it again on the same data. */
   restart(signal?: NodeJS.Signals): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Opens a copy of the receiver's data files as a store: what a restart would find on disk, read without touching
+   * the receiver's own files (opening a store may checkpoint). Use while the receiver is stopped. */
+  openDataCopy(): Promise<{ store: Store; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -61,11 +70,24 @@ export async function startProcessStack(options: { hubspot?: FakeHubSpotOptions 
     pretix,
     hubspot,
     receiver,
+    env,
     admin,
     connection,
     eventPath,
     async kill(signal = 'SIGKILL') {
       await stack.receiver.kill(signal);
+    },
+    async openDataCopy() {
+      const copy = await tempDir();
+      await cp(dir.path, copy.path, { recursive: true });
+      const store = await openLowdbStore(join(copy.path, basename(env.DATA_FILE)));
+      return {
+        store,
+        async close() {
+          await store.close();
+          await copy.remove();
+        },
+      };
     },
     async restart(signal = 'SIGKILL') {
       await stack.receiver.kill(signal);

@@ -13,9 +13,32 @@ export interface ReceiverProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startReceiverProcess(env: Record<string, string>): Promise<ReceiverProcess> {
+/** Runs a receiver that is expected to refuse to start: its exit code and output, or a failure if it keeps running. */
+export async function runReceiverExpectingExit(env: Record<string, string>, args: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'receiver/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, NODE_ENV: 'test' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolveExit, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`receiver did not exit within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.once('exit', (exitCode) => {
+      clearTimeout(timer);
+      resolveExit(exitCode);
+    });
+  });
+  return { code, output };
+}
+
+export async function startReceiverProcess(env: Record<string, string>, args: string[] = []): Promise<ReceiverProcess> {
   // Spawned node directly (not the tsx wrapper) so that SIGKILL hits the process that holds the state.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'receiver/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'receiver/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],

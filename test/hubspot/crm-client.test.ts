@@ -24,10 +24,8 @@ function spyLimiter(limit = 10_000, intervalMs = 1_000): Spy {
     pauses,
     sleeps: [],
     limiter: {
-      limit,
-      intervalMs,
-      acquire: (key) => inner.acquire(key),
-      inWindow: (key) => inner.inWindow(key),
+      ...inner,
+      acquire: (key, priority) => inner.acquire(key, priority),
       pause: (key, ms) => {
         pauses.push(ms);
         inner.pause(key, ms);

@@ -10,7 +10,7 @@ import {
   type RetryEvent,
   type TransportOptions,
 } from '../../receiver/lib/http-transport';
-import type { RateLimiter } from '../../receiver/lib/rate-limiter';
+import { createRateLimiter, type RateLimiter } from '../../receiver/lib/rate-limiter';
 
 const NOW = Date.parse('2026-12-01T10:00:00Z');
 const URL_ = new URL('https://api.example.test/v1/things/42?secret=s3cr3t');
@@ -111,8 +111,7 @@ describe('HttpTransport', () => {
     const pauses: [string, number][] = [];
     let acquired = 0;
     const limiter: RateLimiter = {
-      limit: 10,
-      intervalMs: 1_000,
+      ...createRateLimiter({ limit: 10, intervalMs: 1_000 }),
       acquire: async () => {
         acquired++;
         return () => {};

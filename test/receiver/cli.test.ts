@@ -126,6 +126,8 @@ describe('pretix-hubspot CLI', () => {
 
     const queue = await cli(['queue', 'status']);
     expect(queue.stdout).toMatch(/^pending 0, in flight 0, failed 0/m);
+    // Only a CLI sync and a backfill ran, no webhook: the lag line says so, and the backlog is empty.
+    expect(queue.stdout).toMatch(new RegExp(`^portal ${PORTAL_ID}: webhook → HubSpot no webhook synced in the last hour; backlog 0 pending, 0 in flight, 0 failed$`, 'm'));
     expect((await cli(['jobs', 'failed'])).stdout).toContain('No failed jobs.');
     expect((await cli(['sweep', 'status'])).stdout).toContain(`${EVENT} (${id})`);
     expect((await cli(['jobs', 'retry', 'nope'])).stderr).toMatch(/No waiting job/);

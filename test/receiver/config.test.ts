@@ -25,4 +25,12 @@ describe('configuration', () => {
     expect(config.sync.reconcileIntervalMs).toBe(900_000);
     expect(config.publicUrl).toBe('https://hs.example.com');
   });
+
+  it('repairs damaged state only when told: REPAIR_DAMAGED_STATE=1 or --repair', () => {
+    expect(loadConfig({}).repairDamagedState).toBe(false);
+    expect(loadConfig({ REPAIR_DAMAGED_STATE: '0' }).repairDamagedState).toBe(false);
+    expect(loadConfig({ REPAIR_DAMAGED_STATE: '1' }).repairDamagedState).toBe(true);
+    expect(loadConfig({}, ['--repair']).repairDamagedState).toBe(true);
+    expect(() => loadConfig({ REPAIR_DAMAGED_STATE: 'yes please' })).toThrow(/REPAIR_DAMAGED_STATE/);
+  });
 });

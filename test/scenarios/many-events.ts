@@ -6,7 +6,8 @@ import type { ApiStack } from '../api/signed-client';
 import type { Json } from '../fakes/pretix';
 import { loadFixture } from '../fixtures';
 import { ORGANIZER } from '../helpers/stack';
-import { exampleMappings } from './mappings';
+import { objectMappingsSchema } from '../../receiver/domain/mapping-schema';
+import { exampleMappingDtos } from '../helpers/mappings';
 
 export const CONTACT_EMAILS = ['ada@example.com', 'ada.lovelace@example.org'];
 export const NOT_ENABLED_EVENTS = ['private-dinner', 'staff-party'];
@@ -47,7 +48,7 @@ export async function seedManyEvents(stack: ApiStack, enabled = 200, boughtInCou
   // Enabled the way a long-running installation has them (connect() registered the all-events webhook): straight
   // into the store, because enabling 200 events one by one through the API would check every event's mappings and
   // fill the event data cache that the card's first load is meant to find empty.
-  const mappings = exampleMappings();
+  const mappings = objectMappingsSchema.parse(exampleMappingDtos());
   for (let n = 0; n < enabled; n += 1) {
     await stack.store.saveEventConfig({ connectionId: connection.id, event: eventSlug(n), enabled: true, mappings, webhookMode: 'registered', updatedAt: new Date().toISOString() });
   }

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLowdbStore, recordsFileFor } from '../../receiver/store/lowdb-store';
 import type { JobTrigger, Store } from '../../receiver/store/types';
 import { tempDir } from '../helpers/temp-dir';
+import { waitFor } from '../helpers/wait-for';
 
 const trigger = (code: string, action = 'pretix.event.order.placed'): JobTrigger => ({
   portalId: '42',
@@ -48,17 +49,28 @@ describe('lowdb store', () => {
     const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
     await probe.close();
     const realDatasync = proto.datasync;
+    let started = 0;
     let synced = 0;
+    let release!: () => void;
+    const diskBusy = new Promise<void>((resolve) => (release = resolve));
     const spy = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      started += 1;
+      await diskBusy; // held until the test lets the disk finish, instead of a fixed delay
       await realDatasync.call(this);
       synced += 1;
     });
     try {
       const original = store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
       // pretix retries the delivery (its first attempt timed out): the 2xx for it acknowledges the notification.
-      expect(await store.acceptWebhook('c1:1', trigger('AAAAA'), 1001)).toBe('duplicate');
-      expect(synced).toBe(1);
+      const duplicate = store.acceptWebhook('c1:1', trigger('AAAAA'), 1001);
+      const early = await Promise.race([
+        duplicate.then(() => 'answered'),
+        waitFor(() => started > 0, 'the journal line waiting for fdatasync', 15_000, 1).then(() => new Promise((resolve) => setImmediate(() => resolve('waiting')))),
+      ]);
+      expect(early).toBe('waiting');
+      release();
+      expect(await duplicate).toBe('duplicate');
+      expect(synced).toBeGreaterThanOrEqual(1);
       await original;
     } finally {
       spy.mockRestore();
@@ -112,11 +124,16 @@ describe('lowdb store', () => {
     };
     const lanes = [1, 2, 3, 4].map((lane) => intake(lane));
     try {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitFor(() => accepted >= 8, 'webhooks arriving', 15_000, 1);
+      const atSave = accepted;
       const saved = store.saveInstallation({ portalId: '9', status: 'active', accessTokenSealed: null, refreshTokenSealed: null, accessTokenExpiresAt: 0, scopes: [], installedAt: '', updatedAt: '' });
-      const outcome = await Promise.race([saved.then(() => 'saved'), new Promise((resolve) => setTimeout(() => resolve('starved'), 2_000))]);
+      // Starvation measured in progress, not time: a checkpoint that waited for the intake to pause would still be
+      // waiting after hundreds of further acknowledged webhooks (each group commit acknowledges about one per lane).
+      const outcome = await Promise.race([
+        saved.then(() => 'saved'),
+        waitFor(() => accepted - atSave >= 400, '400 more webhooks', 60_000, 1).then(() => 'starved'),
+      ]);
       expect(outcome).toBe('saved');
-      expect(accepted).toBeGreaterThan(0);
     } finally {
       stop = true;
       await Promise.all(lanes);
@@ -144,6 +161,39 @@ describe('lowdb store', () => {
     store.claimDueJobs(1003, 10);
     await store.completeJobs(['c1:democon:AAAAA'], 1004);
     expect(store.getJob('c1:democon:AAAAA')).toBeUndefined();
+  });
+
+  it('reports each webhook lag once: from the oldest unsynced acknowledgement, a rerun from its own', async () => {
+    const samples: { portalId: string; lagMs: number }[] = [];
+    store.onWebhookSynced(({ portalId, lagMs }) => samples.push({ portalId, lagMs }));
+    const record = (syncedAt: number, status: 'synced' | 'failed' = 'synced') => ({
+      key: 'c1:democon:AAAAA', portalId: '42', connectionId: 'c1', event: 'democon', code: 'AAAAA', emails: [], status,
+      syncedAt: new Date(syncedAt).toISOString(), objects: [], associations: [], skipped: [],
+    });
+    await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
+    await store.enqueue([trigger('AAAAA', 'manual')], 1100); // not a webhook: the lag still counts from 1000
+    await store.acceptWebhook('c1:2', trigger('AAAAA', 'pretix.event.order.paid'), 1200);
+    // Sync now: merged and claimed in one step; a second click finds it in flight and only asks for a rerun.
+    expect((await store.enqueueClaimed(trigger('AAAAA', 'manual'), 1300))?.state).toBe('in_flight');
+    expect(await store.enqueueClaimed(trigger('AAAAA', 'manual'), 1300)).toBeNull();
+    expect(store.getJob('c1:democon:AAAAA')?.rerun).toBe(true);
+    await store.acceptWebhook('c1:3', trigger('AAAAA', 'pretix.event.order.modified'), 1400); // during the sync
+    await store.putSyncRecords([record(1500)]);
+    await store.completeJobs(['c1:democon:AAAAA'], 1500);
+    expect(samples).toEqual([{ portalId: '42', lagMs: 500 }]);
+    // The rerun measures from the webhook that arrived while the first run was in flight.
+    store.claimDueJobs(1600, 10);
+    await store.failJob('c1:democon:AAAAA', { failureClass: 'transient', message: 'HubSpot 502', nextAttemptAt: 1700 }, 1650);
+    store.claimDueJobs(1700, 10);
+    await store.putSyncRecords([record(1800, 'failed')]);
+    await store.putSyncRecords([record(1900)]);
+    await store.completeJobs(['c1:democon:AAAAA'], 1900);
+    expect(samples).toEqual([{ portalId: '42', lagMs: 500 }, { portalId: '42', lagMs: 500 }]);
+    // A job no webhook asked for (backfill, reconcile, Sync now alone) has no lag to report.
+    await store.enqueue([trigger('BBBBB', 'manual')], 2000);
+    store.claimDueJobs(2000, 10);
+    await store.putSyncRecords([{ ...record(2100), key: 'c1:democon:BBBBB', code: 'BBBBB' }]);
+    expect(samples).toHaveLength(2);
   });
 
   it('recovers jobs left in flight by a crash', async () => {

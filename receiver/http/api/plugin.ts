@@ -8,11 +8,12 @@ import { DuplicateConnectionError, type ConnectionService } from '../../connecti
 import type { NewProperty, NewPropertyGroup, PropertyDefinition } from '../../hubspot/crm-client';
 import { PretixConnectionError } from '../../pretix/errors';
 import { ORDER_ACTIONS } from '../../pretix/webhook-actions';
-import type { Connection, Store } from '../../store/types';
+import type { Connection, JobTrigger, Store } from '../../store/types';
 import { jobKey } from '../../store/types';
 import type { EventContextCache } from '../../sync/event-context-cache';
 import type { HubSpotObjectType, ObjectMapping } from '../../domain/mapping-schema';
 import type { PretixClientLike } from '../../sync/ports';
+import { backlogOf, type SyncHealth } from '../../sync/sync-health';
 import type { EventContext } from '../../sync/event-context';
 import type { EventLister } from '../../connections/catalogues';
 import { connectionFieldError, HttpError, rethrowInvalidMappings } from '../errors';
@@ -72,6 +73,10 @@ export interface CardApiDeps {
   /** Until the backfill runner is wired, the backfill endpoints answer 501. */
   backfill?: BackfillControl;
   onQueued(): void;
+  /** Webhook lag and backlog per portal (the sync section); without it the backlog alone. */
+  health?: Pick<SyncHealth, 'portal'>;
+  /** Queues a manual job and syncs it at once, outside the worker's cycle; false if left to the worker (in flight). */
+  syncNow?(trigger: JobTrigger): Promise<boolean>;
   now?: () => number;
   /** Deadline for the pretix and HubSpot calls made while answering one request (default 10 s; HubSpot waits 15 s). */
   upstreamTimeoutMs?: number;
@@ -160,9 +165,12 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
       if (!config?.enabled) {
         throw new HttpError(409, 'event_not_enabled', `Sync is not enabled for event ${body.event}; enable it in the app settings first.`);
       }
-      const before = store.getJob(jobKey(connection.id, body.event, body.code));
-      await store.enqueue([{ portalId, connectionId: connection.id, event: body.event, code: body.code, action: 'manual' }], now());
-      deps.onQueued();
+      const key = jobKey(connection.id, body.event, body.code);
+      const before = store.getJob(key);
+      const trigger: JobTrigger = { portalId, connectionId: connection.id, event: body.event, code: body.code, action: 'manual' };
+      // A person waits: sync it now rather than when the worker's cycle (or a backfill's batches) get to it.
+      const started = deps.syncNow ? await deps.syncNow(trigger) : (await store.enqueue([trigger], now()), false);
+      if (!started) deps.onQueued();
       if (before?.state === 'in_flight') {
         return { status: 'merged', message: `Order ${body.code} is being synced right now; it will be synced once more afterwards.` };
       }
@@ -297,7 +305,8 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
         .sort((a, b) => (b.lastErrorAt ?? 0) - (a.lastErrorAt ?? 0))
         .slice(0, MAX_SYNC_PROBLEMS)
         .map(syncProblem);
-      return { problems };
+      const { lag, backlog } = deps.health?.portal(portalId) ?? { lag: { count: 0, p50Ms: null, p95Ms: null, maxMs: null }, backlog: backlogOf(store.queueCounts(portalId), now()) };
+      return { problems, health: { lag, backlog } };
     },
 
     async retrySyncProblem({ portalId, body }) {

@@ -249,7 +249,19 @@ export const syncProblemSchema = z.object({
 });
 assertType<Same<z.infer<typeof syncProblemSchema>, Contract.SyncProblem>>();
 
-export const syncProblemsResponseSchema = z.object({ problems: z.array(syncProblemSchema) });
+const millisecondsOrNull = z.number().nonnegative().nullable();
+export const syncHealthSchema = z.object({
+  lag: z.object({ count: z.number().int().nonnegative(), p50Ms: millisecondsOrNull, p95Ms: millisecondsOrNull, maxMs: millisecondsOrNull }),
+  backlog: z.object({
+    pending: z.number().int().nonnegative(),
+    inFlight: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    oldestPendingAgeMs: millisecondsOrNull,
+  }),
+});
+assertType<Same<z.infer<typeof syncHealthSchema>, Contract.SyncHealthDto>>();
+
+export const syncProblemsResponseSchema = z.object({ problems: z.array(syncProblemSchema), health: syncHealthSchema });
 assertType<Same<z.infer<typeof syncProblemsResponseSchema>, Contract.SyncProblemsResponse>>();
 
 export const retryRequestSchema = z.object({ key: z.string().min(1).max(400) });
