@@ -8,6 +8,7 @@ import { API_PREFIX } from './http/api/routes';
 import { registerErrorHandling } from './http/errors';
 import { healthRoutes } from './http/health';
 import { hubspotWebhookRoutes } from './http/hubspot-webhooks';
+import { IntakeGate, registerIntakeGate } from './http/intake-gate';
 import { oauthRoutes } from './http/oauth';
 import { openApiRoutes } from './http/openapi';
 import { statusPageRoutes } from './http/pages';
@@ -38,6 +39,8 @@ export interface AppOptions {
 export interface App {
   server: FastifyInstance;
   services: Services;
+  /** Closed first at shutdown: from then on every request is answered 503 with Retry-After. */
+  intake: IntakeGate;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -60,6 +63,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     backfill: options.backfill,
   });
   registerErrorHandling(server);
+  const intake = new IntakeGate();
+  registerIntakeGate(server, intake);
 
   const onQueued = () => services.worker.notify();
   await server.register(healthRoutes, { store, startedAt: Date.now() });
@@ -102,7 +107,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await server.register(openApiRoutes, { publicUrl: config.publicUrl });
   await server.register(oauthRoutes, { config, installations: services.installations, oauth: services.oauth, states: services.oauthStates });
   await server.register(statusPageRoutes, { config, store, installations: services.installations, adminToken: adminTokenFor(secrets) });
-  return { server, services };
+  return { server, services, intake };
 }
 
 export function adminTokenFor(secrets: SecretBox): string {

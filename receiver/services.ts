@@ -12,6 +12,7 @@ import { createInstallationService } from './hubspot/installations';
 import { createOAuthClient } from './hubspot/oauth-client';
 import { createOAuthStateStore } from './hubspot/oauth-state';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
+import { cutoffAwareFetch, cutoffAwareSleep } from './lib/cutoff';
 import { createRateLimiter } from './lib/rate-limiter';
 import { PretixClient } from './pretix/client';
 import type { SecretBox } from './store/secrets';
@@ -39,7 +40,9 @@ export function createServices(options: ServiceOptions) {
   const { config, store, secrets, logger } = options;
   const fetchImpl = options.fetch ?? fetch;
   // pretix URLs come from a portal's users: in production their connections may only reach public addresses.
-  const pretixFetch = options.fetch ?? (config.env === 'production' ? createPublicOnlyFetch(options.resolvePretixHost) : fetch);
+  // Both API clients' requests and retry waits end when the background work that made them is cut off at shutdown.
+  const pretixFetch = cutoffAwareFetch(options.fetch ?? (config.env === 'production' ? createPublicOnlyFetch(options.resolvePretixHost) : fetch));
+  const crmFetch = cutoffAwareFetch(fetchImpl);
   // Safety margins (≈1–2 % of the window) absorb network delay between our clock and theirs.
   const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, safetyMs: 500 });
   const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, safetyMs: 150 });
@@ -64,7 +67,7 @@ export function createServices(options: ServiceOptions) {
   const oauthStates = createOAuthStateStore({ now: options.now });
 
   const pretixClient = (baseUrl: string, organizer: string, token: string) =>
-    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: pretixFetch });
+    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: pretixFetch, sleep: cutoffAwareSleep });
 
   // Clients are cheap, but one per connection keeps connection reuse and makes the limiter key stable.
   const pretixClients = new Map<string, { sealed: string; client: PretixClient }>();
@@ -86,7 +89,8 @@ export function createServices(options: ServiceOptions) {
         getAccessToken: () => tokens.getAccessToken(portalId),
         onUnauthorized: (token) => tokens.tokenRejected(portalId, token),
         limiter: hubspotLimiter,
-        fetch: fetchImpl,
+        fetch: crmFetch,
+        sleep: cutoffAwareSleep,
       });
       crmClients.set(portalId, client);
     }

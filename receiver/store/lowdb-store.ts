@@ -19,6 +19,7 @@ import {
   type JobTrigger,
   type QueueCounts,
   type Store,
+  type StoreHealth,
   type SyncJob,
   type SyncRecord,
 } from './types';
@@ -53,6 +54,14 @@ const emptyMain = (): MainData => ({
 });
 const eventKey = (connectionId: string, event: string) => `${connectionId}:${event}`;
 
+/** "ENOSPC" and the like: what an operator needs, without the file paths that fs errors carry. */
+function writeProblem(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // Node's fs messages read "ENOSPC: no space left on device, write" or "EACCES: permission denied, open '<path>'".
+  if ('code' in error && typeof error.code === 'string') return error.message.split(', ')[0] ?? error.code;
+  return error.message;
+}
+
 export function recordsFileFor(dataFile: string): string {
   return dataFile.replace(/(\.json)?$/, '.records.jsonl');
 }
@@ -65,11 +74,20 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
   const data = main.data;
   const records = await RecordLog.open(recordsFileFor(dataFile));
   const { journal, replay } = await QueueJournal.open(dataFile, data.journalSegment);
+  // The outcome of the last journal append and of the last checkpoint, for /healthz: a full disk makes every
+  // webhook fail while the process itself looks fine.
+  const problems: { journal: string | null; checkpoint: string | null } = { journal: null, checkpoint: null };
   // A checkpoint: new journal segment first, then the snapshot (inside main.write), then old segments go.
   const mainCommit = new GroupCommit(async () => {
-    data.journalSegment = await journal.rotate();
-    await main.write();
-    await journal.deleteBefore(data.journalSegment);
+    try {
+      data.journalSegment = await journal.rotate();
+      await main.write();
+      await journal.deleteBefore(data.journalSegment);
+      problems.checkpoint = null;
+    } catch (error) {
+      problems.checkpoint = `the state file cannot be written (${writeProblem(error)})`;
+      throw error;
+    }
   });
 
   const seen = new SeenNotifications(data.seen);
@@ -168,9 +186,11 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       // Only the journal line is on the acknowledgement's path; the state file follows as a checkpoint.
       try {
         await journal.append({ notificationKey, trigger, at: now });
+        problems.journal = null;
       } catch (error) {
         // Not on disk, so not acknowledged: pretix's retry must be taken as new, not answered as a duplicate.
         seen.remove(connectionId, id);
+        problems.journal = `the webhook journal cannot be written (${writeProblem(error)})`;
         throw error;
       }
       if (journal.checkpointDue()) void mainCommit.commit().catch(() => undefined);
@@ -272,6 +292,17 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       await mainCommit.commit();
       return true;
     },
+    async releaseJobs(keys, now) {
+      let released = 0;
+      for (const key of keys) {
+        const job = data.jobs[key];
+        if (job?.state !== 'in_flight') continue;
+        // A trigger that arrived meanwhile (rerun) is covered: the job runs again from the start anyway.
+        Object.assign(job, { state: 'pending', rerun: false, nextAttemptAt: Math.min(job.nextAttemptAt, now), inFlightSince: undefined });
+        released += 1;
+      }
+      if (released > 0) await mainCommit.commit();
+    },
     async recoverInFlight(now) {
       let recovered = 0;
       for (const job of Object.values(data.jobs)) {
@@ -332,6 +363,10 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     findSyncRecords: (portalId, matches) => records.findInPortal(portalId, matches),
     purgeSyncRecords: (keys, replacements) => records.purge(keys, replacements),
 
+    health(): StoreHealth {
+      const reason = [problems.journal, problems.checkpoint].filter((p) => p !== null).join('; ');
+      return reason === '' ? { ok: true } : { ok: false, reason };
+    },
     async flush() {
       await Promise.all([journal.flush(), mainCommit.flush(), records.flush()]);
     },

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { PretixOrder } from '../pretix/schemas';
 import type { BackfillState, Connection, Store } from '../store/types';
 import { classify, SyncConfigError } from '../domain/errors';
+import { Cutoff, settlesWithin } from '../lib/cutoff';
 import type { EventContextCache } from './event-context-cache';
 import type { ObjectMapping } from '../domain/mapping-schema';
 import { recordOutcomes } from './outcomes';
@@ -14,6 +15,9 @@ import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { recordAccess, syncOrderBatch } from './sync-batch';
 
 export class BackfillConflictError extends Error {}
+
+/** After the deadline's cut, how long the runs may take to notice before the stop stops waiting for them. */
+const CUT_GRACE_MS = 500;
 
 export interface BackfillDeps {
   store: Store;
@@ -126,15 +130,22 @@ export class BackfillRunner {
     return this.deps.store.getBackfill(connectionId, event);
   }
 
-  /** Stops every run without marking it: they resume on the next start. */
-  async stopAll(): Promise<void> {
+  /**
+   * Stops every run without marking it: they resume on the next start. No new page or batch starts; the batches
+   * under way get `timeoutMs`, then their requests are cut off and their pages stay unfinished, to be synced again.
+   */
+  async stopAll(timeoutMs = Infinity): Promise<void> {
     const runs = [...this.running.values()];
     runs.forEach((run) => (run.canceled = true));
     this.stopping = true;
-    await Promise.all(runs.map((run) => run.done));
+    const done = Promise.all(runs.map((run) => run.done));
+    if (await settlesWithin(done, timeoutMs)) return;
+    this.cutoff.cut();
+    await settlesWithin(done, CUT_GRACE_MS);
   }
 
   private stopping = false;
+  private readonly cutoff = new Cutoff();
 
   progress(connectionId: string, event: string): BackfillProgressView | undefined {
     const state = this.deps.store.getBackfill(connectionId, event);
@@ -157,8 +168,11 @@ export class BackfillRunner {
   private launch(state: BackfillState): void {
     const run: Running = { canceled: false, done: Promise.resolve(), runStartedAt: this.now(), processedAtRunStart: state.processed };
     this.running.set(this.key(state.connectionId, state.event), run);
-    run.done = this.execute(state, run)
+    run.done = this.cutoff
+      .run(() => this.execute(state, run))
       .catch(async (error: unknown) => {
+        // Cut off by the shutdown deadline: it stays "running" and resumes on the next start.
+        if (this.cutoff.isCut) return;
         const failure = classify(error);
         this.deps.logger.warn({ event: state.event, error: failure.message }, 'backfill failed');
         // The run saved its progress as it went; keep it rather than the state it started from.
@@ -194,6 +208,8 @@ export class BackfillRunner {
     let failure: unknown = null;
 
     const advance = async () => {
+      // After a shutdown cut nothing more is saved: the pages of the batches cut short are synced again.
+      if (this.cutoff.isCut) return;
       let next = state.nextPage;
       // A page is finished when no batch of it is running and none of its orders still waits in the buffer.
       while (next <= lastPageSeen && !unfinished.get(next) && !buffer.some((item) => item.page === next)) {
@@ -220,6 +236,8 @@ export class BackfillRunner {
           ...recordAccess(store, connection.id, state.event),
           now: () => new Date(this.now()),
         });
+        // Its requests were cut off: these outcomes say nothing about the orders, and the page stays unfinished.
+        if (this.cutoff.isCut) return;
         const counts = await recordOutcomes({
           store,
           portalId: connection.portalId,

@@ -1,11 +1,14 @@
 // The sync worker: claims due jobs, groups them by connection and event, fetches the orders in as few pretix
 // requests as possible, syncs them in batches and records the outcome. One worker per process; the store's
-// in-flight marks keep it from taking a job twice, and recovery after a crash makes them pending again.
+// in-flight marks keep it from taking a job twice, and recovery after a crash makes them pending again. A stop is
+// bounded: no new batch starts, the batches under way get until the deadline, and every job not finished by then
+// goes back in line as it was.
 import type { FastifyBaseLogger } from 'fastify';
 import type { PretixOrder } from '../pretix/schemas';
 import type { Connection, Store, SyncJob, SyncRecord } from '../store/types';
 import { jobKey } from '../store/types';
 import { classify, SyncConfigError } from '../domain/errors';
+import { Cutoff, settlesWithin } from '../lib/cutoff';
 import type { EventContextCache } from './event-context-cache';
 import { fetchOrders } from './order-fetcher';
 import type { OrderPrefetch } from './order-prefetch';
@@ -34,11 +37,19 @@ export interface WorkerDeps {
   maxIdleMs?: number;
 }
 
+/** After the deadline's cut, how long the cycle may take to notice before the worker stops waiting for it. */
+const CUT_GRACE_MS = 500;
+
 export class SyncWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private readonly now: () => number;
+  private cutoff = new Cutoff();
+  /** Jobs this worker marked in flight and has not yet completed, failed or put back. */
+  private readonly claimed = new Set<string>();
+  /** The stop gave up waiting for the cycle: whatever it still does must not touch the store any more. */
+  private abandoned = false;
 
   constructor(private readonly deps: WorkerDeps) {
     this.now = deps.now ?? Date.now;
@@ -47,14 +58,32 @@ export class SyncWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    this.abandoned = false;
+    this.cutoff = new Cutoff();
+    this.loop = this.cutoff.run(() => this.run());
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Takes no new batch; the batches under way get `timeoutMs` to finish, then their HubSpot and pretix requests are
+   * cut off. Jobs not finished by then go back in line as they were, without counting an attempt: upserts are
+   * idempotent, so a job whose request reached HubSpot but was not answered is simply synced again.
+   */
+  async stop(timeoutMs = Infinity): Promise<void> {
     this.running = false;
     this.wake?.();
-    await this.loop;
+    const loop = this.loop;
+    if (loop && !(await settlesWithin(loop, timeoutMs))) {
+      this.cutoff.cut();
+      // Requests and retry waits end at once; anything slower (a rate-limit slot, a token refresh) is left behind.
+      if (!(await settlesWithin(loop, CUT_GRACE_MS))) this.abandoned = true;
+    }
     this.loop = null;
+    const unfinished = [...this.claimed];
+    this.claimed.clear();
+    if (unfinished.length > 0) {
+      await this.deps.store.releaseJobs(unfinished, this.now());
+      this.deps.logger.info({ jobs: unfinished.length }, 'stopped: unfinished jobs are back in line');
+    }
   }
 
   /** A job was queued: look sooner than the idle timer would. */
@@ -115,6 +144,7 @@ export class SyncWorker {
   async runOnce(): Promise<boolean> {
     const jobs = this.deps.store.claimDueJobs(this.now(), this.deps.claimLimit ?? 2000);
     if (jobs.length === 0) return false;
+    for (const job of jobs) this.claimed.add(job.key);
     const groups = new Map<string, SyncJob[]>();
     for (const job of jobs) {
       const key = `${job.connectionId}:${job.event}`;
@@ -134,7 +164,7 @@ export class SyncWorker {
     if (!connection || !eventConfig?.enabled) {
       // Removed or disabled since the webhook arrived: nothing is to be synced any more.
       logger.info({ connectionId: first.connectionId, event: first.event, jobs: jobs.length }, 'dropping jobs of a removed or disabled event');
-      await store.completeJobs(jobs.map((j) => j.key), this.now());
+      await this.complete(jobs.map((j) => j.key));
       return;
     }
     try {
@@ -160,11 +190,13 @@ export class SyncWorker {
       const gone = jobs.filter((job) => orders.get(job.code) === null);
       if (gone.length > 0) {
         logger.info({ event: first.event, codes: gone.map((j) => j.code) }, 'orders no longer exist in pretix');
-        await store.completeJobs(gone.map((j) => j.key), this.now());
+        await this.complete(gone.map((j) => j.key));
       }
       const present = jobs.filter((job) => orders.get(job.code));
       const batchSize = this.deps.batchSize ?? 100;
       for (let i = 0; i < present.length; i += batchSize) {
+        // Stopping: no new batch. The rest stay claimed, and stop() puts them back in line.
+        if (!this.running) break;
         const slice = present.slice(i, i + batchSize);
         const outcomes = await syncOrderBatch({
           orders: slice.map((job) => orders.get(job.code)!),
@@ -179,22 +211,35 @@ export class SyncWorker {
         await this.settle(slice, outcomes);
       }
     } catch (error) {
+      // Cut off by the shutdown deadline: not a failure of the jobs, which stop() puts back in line.
+      if (this.cutoff.isCut) return;
       // Nothing order-specific went wrong: the whole group shares the failure (pretix down, token revoked…).
       const failure = classify(error);
       logger.warn({ event: first.event, jobs: jobs.length, failureClass: failure.failureClass, error: failure.message }, 'sync of a batch failed');
       // One group commit for all of them rather than one file write each.
       await Promise.all(
         jobs
-          .filter((job) => store.getJob(job.key)?.state === 'in_flight')
-          .map((job) =>
-            store.failJob(job.key, { ...failure, nextAttemptAt: nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now()) }, this.now()),
-          ),
+          .filter((job) => this.claimed.has(job.key) && store.getJob(job.key)?.state === 'in_flight')
+          .map((job) => this.fail(job.key, { ...failure, nextAttemptAt: nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now()) })),
       );
     }
   }
 
+  private async complete(keys: string[]): Promise<void> {
+    if (this.abandoned) return;
+    keys.forEach((key) => this.claimed.delete(key));
+    await this.deps.store.completeJobs(keys, this.now());
+  }
+
+  private async fail(key: string, failure: Parameters<Store['failJob']>[1]): Promise<void> {
+    if (this.abandoned) return;
+    this.claimed.delete(key);
+    await this.deps.store.failJob(key, failure, this.now());
+  }
+
   private async settle(jobs: SyncJob[], outcomes: OrderOutcome[]): Promise<void> {
     const { store, logger } = this.deps;
+    if (this.abandoned) return;
     const byCode = new Map(jobs.map((job) => [job.code, job]));
     const records: SyncRecord[] = [];
     const done: string[] = [];
@@ -207,15 +252,17 @@ export class SyncWorker {
         done.push(job.key);
         continue;
       }
+      // A request cut off by the shutdown deadline says nothing about the order: stop() puts the job back.
+      if (this.cutoff.isCut) continue;
       const failure = outcome.failure;
       const retryAt = nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now());
       logger.warn({ job: job.key, failureClass: failure.failureClass, error: failure.message, retryAt }, 'order sync failed');
       records.push(failedRecord(store.getSyncRecord(job.key), job, failure, new Date(this.now())));
-      failures.push(store.failJob(job.key, { ...failure, nextAttemptAt: retryAt }, this.now()));
+      failures.push(this.fail(job.key, { ...failure, nextAttemptAt: retryAt }));
     }
     await Promise.all(failures);
     // Records before completing jobs: a crash in between re-runs the jobs, which is harmless (upserts).
     await store.putSyncRecords(records);
-    await store.completeJobs(done, this.now());
+    await this.complete(done);
   }
 }

@@ -25,4 +25,11 @@ describe('configuration', () => {
     expect(config.sync.reconcileIntervalMs).toBe(900_000);
     expect(config.publicUrl).toBe('https://hs.example.com');
   });
+
+  it('bounds shutdown at 8 s unless SHUTDOWN_TIMEOUT says otherwise', () => {
+    expect(loadConfig({}).shutdownTimeoutMs).toBe(8_000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT: '3s' }).shutdownTimeoutMs).toBe(3_000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT: '500ms' }).shutdownTimeoutMs).toBe(500);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT: 'soon' })).toThrow(/SHUTDOWN_TIMEOUT/);
+  });
 });
