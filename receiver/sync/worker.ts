@@ -17,8 +17,24 @@ import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { failedRecord } from './outcomes';
 import { recordAccess, syncOrderBatch, type OrderOutcome } from './sync-batch';
 
+/** The part of the store the worker uses. */
+export type WorkerStore = Pick<
+  Store,
+  | 'getConnection'
+  | 'getEventConfig'
+  | 'claimDueJobs'
+  | 'nextDueAt'
+  | 'queueCounts'
+  | 'getJob'
+  | 'completeJobs'
+  | 'failJob'
+  | 'releaseJobs'
+  | 'getSyncRecord'
+  | 'putSyncRecords'
+>;
+
 export interface WorkerDeps {
-  store: Store;
+  store: WorkerStore;
   retryPolicy: RetryPolicy;
   contexts: EventContextCache;
   pretixFor(connection: Connection): PretixClientLike;

@@ -1,0 +1,49 @@
+// shutDown() in the receiver's own process, over real HTTP against the loopback fakes, with HubSpot answering slowly:
+// intake closes first (503 + Retry-After on every route, nothing stored), the syncs under way are cut off at the
+// deadline and their jobs go back in line, and the whole stop stays within the deadline plus its short graces.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shutDown } from '../../receiver/shutdown';
+import { EVENT, ORGANIZER, startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait-for';
+import { exampleMappingsBody } from '../scenarios/mappings';
+
+describe('shutDown()', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    const connection = await stack.connect();
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+  });
+  afterAll(() => stack.close());
+
+  it('closes intake at once, cuts off slow syncs at the deadline and puts their jobs back', async () => {
+    const { pretix, hubspot, store, app } = stack;
+    hubspot.setLatency(3_000);
+    // Queued while the worker waits, so that its next cycle claims them all at once.
+    await app.services.worker.stop();
+    for (const code of pretix.generateOrders(ORGANIZER, EVENT, 150)) await pretix.emit(ORGANIZER, EVENT, code, 'pretix.event.order.placed');
+    app.services.worker.start();
+    await waitFor(() => store.queueCounts().inFlight === 150, 'the worker to claim every job', 10_000);
+
+    const startedAt = Date.now();
+    const stopping = shutDown({ server: app.server, intake: app.intake, services: app.services, store, timeoutMs: 1_000, logger: app.server.log });
+
+    const [late] = pretix.generateOrders(ORGANIZER, EVENT, 1);
+    const delivery = await pretix.emit(ORGANIZER, EVENT, late!, 'pretix.event.order.placed');
+    expect(delivery.calls.map((call) => call.status)).toEqual([503, 503, 503, 503]);
+    const health = await fetch(`${stack.receiverUrl}/healthz`);
+    expect(health.status).toBe(503);
+    expect(health.headers.get('retry-after')).toBe('10');
+    expect(await health.json()).toMatchObject({ error: 'shutting_down' });
+
+    await stopping;
+    // 1 s deadline, then at most the cut's and the server's half-second graces.
+    expect(Date.now() - startedAt).toBeLessThan(2_500);
+    const jobs = store.listJobs();
+    expect(jobs.map((job) => job.code)).not.toContain(late);
+    expect(jobs).toHaveLength(150);
+    for (const job of jobs) expect(job).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(hubspot.objects('4242', 'deals')).toHaveLength(0);
+  });
+});
