@@ -1,6 +1,7 @@
 // shutDown() in the receiver's own process, over real HTTP against the loopback fakes, with HubSpot answering slowly:
 // intake closes first (503 + Retry-After on every route, nothing stored), the syncs under way are cut off at the
-// deadline and their jobs go back in line, and the whole stop stays within the deadline plus its short graces.
+// deadline and their jobs go back in line (a backfill stays resumable), and the whole stop stays within the
+// deadline plus its short graces.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shutDown } from '../../receiver/shutdown';
 import { EVENT, ORGANIZER, startStack, type Stack } from '../helpers/stack';
@@ -45,5 +46,36 @@ describe('shutDown()', () => {
     expect(jobs).toHaveLength(150);
     for (const job of jobs) expect(job).toMatchObject({ state: 'pending', attempts: 0 });
     expect(hubspot.objects('4242', 'deals')).toHaveLength(0);
+  });
+});
+
+describe('shutDown() during a backfill', () => {
+  let stack: Stack;
+  let eventPath: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    const connection = await stack.connect();
+    eventPath = `/connections/${connection.id}/events/${EVENT}`;
+    await stack.admin.put(`${eventPath}/mappings`, exampleMappingsBody());
+    stack.pretix.generateOrders(ORGANIZER, EVENT, 300);
+  });
+  afterAll(() => stack.close());
+
+  it('cuts its batches off at the deadline and leaves it running, to resume from its first unfinished page', async () => {
+    const { pretix, hubspot, store, app } = stack;
+    hubspot.setLatency(3_000); // every batch needs several calls: none can finish within the deadline
+    const connectionId = eventPath.split('/')[2]!;
+    await stack.admin.post(`${eventPath}/backfill`);
+    // Four pages read: at least one batch of 100 is under way in HubSpot.
+    await waitFor(() => pretix.stats(ORGANIZER).orderList >= 5, 'the backfill to read its first pages', 10_000);
+
+    const startedAt = Date.now();
+    await shutDown({ server: app.server, intake: app.intake, services: app.services, store, timeoutMs: 1_000, logger: app.server.log });
+    expect(Date.now() - startedAt).toBeLessThan(2_500);
+
+    // Not failed, not canceled, nothing counted: the cut batches' orders are neither synced nor failed jobs.
+    expect(store.getBackfill(connectionId, EVENT)).toMatchObject({ state: 'running', nextPage: 1, processed: 0, failed: 0, error: null });
+    expect(store.listJobs()).toEqual([]);
   });
 });
