@@ -12,7 +12,7 @@ import { createInstallationService } from './hubspot/installations';
 import { createOAuthClient } from './hubspot/oauth-client';
 import { createOAuthStateStore } from './hubspot/oauth-state';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
-import { cutoffAwareFetch, cutoffAwareSleep } from './lib/cutoff';
+import { Cutoff } from './lib/cutoff';
 import { createRateLimiter } from './lib/rate-limiter';
 import { PretixClient } from './pretix/client';
 import type { SecretBox } from './store/secrets';
@@ -40,9 +40,7 @@ export function createServices(options: ServiceOptions) {
   const { config, store, secrets, logger } = options;
   const fetchImpl = options.fetch ?? fetch;
   // pretix URLs come from a portal's users: in production their connections may only reach public addresses.
-  // Both API clients' requests and retry waits end when the background work that made them is cut off at shutdown.
-  const pretixFetch = cutoffAwareFetch(options.fetch ?? (config.env === 'production' ? createPublicOnlyFetch(options.resolvePretixHost) : fetch));
-  const crmFetch = cutoffAwareFetch(fetchImpl);
+  const pretixFetch = options.fetch ?? (config.env === 'production' ? createPublicOnlyFetch(options.resolvePretixHost) : fetch);
   // Safety margins (≈1–2 % of the window) absorb network delay between our clock and theirs.
   const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, safetyMs: 500 });
   const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, safetyMs: 150 });
@@ -66,36 +64,48 @@ export function createServices(options: ServiceOptions) {
   const installations = createInstallationService({ store, secrets, oauth, onQueued: () => wakeWorker(), now: options.now });
   const oauthStates = createOAuthStateStore({ now: options.now });
 
-  const pretixClient = (baseUrl: string, organizer: string, token: string) =>
-    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: pretixFetch, sleep: cutoffAwareSleep });
+  const pretixClient = (baseUrl: string, organizer: string, token: string, cutoff?: Cutoff) =>
+    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: cutoff ? cutoff.fetch(pretixFetch) : pretixFetch, sleep: cutoff?.sleep });
 
-  // Clients are cheap, but one per connection keeps connection reuse and makes the limiter key stable.
-  const pretixClients = new Map<string, { sealed: string; client: PretixClient }>();
-  const pretixFor = (connection: Connection) => {
-    const cached = pretixClients.get(connection.id);
-    if (cached && cached.sealed === connection.apiTokenSealed) return cached.client;
-    const client = pretixClient(connection.baseUrl, connection.organizer, secrets.decrypt(connection.apiTokenSealed));
-    pretixClients.set(connection.id, { sealed: connection.apiTokenSealed, client });
-    return client;
+  /**
+   * pretix clients per connection and HubSpot clients per portal (cheap, but reuse keeps connections open and the
+   * limiter key stable; the limiters are shared by all). The interactive API has its own set; the worker, backfills
+   * and the sweep each get one built with their own Cutoff, so that a shutdown can cut their requests off without
+   * touching a person's.
+   */
+  const clientsFor = (cutoff?: Cutoff) => {
+    const pretixClients = new Map<string, { sealed: string; client: PretixClient }>();
+    const pretixFor = (connection: Connection) => {
+      const cached = pretixClients.get(connection.id);
+      if (cached && cached.sealed === connection.apiTokenSealed) return cached.client;
+      const client = pretixClient(connection.baseUrl, connection.organizer, secrets.decrypt(connection.apiTokenSealed), cutoff);
+      pretixClients.set(connection.id, { sealed: connection.apiTokenSealed, client });
+      return client;
+    };
+    const crmClients = new Map<string, HubSpotClient>();
+    const crmFor = async (portalId: string) => {
+      let client = crmClients.get(portalId);
+      if (!client) {
+        client = new HubSpotClient({
+          baseUrl: config.hubspot.apiUrl,
+          portalKey: portalId,
+          getAccessToken: () => tokens.getAccessToken(portalId),
+          onUnauthorized: (token) => tokens.tokenRejected(portalId, token),
+          limiter: hubspotLimiter,
+          fetch: cutoff ? cutoff.fetch(fetchImpl) : fetchImpl,
+          sleep: cutoff?.sleep,
+        });
+        crmClients.set(portalId, client);
+      }
+      return client;
+    };
+    return { pretixFor, crmFor };
   };
-
-  const crmClients = new Map<string, HubSpotClient>();
-  const crmFor = async (portalId: string) => {
-    let client = crmClients.get(portalId);
-    if (!client) {
-      client = new HubSpotClient({
-        baseUrl: config.hubspot.apiUrl,
-        portalKey: portalId,
-        getAccessToken: () => tokens.getAccessToken(portalId),
-        onUnauthorized: (token) => tokens.tokenRejected(portalId, token),
-        limiter: hubspotLimiter,
-        fetch: crmFetch,
-        sleep: cutoffAwareSleep,
-      });
-      crmClients.set(portalId, client);
-    }
-    return client;
-  };
+  const { pretixFor, crmFor } = clientsFor();
+  const background = { worker: new Cutoff(), sweep: new Cutoff(), backfill: new Cutoff() };
+  const workerClients = clientsFor(background.worker);
+  const sweepClients = clientsFor(background.sweep);
+  const backfillClients = clientsFor(background.backfill);
 
   const connections = createConnectionService({
     store,
@@ -129,8 +139,8 @@ export function createServices(options: ServiceOptions) {
     store,
     retryPolicy: config.sync,
     contexts,
-    pretixFor,
-    crmFor,
+    ...workerClients,
+    cutoff: background.worker,
     prefetch,
     logger: logger.child({ component: 'worker' }),
     now: options.now,
@@ -138,7 +148,8 @@ export function createServices(options: ServiceOptions) {
   });
   const sweeper = new ReconcileSweeper({
     store,
-    pretixFor,
+    pretixFor: sweepClients.pretixFor,
+    cutoff: background.sweep,
     prefetch,
     onQueued: () => worker.notify(),
     intervalMs: config.sync.reconcileIntervalMs,
@@ -148,8 +159,8 @@ export function createServices(options: ServiceOptions) {
   const backfills = new BackfillRunner({
     store,
     contexts,
-    pretixFor,
-    crmFor,
+    ...backfillClients,
+    cutoff: background.backfill,
     retryPolicy: config.sync,
     logger: logger.child({ component: 'backfill' }),
     now: options.now,

@@ -1,12 +1,8 @@
 // Background work (the sync worker, backfills, the reconcile sweep) must end within the shutdown deadline even while
-// HubSpot or pretix answers slowly. The clients are shared per portal and per connection with the interactive API,
-// so the cut cannot be a property of a client, and threading a signal through every port method would reach into
-// every call site. Instead each background component runs its work inside its own Cutoff's scope (AsyncLocalStorage
-// follows the work through every await), and the fetch and sleep the clients are built with give up at once inside
-// a scope that has been cut. Outside any scope they behave exactly like fetch and setTimeout.
-import { AsyncLocalStorage } from 'node:async_hooks';
-
-const scope = new AsyncLocalStorage<AbortSignal>();
+// HubSpot or pretix answers slowly. Each of them gets its own Cutoff and its own pretix and HubSpot clients built
+// with the Cutoff's fetch and sleep (see services.ts): once cut, their requests under way are aborted, later ones
+// and retry waits fail at once, and the component knows that what failed then failed because of the cut. Requests
+// made for the interactive API use other clients and are never cut.
 
 export class CutoffError extends Error {
   constructor() {
@@ -22,42 +18,36 @@ export class Cutoff {
     return this.controller.signal.aborted;
   }
 
-  /** Runs `work`, and everything it starts, inside this cutoff's scope. */
-  run<T>(work: () => T): T {
-    return scope.run(this.controller.signal, work);
-  }
-
-  /** Aborts the requests and retry waits under way inside the scope, and refuses later ones. */
+  /** Aborts the requests and retry waits under way, and makes later ones fail at once. */
   cut(): void {
     if (!this.isCut) this.controller.abort(new CutoffError());
   }
-}
 
-/** fetch that honours the Cutoff of the calling scope. */
-export function cutoffAwareFetch(inner: typeof fetch): typeof fetch {
-  return (input, init) => {
-    const signal = scope.getStore();
-    if (!signal) return inner(input, init);
-    if (signal.aborted) return Promise.reject(signal.reason as Error);
-    return inner(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
-  };
-}
-
-/** A retry backoff that ends (rejecting) when the calling scope is cut, instead of holding the shutdown up. */
-export function cutoffAwareSleep(ms: number): Promise<void> {
-  const signal = scope.getStore();
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const onCut = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
+  /** `inner`, with every request also ended by the cut. */
+  fetch(inner: typeof fetch): typeof fetch {
+    const signal = this.controller.signal;
+    return (input, init) => {
+      if (signal.aborted) return Promise.reject(signal.reason as Error);
+      return inner(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onCut);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onCut, { once: true });
-  });
+  }
+
+  /** A retry backoff that ends, rejecting, when cut: a client's retry loop must not hold the shutdown up. */
+  readonly sleep = (ms: number): Promise<void> => {
+    const signal = this.controller.signal;
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason as Error);
+      const onCut = () => {
+        clearTimeout(timer);
+        reject(signal.reason as Error);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onCut);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onCut, { once: true });
+    });
+  };
 }
 
 /** Whether `promise` settles within `ms` (Infinity: waits for it). It keeps running either way. */

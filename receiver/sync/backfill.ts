@@ -31,6 +31,8 @@ export interface BackfillDeps {
   batchSize?: number;
   /** Batches in flight at once: enough to keep HubSpot's window full while each batch waits on its requests. */
   concurrency?: number;
+  /** What the clients behind pretixFor/crmFor were built with: stopAll() cuts their requests off at its deadline. */
+  cutoff?: Cutoff;
   /** Called after each completed page, e.g. to let the sweep know its starting point. */
   onFinished?(state: BackfillState, firstPageGenerated: string | null): Promise<void> | void;
 }
@@ -70,9 +72,11 @@ export function mappingsForRun(all: ObjectMapping[], only: string[] | null): Obj
 export class BackfillRunner {
   private readonly running = new Map<string, Running>();
   private readonly now: () => number;
+  private readonly cutoff: Cutoff;
 
   constructor(private readonly deps: BackfillDeps) {
     this.now = deps.now ?? Date.now;
+    this.cutoff = deps.cutoff ?? new Cutoff();
   }
 
   private key(connectionId: string, event: string) {
@@ -145,7 +149,6 @@ export class BackfillRunner {
   }
 
   private stopping = false;
-  private readonly cutoff = new Cutoff();
 
   progress(connectionId: string, event: string): BackfillProgressView | undefined {
     const state = this.deps.store.getBackfill(connectionId, event);
@@ -168,8 +171,7 @@ export class BackfillRunner {
   private launch(state: BackfillState): void {
     const run: Running = { canceled: false, done: Promise.resolve(), runStartedAt: this.now(), processedAtRunStart: state.processed };
     this.running.set(this.key(state.connectionId, state.event), run);
-    run.done = this.cutoff
-      .run(() => this.execute(state, run))
+    run.done = this.execute(state, run)
       .catch(async (error: unknown) => {
         // Cut off by the shutdown deadline: it stays "running" and resumes on the next start.
         if (this.cutoff.isCut) return;

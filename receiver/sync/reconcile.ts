@@ -19,6 +19,8 @@ export interface SweepDeps {
   overlapMs?: number;
   logger: FastifyBaseLogger;
   now?: () => number;
+  /** What the client behind pretixFor was built with: stop() cuts its requests off at its deadline. */
+  cutoff?: Cutoff;
 }
 
 const olderThan = (recorded: string | undefined, current: string) => !recorded || Date.parse(recorded) < Date.parse(current);
@@ -31,10 +33,11 @@ export class ReconcileSweeper {
   private sweeping: Promise<void> | null = null;
   private readonly now: () => number;
   private stopping = false;
-  private readonly cutoff = new Cutoff();
+  private readonly cutoff: Cutoff;
 
   constructor(private readonly deps: SweepDeps) {
     this.now = deps.now ?? Date.now;
+    this.cutoff = deps.cutoff ?? new Cutoff();
   }
 
   start(): void {
@@ -56,7 +59,7 @@ export class ReconcileSweeper {
 
   /** Sweeps every enabled event once; a sweep still running is not started twice. */
   sweepAll(): Promise<void> {
-    this.sweeping ??= this.cutoff.run(async () => {
+    this.sweeping ??= (async () => {
       try {
         for (const config of this.deps.store.listEventConfigs()) {
           if (this.stopping) break;
@@ -66,7 +69,7 @@ export class ReconcileSweeper {
       } finally {
         this.sweeping = null;
       }
-    });
+    })();
     return this.sweeping;
   }
 

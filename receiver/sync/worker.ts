@@ -51,6 +51,8 @@ export interface WorkerDeps {
   lingerMs?: number;
   /** Upper bound for an idle sleep, so retries come due even without a nudge. */
   maxIdleMs?: number;
+  /** What the clients behind pretixFor/crmFor were built with: stop() cuts their requests off at its deadline. */
+  cutoff?: Cutoff;
 }
 
 /** After the deadline's cut, how long the cycle may take to notice before the worker stops waiting for it. */
@@ -61,7 +63,7 @@ export class SyncWorker {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private readonly now: () => number;
-  private cutoff = new Cutoff();
+  private readonly cutoff: Cutoff;
   /** Jobs this worker marked in flight and has not yet completed, failed or put back. */
   private readonly claimed = new Set<string>();
   /** The stop gave up waiting for the cycle: whatever it still does must not touch the store any more. */
@@ -69,14 +71,13 @@ export class SyncWorker {
 
   constructor(private readonly deps: WorkerDeps) {
     this.now = deps.now ?? Date.now;
+    this.cutoff = deps.cutoff ?? new Cutoff();
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.abandoned = false;
-    this.cutoff = new Cutoff();
-    this.loop = this.cutoff.run(() => this.run());
+    this.loop = this.run();
   }
 
   /**

@@ -3,7 +3,7 @@
 // goes back in line as it was (pending, no attempt counted, nothing failed).
 import Fastify from 'fastify';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cutoffAwareSleep } from '../../receiver/lib/cutoff';
+import { Cutoff } from '../../receiver/lib/cutoff';
 import type { Connection, EventConfig, SyncJob, SyncRecord } from '../../receiver/store/types';
 import { jobKey } from '../../receiver/store/types';
 import { EventContextCache } from '../../receiver/sync/event-context-cache';
@@ -95,13 +95,13 @@ const pretix: PretixClientLike = {
   },
 };
 
-/** A HubSpot whose every call takes `latencyMs`, waiting the way the real clients' requests do (cut off at shutdown). */
-function slowCrm(latencyMs: number) {
+/** A HubSpot whose every call takes `latencyMs`, and ends when `cutoff` is cut, as the real clients built with it do. */
+function slowCrm(latencyMs: number, cutoff: Cutoff) {
   const calls = { started: 0, answered: 0, cut: 0 };
   const answer = async <T>(value: T): Promise<T> => {
     calls.started += 1;
     try {
-      await cutoffAwareSleep(latencyMs);
+      await cutoff.sleep(latencyMs);
     } catch (error) {
       calls.cut += 1;
       throw error;
@@ -117,8 +117,9 @@ function slowCrm(latencyMs: number) {
   return { crm, calls };
 }
 
-function workerFor(store: WorkerStore, crm: CrmClientLike) {
+function workerFor(store: WorkerStore, crm: CrmClientLike, cutoff: Cutoff) {
   return new SyncWorker({
+    cutoff,
     store,
     retryPolicy: { maxAttempts: 5, retryBaseMs: 30_000, retryMaxMs: 3_600_000 },
     contexts: new EventContextCache(),
@@ -138,8 +139,9 @@ describe('SyncWorker.stop(deadline)', () => {
 
   it('cuts off HubSpot calls still open at the deadline and puts every unfinished job back without an attempt', async () => {
     const { store, jobs, records } = memoryStore(codes, Date.now());
-    const { crm, calls } = slowCrm(5_000); // a batch needs several calls: none can finish within the deadline
-    const worker = workerFor(store, crm);
+    const cutoff = new Cutoff();
+    const { crm, calls } = slowCrm(5_000, cutoff); // a batch needs several calls: none can finish within the deadline
+    const worker = workerFor(store, crm, cutoff);
     worker.start();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(calls.started).toBe(1);
@@ -165,8 +167,9 @@ describe('SyncWorker.stop(deadline)', () => {
 
   it('lets the batch under way finish before the deadline and starts no new one', async () => {
     const { store, jobs, records } = memoryStore(codes, Date.now());
-    const { crm, calls } = slowCrm(200);
-    const worker = workerFor(store, crm);
+    const cutoff = new Cutoff();
+    const { crm, calls } = slowCrm(200, cutoff);
+    const worker = workerFor(store, crm, cutoff);
     worker.start();
     await vi.advanceTimersByTimeAsync(50);
     expect(calls.started).toBe(1);
