@@ -76,6 +76,8 @@ export class SyncWorker {
 
   start(): void {
     if (this.running) return;
+    // Its clients stay cut off for good: a stop that had to cut is the process's last.
+    if (this.cutoff.isCut) throw new Error('the sync worker was cut off at shutdown and cannot start again');
     this.running = true;
     this.loop = this.run();
   }
