@@ -25,7 +25,8 @@ await server.listen({ port: 0, host: '127.0.0.1' });
 // No pretix to verify a token against here, so the connection is created without that check.
 const connections = createConnectionService({ store, secrets, publicUrl: config.publicUrl, verifyPretixAccess: async () => undefined });
 const connection = await connections.add({ portalId: '1', baseUrl: 'https://pretix.example', organizer: 'acmecorp', apiToken: 'x'.repeat(40) });
-await connections.setMappings(connection.id, 'democon', [], true);
+// Enabled directly in the store: the event service would register a webhook with a pretix that is not there.
+await store.saveEventConfig({ connectionId: connection.id, event: 'democon', enabled: true, mappings: [], webhookId: null, updatedAt: new Date().toISOString() });
 
 const address = (s: { server: { address(): unknown } }) => (s.server.address() as { port: number }).port;
 process.stdout.write(`${JSON.stringify({ bare: `http://127.0.0.1:${address(bare)}/bare`, webhook: connection.webhookUrl.replace(config.publicUrl, `http://127.0.0.1:${address(server)}`) })}\n`);

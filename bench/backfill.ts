@@ -94,7 +94,7 @@ export async function runBackfillBenchmark(orders: number, limits: Limits | null
     const admin = createAdminClient(url, adminTokenFor(createSecretBox(SECRET)));
     const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL, baseUrl: pretix.url, organizer: 'acmecorp', apiToken: PRETIX_TOKEN });
     const path = `/connections/${connection.id}/events/democon`;
-    await admin.put(`${path}/mappings`, BENCH_MAPPINGS);
+    await admin.put(`${path}/mappings?enable=true`, BENCH_MAPPINGS);
     pretix.generateOrders('acmecorp', 'democon', orders - 2, { startDate: '2025-01-01T00:00:00Z', spacingMs: 60_000 });
     pretix.resetStats();
     hubspot.resetTraffic();

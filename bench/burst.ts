@@ -82,7 +82,7 @@ export async function runBurstBenchmark(orders = 1000): Promise<BurstResult> {
   const admin = createAdminClient(url, adminTokenFor(secrets));
   try {
     const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL, baseUrl: pretix.url, organizer: 'acmecorp', apiToken: TOKEN });
-    await admin.put(`/connections/${connection.id}/events/democon/mappings`, BENCH_MAPPINGS);
+    await admin.put(`/connections/${connection.id}/events/democon/mappings?enable=true`, BENCH_MAPPINGS);
     const webhookUrl = connection.webhookUrl.replace(config.publicUrl, url);
     pretix.addWebhook('acmecorp', { target_url: webhookUrl, all_events: true, limit_events: [], action_types: ORDER_ACTIONS });
     // Orders placed just now, as the webhooks say: their last_modified is what the order list's modified_since sees.

@@ -3,6 +3,7 @@
 import { runAcceptanceBenchmark } from './acceptance';
 import { REAL_LIMITS, runBackfillBenchmark } from './backfill';
 import { runBurstBenchmark } from './burst';
+import { runProgressSaveBenchmark } from './progress-saves';
 
 const only = process.argv[2];
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
@@ -23,8 +24,10 @@ if (!only || only === 'burst') {
   console.log(`429s: HubSpot ${b.hubspot429}, pretix ${b.pretix429}; most requests in any window: HubSpot ${b.hubspotMaxInWindow}/110, pretix ${b.pretixMaxInWindow}/360`);
 }
 
+let limitedSeconds: number | null = null;
 if (!only || only === 'backfill') {
   const limited = await runBackfillBenchmark(10_000, REAL_LIMITS, true);
+  limitedSeconds = limited.seconds;
   console.log('\n## Backfill of 10,000 orders, two mappings, limits 360/min (pretix) and 110/10 s (HubSpot); receiver in its own process');
   console.log(`${fmt(limited.seconds, 1)} s; theoretical minimum for the ${limited.hubspotRequests} HubSpot and ${limited.pretixRequests} pretix requests made: ${fmt(limited.theoreticalSeconds ?? 0, 1)} s → efficiency ${fmt(limited.efficiency ?? 0)} (goal ≥ 0.9)`);
   console.log(`HubSpot requests per order ${fmt(limited.hubspotRequests / limited.orders, 3)}, pretix ${fmt(limited.pretixRequests / limited.orders, 3)}; 429s: HubSpot ${limited.hubspot429}, pretix ${limited.pretix429}`);
@@ -35,4 +38,17 @@ if (!only || only === 'backfill') {
   const lifted = await runBackfillBenchmark(100_000, null);
   console.log('\n## Backfill of 100,000 orders, limits lifted');
   console.log(`${fmt(lifted.seconds, 1)} s → ${fmt(lifted.orders / lifted.seconds, 0)} orders/s; peak RSS ${fmt(lifted.peakRssMb, 0)} MB = ${fmt(lifted.peakRssMb / limited.peakRssMb)} × the 10,000-order run (goal ≤ 1.5)`);
+}
+
+if (!only || only === 'backfill' || only === 'progress') {
+  // Compared with the fastest 10,000-order backfill (limits lifted): under the real limits it takes longer still.
+  const backfill = await runBackfillBenchmark(10_000, null);
+  const saves = await runProgressSaveBenchmark(200, 5_000);
+  const share = (seconds: number) => `${fmt((100 * seconds) / backfill.seconds, 1)} %`;
+  console.log(`\n## Progress saves of a 10,000-order backfill (${saves.pages} pages), state file with ${saves.backlogJobs} queued jobs`);
+  console.log(`journal line per page: ${fmt(saves.journalSeconds * 1000, 0)} ms in all (${fmt((saves.journalSeconds * 1000) / saves.pages, 2)} ms each) = ${share(saves.journalSeconds)} of the ${fmt(backfill.seconds, 1)} s backfill with limits lifted (goal < 5 %)`);
+  console.log(`full checkpoint per page (before): ${fmt(saves.checkpointSeconds * 1000, 0)} ms in all (${fmt((saves.checkpointSeconds * 1000) / saves.pages, 2)} ms each) = ${share(saves.checkpointSeconds)}`);
+  if (limitedSeconds !== null) {
+    console.log(`against the ${fmt(limitedSeconds, 1)} s backfill under the real limits: ${fmt((100 * saves.journalSeconds) / limitedSeconds, 1)} % (journal), ${fmt((100 * saves.checkpointSeconds) / limitedSeconds, 1)} % (checkpoints)`);
+  }
 }

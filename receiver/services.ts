@@ -6,6 +6,8 @@ import { createConnectionService } from './connections/connection-service';
 import { isPrivateHost } from './domain/pretix-url';
 import { createPublicOnlyFetch, type ResolveHost } from './pretix/public-address-guard';
 import { PretixConnectionError } from './pretix/errors';
+import { createCatalogues } from './connections/catalogues';
+import { createEventConfigService } from './connections/event-config-service';
 import { createEventService } from './connections/event-service';
 import { HubSpotClient } from './hubspot/crm-client';
 import { createInstallationService } from './hubspot/installations';
@@ -134,6 +136,9 @@ export function createServices(options: ServiceOptions) {
   const events = createEventService({ store, secrets, publicUrl: config.publicUrl, pretixFor: interactivePretixFor });
 
   const contexts = new EventContextCache();
+  const catalogues = createCatalogues({ contexts, pretixFor, crmFor, now: options.now });
+  // Mappings are checked and saved here for the settings page and the admin API/CLI alike.
+  const eventConfigs = createEventConfigService({ store, catalogues, events, now: options.now });
   const prefetch = new OrderPrefetch();
   const worker = new SyncWorker({
     store,
@@ -173,7 +178,7 @@ export function createServices(options: ServiceOptions) {
 
   wakeWorker = () => worker.notify();
 
-  return { tokens, oauth, installations, oauthStates, events, pretixFor, crmFor, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
+  return { tokens, oauth, installations, oauthStates, events, eventConfigs, catalogues, pretixFor, crmFor, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -24,10 +24,17 @@ export function createAdminClient(baseUrl: string, adminToken: string, fetchImpl
       throw new AdminApiError(0, `Cannot reach the receiver at ${baseUrl}. Start it with \`npm start\` (or pass --receiver URL).`);
     }
     if (response.status === 204) return undefined as T;
-    const payload = (await response.json().catch(() => ({}))) as { message?: string; details?: { path: string; message: string }[] };
+    const payload = (await response.json().catch(() => ({}))) as {
+      message?: string;
+      details?: { path: string; message: string }[];
+      fieldErrors?: Record<string, string>;
+    };
     if (!response.ok) {
-      const details = payload.details?.map((d) => `\n  - ${d.path || '(body)'}: ${d.message}`).join('') ?? '';
-      throw new AdminApiError(response.status, `${payload.message ?? `HTTP ${response.status}`}${details}`);
+      const details = Array.isArray(payload.details) ? payload.details.map((d) => `\n  - ${d.path || '(body)'}: ${d.message}`).join('') : '';
+      const fields = Object.entries(payload.fieldErrors ?? {})
+        .map(([path, message]) => `\n  - ${describeFieldPath(path)}: ${message}`)
+        .join('');
+      throw new AdminApiError(response.status, `${payload.message ?? `HTTP ${response.status}`}${details}${fields}`);
     }
     return payload as T;
   }
@@ -40,3 +47,17 @@ export function createAdminClient(baseUrl: string, adminToken: string, fetchImpl
 }
 
 export type AdminClient = ReturnType<typeof createAdminClient>;
+
+/**
+ * `mappings.0.property_mappings.2.external_field` as a person reads a mappings file: "mapping 1, property row 3,
+ * external_field" (counted from 1, as in an editor), with the raw path after it for searching.
+ */
+export function describeFieldPath(path: string): string {
+  const match = /^mappings\.(\d+)(?:\.(property_mappings|association_mappings)\.(\d+))?\.?(.*)$/.exec(path);
+  if (!match) return path;
+  const [, mapping, list, row, field] = match;
+  const parts = [`mapping ${Number(mapping) + 1}`];
+  if (list) parts.push(`${list === 'property_mappings' ? 'property row' : 'association'} ${Number(row) + 1}`);
+  if (field) parts.push(field);
+  return `${parts.join(', ')} (${path})`;
+}

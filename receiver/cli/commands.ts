@@ -8,7 +8,7 @@ import type { PublicInstallation } from '../hubspot/installations';
 import type { EventConfig, QueueCounts, SyncJob } from '../store/types';
 import { ORDER_ACTIONS } from '../pretix/webhook-actions';
 import type { BackfillProgressView } from '../sync/backfill';
-import type { AdminClient } from './admin-client';
+import { describeFieldPath, type AdminClient } from './admin-client';
 import { createProgressReporter } from './progress';
 
 export interface Command {
@@ -104,9 +104,9 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'mappings set',
-    summary: "set an event's object mappings from a JSON file in pretix's datasync shape (and enable the event)",
-    usage: 'mappings set --connection <id> --event <slug> --file <mappings.json> [--apply changed|all|none]',
-    options: { connection: { type: 'string' }, event: { type: 'string' }, file: { type: 'string' }, apply: { type: 'string' } },
+    summary: "check and set an event's object mappings from a JSON file in pretix's datasync shape (--enable: also start syncing it)",
+    usage: 'mappings set --connection <id> --event <slug> --file <mappings.json> [--enable] [--apply changed|all|none]',
+    options: { connection: { type: 'string' }, event: { type: 'string' }, file: { type: 'string' }, enable: { type: 'boolean' }, apply: { type: 'string' } },
     async run(client, values, _p, out) {
       const apply = values.apply;
       if (apply !== undefined && apply !== 'changed' && apply !== 'all' && apply !== 'none') throw new UsageError('--apply takes changed, all or none');
@@ -117,15 +117,17 @@ export const COMMANDS: Command[] = [
       } catch (error) {
         throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
       }
-      const { event, resync } = await client.put<{ event: EventConfig; resync: { changedMappingIds: string[]; hasSyncedOrders: boolean } }>(
-        `${eventPath(values)}/mappings`,
-        body,
-      );
+      // The receiver checks every pretix field and HubSpot property first; a refusal lists them (nothing is saved).
+      const { event, warnings, enabled, resync } = await client.put<{
+        event: EventConfig;
+        warnings: Record<string, string>;
+        enabled?: EventSummary;
+        resync: { changedMappingIds: string[]; hasSyncedOrders: boolean };
+      }>(`${eventPath(values)}/mappings${values.enable ? '?enable=true' : ''}`, body);
       out(`Saved ${event.mappings.length} mapping(s) for event ${event.event} (${event.enabled ? 'enabled' : 'disabled'}).`);
-      if (event.enabled && !event.webhookMode) {
-        // Saving mappings enables a new event but does not talk to pretix; say what pretix still needs.
-        out(`pretix must send this event's order webhooks: \`pretix-hubspot event enable --connection ${values.connection} --event ${event.event}\` registers the webhook for you (or register the URL from \`connection list\` by hand).`);
-      }
+      for (const [path, warning] of Object.entries(warnings ?? {})) out(`  warning: ${describeFieldPath(path)}: ${warning}`);
+      if (enabled) printEvent(enabled, out);
+      else if (!event.enabled) out(`Sync is off for this event. Start it with --enable or \`pretix-hubspot event enable --connection ${values.connection} --event ${event.event}\` (registers the pretix webhook).`);
       if (resync.changedMappingIds.length === 0 || !resync.hasSyncedOrders) return;
       if (apply === 'changed' || apply === 'all') {
         await client.post(`${eventPath(values)}/backfill`, apply === 'changed' ? { mappingIds: resync.changedMappingIds } : {});

@@ -1,10 +1,10 @@
-// Adding, listing and removing a portal's pretix connections. The API token is checked against pretix before
-// anything is stored, and stored only sealed.
+// Adding and listing a portal's pretix connections. The API token is checked against pretix before anything is
+// stored, and stored only sealed. Removing one is the event service's job (it takes the pretix webhook out first);
+// an event's mappings belong to the event configuration service.
 import { randomUUID } from 'node:crypto';
 import { ServiceError } from '../lib/service-error';
 import { randomToken, type SecretBox } from '../store/secrets';
-import type { Connection, EventConfig, Store } from '../store/types';
-import type { ObjectMapping } from '../domain/mapping-schema';
+import type { Connection, Store } from '../store/types';
 
 export interface ConnectionInput {
   portalId: string;
@@ -92,40 +92,6 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
 
     list(portalId?: string): PublicConnection[] {
       return deps.store.listConnections(portalId).map(toPublic);
-    },
-
-    async remove(id: string): Promise<boolean> {
-      if (!deps.store.getConnection(id)) return false;
-      await deps.store.deleteConnection(id);
-      return true;
-    },
-
-    async setMappings(connectionId: string, event: string, mappings: ObjectMapping[], enable?: boolean): Promise<EventConfig> {
-      const existing = deps.store.getEventConfig(connectionId, event);
-      const config: EventConfig = {
-        connectionId,
-        event,
-        enabled: enable ?? existing?.enabled ?? true,
-        mappings,
-        webhookId: existing?.webhookId ?? null,
-        updatedAt: now().toISOString(),
-      };
-      await deps.store.saveEventConfig(config);
-      return config;
-    },
-
-    async setEnabled(connectionId: string, event: string, enabled: boolean): Promise<EventConfig> {
-      const existing = deps.store.getEventConfig(connectionId, event);
-      const config: EventConfig = {
-        connectionId,
-        event,
-        enabled,
-        mappings: existing?.mappings ?? [],
-        webhookId: existing?.webhookId ?? null,
-        updatedAt: now().toISOString(),
-      };
-      await deps.store.saveEventConfig(config);
-      return config;
     },
   };
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { organizerSlugSchema, pretixBaseUrlSchema } from '../domain/pretix-url';
 import type { ConnectionService } from '../connections/connection-service';
+import type { EventConfigService } from '../connections/event-config-service';
 import type { EventService } from '../connections/event-service';
 import type { InstallationService } from '../hubspot/installations';
 import { safeEqual } from '../store/secrets';
@@ -11,15 +12,16 @@ import type { JobTrigger, Store } from '../store/types';
 import { jobKey } from '../store/types';
 import { BackfillConflictError, type BackfillRunner } from '../sync/backfill';
 import { SyncConfigError } from '../domain/errors';
-import { mappingFileSchema, type ObjectMapping } from '../domain/mapping-schema';
+import { mappingFileSchema } from '../domain/mapping-schema';
 import type { ReconcileSweeper } from '../sync/reconcile';
 import { FAILURE_LABELS } from '../sync/retry-policy';
-import { badRequestFromZod, HttpError } from './errors';
+import { badRequestFromZod, HttpError, rethrowInvalidMappings } from './errors';
 
 export interface AdminApiDeps {
   store: Store;
   connections: ConnectionService;
   events: EventService;
+  eventConfigs: Pick<EventConfigService, 'saveMappings'>;
   installations: InstallationService;
   adminToken: string;
   onQueued: () => void;
@@ -107,20 +109,24 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     return { event: config };
   });
 
+  // Checked like the settings page's save (400 `invalid_mappings` with field errors); saving keeps whether the event
+  // syncs, `?enable=true` also enables it through the event service (which registers the pretix webhook).
   app.put('/connections/:id/events/:event/mappings', async (request) => {
     const { id, event } = parse(eventParams, request.params, 'event');
+    const { enable } = parse(z.object({ enable: z.enum(['true', 'false']).optional() }), request.query, 'query');
     requireConnection(id);
     const mappings = parse(mappingFileSchema, request.body, 'object mappings');
-    const before = deps.store.getEventConfig(id, event)?.mappings ?? [];
-    const saved = await deps.connections.setMappings(id, event, mappings);
+    const saved = await deps.eventConfigs.saveMappings(id, event, mappings, { enable: enable === 'true' }).catch(rethrowInvalidMappings);
     // Existing orders keep what the old mappings wrote until they are synced again: offer it instead of staying silent.
-    const changed = changedMappingIds(before, mappings);
+    const changed = saved.changedMappingIds;
     return {
-      event: saved,
+      event: saved.config,
+      warnings: saved.warnings,
+      ...(saved.enabled ? { enabled: saved.enabled } : {}),
       resync: {
         changedMappingIds: changed,
-        hasSyncedOrders: before.length > 0,
-        hint: changed.length > 0 && before.length > 0
+        hasSyncedOrders: saved.hadMappings,
+        hint: changed.length > 0 && saved.hadMappings
           ? `Existing orders still carry the old mapping. Apply it with POST …/backfill {"mappingIds": ${JSON.stringify(changed)}} (only what changed) or {} (everything).`
           : null,
       },
@@ -208,10 +214,4 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     if (!record) throw new HttpError(404, 'unknown_record', 'This order has not been synced yet.');
     return { record };
   });
-}
-
-/** Ids of mappings that are new or differ from before (a reordered but equal mapping does not count). */
-export function changedMappingIds(before: ObjectMapping[], after: ObjectMapping[]): string[] {
-  const old = new Map(before.map((m) => [String(m.id), JSON.stringify(m)]));
-  return after.filter((m) => old.get(String(m.id)) !== JSON.stringify(m)).map((m) => String(m.id));
 }

@@ -1,6 +1,8 @@
 // One error shape for every route: `{ error, message, details? }` with a 4xx that says what was wrong.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ZodError } from 'zod';
+import { InvalidMappingsError } from '../connections/event-config-service';
+import { SyncError } from '../domain/errors';
 import { ServiceError } from '../lib/service-error';
 import { PretixConnectionError } from '../pretix/errors';
 
@@ -21,14 +23,33 @@ export function badRequestFromZod(error: ZodError, what: string): HttpError {
   return new HttpError(400, 'invalid_request', `Invalid ${what}: ${summary}`, details);
 }
 
+/** Mappings refused by the event configuration service, with the field errors every API answers as `fieldErrors`
+ * (keyed like `mappings.0.property_mappings.2.external_field`), so the settings page and the CLI show the same. */
+export function rethrowInvalidMappings(error: unknown): never {
+  if (error instanceof InvalidMappingsError) throw new HttpError(error.statusCode, error.code, error.message, error.fieldErrors);
+  throw error;
+}
+
+const isStringRecord = (value: unknown): value is Record<string, string> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) {
+      // Field errors in the card/settings API's shape; other details (zod issues) as they are.
+      if (isStringRecord(error.details)) return reply.status(error.statusCode).send({ error: error.code, message: error.message, fieldErrors: error.details });
       return reply.status(error.statusCode).send({ error: error.code, message: error.message, details: error.details });
     }
     if (error instanceof ServiceError) {
       if (error.statusCode >= 500) request.log.warn({ code: error.code, error: error.message }, 'request failed upstream');
       return reply.status(error.statusCode).send({ error: error.code, message: error.message });
+    }
+    // As the card/settings API answers it (its mappings are checked by the same service against pretix and HubSpot):
+    // a setup problem is for a person to fix, anything else is the remote side failing.
+    if (error instanceof SyncError) {
+      return error.failureClass === 'config'
+        ? reply.status(409).send({ error: 'config_error', message: error.message })
+        : reply.status(502).send({ error: 'upstream_error', message: error.message });
     }
     // The pretix address, organizer or token a person entered does not work: their input, so a 4xx with pretix's
     // reason (401/403/404/timeout…), never a 500.

@@ -5,7 +5,7 @@ import { Low } from 'lowdb';
 import type { FailureClass } from '../domain/errors';
 import { DurableJsonFile } from './durable-json-file';
 import { GroupCommit } from './group-commit';
-import { QueueJournal } from './queue-journal';
+import { QueueJournal, type ProgressEntry } from './queue-journal';
 import { RecordLog } from './record-log';
 import { SeenNotifications, splitNotificationKey, type SeenBuckets } from './seen-notifications';
 import {
@@ -132,12 +132,50 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
   };
 
   for (const entry of replay) {
+    // Progress saved while its connection was being removed may follow the removal's checkpoint: it stays removed.
+    if ((entry.kind === 'backfill' || entry.kind === 'sweep') && !data.connections[entry.state.connectionId]) continue;
+    if (entry.kind === 'backfill') {
+      data.backfills[eventKey(entry.state.connectionId, entry.state.event)] = entry.state;
+      continue;
+    }
+    if (entry.kind === 'sweep') {
+      data.sweeps[eventKey(entry.state.connectionId, entry.state.event)] = entry.state;
+      continue;
+    }
     const { connectionId, id } = splitNotificationKey(entry.notificationKey);
     if (seen.has(connectionId, id)) continue;
     seen.add(connectionId, id, entry.at);
     mergeTrigger(entry.trigger, entry.at);
   }
   if (replay.length > 0) await mainCommit.commit();
+
+  // Durable before visible: what the API shows of a backfill or sweep is only what a restart would resume from.
+  // `data` (what checkpoints write) takes a save at once, so a checkpoint taken meanwhile includes it, exactly like
+  // a webhook's trigger; these views take it only once its journal line is on disk.
+  const visibleBackfills: Record<string, BackfillState> = { ...data.backfills };
+  const visibleSweeps: Record<string, SweepState> = { ...data.sweeps };
+  const saveProgress = async <S extends BackfillState | SweepState>(
+    entry: ProgressEntry,
+    state: S,
+    persisted: Record<string, S>,
+    visible: Record<string, S>,
+  ): Promise<void> => {
+    const key = eventKey(state.connectionId, state.event);
+    const previous = persisted[key];
+    persisted[key] = state;
+    try {
+      await journal.append(entry);
+    } catch (error) {
+      if (persisted[key] === state) {
+        if (previous) persisted[key] = previous;
+        else delete persisted[key];
+      }
+      throw error;
+    }
+    // A later save (or the connection's removal) may have replaced it meanwhile: that one decides what is shown.
+    if (persisted[key] === state) visible[key] = state;
+    if (journal.checkpointDue()) void mainCommit.commit().catch(() => undefined);
+  };
 
   const store: Store = {
     getInstallation: (portalId) => data.installations[portalId],
@@ -161,8 +199,9 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       seen.forget(id);
       for (const [key, event] of Object.entries(data.events)) if (event.connectionId === id) delete data.events[key];
       for (const [key, job] of Object.entries(data.jobs)) if (job.connectionId === id) delete data.jobs[key];
-      for (const key of Object.keys(data.backfills)) if (key.startsWith(`${id}:`)) delete data.backfills[key];
-      for (const key of Object.keys(data.sweeps)) if (key.startsWith(`${id}:`)) delete data.sweeps[key];
+      for (const map of [data.backfills, data.sweeps, visibleBackfills, visibleSweeps]) {
+        for (const key of Object.keys(map)) if (key.startsWith(`${id}:`)) delete map[key];
+      }
       await Promise.all([mainCommit.commit(), records.purge(records.keysOfConnection(id))]);
     },
     getEventConfig: (connectionId, event) => data.events[eventKey(connectionId, event)],
@@ -345,17 +384,12 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       return counts;
     },
 
-    getBackfill: (connectionId, event) => data.backfills[eventKey(connectionId, event)],
-    listBackfills: () => Object.values(data.backfills),
-    async saveBackfill(state) {
-      data.backfills[eventKey(state.connectionId, state.event)] = state;
-      await mainCommit.commit();
-    },
-    getSweep: (connectionId, event) => data.sweeps[eventKey(connectionId, event)],
-    async saveSweep(state) {
-      data.sweeps[eventKey(state.connectionId, state.event)] = state;
-      await mainCommit.commit();
-    },
+    getBackfill: (connectionId, event) => visibleBackfills[eventKey(connectionId, event)],
+    listBackfills: () => Object.values(visibleBackfills),
+    // One journal line per save (a backfill saves once a page), not a checkpoint of the whole file.
+    saveBackfill: (state) => saveProgress({ kind: 'backfill', state }, state, data.backfills, visibleBackfills),
+    getSweep: (connectionId, event) => visibleSweeps[eventKey(connectionId, event)],
+    saveSweep: (state) => saveProgress({ kind: 'sweep', state }, state, data.sweeps, visibleSweeps),
 
     getSyncRecord: (key) => records.get(key),
     putSyncRecords: (list: SyncRecord[]) => records.put(list),

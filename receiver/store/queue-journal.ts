@@ -3,17 +3,26 @@
 // other acknowledgement waiting at that moment (group commit). The state file is written later as a checkpoint:
 // each checkpoint starts a new journal segment, and segments older than the last durable checkpoint are deleted.
 // On start, the segments the checkpoint does not cover are replayed (replay is idempotent: dedupe by notification).
+// Progress that people watch (a backfill's page, a sweep's watermark) goes through the same journal: one small line
+// per save instead of a rewrite of the whole state file, folded into the next checkpoint like the webhooks.
 import { readdir, readFile, rm, open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDirectory } from './fsync-directory';
 import { GroupCommit } from './group-commit';
-import type { JobTrigger } from './types';
+import type { BackfillState, JobTrigger, SweepState } from './types';
 
-export interface JournalEntry {
+/** An acknowledged webhook (lines without `kind` are these: the journal's original shape). */
+export interface WebhookEntry {
+  kind?: 'webhook';
   notificationKey: string;
   trigger: JobTrigger;
   at: number;
 }
+
+/** The latest state of a backfill or sweep; replay keeps the last one per event. */
+export type ProgressEntry = { kind: 'backfill'; state: BackfillState } | { kind: 'sweep'; state: SweepState };
+
+export type JournalEntry = WebhookEntry | ProgressEntry;
 
 export class QueueJournal {
   private handle: FileHandle | null = null;

@@ -196,7 +196,8 @@ export interface Store {
   listJobs(filter?: { portalId?: string; state?: JobState; connectionId?: string }): SyncJob[];
   queueCounts(portalId?: string): QueueCounts;
 
-  // Backfills and reconcile sweeps
+  // Backfills and reconcile sweeps. Durable before visible: a saved state is returned by the getters only once it
+  // is on disk, so what the API shows is never ahead of what a restart resumes from.
   getBackfill(connectionId: string, event: string): BackfillState | undefined;
   listBackfills(): BackfillState[];
   saveBackfill(state: BackfillState): Promise<void>;

@@ -115,11 +115,9 @@ export class ReconcileSweeper {
       return state;
     }
     const at = this.now();
+    // Handed over before the jobs exist: the worker may claim them while the enqueue is still being written.
+    for (const order of stale) this.deps.prefetch.put(jobKey(connectionId, event, order.code), order, readAt, at);
     await store.enqueue(stale.map((order) => ({ portalId: connection.portalId, connectionId, event, code: order.code, action: 'reconcile' })), at);
-    for (const order of stale) {
-      const job = store.getJob(jobKey(connectionId, event, order.code));
-      if (job) this.deps.prefetch.put(job.key, order, readAt, job.lastTriggeredAt);
-    }
     if (stale.length > 0) this.deps.onQueued();
     const state: SweepState = {
       connectionId,

@@ -16,7 +16,7 @@ describe('settings: backfill', () => {
     const connectionId = created.body.connection.id;
     path = `/api/v1/connections/${connectionId}/events/${EVENT}/backfill`;
     await stack.api.send('PUT', `/api/v1/connections/${connectionId}/events/${EVENT}`, { enabled: true });
-    await stack.admin.put(`/connections/${connectionId}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connectionId}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     stack.pretix.generateOrders(ORGANIZER, EVENT, 300);
   });
   afterAll(() => stack.close());

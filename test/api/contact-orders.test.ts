@@ -23,7 +23,7 @@ describe('contact card: synced and unsynced orders', () => {
   beforeAll(async () => {
     stack = await startApiStack();
     connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     const queued = await stack.api.send<SyncOrderResponse>('POST', '/api/v1/orders/sync', { connectionId: connection.id, event: EVENT, code: 'Q7X3M' });
     expect(queued.status).toBe(202);
     await waitFor(() => stack.store.getSyncRecord(jobKey(connection.id, EVENT, 'Q7X3M'))?.status === 'synced', 'Q7X3M synced');
@@ -120,7 +120,7 @@ describe('contact card: queue states and pretix trouble', () => {
     // No worker: queued jobs stay where the test puts them.
     stack = await startApiStack({ startWorker: false, apiUpstreamTimeoutMs: 1_500 });
     connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
   });
   afterAll(() => stack.close());
 
@@ -209,7 +209,7 @@ describe('contact card: answer size', () => {
   beforeAll(async () => {
     stack = await startApiStack({ startWorker: false });
     const connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     // 80 orders of one buyer, each with 40 tickets carrying long answers: megabytes in pretix.
     const template = loadFixture<Record<string, unknown> & { positions: Record<string, unknown>[] }>('order-paid.json');
     const longText = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(40);

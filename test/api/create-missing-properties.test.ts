@@ -138,7 +138,7 @@ describe('create missing HubSpot properties', () => {
   });
 
   it('uses the saved mappings when the body names none', async () => {
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     const { status, body } = await stack.api.send<CreateMissingPropertiesResponse>('POST', path());
     expect(status).toBe(200);
     expect(body.created).toEqual([]);

@@ -40,7 +40,7 @@ describe('portal isolation', () => {
     stack = await startApiStack({ startWorker: false });
     // Portal A: the usual organizer, mappings, a synced order and a stopped job.
     a = await stack.connect();
-    await stack.admin.put(`/connections/${a.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${a.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     await failJob(PORTAL_ID, a.id, EVENT, 'R2D9K');
 
     // Portal B: its own organizer with an order by the same buyer.

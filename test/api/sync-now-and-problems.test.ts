@@ -17,7 +17,7 @@ describe('sync now', () => {
   beforeAll(async () => {
     stack = await startApiStack({ startWorker: false });
     connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
   });
   afterAll(() => stack.close());
 
@@ -61,7 +61,7 @@ describe('sync problems and retry', () => {
   beforeAll(async () => {
     stack = await startApiStack();
     connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
   });
   afterAll(() => stack.close());
 

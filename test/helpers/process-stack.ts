@@ -65,7 +65,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     apiToken: PRETIX_TOKEN,
   });
   const eventPath = `/connections/${connection.id}/events/${EVENT}`;
-  await admin.put(`${eventPath}/mappings`, exampleMappingsBody());
+  await admin.put(`${eventPath}/mappings?enable=true`, exampleMappingsBody());
 
   const stack: ProcessStack = {
     pretix,

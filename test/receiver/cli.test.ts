@@ -71,11 +71,32 @@ describe('pretix-hubspot CLI', () => {
     expect(id).toBeDefined();
     expect(added.stdout).not.toContain(PRETIX_TOKEN);
 
+    // A typo in the file is refused with the field named; nothing is saved.
+    const typo = exampleMappingsBody() as { object_mappings: { property_mappings: { pretix_field: string }[] }[] };
+    typo.object_mappings[0]!.property_mappings[1]!.pretix_field = 'invoice_address_nmae';
+    const typoFile = join(dir.path, 'typo.json');
+    await writeFile(typoFile, JSON.stringify(typo));
+    const refused = await cli(['mappings', 'set', '--connection', id!, '--event', EVENT, '--file', typoFile]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('The mappings were not saved: 1 field needs attention.');
+    expect(refused.stderr).toContain('  - mapping 1, property row 2, pretix_field (mappings.0.property_mappings.1.pretix_field): pretix has no field "invoice_address_nmae"');
+    expect(stack.store.getEventConfig(id!, EVENT)).toBeUndefined();
+
+    // Saving does not switch sync on; --enable does, through the event service, which registers the pretix webhook.
     const file = join(dir.path, 'mappings.json');
     await writeFile(file, JSON.stringify(exampleMappingsBody()));
-    const set = await cli(['mappings', 'set', '--connection', id!, '--event', EVENT, '--file', file]);
-    expect(set.stdout).toContain('Saved 3 mapping(s)');
-    expect(set.stdout).toContain('registers the webhook for you');
+    const saved = await cli(['mappings', 'set', '--connection', id!, '--event', EVENT, '--file', file]);
+    expect(saved.code).toBe(0);
+    expect(saved.stdout).toContain('Saved 3 mapping(s) for event democon (disabled).');
+    expect(saved.stdout).toContain('Start it with --enable');
+    expect(stack.pretix.webhooks(ORGANIZER).filter((w) => w.enabled)).toEqual([]);
+    const set = await cli(['mappings', 'set', '--connection', id!, '--event', EVENT, '--file', file, '--enable']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('Saved 3 mapping(s) for event democon (enabled).');
+    const [hook] = stack.pretix.webhooks(ORGANIZER).filter((w) => w.enabled);
+    expect(hook).toMatchObject({ limit_events: [EVENT] });
+    expect(set.stdout).toContain(`webhook registered #${hook!.id}`);
+    expect(set.stdout).not.toContain('by hand');
     const shown = await cli(['mappings', 'show', '--connection', id!, '--event', EVENT]);
     expect(JSON.parse(shown.stdout).object_mappings).toHaveLength(3);
 

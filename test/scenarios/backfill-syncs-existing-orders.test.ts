@@ -19,7 +19,7 @@ describe('backfill', () => {
     });
     const connection = await stack.connect();
     path = `/connections/${connection.id}/events/${EVENT}`;
-    await stack.admin.put(`${path}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`${path}/mappings?enable=true`, exampleMappingsBody());
     codes = stack.pretix.generateOrders(ORGANIZER, EVENT, 430);
   });
   afterAll(() => stack.close());

@@ -18,7 +18,7 @@ describe('bad webhook deliveries', () => {
     stack = await startStack();
     await stack.app.services.worker.stop();
     connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     await stack.store.flush();
     before = await readFile(stack.dataFile, 'utf8');
   });

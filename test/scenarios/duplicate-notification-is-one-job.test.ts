@@ -14,7 +14,7 @@ describe('duplicate notification ids', () => {
     stack = await startStack();
     await stack.app.services.worker.stop();
     connectionId = (await stack.connect()).id;
-    await stack.admin.put(`/connections/${connectionId}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connectionId}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
   });
   afterAll(() => stack.close());
 

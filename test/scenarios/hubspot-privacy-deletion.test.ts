@@ -55,7 +55,7 @@ describe('HubSpot privacy deletion of a contact', () => {
   beforeAll(async () => {
     stack = await startApiStack();
     connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     for (const code of ['Q7X3M', 'R2D9K']) {
       await stack.api.send('POST', '/api/v1/orders/sync', { connectionId: connection.id, event: EVENT, code });
       await waitFor(() => stack.store.getSyncRecord(jobKey(connection.id, EVENT, code))?.status === 'synced', `${code} synced`);

@@ -16,7 +16,7 @@ describe('re-sync after a mapping change', () => {
     stack = await startStack();
     connectionId = (await stack.connect()).id;
     path = `/connections/${connectionId}/events/${EVENT}`;
-    await stack.admin.put(`${path}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`${path}/mappings?enable=true`, exampleMappingsBody());
     await stack.admin.post(`${path}/backfill`);
     await waitFor(async () => (await stack.admin.get<{ backfill: BackfillProgressView }>(`${path}/backfill`)).backfill.state === 'done', 'first backfill');
   });

@@ -14,7 +14,7 @@ describe('order placed → mapped HubSpot objects', () => {
   beforeAll(async () => {
     stack = await startStack();
     connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     await stack.pretix.emit(ORGANIZER, EVENT, 'Q7X3M', 'pretix.event.order.placed');
     await waitFor(async () => (await stack.admin.get<{ record: SyncRecord }>(`/records/${connection.id}/${EVENT}/Q7X3M`).catch(() => null))?.record.status === 'synced', 'Q7X3M synced');
   });

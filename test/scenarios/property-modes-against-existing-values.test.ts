@@ -27,7 +27,7 @@ describe('mapping modes against existing HubSpot values', () => {
   beforeAll(async () => {
     stack = await startStack();
     connectionId = (await stack.connect()).id;
-    await stack.admin.put(`/connections/${connectionId}/events/${EVENT}/mappings`, [mapping({})]);
+    await stack.admin.put(`/connections/${connectionId}/events/${EVENT}/mappings?enable=true`, [mapping({})]);
   });
   afterAll(() => stack.close());
 

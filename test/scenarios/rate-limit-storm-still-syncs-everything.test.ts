@@ -18,7 +18,7 @@ describe('429 storm', () => {
       env: { HUBSPOT_RATE_LIMIT: '8/1s', PRETIX_RATE_LIMIT: '30/1s', SYNC_RETRY_BASE: '100ms' },
     });
     const connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     codes = stack.pretix.generateOrders(ORGANIZER, EVENT, 250);
   });
   afterAll(() => stack.close());

@@ -14,7 +14,7 @@ describe('reconcile sweep', () => {
     stack = await startStack();
     const connection = await stack.connect();
     path = `/connections/${connection.id}/events/${EVENT}`;
-    await stack.admin.put(`${path}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`${path}/mappings?enable=true`, exampleMappingsBody());
     await stack.pretix.emit(ORGANIZER, EVENT, 'Q7X3M', 'pretix.event.order.placed');
     await waitFor(() => stack.hubspot.findByProperty(PORTAL_ID, 'deals', 'pretix_order_id', 'Q7X3M'), 'first sync');
     await waitFor(() => stack.store.listJobs().length === 0, 'queue drained');

@@ -23,7 +23,7 @@ describe('value-map miss', () => {
   beforeAll(async () => {
     stack = await startStack();
     connectionId = (await stack.connect()).id;
-    await stack.admin.put(`/connections/${connectionId}/events/${EVENT}/mappings`, attendeeMapping({ TS_S: 'small', TS_L: 'large' }));
+    await stack.admin.put(`/connections/${connectionId}/events/${EVENT}/mappings?enable=true`, attendeeMapping({ TS_S: 'small', TS_L: 'large' }));
   });
   afterAll(() => stack.close());
 

@@ -150,7 +150,7 @@ describe('lowdb store', () => {
     await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
     store.claimDueJobs(1000, 10);
     await store.acceptWebhook('c1:2', trigger('BBBBB'), 1000);
-    await store.saveBackfill({ connectionId: 'c1', event: 'x', state: 'done', mappingIds: null, nextPage: 1, total: 0, processed: 0, synced: 0, skipped: 0, failed: 0, startedAt: '', finishedAt: null, error: null }); // a checkpoint that includes the in-flight mark
+    await store.saveInstallation({ portalId: '9', status: 'active', accessTokenSealed: null, refreshTokenSealed: null, accessTokenExpiresAt: 0, scopes: [], installedAt: '', updatedAt: '' }); // a checkpoint that includes the in-flight mark
     const reopened = await openLowdbStore(file);
     expect(reopened.getJob('c1:democon:AAAAA')?.state).toBe('in_flight');
     expect(await reopened.recoverInFlight(5000)).toBe(1);

@@ -1,6 +1,6 @@
-// Object mappings as the settings page edits them: checked against the event's source-field catalogue and the
-// portal's HubSpot properties before they are saved, with type hints as warnings; and the HubSpot properties a
-// mapping needs but the portal lacks, created on request.
+// Object mappings as the settings page edits them: their DTOs, the catalogues the editor picks from, and the HubSpot
+// properties a mapping needs but the portal lacks, created on request. Checking and saving mappings is the event
+// configuration service's job (connections/event-config-service.ts), for every entry point alike.
 import type {
   HubSpotPropertyDto,
   ObjectMappingDto,
@@ -11,7 +11,7 @@ import type { NewProperty, PropertyDefinition } from '../../hubspot/crm-client';
 import type { HubSpotObjectType, ObjectMapping } from '../../domain/mapping-schema';
 import type { EventContext } from '../../sync/event-context';
 import { sourceFieldCatalogue, type PretixModel, type SourceField } from '../../sync/source-fields';
-import { compatibility } from '../../sync/type-compatibility';
+import { isWritable } from '../../connections/mapping-check';
 
 export const PRETIX_PROPERTY_GROUP = { name: 'pretix', label: 'pretix', displayOrder: -1 };
 
@@ -62,8 +62,6 @@ export function sourceFieldGroups(ctx: EventContext, model?: PretixModel): Sourc
   };
 }
 
-const isWritable = (p: PropertyDefinition) => p.modificationMetadata?.readOnlyValue !== true && p.fieldType !== 'calculation_equation';
-
 export function hubspotPropertyDto(property: PropertyDefinition): HubSpotPropertyDto {
   return {
     name: property.name,
@@ -82,108 +80,6 @@ export function writableProperties(properties: PropertyDefinition[]): HubSpotPro
     .filter((p) => isWritable(p) && (p as { hidden?: unknown }).hidden !== true)
     .map(hubspotPropertyDto)
     .sort((a, b) => a.label.localeCompare(b.label) || a.name.localeCompare(b.name));
-}
-
-// ---------- validation against the catalogues ----------
-
-export interface Catalogues {
-  ctx: EventContext;
-  properties: Map<HubSpotObjectType, PropertyDefinition[]>;
-}
-
-export interface CheckResult {
-  fieldErrors: Record<string, string>;
-  warnings: Record<string, string>;
-}
-
-const list = (values: string[], max = 8) =>
-  values.length > max ? `${values.slice(0, max).join(', ')}, …` : values.join(', ');
-
-/**
- * Every pretix field must be in the event's catalogue for the mapping's model, every HubSpot property must exist
- * for the object type (identifiers: `email` or a unique-value property), value maps must use the field's option
- * identifiers and, for dropdowns, the property's option values. Type mismatches are warnings.
- */
-export function checkMappings(mappings: ObjectMapping[], catalogues: Catalogues): CheckResult {
-  const fieldErrors: Record<string, string> = {};
-  const warnings: Record<string, string> = {};
-  const allFields = new Map(sourceFieldCatalogue(catalogues.ctx).map((f) => [f.key, f]));
-
-  mappings.forEach((mapping, i) => {
-    const at = `mappings.${i}`;
-    const modelFields = new Map(sourceFieldCatalogue(catalogues.ctx, mapping.pretix_model).map((f) => [f.key, f]));
-    const properties = new Map((catalogues.properties.get(mapping.external_object_type) ?? []).map((p) => [p.name, p]));
-    const type = mapping.external_object_type;
-
-    const sourceField = (key: string, path: string): SourceField | undefined => {
-      const field = modelFields.get(key);
-      if (field) return field;
-      fieldErrors[path] = allFields.has(key)
-        ? `"${allFields.get(key)!.label}" belongs to an order position: use it in an OrderPosition mapping.`
-        : `pretix has no field "${key}" for this event.`;
-      return undefined;
-    };
-    const property = (name: string, path: string): PropertyDefinition | undefined => {
-      const found = properties.get(name);
-      if (!found) {
-        fieldErrors[path] = `HubSpot has no ${type} property "${name}". Create it (Create missing properties) or pick another one.`;
-        return undefined;
-      }
-      if (!isWritable(found)) {
-        fieldErrors[path] = `The HubSpot property "${found.label}" (${name}) is read-only and cannot be written.`;
-        return undefined;
-      }
-      return found;
-    };
-
-    const idField = sourceField(mapping.pretix_id_field, `${at}.pretix_id_field`);
-    const idProperty = property(mapping.external_id_field, `${at}.external_id_field`);
-    if (idProperty && idProperty.name !== 'email' && idProperty.hasUniqueValue !== true) {
-      fieldErrors[`${at}.external_id_field`] =
-        `"${idProperty.label}" (${idProperty.name}) cannot identify ${type}: HubSpot upserts only by email or by a property with unique values.`;
-    } else if (idField && idProperty) {
-      const fit = compatibility(idField.type, idProperty.type, idProperty.fieldType);
-      if (!fit.ok && fit.hint) warnings[`${at}.external_id_field`] = fit.hint;
-    }
-
-    mapping.property_mappings.forEach((row, j) => {
-      const rowAt = `${at}.property_mappings.${j}`;
-      const field = sourceField(row.pretix_field, `${rowAt}.pretix_field`);
-      const target = property(row.external_field, `${rowAt}.external_field`);
-      const mapped = Object.entries(row.value_map);
-
-      if (field?.enumOptions && field.enumOptions.length > 0 && mapped.length > 0) {
-        const known = new Set(field.enumOptions.map((o) => o.value));
-        const unknown = mapped.map(([key]) => key).filter((key) => !known.has(key));
-        if (unknown.length > 0) {
-          fieldErrors[`${rowAt}.value_map`] =
-            `${list(unknown.map((k) => `"${k}"`))} ${unknown.length === 1 ? 'is not an option' : 'are not options'} of "${field.label}" (options: ${list([...known])}).`;
-          return;
-        }
-      }
-      if (target?.type === 'enumeration' && target.options.length > 0) {
-        const allowed = new Set(target.options.map((o) => o.value));
-        const wrong = [...new Set(mapped.map(([, value]) => value))].filter((value) => !allowed.has(value));
-        if (wrong.length > 0) {
-          fieldErrors[`${rowAt}.value_map`] =
-            `${list(wrong.map((v) => `"${v}"`))} ${wrong.length === 1 ? 'is not an option' : 'are not options'} of the HubSpot property "${target.label}" (options: ${list([...allowed])}).`;
-          return;
-        }
-        if (mapped.length === 0 && field?.enumOptions && field.enumOptions.length > 0) {
-          const unmatched = field.enumOptions.map((o) => o.value).filter((value) => !allowed.has(value));
-          if (unmatched.length > 0) {
-            warnings[`${rowAt}.value_map`] =
-              `pretix options ${list(unmatched.map((v) => `"${v}"`))} are not options of "${target.label}": add a value map.`;
-          }
-        }
-      }
-      if (field && target) {
-        const fit = compatibility(field.type, target.type, target.fieldType);
-        if (!fit.ok && fit.hint) warnings[`${rowAt}.external_field`] = fit.hint;
-      }
-    });
-  });
-  return { fieldErrors, warnings };
 }
 
 // ---------- missing properties ----------

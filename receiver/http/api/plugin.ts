@@ -16,20 +16,20 @@ import type { EventContextCache } from '../../sync/event-context-cache';
 import type { HubSpotObjectType, ObjectMapping } from '../../domain/mapping-schema';
 import type { PretixClientLike } from '../../sync/ports';
 import type { EventContext } from '../../sync/event-context';
-import { HttpError } from '../errors';
+import { HttpError, rethrowInvalidMappings } from '../errors';
 import { contactOrders, type OrderLookupClient } from './contact-orders';
 import { createDeadline, DeadlineError, type Deadline } from './deadline';
 import {
-  checkMappings,
   HUBSPOT_PROPERTY_NAME,
   planMissingProperties,
   PRETIX_PROPERTY_GROUP,
   sourceFieldGroups,
   toMappingDto,
   writableProperties,
-  type Catalogues,
   type MappingDraft,
 } from './mappings';
+import type { CatalogueSource } from '../../connections/catalogues';
+import type { EventConfigService } from '../../connections/event-config-service';
 import { connectionSummary, syncProblem } from './presenters';
 import { API_ROUTES, type RouteId, type RouteSpec } from './routes';
 import { portalOf, registerSignedRequests } from './signed-requests';
@@ -38,8 +38,8 @@ import { portalOf, registerSignedRequests } from './signed-requests';
 export interface EventServiceLike {
   listEvents(connectionId: string): Promise<EventSummary[]>;
   setEnabled(connectionId: string, event: string, enabled: boolean): Promise<EventSummary>;
-  /** Removes the connection after taking its webhook out of pretix (without it, the connection is simply removed). */
-  removeConnection?(connectionId: string, options?: { force?: boolean }): Promise<{ webhookMessage: string | null }>;
+  /** Removes the connection after taking its webhook out of pretix: the one way a connection is removed. */
+  removeConnection(connectionId: string, options?: { force?: boolean }): Promise<{ webhookMessage: string | null }>;
 }
 
 /** Backfill control for `/connections/:connectionId/events/:event/backfill`; wired by the backfill work. */
@@ -65,8 +65,11 @@ export interface CardApiDeps {
   pretixFor(connection: Connection): PretixClientLike & OrderLookupClient;
   crmFor(portalId: string): Promise<PropertyClient>;
   contexts: EventContextCache;
-  /** Until the event service is wired, the events endpoints answer 501. */
-  events?: EventServiceLike;
+  /** Source fields and HubSpot properties, cached (shared with the event configuration service). */
+  catalogues: CatalogueSource;
+  events: EventServiceLike;
+  /** Checks and saves mappings: the same rules as the admin API. */
+  eventConfigs: Pick<EventConfigService, 'check' | 'saveMappings'>;
   /** Until the backfill runner is wired, the backfill endpoints answer 501. */
   backfill?: BackfillControl;
   onQueued(): void;
@@ -76,7 +79,6 @@ export interface CardApiDeps {
 }
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
-const PROPERTY_CACHE_MS = 60_000;
 const MAPPING_WARNINGS_TIMEOUT_MS = 4_000;
 const MAX_SYNC_PROBLEMS = 200;
 
@@ -156,34 +158,10 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
   };
 
   const eventContext = (connection: Connection, event: string, deadline: Deadline): Promise<EventContext> =>
-    deadline.race(
-      deps.contexts.get(`${connection.id}:${event}`, deps.pretixFor(connection), connection.organizer, event),
-      `pretix (${connection.organizer}/${event})`,
-    );
+    deps.catalogues.eventContext(connection, event, deadline.race);
+  const listProperties = (portalId: string, objectType: HubSpotObjectType, deadline: Deadline, fresh = false) =>
+    deps.catalogues.listProperties(portalId, objectType, deadline.race, fresh);
 
-  const propertyCache = new Map<string, { at: number; value: Promise<PropertyDefinition[]> }>();
-  const listProperties = (portalId: string, objectType: HubSpotObjectType, deadline: Deadline, fresh = false) => {
-    const key = `${portalId}|${objectType}`;
-    const cached = propertyCache.get(key);
-    if (!fresh && cached && now() - cached.at < PROPERTY_CACHE_MS) return deadline.race(cached.value, 'HubSpot');
-    const value = deps.crmFor(portalId).then((crm) => crm.listProperties(objectType));
-    propertyCache.set(key, { at: now(), value });
-    value.catch(() => {
-      if (propertyCache.get(key)?.value === value) propertyCache.delete(key);
-    });
-    return deadline.race(value, 'HubSpot');
-  };
-
-  const catalogues = async (portalId: string, connection: Connection, event: string, mappings: { external_object_type: HubSpotObjectType }[], deadline: Deadline): Promise<Catalogues> => {
-    const types = [...new Set(mappings.map((m) => m.external_object_type))];
-    const [ctx, ...lists] = await Promise.all([eventContext(connection, event, deadline), ...types.map((type) => listProperties(portalId, type, deadline))]);
-    return { ctx: ctx as EventContext, properties: new Map(types.map((type, i) => [type, lists[i] as PropertyDefinition[]])) };
-  };
-
-  const eventService = (): EventServiceLike => {
-    if (!deps.events) throw new HttpError(501, 'not_available', 'Listing and enabling events is not available in this version of the receiver yet.');
-    return deps.events;
-  };
   const backfillControl = (): BackfillControl => {
     if (!deps.backfill) throw new HttpError(501, 'not_available', 'Backfills are not available through this API in this version of the receiver yet.');
     return deps.backfill;
@@ -233,7 +211,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
       } catch (error) {
         if (error instanceof DeadlineError) {
           // We answer "failed" now, so a connection saved after all must not appear behind the person's back.
-          adding.then((late) => deps.connections.remove(late.id)).catch(() => undefined);
+          adding.then((late) => deps.events.removeConnection(late.id, { force: true })).catch(() => undefined);
           throw new HttpError(504, 'pretix_timeout', `${error.message}.`, { baseUrl: `pretix did not answer within ${timeoutMs / 1000} s.` });
         }
         if (error instanceof PretixConnectionError) throw connectionFieldError(error);
@@ -247,24 +225,20 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     async deleteConnection({ portalId, params, body }) {
       const connection = ownConnection(portalId, params.connectionId);
       const removed = `The connection to ${connection.organizer} on ${connection.baseUrl} was removed.`;
-      if (deps.events?.removeConnection) {
-        // Takes the pretix webhook out first; refuses (502) while pretix is unreachable unless forced.
-        const removal = await createDeadline(timeoutMs).race(deps.events.removeConnection(connection.id, { force: body.force }), `pretix (${connection.organizer})`);
-        return { deleted: true, message: removal.webhookMessage ? `${removed} ${removal.webhookMessage}` : removed };
-      }
-      await deps.connections.remove(connection.id);
-      return { deleted: true, message: removed };
+      // Takes the pretix webhook out first; refuses (502) while pretix is unreachable unless forced.
+      const removal = await createDeadline(timeoutMs).race(deps.events.removeConnection(connection.id, { force: body.force }), `pretix (${connection.organizer})`);
+      return { deleted: true, message: removal.webhookMessage ? `${removed} ${removal.webhookMessage}` : removed };
     },
 
     async listEvents({ portalId, params }) {
       const connection = ownConnection(portalId, params.connectionId);
-      const service = eventService();
+      const service = deps.events;
       return { events: await createDeadline(timeoutMs).race(service.listEvents(connection.id), `pretix (${connection.organizer})`) };
     },
 
     async setEventEnabled({ portalId, params, body }) {
       const connection = ownConnection(portalId, params.connectionId);
-      const service = eventService();
+      const service = deps.events;
       return { event: await createDeadline(timeoutMs).race(service.setEnabled(connection.id, params.event, body.enabled), `pretix (${connection.organizer})`) };
     },
 
@@ -276,7 +250,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
         try {
           // A courtesy, so a short wait: the catalogues are usually cached from the editor's own requests.
           const deadline = createDeadline(Math.min(timeoutMs, MAPPING_WARNINGS_TIMEOUT_MS));
-          warnings = checkMappings(mappings, await catalogues(portalId, connection, params.event, mappings, deadline)).warnings;
+          warnings = (await deps.eventConfigs.check(connection.id, params.event, mappings, deadline.race)).warnings;
         } catch {
           // Warnings are a courtesy: the mappings themselves come from our store and are shown regardless.
         }
@@ -287,23 +261,10 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     async saveMappings({ portalId, params, body }) {
       const connection = ownConnection(portalId, params.connectionId);
       const mappings: ObjectMapping[] = body.mappings;
-      const { fieldErrors, warnings } = checkMappings(mappings, await catalogues(portalId, connection, params.event, mappings, createDeadline(timeoutMs)));
-      const count = Object.keys(fieldErrors).length;
-      if (count > 0) {
-        throw new HttpError(400, 'invalid_mappings', `The mappings were not saved: ${count} field${count === 1 ? '' : 's'} need${count === 1 ? 's' : ''} attention.`, fieldErrors);
-      }
-      const existing = store.getEventConfig(connection.id, params.event);
-      // Saving mappings never switches sync on or off (that is the event toggle's job, with its webhook), and keeps
-      // everything else the event's settings hold.
-      await store.saveEventConfig({
-        ...existing,
-        connectionId: connection.id,
-        event: params.event,
-        enabled: existing?.enabled ?? false,
-        mappings,
-        webhookId: existing?.webhookId ?? null,
-        updatedAt: new Date(now()).toISOString(),
-      });
+      // The settings page's toggle enables the event: saving here never switches sync on or off.
+      const { warnings } = await deps.eventConfigs
+        .saveMappings(connection.id, params.event, mappings, { race: createDeadline(timeoutMs).race })
+        .catch(rethrowInvalidMappings);
       return { mappings: mappings.map(toMappingDto), warnings };
     },
 
@@ -341,7 +302,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
           else existing += 1;
         }
       } finally {
-        for (const type of types) propertyCache.delete(`${portalId}|${type}`);
+        for (const type of types) deps.catalogues.forgetProperties(portalId, type);
       }
       return { created, existing };
     },
