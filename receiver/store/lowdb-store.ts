@@ -5,7 +5,7 @@ import { Low } from 'lowdb';
 import type { FailureClass } from '../domain/errors';
 import { DurableJsonFile } from './durable-json-file';
 import { GroupCommit } from './group-commit';
-import { QueueJournal, type ProgressEntry } from './queue-journal';
+import { QueueJournal, type JournalEntry, type ProgressEntry } from './queue-journal';
 import { RecordLog } from './record-log';
 import { SeenNotifications, splitNotificationKey, type SeenBuckets } from './seen-notifications';
 import {
@@ -89,6 +89,15 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       throw error;
     }
   });
+  const appendToJournal = async (entry: JournalEntry): Promise<void> => {
+    try {
+      await journal.append(entry);
+      problems.journal = null;
+    } catch (error) {
+      problems.journal = `the journal cannot be written (${writeProblem(error)})`;
+      throw error;
+    }
+  };
 
   const seen = new SeenNotifications(data.seen);
   let lastPruneAt = 0;
@@ -164,7 +173,7 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     const previous = persisted[key];
     persisted[key] = state;
     try {
-      await journal.append(entry);
+      await appendToJournal(entry);
     } catch (error) {
       if (persisted[key] === state) {
         if (previous) persisted[key] = previous;
@@ -224,12 +233,10 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       const result = mergeTrigger(trigger, now);
       // Only the journal line is on the acknowledgement's path; the state file follows as a checkpoint.
       try {
-        await journal.append({ notificationKey, trigger, at: now });
-        problems.journal = null;
+        await appendToJournal({ notificationKey, trigger, at: now });
       } catch (error) {
         // Not on disk, so not acknowledged: pretix's retry must be taken as new, not answered as a duplicate.
         seen.remove(connectionId, id);
-        problems.journal = `the webhook journal cannot be written (${writeProblem(error)})`;
         throw error;
       }
       if (journal.checkpointDue()) void mainCommit.commit().catch(() => undefined);

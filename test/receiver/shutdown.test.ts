@@ -14,7 +14,7 @@ describe('shutDown()', () => {
   beforeAll(async () => {
     stack = await startStack();
     const connection = await stack.connect();
-    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
   });
   afterAll(() => stack.close());
 
@@ -57,7 +57,7 @@ describe('shutDown() during a backfill', () => {
     stack = await startStack();
     const connection = await stack.connect();
     eventPath = `/connections/${connection.id}/events/${EVENT}`;
-    await stack.admin.put(`${eventPath}/mappings`, exampleMappingsBody());
+    await stack.admin.put(`${eventPath}/mappings?enable=true`, exampleMappingsBody());
     stack.pretix.generateOrders(ORGANIZER, EVENT, 300);
   });
   afterAll(() => stack.close());

@@ -24,7 +24,7 @@ describe('/healthz while the webhook journal cannot be written', () => {
     stack = await startStack({ startWorker: false });
     const connection = await stack.connect();
     mappingsPath = `/connections/${connection.id}/events/${EVENT}/mappings`;
-    await stack.admin.put(mappingsPath, exampleMappingsBody());
+    await stack.admin.put(`${mappingsPath}?enable=true`, exampleMappingsBody());
   });
   afterAll(() => stack.close());
 
@@ -57,7 +57,7 @@ describe('/healthz while the webhook journal cannot be written', () => {
     const failing = await health();
     expect(failing.status).toBe(503);
     expect(failing.body.status).toBe('failing');
-    expect(failing.body.reason).toMatch(/webhook journal cannot be written \(ENOSPC: no space left on device\)/);
+    expect(failing.body.reason).toMatch(/journal cannot be written \(ENOSPC: no space left on device\)/);
     expect(failing.body.reason).not.toContain(dirname(stack.dataFile)); // /healthz is public: no paths
     expect(stack.logs()).toMatch(/webhook not stored: the journal cannot be written/);
 
