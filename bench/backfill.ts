@@ -5,13 +5,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminTokenFor } from '../receiver/app';
-import { createAdminClient } from '../receiver/cli/admin-client';
+import { createAdminClient, type AdminClient } from '../receiver/cli/admin-client';
 import type { PublicConnection } from '../receiver/connections/connection-service';
 import { createSecretBox } from '../receiver/store/secrets';
 import type { SweepState } from '../receiver/store/types';
 import type { BackfillProgressView } from '../receiver/sync/backfill';
-import { startFakeHubSpot } from '../test/fakes/hubspot';
-import { startFakePretix } from '../test/fakes/pretix';
+import { startFakeHubSpot, type FakeHubSpot } from '../test/fakes/hubspot';
+import { startFakePretix, type FakePretix } from '../test/fakes/pretix';
 import { freePort } from '../test/helpers/free-port';
 import { BENCH_MAPPINGS } from './burst';
 
@@ -39,6 +39,25 @@ export interface BackfillResult {
   sweep?: { requests: number; seconds: number; found: number; enqueued: number };
 }
 
+/** What a benchmark running beside the backfill (bench/sync-now-during-backfill.ts) gets to work with. */
+export interface BackfillRig {
+  url: string;
+  portalId: string;
+  connectionId: string;
+  pretix: FakePretix;
+  hubspot: FakeHubSpot;
+  admin: AdminClient;
+  /** Codes of the generated orders, oldest first (the backfill's order). */
+  codes: string[];
+}
+
+export interface BackfillHooks {
+  /** More environment for the receiver (e.g. the HubSpot app's client secret, so the card API answers). */
+  env?: Record<string, string>;
+  /** Runs beside the backfill from its start; awaited before the figures are taken. */
+  duringBackfill?(rig: BackfillRig): Promise<void>;
+}
+
 const SECRET = 'bench-secret-key-0123456789-abcdefghijklmnop';
 const PORTAL = '31337';
 const PRETIX_TOKEN = 't'.repeat(64);
@@ -55,7 +74,7 @@ async function peakRssMb(pid: number): Promise<number> {
   return kb / 1024;
 }
 
-export async function runBackfillBenchmark(orders: number, limits: Limits | null, withSweep = false): Promise<BackfillResult> {
+export async function runBackfillBenchmark(orders: number, limits: Limits | null, withSweep = false, hooks: BackfillHooks = {}): Promise<BackfillResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-backfill-'));
   const pretix = await startFakePretix({ rateLimit: limits?.pretix ?? null, maxRecordedRequests: 100 });
   pretix.seedFromFixtures();
@@ -81,6 +100,7 @@ export async function runBackfillBenchmark(orders: number, limits: Limits | null
       HUBSPOT_RATE_LIMIT: limits ? `${limits.hubspot.limit}/${limits.hubspot.intervalMs}ms` : lifted,
       PRETIX_RATE_LIMIT: limits ? `${limits.pretix.limit}/${limits.pretix.intervalMs}ms` : lifted,
       RECONCILE_INTERVAL: '0',
+      ...hooks.env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -95,7 +115,7 @@ export async function runBackfillBenchmark(orders: number, limits: Limits | null
     const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL, baseUrl: pretix.url, organizer: 'acmecorp', apiToken: PRETIX_TOKEN });
     const path = `/connections/${connection.id}/events/democon`;
     await admin.put(`${path}/mappings?enable=true`, BENCH_MAPPINGS);
-    pretix.generateOrders('acmecorp', 'democon', orders - 2, { startDate: '2025-01-01T00:00:00Z', spacingMs: 60_000 });
+    const codes = pretix.generateOrders('acmecorp', 'democon', orders - 2, { startDate: '2025-01-01T00:00:00Z', spacingMs: 60_000 });
     pretix.resetStats();
     hubspot.resetTraffic();
     // Let the start-up and the calls above leave the rate windows before the clock starts.
@@ -103,6 +123,11 @@ export async function runBackfillBenchmark(orders: number, limits: Limits | null
 
     const started = performance.now();
     await admin.post(`${path}/backfill`);
+    // Settled into a value at once, so a failure beside the backfill is reported after it, not as an unhandled rejection.
+    const beside = Promise.resolve(hooks.duringBackfill?.({ url, portalId: PORTAL, connectionId: connection.id, pretix, hubspot, admin, codes })).then(
+      () => null,
+      (error: unknown) => ({ error }),
+    );
     let progress: BackfillProgressView;
     for (;;) {
       progress = (await admin.get<{ backfill: BackfillProgressView }>(`${path}/backfill`)).backfill;
@@ -110,6 +135,8 @@ export async function runBackfillBenchmark(orders: number, limits: Limits | null
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const seconds = (performance.now() - started) / 1000;
+    const besideFailure = await beside;
+    if (besideFailure) throw besideFailure.error;
     if (progress.state !== 'done' || progress.processed !== orders) throw new Error(`backfill ended ${progress.state} after ${progress.processed}: ${progress.error}`);
     const hubspotRequests = hubspot.requestCount({ portalId: PORTAL });
     const pretixRequests = pretix.stats('acmecorp').total;

@@ -3,9 +3,23 @@
 import { runAcceptanceBenchmark } from './acceptance';
 import { REAL_LIMITS, runBackfillBenchmark } from './backfill';
 import { runBurstBenchmark } from './burst';
+import { runSyncNowDuringBackfillBenchmark, type SyncNowDuringBackfillResult } from './sync-now-during-backfill';
 import { runProgressSaveBenchmark } from './progress-saves';
+import { runTrafficBenchmark, trafficTable, type ExtraTrafficRow } from './traffic';
 
 const only = process.argv[2];
+
+/** The traffic table's row for "Sync now" during a backfill: lag is the click's answer and sync, efficiency beside. */
+function syncNowRow(s: SyncNowDuringBackfillResult): ExtraTrafficRow {
+  const answered = Math.max(s.cardAnswerSeconds, s.syncNowAnswerSeconds);
+  return {
+    name: '"Sync now" from the card during a 10,000-order backfill',
+    cells: {
+      lag: `answered ${answered.toFixed(2)} s, synced ${s.syncedSeconds.toFixed(2)} s; backfill efficiency ${(s.backfill.efficiency ?? 0).toFixed(2)}${s.backfillStillRunning ? '' : ' (backfill had finished: no proof)'}`,
+      throttled: `${s.backfill.hubspot429} / ${s.backfill.pretix429}`,
+    },
+  };
+}
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
 if (!only || only === 'acceptance') {
@@ -51,4 +65,21 @@ if (!only || only === 'backfill' || only === 'progress') {
   if (limitedSeconds !== null) {
     console.log(`against the ${fmt(limitedSeconds, 1)} s backfill under the real limits: ${fmt((100 * saves.journalSeconds) / limitedSeconds, 1)} % (journal), ${fmt((100 * saves.checkpointSeconds) / limitedSeconds, 1)} % (checkpoints)`);
   }
+}
+
+if (!only || only === 'traffic') {
+  const results = await runTrafficBenchmark();
+  // Rows other traffic benchmarks contribute go here.
+  const extraRows: ExtraTrafficRow[] = [syncNowRow(await runSyncNowDuringBackfillBenchmark())];
+  console.log('\n## Traffic as pretix delivers it, two mappings, limits 360/min (pretix) and 110/10 s (HubSpot); one run per row');
+  console.log('Goals: 1 lane ≤ 0.06 / ≤ 0.05 per order, all synced ≤ 30 s; 4 and 16 lanes ≤ 0.05 / ≤ 0.04, ≤ 15 s; steady stream ≤ 0.25 / ≤ 0.15, lag p95 ≤ 2 s, peak ≤ 55 per 10 s; single order ≤ 1.5 s; no 429s');
+  console.log(trafficTable(results, extraRows));
+}
+
+// Also a row of the traffic table; on its own with its detail.
+if (only === 'sync-now') {
+  const s = await runSyncNowDuringBackfillBenchmark();
+  console.log('\n## "Sync now" from the card during a 10,000-order backfill, limits 360/min (pretix) and 110/10 s (HubSpot)');
+  console.log(`clicked ${fmt(s.clickedAfterSeconds, 1)} s into the backfill: card answered after ${fmt(s.cardAnswerSeconds, 2)} s, Sync now after ${fmt(s.syncNowAnswerSeconds, 2)} s, order in HubSpot after ${fmt(s.syncedSeconds, 2)} s (goal ≤ 3 s)${s.backfillStillRunning ? '' : ' — the backfill had already finished, so this proves nothing'}`);
+  console.log(`backfill ${fmt(s.backfill.seconds, 1)} s, theoretical minimum ${fmt(s.backfill.theoreticalSeconds ?? 0, 1)} s for ${s.backfill.hubspotRequests} HubSpot and ${s.backfill.pretixRequests} pretix requests → efficiency ${fmt(s.backfill.efficiency ?? 0)} (goal ≥ 0.9); 429s: HubSpot ${s.backfill.hubspot429}, pretix ${s.backfill.pretix429}`);
 }

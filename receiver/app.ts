@@ -7,6 +7,7 @@ import { cardApiRoutes } from './http/api/plugin';
 import { API_PREFIX } from './http/api/routes';
 import { registerErrorHandling } from './http/errors';
 import { healthRoutes } from './http/health';
+import { metricsRoutes } from './http/metrics';
 import { hubspotWebhookRoutes } from './http/hubspot-webhooks';
 import { IntakeGate, registerIntakeGate } from './http/intake-gate';
 import { oauthRoutes } from './http/oauth';
@@ -19,6 +20,7 @@ import type { ResolveHost } from './pretix/public-address-guard';
 import { createServices, type Services } from './services';
 import type { SecretBox } from './store/secrets';
 import type { Store } from './store/types';
+import type { WorkerTuning } from './sync/worker';
 
 export interface AppOptions {
   config: Config;
@@ -30,7 +32,7 @@ export interface AppOptions {
   now?: () => number;
   /** Where log lines go (tests capture them to prove no secret is logged). */
   logStream?: NodeJS.WritableStream;
-  worker?: { lingerMs?: number; maxIdleMs?: number; batchSize?: number };
+  worker?: WorkerTuning;
   backfill?: { concurrency?: number; batchSize?: number };
   /** Card/settings API: deadline for pretix and HubSpot calls made while answering (default 10 s). */
   api?: { upstreamTimeoutMs?: number };
@@ -67,6 +69,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerIntakeGate(server, intake);
 
   const onQueued = () => services.worker.notify();
+  // The card's "Sync now" and retries, and the CLI's: a person waits, so the worker does not wait for company.
+  const onQueuedByPerson = () => services.worker.notify('interactive');
   await server.register(healthRoutes, { store, startedAt: Date.now() });
   await server.register(pretixWebhookRoutes, { store, secrets, onQueued, now: options.now });
   await server.register(adminApiRoutes, {
@@ -79,7 +83,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     adminToken: adminTokenFor(secrets),
     backfills: services.backfills,
     sweeper: services.sweeper,
-    onQueued,
+    health: services.health,
+    onQueued: onQueuedByPerson,
     describe: () => describeConfig(config),
     now: options.now,
   });
@@ -90,14 +95,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     hubspotAppUrl: config.hubspot.appUrl,
     store,
     connections: services.connections,
-    pretixFor: services.pretixFor,
-    crmFor: services.crmFor,
+    pretixFor: services.interactivePretixFor,
+    crmFor: services.interactiveCrmFor,
     contexts: services.contexts,
     catalogues: services.catalogues,
     events: services.events,
     eventConfigs: services.eventConfigs,
     backfill: backfillControlFor(services.backfills),
-    onQueued,
+    onQueued: onQueuedByPerson,
+    syncNow: services.syncNow,
+    health: services.health,
     now: options.now,
     upstreamTimeoutMs: options.api?.upstreamTimeoutMs,
   });
@@ -109,7 +116,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await server.register(openApiRoutes, { publicUrl: config.publicUrl });
   await server.register(oauthRoutes, { config, installations: services.installations, oauth: services.oauth, states: services.oauthStates });
-  await server.register(statusPageRoutes, { config, store, installations: services.installations, adminToken: adminTokenFor(secrets) });
+  await server.register(statusPageRoutes, { config, store, installations: services.installations, adminToken: adminTokenFor(secrets), health: services.health });
+  await server.register(metricsRoutes, {
+    health: services.health,
+    limiters: { hubspot: services.hubspotLimiter, pretix: services.pretixLimiter },
+    adminToken: adminTokenFor(secrets),
+    requireToken: config.env === 'production',
+  });
   return { server, services, intake };
 }
 

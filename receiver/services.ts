@@ -15,15 +15,17 @@ import { createOAuthClient } from './hubspot/oauth-client';
 import { createOAuthStateStore } from './hubspot/oauth-state';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
 import { Cutoff } from './lib/cutoff';
-import { createRateLimiter } from './lib/rate-limiter';
+import { createRateLimiter, type Priority } from './lib/rate-limiter';
+import { createRetryLog } from './lib/retry-log';
 import { PretixClient } from './pretix/client';
 import type { SecretBox } from './store/secrets';
-import type { Connection, Store } from './store/types';
+import type { Connection, JobTrigger, Store } from './store/types';
 import { BackfillRunner } from './sync/backfill';
 import { EventContextCache } from './sync/event-context-cache';
 import { OrderPrefetch } from './sync/order-prefetch';
 import { ReconcileSweeper } from './sync/reconcile';
-import { SyncWorker } from './sync/worker';
+import { SyncHealth } from './sync/sync-health';
+import { SyncWorker, type WorkerTuning } from './sync/worker';
 
 export interface ServiceOptions {
   config: Config;
@@ -34,7 +36,7 @@ export interface ServiceOptions {
   /** DNS for pretix hosts in production (tests point a public-looking name at an address of their choice). */
   resolvePretixHost?: ResolveHost;
   now?: () => number;
-  worker?: { lingerMs?: number; maxIdleMs?: number; batchSize?: number };
+  worker?: WorkerTuning;
   backfill?: { concurrency?: number; batchSize?: number };
 }
 
@@ -44,8 +46,10 @@ export function createServices(options: ServiceOptions) {
   // pretix URLs come from a portal's users: in production their connections may only reach public addresses.
   const pretixFetch = options.fetch ?? (config.env === 'production' ? createPublicOnlyFetch(options.resolvePretixHost) : fetch);
   // Safety margins (≈1–2 % of the window) absorb network delay between our clock and theirs.
-  const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, safetyMs: 500 });
-  const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, safetyMs: 150 });
+  // One window per pretix organizer and one per HubSpot portal, shared by every client below (they all use the same
+  // keys), with a reserve for interactive calls: see interactiveReserve().
+  const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, reserve: interactiveReserve(config.pretix.rateLimit.limit), graceMs: INTERACTIVE_GRACE_MS, safetyMs: 500 });
+  const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, reserve: interactiveReserve(config.hubspot.rateLimit.limit), graceMs: INTERACTIVE_GRACE_MS, safetyMs: 150 });
   const oauth = config.hubspot.oauth
     ? createOAuthClient({ apiUrl: config.hubspot.apiUrl, ...config.hubspot.oauth, fetch: fetchImpl })
     : undefined;
@@ -66,27 +70,37 @@ export function createServices(options: ServiceOptions) {
   const installations = createInstallationService({ store, secrets, oauth, onQueued: () => wakeWorker(), now: options.now });
   const oauthStates = createOAuthStateStore({ now: options.now });
 
-  const pretixClient = (baseUrl: string, organizer: string, token: string, cutoff?: Cutoff) =>
-    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: cutoff ? cutoff.fetch(pretixFetch) : pretixFetch, sleep: cutoff?.sleep });
+  // One warn line per retried pretix or HubSpot request, at most a few per service per 10 s.
+  const onRetry = createRetryLog(logger);
 
-  /**
-   * pretix clients per connection and HubSpot clients per portal (cheap, but reuse keeps connections open and the
-   * limiter key stable; the limiters are shared by all). The interactive API has its own set; the worker, backfills
-   * and the sweep each get one built with their own Cutoff, so that a shutdown can cut their requests off without
-   * touching a person's.
-   */
-  const clientsFor = (cutoff?: Cutoff) => {
-    const pretixClients = new Map<string, { sealed: string; client: PretixClient }>();
-    const pretixFor = (connection: Connection) => {
-      const cached = pretixClients.get(connection.id);
+  // Background work (the worker, backfills, the sweep) each gets its own clients, built with its own Cutoff, so that
+  // a shutdown can cut their requests and retry waits off at the deadline without touching a person's.
+  const background = { worker: new Cutoff(), sweep: new Cutoff(), backfill: new Cutoff() };
+
+  // Clients are cheap, but one per connection keeps connection reuse and makes the limiter key stable.
+  const pretixClientsFor = (cutoff?: Cutoff) => {
+    const clients = new Map<string, { sealed: string; client: PretixClient }>();
+    return (connection: Connection) => {
+      const cached = clients.get(connection.id);
       if (cached && cached.sealed === connection.apiTokenSealed) return cached.client;
-      const client = pretixClient(connection.baseUrl, connection.organizer, secrets.decrypt(connection.apiTokenSealed), cutoff);
-      pretixClients.set(connection.id, { sealed: connection.apiTokenSealed, client });
+      const client = new PretixClient({
+        baseUrl: connection.baseUrl,
+        organizer: connection.organizer,
+        token: secrets.decrypt(connection.apiTokenSealed),
+        limiter: pretixLimiter,
+        fetch: cutoff ? cutoff.fetch(pretixFetch) : pretixFetch,
+        sleep: cutoff?.sleep,
+        onRetry,
+      });
+      clients.set(connection.id, { sealed: connection.apiTokenSealed, client });
       return client;
     };
-    const crmClients = new Map<string, HubSpotClient>();
-    const crmFor = async (portalId: string) => {
-      let client = crmClients.get(portalId);
+  };
+
+  const crmClientsFor = (priority: Priority, tuning: { maxRetries?: number; timeoutMs?: number }, cutoff?: Cutoff) => {
+    const clients = new Map<string, HubSpotClient>();
+    return async (portalId: string) => {
+      let client = clients.get(portalId);
       if (!client) {
         client = new HubSpotClient({
           baseUrl: config.hubspot.apiUrl,
@@ -94,20 +108,23 @@ export function createServices(options: ServiceOptions) {
           getAccessToken: () => tokens.getAccessToken(portalId),
           onUnauthorized: (token) => tokens.tokenRejected(portalId, token),
           limiter: hubspotLimiter,
+          priority,
           fetch: cutoff ? cutoff.fetch(fetchImpl) : fetchImpl,
           sleep: cutoff?.sleep,
+          onRetry,
+          ...tuning,
         });
-        crmClients.set(portalId, client);
+        clients.set(portalId, client);
       }
       return client;
     };
-    return { pretixFor, crmFor };
   };
-  const { pretixFor, crmFor } = clientsFor();
-  const background = { worker: new Cutoff(), sweep: new Cutoff(), backfill: new Cutoff() };
-  const workerClients = clientsFor(background.worker);
-  const sweepClients = clientsFor(background.sweep);
-  const backfillClients = clientsFor(background.backfill);
+  const pretixFor = pretixClientsFor();
+  const crmFor = crmClientsFor('background', {});
+  const workerClients = { pretixFor: pretixClientsFor(background.worker), crmFor: crmClientsFor('background', {}, background.worker) };
+  const backfillClients = { pretixFor: pretixClientsFor(background.backfill), crmFor: crmClientsFor('background', {}, background.backfill) };
+  // A person waits for these (card, settings page, Sync now): the portal's reserve, one retry, a 10 s deadline.
+  const interactiveCrmFor = crmClientsFor('interactive', { maxRetries: 1, timeoutMs: 10_000 });
 
   const connections = createConnectionService({
     store,
@@ -118,42 +135,89 @@ export function createServices(options: ServiceOptions) {
         // Checked before any request: nothing is sent to the address.
         throw new PretixConnectionError(`${baseUrl} is a local or private address; in production the receiver only connects to public pretix instances`, 'invalid_base_url');
       }
-      await pretixClient(baseUrl, organizer, apiToken).verifyAccess();
+      await new PretixClient({ baseUrl, organizer, token: apiToken, limiter: pretixLimiter, priority: 'interactive', fetch: pretixFetch, onRetry }).verifyAccess();
     },
   });
 
-  // A person waits for these calls (event list, enable/disable, connection removal): one retry, not a long backoff.
-  const interactivePretixFor = (connection: Connection) =>
-    new PretixClient({
+  // A person waits for these calls (card, event list, enable/disable, connection removal, Sync now): the
+  // organizer's reserve, one retry, not a long backoff.
+  const interactivePretixClients = new Map<string, { sealed: string; client: PretixClient }>();
+  const interactivePretixFor = (connection: Connection) => {
+    const cached = interactivePretixClients.get(connection.id);
+    if (cached && cached.sealed === connection.apiTokenSealed) return cached.client;
+    const client = new PretixClient({
       baseUrl: connection.baseUrl,
       organizer: connection.organizer,
       token: secrets.decrypt(connection.apiTokenSealed),
       limiter: pretixLimiter,
+      priority: 'interactive',
       fetch: pretixFetch,
       maxRetries: 1,
       timeoutMs: 10_000,
+      onRetry,
     });
+    interactivePretixClients.set(connection.id, { sealed: connection.apiTokenSealed, client });
+    return client;
+  };
   const events = createEventService({ store, secrets, publicUrl: config.publicUrl, pretixFor: interactivePretixFor });
 
   const contexts = new EventContextCache();
-  const catalogues = createCatalogues({ contexts, pretixFor, crmFor, now: options.now });
+  // Source fields and HubSpot properties are read while a person waits (settings page, CLI): interactive clients.
+  const catalogues = createCatalogues({ contexts, pretixFor: interactivePretixFor, crmFor: interactiveCrmFor, now: options.now });
   // Mappings are checked and saved here for the settings page and the admin API/CLI alike.
   const eventConfigs = createEventConfigService({ store, catalogues, events, now: options.now });
   const prefetch = new OrderPrefetch();
+  // The worker's stop() waits for Sync now runs too; late-bound because they are created after it.
+  let drainSyncNow = async () => {};
   const worker = new SyncWorker({
+    drainOnStop: () => drainSyncNow(),
     store,
     retryPolicy: config.sync,
     contexts,
     ...workerClients,
     cutoff: background.worker,
     prefetch,
+    hubspotBudget: () => {
+      // The busiest portal decides: one process serves them all from one queue.
+      let used = 0;
+      for (const portalId of new Set(store.listConnections().map((c) => c.portalId))) used = Math.max(used, hubspotLimiter.inWindow(portalId));
+      return { used, limit: hubspotLimiter.limit, windowMs: hubspotLimiter.intervalMs };
+    },
     logger: logger.child({ component: 'worker' }),
     now: options.now,
     ...options.worker,
   });
+  // "Sync now": the same batch sync as the worker's, outside its cycle and with the interactive clients, so a person
+  // waits neither for a long worker cycle nor behind a backfill's share of the budget. Never started: it only runs
+  // jobs handed to it.
+  const manualSync = new SyncWorker({
+    store,
+    retryPolicy: config.sync,
+    contexts,
+    pretixFor: interactivePretixFor,
+    crmFor: interactiveCrmFor,
+    prefetch,
+    logger: logger.child({ component: 'sync-now' }),
+    now: options.now,
+  });
+  /** Queues a manual job and, when it is not in flight already, syncs it at once; false if it was left to the worker. */
+  const syncNow = async (trigger: JobTrigger): Promise<boolean> => {
+    const now = (options.now ?? Date.now)();
+    if (!worker.isRunning()) {
+      await store.enqueue([trigger], now);
+      return false;
+    }
+    // Claimed in the same step as the merge: between a plain enqueue and a claim the worker could take it.
+    const job = await store.enqueueClaimed(trigger, now);
+    if (!job) return false;
+    void manualSync.syncClaimed([job]).catch((error: unknown) => logger.error({ err: error, job: job.key }, 'Sync now failed'));
+    return true;
+  };
+  drainSyncNow = () => manualSync.drainClaimed();
+  const health = new SyncHealth(store, options.now);
   const sweeper = new ReconcileSweeper({
     store,
-    pretixFor: sweepClients.pretixFor,
+    pretixFor: pretixClientsFor(background.sweep),
     cutoff: background.sweep,
     prefetch,
     onQueued: () => worker.notify(),
@@ -178,7 +242,20 @@ export function createServices(options: ServiceOptions) {
 
   wakeWorker = () => worker.notify();
 
-  return { tokens, oauth, installations, oauthStates, events, eventConfigs, catalogues, pretixFor, crmFor, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
+  return { tokens, oauth, installations, oauthStates, events, eventConfigs, catalogues, pretixFor, crmFor, interactivePretixFor, interactiveCrmFor, syncNow, health, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
 }
 
 export type Services = ReturnType<typeof createServices>;
+
+/**
+ * Slots per window kept for interactive calls: one eleventh (10 of HubSpot's 110 per 10 s, 32 of pretix's 360 per
+ * minute), none for tiny test limits. A card view costs a few requests and Sync now about five, so the reserve
+ * covers a couple of people at once. Background work may still take reserved slots that free up again within
+ * INTERACTIVE_GRACE_MS, so a backfill whose requests are spread over the window keeps nearly all of it.
+ */
+export function interactiveReserve(limit: number): number {
+  return Math.floor(limit / 11);
+}
+
+/** The longest an interactive call waits for one of its reserved slots (the goal is an answer within 2 s). */
+export const INTERACTIVE_GRACE_MS = 1000;

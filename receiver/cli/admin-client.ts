@@ -24,17 +24,13 @@ export function createAdminClient(baseUrl: string, adminToken: string, fetchImpl
       throw new AdminApiError(0, `Cannot reach the receiver at ${baseUrl}. Start it with \`npm start\` (or pass --receiver URL).`);
     }
     if (response.status === 204) return undefined as T;
-    const payload = (await response.json().catch(() => ({}))) as {
-      message?: string;
-      details?: { path: string; message: string }[];
-      fieldErrors?: Record<string, string>;
-    };
+    // Errors come as `{ error, message, fieldErrors? }` (../http/errors.ts), fieldErrors keyed by the path in the request.
+    const payload = (await response.json().catch(() => ({}))) as { message?: string; fieldErrors?: Record<string, string> };
     if (!response.ok) {
-      const details = Array.isArray(payload.details) ? payload.details.map((d) => `\n  - ${d.path || '(body)'}: ${d.message}`).join('') : '';
       const fields = Object.entries(payload.fieldErrors ?? {})
         .map(([path, message]) => `\n  - ${describeFieldPath(path)}: ${message}`)
         .join('');
-      throw new AdminApiError(response.status, `${payload.message ?? `HTTP ${response.status}`}${details}${fields}`);
+      throw new AdminApiError(response.status, `${payload.message ?? `HTTP ${response.status}`}${fields}`);
     }
     return payload as T;
   }

@@ -1,13 +1,16 @@
 // The commands of `pretix-hubspot`. Each has its own usage text; output is plain text for people.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import type { EventSummary } from '../../src/app/shared/api-types';
 import type { PublicConnection } from '../connections/connection-service';
 import type { ConnectionRemoval } from '../connections/event-service';
 import type { PublicInstallation } from '../hubspot/installations';
 import type { EventConfig, QueueCounts, SyncJob } from '../store/types';
+import { eventSlugSchema, orderCodeSchema } from '../domain/pretix-identifiers';
 import { ORDER_ACTIONS } from '../pretix/webhook-actions';
 import type { BackfillProgressView } from '../sync/backfill';
+import { describeBacklog, describeLag, type PortalSyncHealth } from '../sync/sync-health';
 import { describeFieldPath, type AdminClient } from './admin-client';
 import { createProgressReporter } from './progress';
 
@@ -21,6 +24,9 @@ export interface Command {
 
 export class UsageError extends Error {}
 
+/** Connection ids are UUIDs; anything else would only make a confusing 404 (or a path step). */
+const connectionIdSchema = z.string().trim().uuid('is not a connection id (a UUID, see `connection list`)');
+
 function need(values: Record<string, string | boolean | undefined>, name: string): string {
   const value = values[name];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
@@ -33,8 +39,15 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
+/** A value that goes into an admin API path, checked here so that `--event ..` cannot become a path step. */
+function needChecked(values: Record<string, string | boolean | undefined>, name: string, schema: z.ZodType<string>): string {
+  const result = schema.safeParse(need(values, name));
+  if (!result.success) throw new UsageError(`--${name} ${result.error.issues[0]?.message ?? 'is not valid'}`);
+  return result.data;
+}
+
 const eventPath = (values: Record<string, string | boolean | undefined>) =>
-  `/connections/${encodeURIComponent(need(values, 'connection'))}/events/${encodeURIComponent(need(values, 'event'))}`;
+  `/connections/${encodeURIComponent(needChecked(values, 'connection', connectionIdSchema))}/events/${encodeURIComponent(needChecked(values, 'event', eventSlugSchema))}`;
 
 function printConnection(c: PublicConnection, out: (line: string) => void) {
   out(`${c.id}  portal ${c.portalId}  ${c.baseUrl}  organizer ${c.organizer}`);
@@ -97,6 +110,7 @@ export const COMMANDS: Command[] = [
     async run(client, values, positionals, out) {
       const id = positionals[0];
       if (!id) throw new UsageError('the connection id is required');
+      if (!connectionIdSchema.safeParse(id).success) throw new UsageError(`${id} is not a connection id (a UUID, see \`connection list\`)`);
       const result = await client.delete<ConnectionRemoval>(`/connections/${encodeURIComponent(id)}${values.force ? '?force=true' : ''}`);
       out(`Removed connection ${id}.`);
       if (result?.webhookMessage) out(result.webhookMessage);
@@ -154,7 +168,7 @@ export const COMMANDS: Command[] = [
     usage: 'event list --connection <id>',
     options: { connection: { type: 'string' } },
     async run(client, values, _p, out) {
-      const { events } = await client.get<{ events: EventSummary[] }>(`/connections/${encodeURIComponent(need(values, 'connection'))}/events`);
+      const { events } = await client.get<{ events: EventSummary[] }>(`/connections/${encodeURIComponent(needChecked(values, 'connection', connectionIdSchema))}/events`);
       if (events.length === 0) out('The organizer has no events this API token can see.');
       events.forEach((e) => printEvent(e, out));
     },
@@ -213,7 +227,7 @@ export const COMMANDS: Command[] = [
     usage: 'sync --connection <id> --event <slug> --order <code>',
     options: { connection: { type: 'string' }, event: { type: 'string' }, order: { type: 'string' } },
     async run(client, values, _p, out) {
-      await client.post(`${eventPath(values)}/orders/${encodeURIComponent(need(values, 'order'))}/sync`);
+      await client.post(`${eventPath(values)}/orders/${encodeURIComponent(needChecked(values, 'order', orderCodeSchema))}/sync`);
       out(`Order ${values.order} is queued for sync.`);
     },
   },
@@ -291,6 +305,10 @@ export const COMMANDS: Command[] = [
     async run(client, _v, _p, out) {
       const { counts } = await client.get<{ counts: QueueCounts }>('/jobs');
       printCounts(counts, out);
+      const { portals } = await client.get<{ portals: PortalSyncHealth[] }>('/sync-health');
+      for (const portal of portals) {
+        out(`portal ${portal.portalId}: webhook → HubSpot ${describeLag(portal.lag)}; backlog ${describeBacklog(portal.backlog)}`);
+      }
     },
   },
   {

@@ -2,6 +2,7 @@
 // EventContextCache) and a portal's HubSpot properties (cached a minute: the settings page asks for them with every
 // editor it opens). Shared by the settings API and the event configuration service, so both see the same lists.
 import type { PropertyDefinition } from '../hubspot/crm-client';
+import { PretixForbiddenError, PretixUnknownEventError } from '../pretix/errors';
 import type { HubSpotObjectType } from '../domain/mapping-schema';
 import type { Connection } from '../store/types';
 import type { EventContext } from '../sync/event-context';
@@ -15,9 +16,14 @@ export const noDeadline: Race = (work) => work;
 
 export interface CatalogueDeps {
   contexts: EventContextCache;
-  pretixFor(connection: Connection): PretixClientLike;
+  pretixFor(connection: Connection): PretixClientLike & EventLister;
   crmFor(portalId: string): Promise<{ listProperties(objectType: HubSpotObjectType): Promise<PropertyDefinition[]> }>;
   now?: () => number;
+}
+
+/** The organizer's events, to tell an unknown event from a forbidden one (pretix answers 403 for both). */
+export interface EventLister {
+  listEvents?(): Promise<{ slug: string }[]>;
 }
 
 const PROPERTY_CACHE_MS = 60_000;
@@ -26,8 +32,19 @@ export function createCatalogues(deps: CatalogueDeps) {
   const now = deps.now ?? Date.now;
   const propertyCache = new Map<string, { at: number; value: Promise<PropertyDefinition[]> }>();
 
-  const eventContext = (connection: Connection, event: string, race: Race = noDeadline): Promise<EventContext> =>
-    race(deps.contexts.get(`${connection.id}:${event}`, deps.pretixFor(connection), connection.organizer, event), `pretix (${connection.organizer}/${event})`);
+  const eventContext = async (connection: Connection, event: string, race: Race = noDeadline): Promise<EventContext> => {
+    const pretix = deps.pretixFor(connection);
+    try {
+      return await race(deps.contexts.get(`${connection.id}:${event}`, pretix, connection.organizer, event), `pretix (${connection.organizer}/${event})`);
+    } catch (error) {
+      // pretix answers 403 both for an event that does not exist and for one the token may not see; the organizer's
+      // event list tells the two apart, so a typo is 404 unknown_event and only a real permission problem a 409.
+      if (!(error instanceof PretixForbiddenError) || !pretix.listEvents) throw error;
+      const events = await race(pretix.listEvents(), `pretix (${connection.organizer})`).catch(() => null);
+      if (events && !events.some((e) => e.slug === event)) throw new PretixUnknownEventError(event, connection.organizer);
+      throw error;
+    }
+  };
 
   /** `fresh` skips the cache (the property picker, and before creating missing properties). */
   const listProperties = (portalId: string, objectType: HubSpotObjectType, race: Race = noDeadline, fresh = false): Promise<PropertyDefinition[]> => {

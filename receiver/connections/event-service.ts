@@ -17,7 +17,7 @@ import type { PretixEvent, PretixEventSettings } from '../pretix/schemas';
 import { ORDER_ACTIONS } from '../pretix/webhook-actions';
 import { safeEqual, type SecretBox } from '../store/secrets';
 import type { Connection, EventConfig, Store } from '../store/types';
-import { SyncConfigError, SyncError, TransientSyncError } from '../domain/errors';
+import { SyncConfigError, SyncError } from '../domain/errors';
 import { defaultMappings } from './default-mappings';
 
 /** What the event service needs from pretix; PretixClient has it. */
@@ -59,13 +59,16 @@ function eventName(event: PretixEvent, locale: string | undefined): string {
   return (locale && names[locale]) || names.en || Object.values(names)[0] || event.slug;
 }
 
-/** pretix failures as answers for the person in front of the settings page or CLI. */
-function pretixProblem(error: unknown, what: string): EventServiceError {
+/**
+ * pretix failures as answers for the person in front of the settings page or CLI, with the codes every API uses
+ * for them (../http/errors.ts): a setup problem is 409 `config_error`, pretix failing 502 `upstream_error`. Anything
+ * else is a bug and goes on unchanged (500, logged with its stack).
+ */
+function pretixProblem(error: unknown, what: string): unknown {
   if (error instanceof ServiceError) return error;
-  if (error instanceof TransientSyncError) return new EventServiceError(502, 'pretix_unreachable', `${what}: ${error.message}`);
-  if (error instanceof SyncConfigError) return new EventServiceError(409, 'pretix_refused', `${what}: ${error.message}`);
-  if (error instanceof SyncError) return new EventServiceError(502, 'pretix_error', `${what}: ${error.message}`);
-  return new EventServiceError(502, 'pretix_error', `${what}: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof SyncConfigError) return new EventServiceError(409, 'config_error', `${what}: ${error.message}`);
+  if (error instanceof SyncError) return new EventServiceError(502, 'upstream_error', `${what}: ${error.message}`);
+  return error;
 }
 
 export function createEventService(deps: EventServiceDeps) {

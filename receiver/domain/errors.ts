@@ -35,10 +35,37 @@ export class SyncConfigError extends SyncError {
   }
 }
 
-export function classify(error: unknown): { failureClass: FailureClass; message: string; retryAfterMs?: number } {
+export interface ClassifiedFailure {
+  failureClass: FailureClass;
+  message: string;
+  retryAfterMs?: number;
+  /** Set when the error is a bug in this program (not a SyncError): the original, to be logged with its stack. */
+  internalError?: Error;
+}
+
+/** The prefix of a job's error message when the failure is a bug of ours, not of pretix, HubSpot or the setup. */
+export const INTERNAL_ERROR_PREFIX = 'Internal error in pretix-hubspot (logged)';
+
+/**
+ * The failure class of anything a sync step threw. Every expected failure arrives as a SyncError (the clients and
+ * the HTTP transport wrap network trouble in TransientSyncError); anything else — a TypeError, a failed assertion —
+ * is a bug (system errors of the machine, like a full disk, excepted). Retrying a bug as if the network were down
+ * only repeats it, so it fails permanently with a message that says so, and the caller logs `internalError` with
+ * its stack.
+ */
+export function classify(error: unknown): ClassifiedFailure {
   if (error instanceof SyncError) {
     return { failureClass: error.failureClass, message: error.message, retryAfterMs: error.retryAfterMs };
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return { failureClass: 'transient', message };
+  // The operating system refusing a file or socket operation (ENOSPC, EIO, EMFILE…) is the machine's trouble, not a
+  // bug: worth another attempt once it is over.
+  if (isSystemError(error)) return { failureClass: 'transient', message: `${error.code} during ${error.syscall}: ${error.message}` };
+  const internalError = error instanceof Error ? error : new Error(String(error));
+  return { failureClass: 'permanent', message: `${INTERNAL_ERROR_PREFIX}: ${internalError.message}`, internalError };
+}
+
+function isSystemError(error: unknown): error is Error & { code: string; syscall: string } {
+  if (!(error instanceof Error)) return false;
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && typeof syscall === 'string';
 }

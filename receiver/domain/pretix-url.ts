@@ -26,12 +26,15 @@ export const pretixBaseUrlSchema = z.string().trim().transform((value, ctx) => {
   return `${url.origin}${path}`;
 });
 
+// "_" is beyond pretix's rule (letters, digits, ".", "-") but was accepted before, so connections saved with it keep
+// working; it cannot change a path. Dots alone would be a path step (./pretix-identifiers.ts).
 export const organizerSlugSchema = z
   .string()
   .trim()
   .min(1)
   .max(50)
-  .regex(/^[a-zA-Z0-9.\-_]+$/, 'is not a pretix organizer short form (letters, digits, ".", "-", "_")');
+  .regex(/^[a-zA-Z0-9.\-_]+$/, 'is not a pretix organizer short form (letters, digits, ".", "-", "_")')
+  .refine((value) => !/^\.+$/.test(value), 'is not a pretix organizer short form (it cannot be "." or "..")');
 
 /**
  * Loopback, private, link-local and unspecified addresses, as IP literals or `localhost`. In production a portal's

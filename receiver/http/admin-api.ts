@@ -2,6 +2,7 @@
 // Guarded by a bearer token derived from SECRET_KEY, so only someone holding the receiver's key can use it.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { eventSlugSchema, orderCodeSchema } from '../domain/pretix-identifiers';
 import { organizerSlugSchema, pretixBaseUrlSchema } from '../domain/pretix-url';
 import type { ConnectionService } from '../connections/connection-service';
 import type { EventConfigService } from '../connections/event-config-service';
@@ -14,6 +15,7 @@ import { BackfillConflictError, type BackfillRunner } from '../sync/backfill';
 import { SyncConfigError } from '../domain/errors';
 import { mappingFileSchema } from '../domain/mapping-schema';
 import type { ReconcileSweeper } from '../sync/reconcile';
+import type { SyncHealth } from '../sync/sync-health';
 import { FAILURE_LABELS } from '../sync/retry-policy';
 import { badRequestFromZod, HttpError, rethrowInvalidMappings } from './errors';
 
@@ -28,6 +30,8 @@ export interface AdminApiDeps {
   describe: () => { configured: string[]; missing: string[] };
   backfills: BackfillRunner;
   sweeper: ReconcileSweeper;
+  /** Lag and backlog per portal (`queue status`). */
+  health?: SyncHealth;
   now?: () => number;
 }
 
@@ -37,7 +41,7 @@ const connectionBody = z.object({
   organizer: organizerSlugSchema,
   apiToken: z.string().trim().min(16, 'looks too short for a pretix API token').max(200),
 });
-const eventParams = z.object({ id: z.string().uuid(), event: z.string().min(1).max(200) });
+const eventParams = z.object({ id: z.string().uuid(), event: eventSlugSchema });
 const jobStateQuery = z.object({ state: z.enum(['pending', 'in_flight', 'failed']).optional(), portalId: z.string().optional() });
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
@@ -143,7 +147,7 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
       await deps.backfills.start(id, event, mappingIds ?? null);
     } catch (error) {
       if (error instanceof BackfillConflictError) throw new HttpError(409, 'backfill_running', error.message);
-      if (error instanceof SyncConfigError) throw new HttpError(400, 'cannot_backfill', error.message);
+      if (error instanceof SyncConfigError) throw new HttpError(409, 'cannot_backfill', error.message);
       throw error;
     }
     return reply.status(202).send({ backfill: deps.backfills.progress(id, event) });
@@ -184,7 +188,7 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
   });
 
   app.post('/connections/:id/events/:event/orders/:code/sync', async (request, reply) => {
-    const params = parse(eventParams.extend({ code: z.string().min(1).max(64) }), request.params, 'order');
+    const params = parse(eventParams.extend({ code: orderCodeSchema }), request.params, 'order');
     const connection = requireConnection(params.id);
     const trigger: JobTrigger = { portalId: connection.portalId, connectionId: connection.id, event: params.event, code: params.code, action: 'manual' };
     await deps.store.enqueue([trigger], now());
@@ -201,6 +205,8 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     return { counts: deps.store.queueCounts(query.portalId), jobs };
   });
 
+  app.get('/sync-health', async () => ({ portals: deps.health?.all() ?? [] }));
+
   app.post('/jobs/retry', async (request) => {
     const { key } = parse(z.object({ key: z.string().min(1) }), request.body, 'retry request');
     if (!(await deps.store.retryJob(key, now()))) throw new HttpError(404, 'unknown_job', `No waiting job ${key}.`);
@@ -209,7 +215,7 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
   });
 
   app.get('/records/:id/:event/:code', async (request) => {
-    const params = parse(eventParams.extend({ code: z.string().min(1) }), request.params, 'order');
+    const params = parse(eventParams.extend({ code: orderCodeSchema }), request.params, 'order');
     const record = deps.store.getSyncRecord(jobKey(params.id, params.event, params.code));
     if (!record) throw new HttpError(404, 'unknown_record', 'This order has not been synced yet.');
     return { record };

@@ -10,11 +10,11 @@ type JsonSchema = Record<string, unknown>;
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (see `fieldErrors`), missing or conflicting portalId',
   401: 'Missing, expired, future-dated or wrong X-HubSpot-Signature-v3',
-  404: 'Not found in this HubSpot account (another portal\'s data looks exactly like missing data)',
-  409: 'Conflict with the current state',
-  415: 'The body is not JSON',
+  404: 'Not found in this HubSpot account (another portal\'s data looks exactly like missing data); `unknown_event` when pretix has no such event',
+  409: 'Conflict with the current state, or a setup problem to fix (`config_error`: no HubSpot access, pretix refuses the token)',
+  415: 'The body is not JSON (`unsupported_media_type`)',
   501: 'Not available in this version of the receiver',
-  502: 'pretix or HubSpot refused or failed',
+  502: 'pretix or HubSpot failed (`upstream_error`)',
   503: "The receiver has no HubSpot client secret (HUBSPOT_CLIENT_SECRET) to verify signatures",
   504: 'pretix or HubSpot did not answer within the deadline (10 s)',
 };

@@ -5,6 +5,7 @@ import { describeConfig, type Config } from '../config';
 import type { InstallationService, PublicInstallation } from '../hubspot/installations';
 import { safeEqual } from '../store/secrets';
 import type { BackfillState, Connection, EventConfig, QueueCounts, Store, SweepState } from '../store/types';
+import { describeBacklog, describeLag, type PortalSyncHealth, type SyncHealth } from '../sync/sync-health';
 import { html, sendPage, type SafeHtml } from './html';
 
 export const PAGE_TITLE = 'HubSpot Integration';
@@ -61,6 +62,7 @@ export interface StatusPageDeps {
   store: Store;
   installations: InstallationService;
   adminToken: string;
+  health?: SyncHealth;
 }
 
 interface StatusData {
@@ -73,6 +75,8 @@ interface StatusData {
   /** Backfill and reconcile sweep of an event, by connection id and event slug. */
   activity: (connectionId: string, event: string) => { backfill?: BackfillState; sweep?: SweepState };
   queue: QueueCounts;
+  /** Per portal: webhook lag over the last hour and backlog. */
+  health: PortalSyncHealth[];
   details: boolean;
 }
 
@@ -157,6 +161,16 @@ function queueSection(queue: QueueCounts): SafeHtml {
     (configuration ${queue.failedByClass.config}, data ${queue.failedByClass.permanent}, temporary ${queue.failedByClass.transient})${oldest}</p>`;
 }
 
+function lagSection(data: StatusData): SafeHtml {
+  if (data.health.length === 0) return html``;
+  // Without the admin token in production: one line per portal, but no portal ids.
+  return html`<table id="sync-lag"><tr><th>HubSpot account</th><th>Webhook → HubSpot (last hour)</th><th>Backlog</th></tr>
+  ${data.health.map(
+    (h, i) => html`<tr class="portal-lag" data-portal="${data.details ? h.portalId : String(i + 1)}"><td>${data.details ? h.portalId : html`<span class="muted">account ${i + 1}</span>`}</td>
+      <td>${describeLag(h.lag)}</td><td>${describeBacklog(h.backlog)}</td></tr>`,
+  )}</table>`;
+}
+
 export function statusPage(data: StatusData): SafeHtml {
   const activeCount = data.portals.filter((p) => p.status === 'active').length + (data.staticPortal ? 1 : 0);
   const enabledCount = data.connections.reduce((n, c) => n + c.events.filter((e) => e.enabled).length, 0);
@@ -173,7 +187,7 @@ ${data.oauth ? requestAccessButton() : ''}
 <h2>pretix connections and events</h2>
 <section class="card">${data.details ? connectionsSection(data) : html`<p>${data.connections.length} connection(s), ${enabledCount} enabled event(s).</p>`}</section>
 <h2>Sync queue</h2>
-<section class="card">${queueSection(data.queue)}</section>
+<section class="card">${queueSection(data.queue)}${lagSection(data)}</section>
 ${data.details ? '' : html`<p class="muted">Accounts and organizers are listed only to requests carrying the admin token in production.</p>`}`;
 }
 
@@ -195,6 +209,7 @@ export async function statusPageRoutes(app: FastifyInstance, deps: StatusPageDep
       connections,
       activity: (connectionId, event) => ({ backfill: deps.store.getBackfill(connectionId, event), sweep: deps.store.getSweep(connectionId, event) }),
       queue: deps.store.queueCounts(),
+      health: deps.health?.all() ?? [],
       // Portal ids and organizer names are nobody else's business on a public production URL.
       details: deps.config.env !== 'production' || hasAdminToken(request),
     };

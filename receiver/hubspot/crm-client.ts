@@ -2,9 +2,11 @@
 // through the portal's rate limiter and carries a fresh token; failures leave as SyncErrors so the worker
 // can decide between retrying, stopping and asking a person.
 import { z } from 'zod';
-import type { RateLimiter } from '../lib/rate-limiter';
+import type { Priority, RateLimiter } from '../lib/rate-limiter';
+import { pathSegment } from '../lib/url-path';
 import { PermanentSyncError, SyncConfigError, TransientSyncError, type FailureClass, type SyncError } from '../domain/errors';
 import type { HubSpotObjectType } from '../domain/mapping-schema';
+import { HttpTransport, NetworkFailure, type RetryEvent, type TransportResponse } from '../lib/http-transport';
 import {
   HubSpotApiError,
   HubSpotNetworkError,
@@ -12,8 +14,6 @@ import {
   classifyBatchError,
   errorBodySchema,
   idsOf,
-  isRetryableStatus,
-  parseRetryAfter,
   toSyncError,
   type HubSpotErrorBody,
 } from './errors';
@@ -31,6 +31,8 @@ export interface HubSpotClientOptions {
    */
   onUnauthorized?: (token: string) => Promise<boolean>;
   limiter: RateLimiter;
+  /** The limiter's class for this client's requests: 'interactive' when a person waits (default 'background'). */
+  priority?: Priority;
   fetch?: typeof fetch;
   /** Per attempt, including reading the body. Default 20 s. */
   timeoutMs?: number;
@@ -43,14 +45,6 @@ export interface HubSpotClientOptions {
   random?: () => number;
   /** Observes retries (for logs); never receives the token. */
   onRetry?: (event: RetryEvent) => void;
-}
-
-export interface RetryEvent {
-  attempt: number;
-  method: string;
-  path: string;
-  reason: string;
-  waitMs: number;
 }
 
 export interface CrmObject {
@@ -132,8 +126,6 @@ export type PropertyDefinition = z.infer<typeof propertyDefinitionSchema>;
 const propertyListSchema = z.looseObject({ results: z.array(propertyDefinitionSchema) });
 const anyObject = z.looseObject({});
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** HubSpot stores emails lower-cased; other unique values are compared as given. */
 function idKey(idProperty: string, value: string): string {
   return `${idProperty}\u0000${idProperty === 'email' ? value.trim().toLowerCase() : value}`;
@@ -176,21 +168,26 @@ export function readableMessage(message: string): string {
 
 export class HubSpotClient {
   private readonly baseUrl: string;
-  private readonly fetchImpl: typeof fetch;
-  private readonly timeoutMs: number;
-  private readonly maxRetries: number;
-  private readonly retryBaseDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly transport: HttpTransport;
 
   constructor(private readonly options: HubSpotClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? fetch;
-    this.timeoutMs = options.timeoutMs ?? 20_000;
-    this.maxRetries = options.maxRetries ?? 4;
-    this.retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
-    this.sleep = options.sleep ?? defaultSleep;
-    this.random = options.random ?? Math.random;
+    this.transport = new HttpTransport({
+      service: 'HubSpot',
+      fetch: options.fetch,
+      limiter: options.limiter,
+      limiterKey: options.portalKey,
+      priority: options.priority,
+      timeoutMs: options.timeoutMs,
+      maxRetries: options.maxRetries,
+      backoffBaseMs: options.retryBaseDelayMs,
+      backoffMaxMs: MAX_BACKOFF_MS,
+      // Without Retry-After, wait at least a second after a 429 (reference/hubspot.md §5).
+      minRateLimitWaitMs: 1_000,
+      sleep: options.sleep,
+      random: options.random,
+      onRetry: options.onRetry,
+    });
   }
 
   /** Reads objects by an id property (or by record id with 'hs_object_id'); `found` is keyed by the ids as given. */
@@ -214,7 +211,7 @@ export class HubSpotClient {
       const representatives = [...inputsByKey.values()].map((group) => group[0]!);
       for (let start = 0; start < representatives.length; start += BATCH_LIMIT) {
         const chunk = representatives.slice(start, start + BATCH_LIMIT);
-        const data = await this.call('POST', `/crm/v3/objects/${objectType}/batch/read`, batchSchema, {
+        const data = await this.call('POST', `/crm/v3/objects/${pathSegment(objectType)}/batch/read`, batchSchema, {
           ...(byRecordId ? {} : { idProperty }),
           inputs: chunk.map((id) => ({ id })),
           properties: requested,
@@ -242,7 +239,7 @@ export class HubSpotClient {
       const results: UpsertResult[] = [];
       const errors: BatchInputError[] = [];
       for (const chunk of chunkUnique(inputs, BATCH_LIMIT, (input) => idKey(input.idProperty, input.id))) {
-        const data = await this.call('POST', `/crm/v3/objects/${objectType}/batch/upsert`, batchSchema, {
+        const data = await this.call('POST', `/crm/v3/objects/${pathSegment(objectType)}/batch/upsert`, batchSchema, {
           inputs: chunk.map((input) => ({
             idProperty: input.idProperty,
             id: input.id,
@@ -266,7 +263,7 @@ export class HubSpotClient {
       const failures: HubSpotErrorBody[] = [];
       for (let start = 0; start < pairs.length; start += BATCH_LIMIT) {
         const chunk = pairs.slice(start, start + BATCH_LIMIT);
-        const data = await this.call('POST', `/crm/v4/associations/${fromType}/${toType}/batch/associate/default`, associationBatchSchema, {
+        const data = await this.call('POST', `/crm/v4/associations/${pathSegment(fromType)}/${pathSegment(toType)}/batch/associate/default`, associationBatchSchema, {
           inputs: chunk.map((pair) => ({ from: { id: pair.fromId }, to: { id: pair.toId } })),
         });
         failures.push(...(data.errors ?? []));
@@ -284,7 +281,7 @@ export class HubSpotClient {
   }
 
   async listProperties(objectType: HubSpotObjectType): Promise<PropertyDefinition[]> {
-    return this.guard(async () => (await this.call('GET', `/crm/v3/properties/${objectType}`, propertyListSchema)).results);
+    return this.guard(async () => (await this.call('GET', `/crm/v3/properties/${pathSegment(objectType)}`, propertyListSchema)).results);
   }
 
   /** `created: false` when a property of that name already exists (HubSpot's 409); its definition is not checked. */
@@ -294,7 +291,7 @@ export class HubSpotClient {
   ): Promise<{ created: true; property: PropertyDefinition } | { created: false }> {
     return this.guard(async () => {
       try {
-        return { created: true, property: await this.call('POST', `/crm/v3/properties/${objectType}`, propertyDefinitionSchema, definition) };
+        return { created: true, property: await this.call('POST', `/crm/v3/properties/${pathSegment(objectType)}`, propertyDefinitionSchema, definition) };
       } catch (error) {
         if (error instanceof HubSpotApiError && error.status === 409) return { created: false };
         throw error;
@@ -305,7 +302,7 @@ export class HubSpotClient {
   async createPropertyGroup(objectType: HubSpotObjectType, group: NewPropertyGroup): Promise<{ created: boolean }> {
     return this.guard(async () => {
       try {
-        await this.call('POST', `/crm/v3/properties/${objectType}/groups`, anyObject, group);
+        await this.call('POST', `/crm/v3/properties/${pathSegment(objectType)}/groups`, anyObject, group);
         return { created: true };
       } catch (error) {
         if (error instanceof HubSpotApiError && error.status === 409) return { created: false };
@@ -322,55 +319,24 @@ export class HubSpotClient {
     }
   }
 
-  private backoff(attempt: number): number {
-    const ceiling = Math.min(MAX_BACKOFF_MS, this.retryBaseDelayMs * 2 ** attempt);
-    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
-  }
-
   /**
-   * One logical call with retries. Throws HubSpotApiError / HubSpotNetworkError / HubSpotResponseError;
-   * the public methods turn those into SyncErrors.
+   * One logical call through the shared transport (../lib/http-transport.ts), which retries 429, 5xx and network
+   * failures. What stays here is HubSpot's own: the Bearer token fetched per attempt, one retry with a fresh token
+   * after a 401, the daily limit that no retry loop outlasts, and reading the answer. Throws HubSpotApiError /
+   * HubSpotNetworkError / HubSpotResponseError; the public methods turn those into SyncErrors.
    */
   private async call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
-    let reauthorized = false;
-    for (let attempt = 0; ; attempt++) {
-      const outcome = await this.attempt(method, path, schema, body);
-      if (outcome.ok) return outcome.data;
-      const error = outcome.error;
-      if (error instanceof HubSpotApiError && error.status === 401 && !reauthorized && this.options.onUnauthorized && outcome.token) {
-        reauthorized = true;
-        if (await this.options.onUnauthorized(outcome.token)) continue;
+    const outcome = await this.send(method, path, schema, body);
+    if (outcome.ok) return outcome.data;
+    const { error, token } = outcome;
+    if (error instanceof HubSpotApiError && error.status === 401 && this.options.onUnauthorized && token) {
+      if (await this.options.onUnauthorized(token)) {
+        const again = await this.send(method, path, schema, body);
+        if (again.ok) return again.data;
+        throw again.error;
       }
-      const retryable = error instanceof HubSpotNetworkError || (error instanceof HubSpotApiError && isRetryableStatus(error.status));
-      if (error instanceof HubSpotApiError && error.status === 429) {
-        // Without Retry-After, wait at least a second (reference §5), with jitter so portals do not stampede.
-        const waitMs = error.retryAfterMs ?? Math.max(1_000, this.backoff(attempt)) + Math.round(this.random() * 250);
-        this.options.limiter.pause(this.options.portalKey, waitMs);
-        // A daily limit will not lift within any sensible retry loop.
-        if (error.policyName === 'DAILY' || attempt >= this.maxRetries) throw withRetryAfter(error, waitMs);
-        this.options.onRetry?.({ attempt: attempt + 1, method, path, reason: `429 ${error.policyName ?? ''}`.trim(), waitMs });
-        continue; // the limiter holds the next acquire until the pause is over
-      }
-      if (!retryable || attempt >= this.maxRetries) throw error;
-      const waitMs = (error instanceof HubSpotApiError ? error.retryAfterMs : undefined) ?? this.backoff(attempt);
-      const reason = error instanceof HubSpotApiError ? String(error.status) : error.message;
-      this.options.onRetry?.({ attempt: attempt + 1, method, path, reason, waitMs });
-      await this.sleep(waitMs);
     }
-  }
-
-  private async attempt<S extends z.ZodType>(
-    method: string,
-    path: string,
-    schema: S,
-    body: unknown,
-  ): Promise<{ ok: true; data: z.output<S> } | { ok: false; error: Error; token?: string }> {
-    const release = await this.options.limiter.acquire(this.options.portalKey);
-    try {
-      return await this.send(method, path, schema, body);
-    } finally {
-      release();
-    }
+    throw error;
   }
 
   private async send<S extends z.ZodType>(
@@ -379,30 +345,34 @@ export class HubSpotClient {
     schema: S,
     body: unknown,
   ): Promise<{ ok: true; data: z.output<S> } | { ok: false; error: Error; token?: string }> {
-    // Fetched after the limiter wait, so a token cannot expire while the request sits in the queue.
-    const token = await this.options.getAccessToken();
+    // Fetched per attempt after the limiter wait, so a token cannot expire while the request sits in the queue.
+    let token = '';
     const redact = (text: string) => (token.length >= 8 ? text.split(token).join('[redacted]') : text);
-    let response: Response;
-    let text: string;
+    let response: TransportResponse;
     try {
-      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+      response = await this.transport.send({
         method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        url: new URL(`${this.baseUrl}${path}`),
+        headers: async () => {
+          token = await this.options.getAccessToken();
+          return {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          };
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        // A daily limit will not lift within any sensible retry loop.
+        final: (answer) => answer.status === 429 && policyNameOf(answer.text) === 'DAILY',
       });
-      text = await response.text();
-    } catch (cause) {
-      return { ok: false, error: networkError(method, path, cause, this.timeoutMs, redact) };
+    } catch (error) {
+      if (!(error instanceof NetworkFailure)) throw error;
+      return { ok: false, error: networkError(method, path, error, this.transport.timeoutMs, redact) };
     }
-    if (!response.ok) return { ok: false, error: apiError(method, path, response, text, redact), token };
+    if (response.status < 200 || response.status >= 300) return { ok: false, error: apiError(method, path, response, redact), token };
     let json: unknown;
     try {
-      json = text === '' ? {} : JSON.parse(text);
+      json = response.text === '' ? {} : JSON.parse(response.text);
     } catch {
       return { ok: false, error: new HubSpotResponseError(`HubSpot answered ${method} ${path} with ${response.status} but no JSON`, response.status) };
     }
@@ -415,27 +385,26 @@ export class HubSpotClient {
   }
 }
 
-function withRetryAfter(error: HubSpotApiError, retryAfterMs: number): HubSpotApiError {
-  if (error.retryAfterMs !== undefined) return error;
-  return new HubSpotApiError({ ...error, errors: error.errors, message: error.message, retryAfterMs });
-}
-
-function networkError(method: string, path: string, cause: unknown, timeoutMs: number, redact: (t: string) => string): HubSpotNetworkError {
-  const name = cause instanceof Error ? cause.name : '';
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    return new HubSpotNetworkError(`HubSpot did not answer ${method} ${path} within ${timeoutMs} ms`, true, { cause });
-  }
-  // undici reports "fetch failed" and puts the useful part (ECONNRESET, ECONNREFUSED…) in `cause`.
-  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : undefined;
-  const code = inner && 'code' in inner ? ` ${String(inner.code)}` : '';
-  const detail = redact(inner?.message ?? (cause instanceof Error ? cause.message : String(cause)));
-  return new HubSpotNetworkError(`Could not reach HubSpot for ${method} ${path}:${code} ${detail}`, false, { cause });
-}
-
-function apiError(method: string, path: string, response: Response, text: string, redact: (t: string) => string): HubSpotApiError {
-  let body: HubSpotErrorBody | undefined;
+function policyNameOf(text: string): string | undefined {
   try {
     const parsed = errorBodySchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data.policyName : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function networkError(method: string, path: string, failure: NetworkFailure, timeoutMs: number, redact: (t: string) => string): HubSpotNetworkError {
+  if (failure.kind === 'timeout') {
+    return new HubSpotNetworkError(`HubSpot did not answer ${method} ${path} within ${timeoutMs} ms`, true, { cause: failure });
+  }
+  return new HubSpotNetworkError(`Could not reach HubSpot for ${method} ${path}: ${redact(failure.detail)}`, false, { cause: failure });
+}
+
+function apiError(method: string, path: string, response: TransportResponse, redact: (t: string) => string): HubSpotApiError {
+  let body: HubSpotErrorBody | undefined;
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(response.text));
     if (parsed.success) body = parsed.data;
   } catch {
     // Gateways answer 502/503/504 with HTML; the status alone has to do.
@@ -452,7 +421,7 @@ function apiError(method: string, path: string, response: Response, text: string
     policyName: body?.policyName,
     errors: body?.errors?.map((detail) => ({ ...detail, message: redact(detail.message) })),
     context: body?.context,
-    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+    retryAfterMs: response.retryAfterMs,
   });
 }
 

@@ -7,6 +7,7 @@ import {
   TransientSyncError,
   type FailureClass,
 } from '../domain/errors';
+import { isRetryableStatus } from '../lib/http-transport';
 
 export const errorDetailSchema = z.looseObject({
   message: z.string().default(''),
@@ -97,20 +98,6 @@ export class HubSpotResponseError extends Error {
   }
 }
 
-/** `Retry-After` is seconds (possibly fractional) or an HTTP date; anything else is ignored. */
-export function parseRetryAfter(header: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Statuses worth sending again: rate limits, server trouble, and HubSpot's "record locked" (423). */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 423 || status === 429 || status >= 500;
-}
-
 const MAX_MESSAGE = 1_000;
 const clip = (text: string) => (text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text);
 
@@ -158,13 +145,16 @@ function classifyApiError(error: HubSpotApiError): SyncError {
   return new PermanentSyncError(describe(error));
 }
 
-/** Turns anything the client can throw into the sync engine's failure classes. */
-export function toSyncError(error: unknown): SyncError {
+/**
+ * Turns HubSpot's failures into the sync engine's failure classes. Anything else (a TypeError in our own code) is
+ * returned unchanged: it is a bug, and ../domain/errors classify() says so instead of retrying it as an outage.
+ */
+export function toSyncError(error: unknown): unknown {
   let result: SyncError;
   if (error instanceof SyncError) return error;
   if (error instanceof HubSpotApiError) result = classifyApiError(error);
   else if (error instanceof HubSpotNetworkError || error instanceof HubSpotResponseError) result = new TransientSyncError(error.message);
-  else result = new TransientSyncError(error instanceof Error ? error.message : String(error));
+  else return error;
   result.cause = error;
   return result;
 }

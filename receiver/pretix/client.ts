@@ -4,9 +4,11 @@
 // few times first, 401/403 are configuration problems, 400 is permanent. The token never appears in a message.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { RateLimiter } from '../lib/rate-limiter';
+import { HttpTransport, NetworkFailure, parseRetryAfter, type RetryEvent, type TransportResponse } from '../lib/http-transport';
+import type { Priority, RateLimiter } from '../lib/rate-limiter';
+import { pathSegment } from '../lib/url-path';
 import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../domain/errors';
-import { PretixConnectionError, PretixForbiddenError, PretixResponseError, PRIVATE_ADDRESS_CODE } from './errors';
+import { PretixConnectionError, PretixForbiddenError, PretixResponseError, PretixUnknownEventError } from './errors';
 import {
   checkinListSchema,
   eventSchema,
@@ -78,6 +80,8 @@ export interface PretixClientOptions {
   organizer: string;
   token: string;
   limiter?: RateLimiter;
+  /** The limiter's class for this client's requests: 'interactive' when a person waits (default 'background'). */
+  priority?: Priority;
   fetch?: typeof fetch;
   /** Per request, body included (default 20 s). */
   timeoutMs?: number;
@@ -91,44 +95,8 @@ export interface PretixClientOptions {
   backoffMaxMs?: number;
   /** For the backoff jitter; tests can pin it. */
   random?: () => number;
-}
-
-interface RawResponse {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-/** One attempt that got no HTTP answer. Internal: mapped to TransientSyncError or PretixConnectionError. */
-class NoAnswer extends Error {
-  constructor(
-    readonly kind: 'timeout' | 'network',
-    detail: string,
-  ) {
-    super(detail);
-  }
-}
-
-const NETWORK_CODES: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  UND_ERR_SOCKET: 'connection closed by the server',
-  CERT_HAS_EXPIRED: 'TLS certificate expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host',
-};
-
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  const code = cause?.code ?? (error as { code?: string } | undefined)?.code;
-  // The guard's own message names the host and the address it resolved to.
-  if (code === PRIVATE_ADDRESS_CODE && cause?.message) return cause.message;
-  if (code) return `${NETWORK_CODES[code] ?? 'network error'} (${code})`;
-  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+  /** Told about every retry (for the rate-limited retry log); never receives the token. */
+  onRetry?: (event: RetryEvent) => void;
 }
 
 /** DRF error bodies: `{"detail": "…"}` or `{"field": ["…"], "positions": [{"item": ["…"]}]}`. */
@@ -152,14 +120,6 @@ function describeErrorBody(text: string): string {
   return message.length > 500 ? `${message.slice(0, 500)}…` : message || '(no details)';
 }
 
-function parseRetryAfter(headers: Headers, now: number): number | undefined {
-  const value = headers.get('retry-after');
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.ceil(Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 const isJsonAnswer = (text: string) => {
   try {
     JSON.parse(text);
@@ -178,15 +138,7 @@ export class PretixClient {
   /** `/api/v1/` below the base URL's path (self-hosted pretix may live under a path prefix). */
   private readonly apiPath: string;
   private readonly token: string;
-  private readonly limiter?: RateLimiter;
-  private readonly fetchImpl: typeof fetch;
-  private readonly timeoutMs: number;
-  private readonly maxRetries: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly maxRetryAfterMs: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffMaxMs: number;
-  private readonly random: () => number;
+  private readonly transport: HttpTransport;
 
   constructor(options: PretixClientOptions) {
     const base = URL.canParse(options.baseUrl) ? new URL(options.baseUrl) : null;
@@ -203,15 +155,21 @@ export class PretixClient {
     this.organizer = options.organizer;
     this.token = options.token;
     this.rateLimitKey = `${this.baseUrl}|${this.organizer}`;
-    this.limiter = options.limiter;
-    this.fetchImpl = options.fetch ?? fetch;
-    this.timeoutMs = options.timeoutMs ?? 20_000;
-    this.maxRetries = options.maxRetries ?? 4;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
-    this.backoffBaseMs = options.backoffBaseMs ?? 500;
-    this.backoffMaxMs = options.backoffMaxMs ?? 8_000;
-    this.random = options.random ?? Math.random;
+    this.transport = new HttpTransport({
+      service: 'pretix',
+      fetch: options.fetch,
+      limiter: options.limiter,
+      limiterKey: this.rateLimitKey,
+      priority: options.priority,
+      timeoutMs: options.timeoutMs,
+      maxRetries: options.maxRetries,
+      backoffBaseMs: options.backoffBaseMs,
+      backoffMaxMs: options.backoffMaxMs,
+      maxRetryAfterMs: options.maxRetryAfterMs,
+      sleep: options.sleep,
+      random: options.random,
+      onRetry: options.onRetry,
+    });
   }
 
   // ----- public API -----
@@ -222,16 +180,13 @@ export class PretixClient {
    */
   async verifyAccess(): Promise<number> {
     const url = this.url(`organizers/${this.org()}/events/`, { page_size: '1' });
-    let response: RawResponse;
+    let response: TransportResponse;
     try {
       // A person is waiting: one retry at most.
-      response = await this.exchange('GET', url, undefined, Math.min(this.maxRetries, 1));
+      response = await this.exchange('GET', url, undefined, Math.min(this.transport.maxRetries, 1));
     } catch (error) {
-      if (!(error instanceof NoAnswer)) throw error;
-      if (error.kind === 'timeout') {
-        throw new PretixConnectionError(`could not reach pretix at ${this.baseUrl}: no answer within ${this.timeoutMs / 1000} s`, 'timeout');
-      }
-      throw new PretixConnectionError(`could not reach pretix at ${this.baseUrl}: ${error.message}`, 'unreachable');
+      if (!(error instanceof NetworkFailure)) throw error;
+      throw new PretixConnectionError(`could not reach pretix at ${this.baseUrl}: ${error.detail}`, error.kind === 'timeout' ? 'timeout' : 'unreachable');
     }
     const { status } = response;
     const fail = (message: string, problem: PretixConnectionError['problem']) => new PretixConnectionError(message, problem, status);
@@ -265,33 +220,33 @@ export class PretixClient {
     return parsed.data.count;
   }
 
-  listEvents(): Promise<PretixEvent[]> {
+  async listEvents(): Promise<PretixEvent[]> {
     return this.listAll(`organizers/${this.org()}/events/`, eventSchema);
   }
 
-  getEvent(event: string): Promise<PretixEvent> {
+  async getEvent(event: string): Promise<PretixEvent> {
     return this.get(`${this.eventPath(event)}/`, eventSchema);
   }
 
-  getEventSettings(event: string): Promise<PretixEventSettings> {
+  async getEventSettings(event: string): Promise<PretixEventSettings> {
     return this.get(`${this.eventPath(event)}/settings/`, eventSettingsSchema);
   }
 
-  listItems(event: string): Promise<PretixItem[]> {
+  async listItems(event: string): Promise<PretixItem[]> {
     return this.listAll(`${this.eventPath(event)}/items/`, itemSchema);
   }
 
-  listQuestions(event: string): Promise<PretixQuestion[]> {
+  async listQuestions(event: string): Promise<PretixQuestion[]> {
     return this.listAll(`${this.eventPath(event)}/questions/`, questionSchema);
   }
 
-  listCheckinLists(event: string): Promise<PretixCheckinList[]> {
+  async listCheckinLists(event: string): Promise<PretixCheckinList[]> {
     return this.listAll(`${this.eventPath(event)}/checkinlists/`, checkinListSchema);
   }
 
   /** The order with all positions, canceled ones included (`canceled: true`); null if pretix has no such order. */
   async getOrder(event: string, code: string): Promise<PretixOrder | null> {
-    const url = this.url(`${this.eventPath(event)}/orders/${encodeURIComponent(code)}/`, { include_canceled_positions: 'true' });
+    const url = this.url(`${this.eventPath(event)}/orders/${pathSegment(code)}/`, { include_canceled_positions: 'true' });
     const result = await this.request('GET', url, orderSchema, { notFoundAsNull: true });
     return result ?? null;
   }
@@ -327,7 +282,7 @@ export class PretixClient {
     }
   }
 
-  listWebhooks(): Promise<PretixWebhook[]> {
+  async listWebhooks(): Promise<PretixWebhook[]> {
     return this.listAll(`organizers/${this.org()}/webhooks/`, pretixWebhookSchema);
   }
 
@@ -336,22 +291,29 @@ export class PretixClient {
   }
 
   async updateWebhook(id: number, patch: Partial<PretixWebhookInput>): Promise<PretixWebhook> {
-    return (await this.request('PATCH', this.url(`organizers/${this.org()}/webhooks/${id}/`), pretixWebhookSchema, { body: patch }))!;
+    return (await this.request('PATCH', this.url(`organizers/${this.org()}/webhooks/${pathSegment(id)}/`), pretixWebhookSchema, { body: patch }))!;
   }
 
   /** pretix does not delete webhooks through the API: it disables them (they stay listed with `enabled: false`). */
   async deleteWebhook(id: number): Promise<void> {
-    await this.request('DELETE', this.url(`organizers/${this.org()}/webhooks/${id}/`), undefined, {});
+    await this.request('DELETE', this.url(`organizers/${this.org()}/webhooks/${pathSegment(id)}/`), undefined, {});
   }
 
   // ----- plumbing -----
 
   private org(): string {
-    return encodeURIComponent(this.organizer);
+    return pathSegment(this.organizer);
   }
 
   private eventPath(event: string): string {
-    return `organizers/${this.org()}/events/${encodeURIComponent(event)}`;
+    return `organizers/${this.org()}/events/${pathSegment(event)}`;
+  }
+
+  /** The event a URL of ours is about, unless it is about one order (whose 404 means the order is gone). */
+  private eventOf(url: URL): string | undefined {
+    const rest = url.pathname.slice(this.apiPath.length);
+    const match = /^organizers\/[^/]+\/events\/([^/]+)\/(?:(?:settings|items|questions|checkinlists|orders)\/)?$/.exec(rest);
+    return match ? decodeURIComponent(match[1]!) : undefined;
   }
 
   private url(path: string, query: Record<string, string> = {}): URL {
@@ -416,19 +378,18 @@ export class PretixClient {
     return this.checked(response, method, url, schema, options.notFoundAsNull ?? false);
   }
 
-  private async exchangeOrThrow(method: string, url: URL, body?: unknown): Promise<RawResponse> {
+  private async exchangeOrThrow(method: string, url: URL, body?: unknown): Promise<TransportResponse> {
     try {
-      return await this.exchange(method, url, body, this.maxRetries);
+      return await this.exchange(method, url, body);
     } catch (error) {
-      if (!(error instanceof NoAnswer)) throw error;
-      const what = error.kind === 'timeout' ? `no answer within ${this.timeoutMs / 1000} s` : error.message;
-      throw new TransientSyncError(`could not reach pretix at ${this.baseUrl} (${this.endpoint(method, url)}): ${what}`);
+      if (!(error instanceof NetworkFailure)) throw error;
+      throw new TransientSyncError(`could not reach pretix at ${this.baseUrl} (${this.endpoint(method, url)}): ${error.detail}`);
     }
   }
 
   /** Maps a final answer (retries done) to a value or a sync error. */
   private checked<T extends z.ZodType>(
-    response: RawResponse,
+    response: TransportResponse,
     method: string,
     url: URL,
     schema: T | undefined,
@@ -464,14 +425,15 @@ export class PretixClient {
         throw new SyncConfigError(`${this.baseUrl} answered ${endpoint} with a 404 page: is it the address of a pretix installation?`);
       }
       if (notFoundAsNull) return undefined;
+      const event = this.eventOf(url);
+      if (event !== undefined) throw new PretixUnknownEventError(event, this.organizer);
       throw new PermanentSyncError(`pretix has no such object: ${endpoint} (404)`);
     }
     if (status === 429) {
-      const retryAfterMs = parseRetryAfter(response.headers, Date.now());
-      throw new TransientSyncError(`pretix rate limit for organizer "${this.organizer}" reached (${endpoint}, 429)`, retryAfterMs);
+      throw new TransientSyncError(`pretix rate limit for organizer "${this.organizer}" reached (${endpoint}, 429)`, response.retryAfterMs);
     }
-    if (status >= 500 || status === 409) {
-      throw new TransientSyncError(`pretix answered HTTP ${status} for ${endpoint}`, parseRetryAfter(response.headers, Date.now()));
+    if (status >= 500 || status === 409 || status === 408 || status === 423) {
+      throw new TransientSyncError(`pretix answered HTTP ${status} for ${endpoint}`, response.retryAfterMs ?? parseRetryAfter(response.headers.get('retry-after')));
     }
     if (status >= 300 && status < 400) {
       throw new SyncConfigError(`pretix redirected ${endpoint} to ${this.describeLocation(response)}: check the base URL ${this.baseUrl}`);
@@ -480,7 +442,7 @@ export class PretixClient {
     throw new PermanentSyncError(`pretix answered HTTP ${status} for ${endpoint}: ${detail}`);
   }
 
-  private json(response: RawResponse, endpoint: string): unknown {
+  private json(response: TransportResponse, endpoint: string): unknown {
     try {
       return JSON.parse(response.text);
     } catch {
@@ -489,7 +451,7 @@ export class PretixClient {
     }
   }
 
-  private describeLocation(response: RawResponse): string {
+  private describeLocation(response: TransportResponse): string {
     const location = response.headers.get('location');
     if (!location) return 'an unknown address';
     try {
@@ -501,47 +463,13 @@ export class PretixClient {
   }
 
   /**
-   * Sends a request, retrying 429 (after Retry-After, through the shared limiter so that every caller for this
-   * organizer waits), 5xx and network failures (exponential backoff with jitter). Returns the last answer, whatever
-   * its status; throws NoAnswer when the last attempt got none.
+   * Sends a request through the shared transport (../lib/http-transport.ts: retries 429 after Retry-After through
+   * the limiter, 5xx and network failures with backoff). Returns the last answer, whatever its status; throws a
+   * NetworkFailure when the last attempt got none.
    */
-  private async exchange(method: string, url: URL, body: unknown, maxRetries: number): Promise<RawResponse> {
+  private exchange(method: string, url: URL, body: unknown, maxRetries?: number): Promise<TransportResponse> {
     // One key for all attempts: pretix answers a repeated write with the first result instead of doing it twice.
     const idempotencyKey = method === 'GET' ? undefined : randomUUID();
-    for (let attempt = 0; ; attempt += 1) {
-      const retriesLeft = attempt < maxRetries;
-      let response: RawResponse;
-      try {
-        response = await this.attempt(method, url, body, idempotencyKey);
-      } catch (error) {
-        if (!(error instanceof NoAnswer) || !retriesLeft) throw error;
-        await this.sleep(this.backoff(attempt));
-        continue;
-      }
-      if (response.status === 429) {
-        const waitMs = parseRetryAfter(response.headers, Date.now()) ?? this.backoff(attempt);
-        // Paused even when giving up, so that other requests for this organizer hold back too.
-        this.limiter?.pause(this.rateLimitKey, waitMs);
-        if (!retriesLeft || waitMs > this.maxRetryAfterMs) return response;
-        if (!this.limiter) await this.sleep(waitMs);
-        continue;
-      }
-      if (response.status >= 500 && retriesLeft) {
-        const retryAfter = parseRetryAfter(response.headers, Date.now());
-        await this.sleep(retryAfter !== undefined && retryAfter <= this.maxRetryAfterMs ? retryAfter : this.backoff(attempt));
-        continue;
-      }
-      return response;
-    }
-  }
-
-  private backoff(attempt: number): number {
-    const ceiling = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** attempt);
-    return Math.round(ceiling * (0.5 + this.random() * 0.5));
-  }
-
-  private async attempt(method: string, url: URL, body: unknown, idempotencyKey: string | undefined): Promise<RawResponse> {
-    const release = this.limiter ? await this.limiter.acquire(this.rateLimitKey) : undefined;
     const headers: Record<string, string> = {
       Authorization: `Token ${this.token}`,
       Accept: 'application/json',
@@ -549,25 +477,14 @@ export class PretixClient {
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (idempotencyKey) headers['X-Idempotency-Key'] = idempotencyKey;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
-    try {
-      const response = await this.fetchImpl(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        // Never follow: a redirect could carry the Authorization header to another host.
-        redirect: 'manual',
-        signal: controller.signal,
-      });
-      const text = await response.text();
-      return { status: response.status, headers: response.headers, text };
-    } catch (error) {
-      if (controller.signal.aborted) throw new NoAnswer('timeout', `timed out after ${this.timeoutMs} ms`);
-      throw new NoAnswer('network', describeNetworkError(error));
-    } finally {
-      clearTimeout(timer);
-      release?.();
-    }
+    return this.transport.send({
+      method,
+      url,
+      headers: () => headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      // Never follow: a redirect could carry the Authorization header to another host.
+      redirect: 'manual',
+      maxRetries,
+    });
   }
 }

@@ -50,5 +50,16 @@ export class PretixForbiddenError extends SyncConfigError {
   }
 }
 
+/** pretix has no such event (its 404 for the event or one of its resources). A setup problem for sync jobs (the
+ * event was deleted or renamed); the APIs answer 404 `unknown_event`. */
+export class PretixUnknownEventError extends SyncConfigError {
+  constructor(
+    readonly event: string,
+    readonly organizer: string,
+  ) {
+    super(`Organizer "${organizer}" has no event "${event}" that this API token can see.`);
+  }
+}
+
 /** The error code of a connection refused by ./public-address-guard (a pretix host resolving to a private address). */
 export const PRIVATE_ADDRESS_CODE = 'EPRIVATEADDRESS';

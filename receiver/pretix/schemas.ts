@@ -1,6 +1,7 @@
 // zod schemas for the parts of pretix's REST API and webhook bodies that we read.
 // pretix adds fields at any time, so every object schema is loose (unknown keys pass through untouched).
 import { z } from 'zod';
+import { eventSlugSchema, orderCodeSchema } from '../domain/pretix-identifiers';
 
 /** A multi-lingual string as pretix sends it: `{"en": "…", "de": "…"}` (older data may hold a plain string). */
 export const i18nString = z.union([z.string(), z.record(z.string(), z.string())]);
@@ -11,8 +12,9 @@ const nameParts = z.looseObject({ _scheme: z.string().optional() }).catchall(z.u
 export const webhookPayloadSchema = z.looseObject({
   notification_id: z.number().int().nonnegative(),
   organizer: z.string().min(1).max(200),
-  event: z.string().min(1).max(200),
-  code: z.string().min(1).max(64),
+  // Both become path segments of pretix requests (../domain/pretix-identifiers.ts).
+  event: eventSlugSchema,
+  code: orderCodeSchema,
   action: z.string().min(1).max(200),
 });
 export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;

@@ -22,6 +22,7 @@ import {
   type StoreHealth,
   type SyncJob,
   type SyncRecord,
+  type WebhookSyncedSample,
 } from './types';
 
 interface MainData {
@@ -99,6 +100,7 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     }
   };
 
+  const syncedListeners: ((sample: WebhookSyncedSample) => void)[] = [];
   const seen = new SeenNotifications(data.seen);
   let lastPruneAt = 0;
   const pruneNotifications = (now: number) => {
@@ -108,7 +110,7 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
   };
 
   /** Adds a trigger to the order's job: one pending job per order, as pretix's OrderSyncQueue does. */
-  const mergeTrigger = (trigger: JobTrigger, now: number): 'queued' | 'merged' => {
+  const mergeTrigger = (trigger: JobTrigger, now: number, fromWebhook = false): 'queued' | 'merged' => {
     const key = jobKey(trigger.connectionId, trigger.event, trigger.code);
     const job = data.jobs[key];
     if (!job) {
@@ -124,6 +126,7 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
         lastTriggeredAt: now,
         attempts: 0,
         nextAttemptAt: now,
+        ...(fromWebhook ? { webhookAckedAt: now } : {}),
       };
       return 'queued';
     }
@@ -131,7 +134,10 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     job.lastTriggeredAt = now;
     if (job.state === 'in_flight') {
       job.rerun = true;
+      // The running attempt may have read the order before this change: its lag counts from the rerun's sync.
+      if (fromWebhook) job.rerunAckedAt ??= now;
     } else {
+      if (fromWebhook) job.webhookAckedAt ??= now;
       // A new trigger revives a failed job and cuts a backoff short: the order changed, try again now.
       if (job.state === 'failed') job.attempts = 0;
       job.state = 'pending';
@@ -154,7 +160,7 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     const { connectionId, id } = splitNotificationKey(entry.notificationKey);
     if (seen.has(connectionId, id)) continue;
     seen.add(connectionId, id, entry.at);
-    mergeTrigger(entry.trigger, entry.at);
+    mergeTrigger(entry.trigger, entry.at, true);
   }
   if (replay.length > 0) await mainCommit.commit();
 
@@ -230,7 +236,7 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
         return 'duplicate';
       }
       seen.add(connectionId, id, now);
-      const result = mergeTrigger(trigger, now);
+      const result = mergeTrigger(trigger, now, true);
       // Only the journal line is on the acknowledgement's path; the state file follows as a checkpoint.
       try {
         await appendToJournal({ notificationKey, trigger, at: now });
@@ -264,6 +270,15 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       }
       if (failed.length > 0) await mainCommit.commit();
     },
+    async enqueueClaimed(trigger, now) {
+      mergeTrigger(trigger, now);
+      const job = data.jobs[jobKey(trigger.connectionId, trigger.event, trigger.code)]!;
+      const claimed = job.state === 'pending';
+      if (claimed) Object.assign(job, { state: 'in_flight', inFlightSince: now });
+      // A crash before the sync ends leaves it in flight in the checkpoint; recovery makes it pending again.
+      await mainCommit.commit();
+      return claimed ? job : null;
+    },
     claimDueJobs(now, limit) {
       const due = Object.values(data.jobs)
         .filter((job) => job.state === 'pending' && job.nextAttemptAt <= now)
@@ -289,6 +304,9 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
         if (!job) continue;
         if (job.rerun) {
           Object.assign(job, { state: 'pending', rerun: false, attempts: 0, nextAttemptAt: now, inFlightSince: undefined });
+          // Unless this run's record already reported it, the older webhook is still the one to measure from.
+          job.webhookAckedAt ??= job.rerunAckedAt;
+          job.rerunAckedAt = undefined;
         } else {
           delete data.jobs[key];
         }
@@ -317,6 +335,9 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       job.lastError = failure.message;
       job.lastErrorAt = now;
       job.inFlightSince = undefined;
+      // Nothing reached HubSpot: the oldest waiting webhook stays the one to measure from.
+      job.webhookAckedAt ??= job.rerunAckedAt;
+      job.rerunAckedAt = undefined;
       if (job.rerun && failure.failureClass === 'transient') {
         job.rerun = false;
         job.state = 'pending';
@@ -399,7 +420,20 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     saveSweep: (state) => saveProgress({ kind: 'sweep', state }, state, data.sweeps, visibleSweeps),
 
     getSyncRecord: (key) => records.get(key),
-    putSyncRecords: (list: SyncRecord[]) => records.put(list),
+    async putSyncRecords(list: SyncRecord[]) {
+      await records.put(list);
+      for (const record of list) {
+        const job = data.jobs[record.key];
+        if (record.status !== 'synced' || job?.state !== 'in_flight' || job.webhookAckedAt === undefined) continue;
+        const at = Date.parse(record.syncedAt);
+        const sample = { portalId: job.portalId, lagMs: Math.max(0, at - job.webhookAckedAt), at };
+        job.webhookAckedAt = undefined;
+        for (const listener of syncedListeners) listener(sample);
+      }
+    },
+    onWebhookSynced(listener) {
+      syncedListeners.push(listener);
+    },
     findSyncRecordsByEmails: (portalId, emails) => records.findByEmails(portalId, emails),
     findSyncRecords: (portalId, matches) => records.findInPortal(portalId, matches),
     purgeSyncRecords: (keys, replacements) => records.purge(keys, replacements),

@@ -65,6 +65,13 @@ export interface SyncJob {
   inFlightSince?: number;
   /** A trigger arrived while the job was in flight: run it again afterwards. */
   rerun?: boolean;
+  /**
+   * When the oldest webhook not yet in HubSpot was acknowledged (its journal time, so it survives a restart):
+   * what the lag is measured from. Other triggers (manual, reconcile, backfill) leave it alone.
+   */
+  webhookAckedAt?: number;
+  /** The same for webhooks that arrived while the job was in flight: it becomes webhookAckedAt for the rerun. */
+  rerunAckedAt?: number;
   failureClass?: FailureClass;
   lastError?: string;
   lastErrorAt?: number;
@@ -131,6 +138,14 @@ export interface SweepState {
   lastError: string | null;
 }
 
+export interface WebhookSyncedSample {
+  portalId: string;
+  /** From the acknowledgement of the oldest webhook the sync covered to the sync record's time. */
+  lagMs: number;
+  /** The sync record's time (ms). */
+  at: number;
+}
+
 export type AcceptResult = 'queued' | 'merged' | 'duplicate';
 
 export interface JobTrigger {
@@ -178,6 +193,11 @@ export interface Store {
     failed: { trigger: JobTrigger; failure: { failureClass: FailureClass; message: string; nextAttemptAt: number | null } }[],
     now: number,
   ): Promise<void>;
+  /**
+   * Sync now: enqueues like enqueue() and, unless the job is in flight already, marks it in flight for the caller in
+   * the same step (so the worker cannot take it first); resolves once on disk with the claimed job, or null.
+   */
+  enqueueClaimed(trigger: JobTrigger, now: number): Promise<SyncJob | null>;
   /** Marks up to `limit` due jobs in flight and returns them, oldest first. */
   claimDueJobs(now: number, limit: number): SyncJob[];
   /** When the next job becomes due (for the worker's sleep), or null if none is pending. */
@@ -206,7 +226,10 @@ export interface Store {
 
   // Sync records
   getSyncRecord(key: string): SyncRecord | undefined;
+  /** Also reports, for each synced record of an in-flight job with a webhook waiting, that webhook's lag. */
   putSyncRecords(records: SyncRecord[]): Promise<void>;
+  /** Called for every webhook whose order reached HubSpot: ack → sync record time, per portal. */
+  onWebhookSynced(listener: (sample: WebhookSyncedSample) => void): void;
   findSyncRecordsByEmails(portalId: string, emails: string[]): SyncRecord[];
   /** Scans a portal's records (read from disk): for rare requests such as a privacy deletion. */
   findSyncRecords(portalId: string, matches: (record: SyncRecord) => boolean): SyncRecord[];

@@ -176,7 +176,8 @@ export class BackfillRunner {
         // Cut off by the shutdown deadline: it stays "running" and resumes on the next start.
         if (this.cutoff.isCut) return;
         const failure = classify(error);
-        this.deps.logger.warn({ event: state.event, error: failure.message }, 'backfill failed');
+        if (failure.internalError) this.deps.logger.error({ event: state.event, err: failure.internalError }, 'backfill failed with an internal error');
+        else this.deps.logger.warn({ event: state.event, error: failure.message }, 'backfill failed');
         // The run saved its progress as it went; keep it rather than the state it started from.
         const progress = this.deps.store.getBackfill(state.connectionId, state.event) ?? state;
         await this.deps.store.saveBackfill({ ...progress, state: 'failed', error: failure.message, finishedAt: new Date(this.now()).toISOString() });

@@ -109,9 +109,11 @@ export class ReconcileSweeper {
     } catch (error) {
       // Cut off by the shutdown deadline: nothing was learnt, and the next sweep starts from the same watermark.
       if (this.cutoff.isCut) return previous;
-      const state: SweepState = { ...previous, lastSweepAt: new Date(this.now()).toISOString(), lastError: classify(error).message };
+      const failure = classify(error);
+      const state: SweepState = { ...previous, lastSweepAt: new Date(this.now()).toISOString(), lastError: failure.message };
       await store.saveSweep(state);
-      logger.warn({ event, error: state.lastError }, 'reconcile sweep failed');
+      if (failure.internalError) logger.error({ event, err: failure.internalError }, 'reconcile sweep failed with an internal error');
+      else logger.warn({ event, error: state.lastError }, 'reconcile sweep failed');
       return state;
     }
     const at = this.now();

@@ -15,6 +15,8 @@ export interface OrderFailure {
   failureClass: FailureClass;
   message: string;
   retryAfterMs?: number;
+  /** A bug of ours (../domain/errors classify()): logged with its stack by whoever records the failure. */
+  internalError?: Error;
 }
 
 export type OrderOutcome = { code: string; record: SyncRecord; failure?: undefined } | { code: string; record?: undefined; failure: OrderFailure };
@@ -46,6 +48,20 @@ export function recordAccess(store: Pick<Store, 'getSyncRecord'>, connectionId: 
     recordKey: (code: string) => jobKey(connectionId, event, code),
     previousRecord: (code: string) => store.getSyncRecord(jobKey(connectionId, event, code)),
   };
+}
+
+/**
+ * HubSpot requests one batch costs with these mappings, whatever its size (up to the batch size): per mapping a batch
+ * read when a mode needs the current values (if_new, if_empty, append), the upsert, and one call per association.
+ * The worker's flush policy weighs this against the portal's budget.
+ */
+export function hubspotRequestsPerBatch(mappings: readonly ObjectMapping[]): number {
+  let requests = 0;
+  for (const mapping of mappings) {
+    if (mapping.property_mappings.some((p) => p.overwrite !== 'overwrite')) requests += 1;
+    requests += 1 + mapping.association_mappings.length;
+  }
+  return requests;
 }
 
 const objectRefKey = (mappingId: string, positionId: number | null) => `${mappingId}#${positionId ?? 'order'}`;

@@ -1,5 +1,6 @@
-// The sync worker: claims due jobs, groups them by connection and event, fetches the orders in as few pretix
-// requests as possible, syncs them in batches and records the outcome. One worker per process; the store's
+// The sync worker: waits until a batch is worth its requests (flush-policy.ts), then claims the due jobs, groups them
+// by connection and event, fetches the orders in as few pretix requests as possible, syncs them in batches and
+// records the outcome. One worker per process; the store's
 // in-flight marks keep it from taking a job twice, and recovery after a crash makes them pending again. A stop is
 // bounded: no new batch starts, the batches under way get until the deadline, and every job not finished by then
 // goes back in line as it was.
@@ -15,16 +16,17 @@ import type { OrderPrefetch } from './order-prefetch';
 import type { CrmClientLike, PretixClientLike } from './ports';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { failedRecord } from './outcomes';
-import { recordAccess, syncOrderBatch, type OrderOutcome } from './sync-batch';
+import { ArrivalTracker, decideFlush, DEFAULT_FLUSH_POLICY, type BudgetUsage, type FlushDecision, type FlushPolicyOptions } from './flush-policy';
+import { hubspotRequestsPerBatch, recordAccess, syncOrderBatch, type OrderOutcome } from './sync-batch';
 
 /** The part of the store the worker uses. */
 export type WorkerStore = Pick<
   Store,
   | 'getConnection'
   | 'getEventConfig'
+  | 'listEventConfigs'
   | 'claimDueJobs'
   | 'nextDueAt'
-  | 'queueCounts'
   | 'getJob'
   | 'completeJobs'
   | 'failJob'
@@ -45,12 +47,17 @@ export interface WorkerDeps {
   now?: () => number;
   /** Orders per HubSpot batch: 100 is HubSpot's batch size for Order-level mappings. */
   batchSize?: number;
-  /** Jobs taken per cycle. */
+  /** Most jobs taken per cycle. A cycle takes whole batches of the waiting orders (at least one batch), so that it
+   * never ends in a small remainder batch that costs as many requests as a full one: the rest joins the next batch. */
   claimLimit?: number;
-  /** After a nudge, wait this long so that a burst of webhooks lands in one batch. */
-  lingerMs?: number;
+  /** When to send a batch (see flush-policy.ts); unset fields keep the defaults. */
+  flushPolicy?: Partial<FlushPolicyOptions>;
+  /** The HubSpot budget in use right now (the busiest connected portal's window), for the flush policy. */
+  hubspotBudget?: () => BudgetUsage | null;
   /** Upper bound for an idle sleep, so retries come due even without a nudge. */
   maxIdleMs?: number;
+  /** Work outside the cycle (Sync now) that stop() waits for as well, within the same deadline. */
+  drainOnStop?: () => Promise<void>;
   /** What the clients behind pretixFor/crmFor were built with: stop() cuts their requests off at its deadline. */
   cutoff?: Cutoff;
 }
@@ -58,19 +65,29 @@ export interface WorkerDeps {
 /** After the deadline's cut, how long the cycle may take to notice before the worker stops waiting for it. */
 const CUT_GRACE_MS = 500;
 
+/** What tests and benchmarks may tune from outside. */
+export type WorkerTuning = Pick<WorkerDeps, 'maxIdleMs' | 'batchSize' | 'flushPolicy'>;
+
 export class SyncWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private readonly claimedRuns = new Set<Promise<void>>();
   private readonly now: () => number;
+  private readonly arrivals = new ArrivalTracker();
+  /** Per connection and event, the newest last_modified a batch saw: where the next batch's orders start in the list. */
+  private readonly listResumePoints = new Map<string, number>();
+  private lastFlushEndedAt: number | null = null;
+  private readonly policy: FlushPolicyOptions;
   private readonly cutoff: Cutoff;
-  /** Jobs this worker marked in flight and has not yet completed, failed or put back. */
+  /** Jobs this worker marked in flight (or was handed) and has not yet completed, failed or put back. */
   private readonly claimed = new Set<string>();
   /** The stop gave up waiting for the cycle: whatever it still does must not touch the store any more. */
   private abandoned = false;
 
   constructor(private readonly deps: WorkerDeps) {
     this.now = deps.now ?? Date.now;
+    this.policy = { ...DEFAULT_FLUSH_POLICY, batchSize: deps.batchSize ?? DEFAULT_FLUSH_POLICY.batchSize, ...deps.flushPolicy };
     this.cutoff = deps.cutoff ?? new Cutoff();
   }
 
@@ -88,6 +105,7 @@ export class SyncWorker {
    * idempotent, so a job whose request reached HubSpot but was not answered is simply synced again.
    */
   async stop(timeoutMs = Infinity): Promise<void> {
+    const startedAt = this.now();
     this.running = false;
     this.wake?.();
     const loop = this.loop;
@@ -103,66 +121,119 @@ export class SyncWorker {
       await this.deps.store.releaseJobs(unfinished, this.now());
       this.deps.logger.info({ jobs: unfinished.length }, 'stopped: unfinished jobs are back in line');
     }
+    // Sync now runs (interactive clients, never cut): what is left of the deadline. A job still running then stays in
+    // flight on disk, and the next start puts it back in line (recoverInFlight).
+    const drain = this.deps.drainOnStop?.();
+    if (drain) await settlesWithin(drain, Math.max(0, timeoutMs - (this.now() - startedAt)));
   }
 
-  /** A job was queued: look sooner than the idle timer would. */
-  notify(): void {
+  /** Started and not stopping: Sync now runs only then, so nothing new starts during a shutdown. */
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  /** A job was queued: it joins the next batch, and the policy decides again. 'interactive' when a person waits
+   * for it ("Sync now", a retry): then the batch goes at once. */
+  notify(urgency: 'background' | 'interactive' = 'background'): void {
+    this.arrivals.arrived(this.now(), urgency === 'interactive');
     this.wake?.();
   }
 
   private async run(): Promise<void> {
-    const { lingerMs = 100, maxIdleMs = 1000 } = this.deps;
+    const { maxIdleMs = 1000 } = this.deps;
     while (this.running) {
-      let worked = false;
-      try {
-        worked = await this.runOnce();
-      } catch (error) {
-        this.deps.logger.error({ err: error }, 'sync cycle failed');
+      const t = this.now();
+      const decision = this.decide(t);
+      // Jobs nobody announced (retries coming due, jobs recovered after a crash, a claim's overflow) go straight away.
+      const nextDue = this.arrivals.backlog === 0 ? this.deps.store.nextDueAt() : null;
+      if (decision.flush || (nextDue !== null && nextDue <= t)) {
+        try {
+          const limit = this.claimLimitFor(this.arrivals.backlog);
+          const claimed = await this.runOnce(t, limit);
+          this.arrivals.claimed(t, claimed < limit ? Infinity : claimed);
+          if (claimed > 0) this.lastFlushEndedAt = this.now();
+        } catch (error) {
+          this.arrivals.claimed(t, Infinity);
+          this.deps.logger.error({ err: error }, 'sync cycle failed');
+        }
+        continue;
       }
-      if (!this.running) break;
-      if (worked) continue;
-      const nextDue = this.deps.store.nextDueAt();
-      const idle = nextDue === null ? maxIdleMs : Math.min(maxIdleMs, Math.max(0, nextDue - this.now()));
-      const nudged = await this.sleep(idle);
-      if (nudged && lingerMs > 0) await this.linger(lingerMs);
+      const wakeAt = decision.until ?? (nextDue === null ? t + maxIdleMs : Math.min(t + maxIdleMs, nextDue));
+      await this.sleep(Math.max(0, wakeAt - t));
     }
   }
 
-  /**
-   * After a nudge, wait while webhooks keep arriving (a burst), up to a few lingers: fuller batches cost fewer
-   * requests on both sides, and a lone webhook still waits only one linger.
-   */
-  private async linger(lingerMs: number): Promise<void> {
-    const maxWaits = 5;
-    let before = this.deps.store.queueCounts().pending;
-    for (let i = 0; i < maxWaits && this.running; i += 1) {
-      await this.sleep(lingerMs, false);
-      const now = this.deps.store.queueCounts().pending;
-      if (now === before || now >= (this.deps.batchSize ?? 100) * 5) return;
-      before = now;
-    }
+  /** Whether to send what is waiting now, from the backlog, the arrival rate and the HubSpot budget. */
+  private decide(t: number): FlushDecision {
+    const budget = this.deps.hubspotBudget?.() ?? null;
+    return decideFlush(
+      {
+        now: t,
+        backlog: this.arrivals.backlog,
+        oldestAt: this.arrivals.oldestAt,
+        lastArrivalAt: this.arrivals.lastArrivalAt,
+        lastFlushEndedAt: this.lastFlushEndedAt,
+        interactive: this.arrivals.interactive,
+        meanGapMs: this.arrivals.meanGapMs,
+        requestsPerBatch: this.requestsPerBatch(),
+        budget,
+      },
+      this.policy,
+    );
   }
 
-  private sleep(ms: number, wakeable = true): Promise<boolean> {
+  /** The costliest enabled event's batch: the policy must not underestimate what a flush spends. */
+  private requestsPerBatch(): number {
+    let most = 0;
+    for (const config of this.deps.store.listEventConfigs()) {
+      if (config.enabled) most = Math.max(most, hubspotRequestsPerBatch(config.mappings));
+    }
+    return most;
+  }
+
+  private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.wake = null;
-        resolve(false);
+        resolve();
       }, ms);
-      if (wakeable) {
-        this.wake = () => {
-          clearTimeout(timer);
-          this.wake = null;
-          resolve(true);
-        };
-      }
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
     });
   }
 
-  /** Processes the jobs due now; true if there were any. */
-  async runOnce(): Promise<boolean> {
-    const jobs = this.deps.store.claimDueJobs(this.now(), this.deps.claimLimit ?? 2000);
-    if (jobs.length === 0) return false;
+  /** Syncs jobs the caller has already claimed (Sync now), with this worker's clients, outside the cycle. */
+  async syncClaimed(jobs: SyncJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    for (const job of jobs) this.claimed.add(job.key);
+    const run = this.syncGroup(jobs);
+    this.claimedRuns.add(run);
+    try {
+      await run;
+    } finally {
+      this.claimedRuns.delete(run);
+    }
+  }
+
+  /** Resolves when every syncClaimed() running now has finished. */
+  async drainClaimed(): Promise<void> {
+    await Promise.allSettled([...this.claimedRuns]);
+  }
+
+  /** Whole batches of what is waiting, at least one, at most the claim limit. */
+  private claimLimitFor(backlog: number): number {
+    const { batchSize } = this.policy;
+    const most = Math.max(batchSize, this.deps.claimLimit ?? 2000);
+    return Math.min(most, Math.max(1, Math.floor(backlog / batchSize)) * batchSize);
+  }
+
+  /** Processes up to `limit` jobs due at `at`; how many it took. */
+  async runOnce(at = this.now(), limit = this.claimLimitFor(0)): Promise<number> {
+    const jobs = this.deps.store.claimDueJobs(at, limit);
+    if (jobs.length === 0) return 0;
     for (const job of jobs) this.claimed.add(job.key);
     const groups = new Map<string, SyncJob[]>();
     for (const job of jobs) {
@@ -172,7 +243,7 @@ export class SyncWorker {
       else groups.set(key, [job]);
     }
     await Promise.all([...groups.values()].map((group) => this.syncGroup(group)));
-    return true;
+    return jobs.length;
   }
 
   private async syncGroup(jobs: SyncJob[]): Promise<void> {
@@ -200,10 +271,20 @@ export class SyncWorker {
         return !prefetched;
       });
       if (toFetch.length > 0) {
-        const fetched = await fetchOrders(pretix, first.event, toFetch, this.now);
+        const eventKey = `${connection.id}:${first.event}`;
+        const fetched = await fetchOrders(pretix, first.event, toFetch, this.now, {
+          resumeFrom: this.listResumePoints.get(eventKey),
+          awaited: (code) => store.getJob(jobKey(connection.id, first.event, code))?.state === 'pending',
+        });
+        if (fetched.newestModified !== null) this.listResumePoints.set(eventKey, Math.max(fetched.newestModified, this.listResumePoints.get(eventKey) ?? 0));
         fetched.orders.forEach((order, code) => orders.set(code, order));
-        // A burst's list pages also return orders whose webhooks are still on the way: keep them for those jobs.
-        for (const { order, readAt } of fetched.others) this.deps.prefetch?.put(jobKey(connection.id, first.event, order.code), order, readAt);
+        // A burst's list pages also return orders of jobs queued after this claim: keep them for those jobs. Only
+        // those: the prefetch serves an order only to a job triggered before it was read.
+        for (const { order, readAt } of fetched.others) {
+          const key = jobKey(connection.id, first.event, order.code);
+          const waiting = store.getJob(key);
+          if (waiting && waiting.state !== 'in_flight' && waiting.lastTriggeredAt <= readAt) this.deps.prefetch?.put(key, order, readAt);
+        }
       }
 
       const gone = jobs.filter((job) => orders.get(job.code) === null);
@@ -215,7 +296,7 @@ export class SyncWorker {
       const batchSize = this.deps.batchSize ?? 100;
       for (let i = 0; i < present.length; i += batchSize) {
         // Stopping: no new batch. The rest stay claimed, and stop() puts them back in line.
-        if (!this.running) break;
+        if (this.stopRequested()) break;
         const slice = present.slice(i, i + batchSize);
         const outcomes = await syncOrderBatch({
           orders: slice.map((job) => orders.get(job.code)!),
@@ -234,7 +315,11 @@ export class SyncWorker {
       if (this.cutoff.isCut) return;
       // Nothing order-specific went wrong: the whole group shares the failure (pretix down, token revoked…).
       const failure = classify(error);
-      logger.warn({ event: first.event, jobs: jobs.length, failureClass: failure.failureClass, error: failure.message }, 'sync of a batch failed');
+      if (failure.internalError) {
+        logger.error({ event: first.event, jobs: jobs.length, err: failure.internalError }, 'sync of a batch failed with an internal error');
+      } else {
+        logger.warn({ event: first.event, jobs: jobs.length, failureClass: failure.failureClass, error: failure.message }, 'sync of a batch failed');
+      }
       // One group commit for all of them rather than one file write each.
       await Promise.all(
         jobs
@@ -242,6 +327,11 @@ export class SyncWorker {
           .map((job) => this.fail(job.key, { ...failure, nextAttemptAt: nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now()) })),
       );
     }
+  }
+
+  /** The cycle's loop was started and is being stopped (Sync now's runs, outside any loop, always finish). */
+  private stopRequested(): boolean {
+    return this.abandoned || (this.loop !== null && !this.running);
   }
 
   private async complete(keys: string[]): Promise<void> {
@@ -271,11 +361,13 @@ export class SyncWorker {
         done.push(job.key);
         continue;
       }
-      // A request cut off by the shutdown deadline says nothing about the order: stop() puts the job back.
+      // After the shutdown cut a failure is most likely the cut's own, which says nothing about the order: stop() puts
+      // the job back, and the next start syncs it again.
       if (this.cutoff.isCut) continue;
       const failure = outcome.failure;
       const retryAt = nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now());
-      logger.warn({ job: job.key, failureClass: failure.failureClass, error: failure.message, retryAt }, 'order sync failed');
+      if (failure.internalError) logger.error({ job: job.key, err: failure.internalError }, 'order sync failed with an internal error');
+      else logger.warn({ job: job.key, failureClass: failure.failureClass, error: failure.message, retryAt }, 'order sync failed');
       records.push(failedRecord(store.getSyncRecord(job.key), job, failure, new Date(this.now())));
       failures.push(this.fail(job.key, { ...failure, nextAttemptAt: retryAt }));
     }

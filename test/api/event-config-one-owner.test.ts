@@ -65,10 +65,11 @@ describe('event configuration has one owner', () => {
     expect(viaAdmin).toEqual({ status: viaSettings.status, body: viaSettings.body });
     expect(configOf(connection)).toBeUndefined();
 
-    // An event pretix does not show this token: the same setup-problem answer from both, nothing saved.
+    // An event pretix does not have (not in the organizer's event list): the same 404 unknown_event from both, nothing saved.
     const unknownViaSettings = await stack.api.send<ApiError>('PUT', settingsPath.replace(EVENT, 'nosuchcon'), { mappings: exampleFile().object_mappings });
     const unknownViaAdmin = await adminSend(stack, 'PUT', `${eventPath.replace(EVENT, 'nosuchcon')}/mappings`, exampleFile());
-    expect(unknownViaSettings.status).toBe(409);
+    expect(unknownViaSettings.status).toBe(404);
+    expect(unknownViaSettings.body.error).toBe('unknown_event');
     expect(unknownViaAdmin).toEqual({ status: unknownViaSettings.status, body: unknownViaSettings.body });
     expect(stack.store.getEventConfig(connection.id, 'nosuchcon')).toBeUndefined();
 

@@ -51,7 +51,7 @@ describe('settings: events', () => {
     stack.pretix.failNext({ status: 403, match: /events\/$/ });
     const { status, body } = await stack.api.get<ApiError>(`/api/v1/connections/${connectionId}/events`);
     expect(status).toBe(409);
-    expect(body.error).toBe('pretix_refused');
+    expect(body.error).toBe('config_error');
     expect(body.message).toMatch(/403/);
   });
 });

@@ -182,10 +182,11 @@ describe('mapping editor', () => {
       expect((await stack.api.send<ApiError>('PUT', mappingsPath(), {})).status).toBe(400);
     });
 
-    it('answers 409 with a reason, saving nothing, when the event is unknown to pretix (a setup problem)', async () => {
+    it('answers 404 unknown_event, saving nothing, when pretix has no such event', async () => {
       const { status, body } = await stack.api.send<ApiError>('PUT', `/api/v1/connections/${connection.id}/events/nosuchcon/mappings`, { mappings: exampleDtos() });
-      expect(status).toBe(409);
-      expect(body.message).toMatch(/403/);
+      expect(status).toBe(404);
+      expect(body.error).toBe('unknown_event');
+      expect(body.message).toMatch(/no event "nosuchcon"/);
       expect(stack.store.getEventConfig(connection.id, 'nosuchcon')).toBeUndefined();
     });
   });

@@ -6,6 +6,7 @@ import type {
   MappingsResponse,
   SettingsResponse,
   SourceFieldsResponse,
+  SyncHealthDto,
   SyncProblemsResponse,
 } from '../../src/app/shared/api-types';
 
@@ -141,7 +142,13 @@ export const problems: SyncProblemsResponse = {
       failedAt: '2026-03-03T14:06:00Z',
     },
   ],
+  health: quietHealth(),
 };
+
+/** Nothing synced from a webhook in the last hour, nothing waiting. */
+export function quietHealth(): SyncHealthDto {
+  return { lag: { count: 0, p50Ms: null, p95Ms: null, maxMs: null }, backlog: { pending: 0, inFlight: 0, failed: 0, oldestPendingAgeMs: null } };
+}
 
 export const backfill = (overrides: Partial<BackfillProgress> = {}): BackfillProgress => ({
   state: 'idle',

@@ -27,7 +27,7 @@ const MAPPINGS = `${EVENT}/mappings`;
 const baseRoutes = (extra: Routes = {}): Routes => ({
   'GET /api/v1/settings': json(fx.settings),
   [`GET ${EVENTS}`]: json({ events: [fx.event()] }),
-  'GET /api/v1/sync-problems': json({ problems: [] }),
+  'GET /api/v1/sync-problems': json({ problems: [], health: fx.quietHealth() }),
   [`GET ${EVENT}/backfill`]: json(fx.backfill()),
   [`GET ${MAPPINGS}`]: json(fx.mappings),
   [`GET ${EVENT}/source-fields`]: json(fx.orderFields),
@@ -373,7 +373,7 @@ describe('settings page', () => {
     it('lists problems and retries one', async () => {
       const { callsTo } = mockReceiver(
         baseRoutes({
-          'GET /api/v1/sync-problems': () => json(callsTo('POST', '/api/v1/sync-problems/retry').length ? { problems: [] } : fx.problems),
+          'GET /api/v1/sync-problems': () => json(callsTo('POST', '/api/v1/sync-problems/retry').length ? { problems: [], health: fx.quietHealth() } : fx.problems),
           'POST /api/v1/sync-problems/retry': json({ status: 'queued' }, 202),
         }),
       );
@@ -393,6 +393,31 @@ describe('settings page', () => {
       });
       expect(mocks.actions.addAlert.calls[0]).toEqual([{ type: 'success', message: 'Order ABC12 of democon is queued again.' }]);
       await waitFor(() => expect(textOf(findByTestId(Flex, 'sync-problems'))).toContain('No sync problems'));
+    });
+  });
+
+  describe('sync health', () => {
+    it("shows the portal's webhook lag over the last hour and the queue backlog", async () => {
+      mockReceiver(
+        baseRoutes({
+          'GET /api/v1/sync-problems': json({
+            problems: [],
+            health: { lag: { count: 120, p50Ms: 812, p95Ms: 1_930, maxMs: 24_400 }, backlog: { pending: 7, inFlight: 2, failed: 1, oldestPendingAgeMs: 3_200 } },
+          }),
+        }),
+      );
+      const { waitFor, findByTestId } = renderSettings();
+      await waitFor(() => findByTestId(Text, 'sync-lag'));
+      expect(textOf(findByTestId(Text, 'sync-lag'))).toBe('Webhook to HubSpot in the last hour: p50 0.8 s, p95 1.9 s, max 24 s (120 webhooks).');
+      expect(textOf(findByTestId(Text, 'sync-backlog'))).toBe('Queue: 7 waiting, the oldest waiting for 3.2 s, 2 being synced, 1 stopped.');
+    });
+
+    it('says so when no webhook was synced in the last hour', async () => {
+      mockReceiver(baseRoutes());
+      const { waitFor, findByTestId } = renderSettings();
+      await waitFor(() => findByTestId(Text, 'sync-lag'));
+      expect(textOf(findByTestId(Text, 'sync-lag'))).toBe('No webhook was synced in the last hour.');
+      expect(textOf(findByTestId(Text, 'sync-backlog'))).toBe('Queue: 0 waiting, 0 being synced, 0 stopped.');
     });
   });
 

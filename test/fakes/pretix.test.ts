@@ -372,6 +372,73 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('order traffic (placeOrders)', () => {
+  let listener: WebhookListener;
+  beforeEach(async () => {
+    listener = await startWebhookListener();
+    fake.addWebhook(ORG, { target_url: listener.url, all_events: true, limit_events: [], action_types: ['pretix.event.order.placed'] });
+  });
+  afterEach(async () => {
+    await listener.close();
+  });
+
+  /** Most deliveries the listener was answering at the same time. */
+  function maxConcurrent(): number {
+    const edges = listener.received.flatMap((r) => [[r.receivedAt, 1], [r.answeredAt, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let open = 0;
+    let most = 0;
+    for (const [, step] of edges) most = Math.max(most, (open += step));
+    return most;
+  }
+
+  it('one lane: each delivery waits for the answer to the previous one', async () => {
+    listener.answerAfter(30);
+    const placed = await fake.placeOrders(ORG, EVENT, 5);
+    expect(listener.received).toHaveLength(5);
+    expect(maxConcurrent()).toBe(1);
+    for (let i = 1; i < listener.received.length; i += 1) {
+      expect(listener.received[i]!.receivedAt).toBeGreaterThanOrEqual(listener.received[i - 1]!.answeredAt);
+    }
+    expect(placed.map((p) => listener.received.find((r) => r.body.notification_id === p.notificationId)?.body.code)).toEqual(placed.map((p) => p.code));
+  });
+
+  it('N lanes deliver in parallel, as fast as the receiver answers', async () => {
+    listener.answerAfter(60);
+    const started = Date.now();
+    await fake.placeOrders(ORG, EVENT, 8, { lanes: 4 });
+    expect(listener.received).toHaveLength(8);
+    expect(maxConcurrent()).toBe(4);
+    // Two rounds of four, not eight deliveries one after the other.
+    expect(Date.now() - started).toBeLessThan(8 * 60);
+  });
+
+  it('paced: one order every N ms, however fast the receiver answers', async () => {
+    const placed = await fake.placeOrders(ORG, EVENT, 5, { paceMs: 40 });
+    // On schedule, never early: order i no sooner than 40 ms × i after the first (a late timer does not shift the
+    // rest, as buyers do not wait for each other).
+    placed.forEach((p, i) => expect(p.placedAt - placed[0]!.placedAt).toBeGreaterThanOrEqual(i * 40 - 2));
+  });
+
+  it("writes each order (last_modified) just before its webhook, and reports the first 2xx", async () => {
+    listener.respondWith(500);
+    const [first, second] = await fake.placeOrders(ORG, EVENT, 2);
+    for (const placed of [first!, second!]) {
+      const order = fake.getOrder(ORG, EVENT, placed.code)!;
+      expect(orderSchema.parse(order).status).toBe('n');
+      expect(Date.parse(String(order.last_modified))).toBe(placed.placedAt);
+      const delivered = listener.received.find((r) => r.body.code === placed.code)!;
+      expect(delivered.receivedAt).toBeGreaterThanOrEqual(placed.placedAt);
+    }
+    // The first order's first POST got 500: pretix retried, and the ack is the retry's answer.
+    expect(first!.calls.map((c) => c.status)).toEqual([500, 200]);
+    expect(first!.firstAckAt).toBe(first!.calls[1]!.answeredAt);
+    expect(second!.firstAckAt).toBe(second!.calls[0]!.answeredAt);
+    // Newest first, as the receiver lists them.
+    const newest = await api(ordersPath('?ordering=-last_modified'));
+    expect((newest.body.results as Json[]).slice(0, 2).map((o) => o.code)).toEqual([second!.code, first!.code]);
+  });
+});
+
 describe('rate limit and faults', () => {
   it('throttles per organizer with 429 and Retry-After, and counts requests by kind', async () => {
     fake.setRateLimit({ limit: 5, intervalMs: 1_000 });

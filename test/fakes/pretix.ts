@@ -8,7 +8,7 @@ import { handleRequest } from './pretix/routes';
 import { type FakePretixOptions, PretixFakeState } from './pretix/state';
 
 export type { GenerateOptions, OrderStatus } from './pretix/generate';
-export type { AddEventExtras, EmitResult, FakePretixOptions } from './pretix/state';
+export type { AddEventExtras, EmitResult, FakePretixOptions, PlacedOrder, PlaceOrdersOptions } from './pretix/state';
 export type {
   FailureRule,
   Json,

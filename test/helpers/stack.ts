@@ -12,6 +12,7 @@ import type { PublicConnection } from '../../receiver/connections/connection-ser
 import { openLowdbStore } from '../../receiver/store/lowdb-store';
 import { createSecretBox } from '../../receiver/store/secrets';
 import type { Store } from '../../receiver/store/types';
+import type { WorkerTuning } from '../../receiver/sync/worker';
 import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot';
 import { startFakePretix, type FakePretix } from '../fakes/pretix';
 import { freePort } from './free-port';
@@ -28,6 +29,8 @@ export const OAUTH_CLIENT_ID = 'pretix-hubspot-test-client-0a1b2c3d';
 export const OAUTH_CLIENT_SECRET = 'oauth-client-secret-4e5f6a7b8c9d0e1f';
 
 export interface StackOptions {
+  /** The sync worker's tuning; the default flush policy otherwise (what production runs). */
+  worker?: WorkerTuning;
   hubspotRateLimit?: { limit: number; intervalMs: number };
   pretixRateLimit?: { limit: number; intervalMs: number };
   env?: Record<string, string>;
@@ -44,6 +47,8 @@ export interface StackOptions {
   apiUpstreamTimeoutMs?: number;
   /** The receiver's DNS for pretix hosts in production (the system's by default). */
   resolvePretixHost?: ResolveHost;
+  /** The receiver's fetch for pretix and HubSpot (to inject faults the fakes cannot produce); default fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface ConnectOptions {
@@ -141,7 +146,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logStream,
     now: options.now,
     resolvePretixHost: options.resolvePretixHost,
-    worker: { lingerMs: 20, maxIdleMs: 100 },
+    fetch: options.fetch,
+    worker: { maxIdleMs: 100, ...options.worker },
     ...(options.apiUpstreamTimeoutMs !== undefined ? { api: { upstreamTimeoutMs: options.apiUpstreamTimeoutMs } } : {}),
   });
   await app.server.listen({ port, host: '127.0.0.1' });

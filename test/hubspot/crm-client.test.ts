@@ -4,6 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HubSpotClient, chunkUnique, type HubSpotClientOptions, type UpsertInput } from '../../receiver/hubspot/crm-client';
 import { createRateLimiter, type RateLimiter } from '../../receiver/lib/rate-limiter';
 import { PermanentSyncError, SyncConfigError, SyncError, TransientSyncError } from '../../receiver/domain/errors';
+import type { HubSpotObjectType } from '../../receiver/domain/mapping-schema';
+import { UnsafePathSegmentError } from '../../receiver/lib/url-path';
 import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot';
 
 const PORTAL = 4242;
@@ -22,9 +24,8 @@ function spyLimiter(limit = 10_000, intervalMs = 1_000): Spy {
     pauses,
     sleeps: [],
     limiter: {
-      limit,
-      intervalMs,
-      acquire: (key) => inner.acquire(key),
+      ...inner,
+      acquire: (key, priority) => inner.acquire(key, priority),
       pause: (key, ms) => {
         pauses.push(ms);
         inner.pause(key, ms);
@@ -267,6 +268,28 @@ describe('HubSpotClient failures', () => {
     expect(error).toBeInstanceOf(PermanentSyncError);
     expect(error.message).not.toContain(TOKEN);
     expect(error.message).toContain('[redacted]');
+  });
+});
+
+describe('HubSpotClient path segments', () => {
+  let fake: FakeHubSpot;
+  beforeAll(async () => {
+    fake = await startFakeHubSpot({ rateLimit: { limit: Infinity, intervalMs: 10_000 } });
+    fake.addStaticToken(TOKEN, PORTAL);
+  });
+  afterAll(() => fake.close());
+
+  it('refuses "." and ".." as an object type before anything is sent, and encodes the others', async () => {
+    const client = makeClient(fake, spyLimiter());
+    for (const type of ['..', '.']) {
+      const bad = type as HubSpotObjectType;
+      expect(await rejection(client.listProperties(bad))).toBeInstanceOf(PermanentSyncError);
+      expect(await rejection(client.batchUpsert(bad, contacts(1)))).toBeInstanceOf(UnsafePathSegmentError);
+      expect(await rejection(client.associateDefault('contacts', bad, [{ fromId: '1', toId: '2' }]))).toBeInstanceOf(UnsafePathSegmentError);
+    }
+    expect(fake.requestCount()).toBe(0);
+    await client.listProperties('contacts/../../oauth' as HubSpotObjectType).catch(() => undefined);
+    expect(fake.requests().map((r) => r.path)).toEqual(['/crm/v3/properties/contacts%2F..%2F..%2Foauth']);
   });
 });
 

@@ -4,10 +4,9 @@ import {
   HubSpotApiError,
   HubSpotNetworkError,
   classifyBatchError,
-  parseRetryAfter,
   toSyncError,
 } from '../../receiver/hubspot/errors';
-import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../../receiver/domain/errors';
+import { PermanentSyncError, SyncConfigError, SyncError, TransientSyncError } from '../../receiver/domain/errors';
 
 const apiError = (status: number, extra: Partial<ConstructorParameters<typeof HubSpotApiError>[0]> = {}) =>
   new HubSpotApiError({ status, method: 'POST', path: '/crm/v3/objects/contacts/batch/upsert', message: 'msg', ...extra });
@@ -24,13 +23,13 @@ describe('toSyncError', () => {
     [404, PermanentSyncError],
     [409, PermanentSyncError],
   ])('maps %i to %s', (status, expected) => {
-    const error = toSyncError(apiError(status, status === 400 ? { category: 'VALIDATION_ERROR' } : {}));
+    const error = toSyncError(apiError(status, status === 400 ? { category: 'VALIDATION_ERROR' } : {})) as SyncError;
     expect(error).toBeInstanceOf(expected);
     expect(error.cause).toBeInstanceOf(HubSpotApiError);
   });
 
   it('keeps Retry-After and names the policy of a 429', () => {
-    const error = toSyncError(apiError(429, { retryAfterMs: 2_000, policyName: 'TEN_SECONDLY_ROLLING' }));
+    const error = toSyncError(apiError(429, { retryAfterMs: 2_000, policyName: 'TEN_SECONDLY_ROLLING' })) as SyncError;
     expect(error.retryAfterMs).toBe(2_000);
     expect(error.message).toContain('TEN_SECONDLY_ROLLING');
   });
@@ -40,6 +39,11 @@ describe('toSyncError', () => {
     expect(toSyncError(new HubSpotNetworkError('reset', false))).toBeInstanceOf(TransientSyncError);
     const passthrough = new SyncConfigError('already classified');
     expect(toSyncError(passthrough)).toBe(passthrough);
+  });
+
+  it('leaves a bug in our own code as it is, for classify() to report as an internal error', () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+    expect(toSyncError(bug)).toBe(bug);
   });
 });
 
@@ -51,15 +55,5 @@ describe('classifyBatchError', () => {
     expect(classifyBatchError({ category: 'VALIDATION_ERROR', message: message('INVALID_EMAIL') })).toBe('permanent');
     expect(classifyBatchError({ category: 'OBJECT_NOT_FOUND', message: 'gone' })).toBe('permanent');
     expect(classifyBatchError({ category: 'RATE_LIMITS', message: 'slow down' })).toBe('transient');
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads seconds and HTTP dates, ignores junk', () => {
-    expect(parseRetryAfter('3')).toBe(3_000);
-    expect(parseRetryAfter('0.25')).toBe(250);
-    expect(parseRetryAfter('Wed, 21 Oct 2026 07:28:10 GMT', Date.parse('Wed, 21 Oct 2026 07:28:00 GMT'))).toBe(10_000);
-    expect(parseRetryAfter('soon')).toBeUndefined();
-    expect(parseRetryAfter(null)).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@
 // sync queue relies on.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRateLimiter } from '../../receiver/lib/rate-limiter';
+import { UnsafePathSegmentError } from '../../receiver/lib/url-path';
 import { PretixClient, type PretixClientOptions } from '../../receiver/pretix/client';
 import { PretixConnectionError, PretixResponseError } from '../../receiver/pretix/errors';
 import { PermanentSyncError, SyncConfigError, TransientSyncError } from '../../receiver/domain/errors';
@@ -354,5 +355,38 @@ describe('webhooks', () => {
     expect((await c.listWebhooks()).length).toBe(1);
     const posts = fake.requests.filter((r) => r.method === 'POST');
     expect(posts.map((r) => r.status)).toEqual([502, 201]);
+  });
+});
+
+describe('path segments', () => {
+  it('refuses "." and ".." as an event or order code before anything is sent', async () => {
+    const before = fake.requests.length;
+    for (const attempt of [
+      () => client().getOrder(EVENT, '..'),
+      () => client().getOrder('..', 'Q7X3M'),
+      () => client().getEvent('.'),
+      () => client().getEventSettings('..'),
+      () => client().listItems('..'),
+      () => collect(client().listOrders('..')),
+      () => client({ organizer: '..' }).listEvents(),
+    ]) {
+      const error = await rejection(attempt());
+      expect(error).toBeInstanceOf(UnsafePathSegmentError);
+      expect(error).toBeInstanceOf(PermanentSyncError);
+    }
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it('percent-encodes a segment so that "/", "?" and "%2E%2E" stay inside it', async () => {
+    for (const event of ['a/../../x', 'a?b=c', '%2E%2E', 'x#y']) {
+      await rejection(client().getEvent(event));
+    }
+    const paths = fake.requests.map((r) => r.path);
+    expect(paths).toEqual([
+      `/api/v1/organizers/${ORG}/events/a%2F..%2F..%2Fx/`,
+      `/api/v1/organizers/${ORG}/events/a%3Fb%3Dc/`,
+      `/api/v1/organizers/${ORG}/events/%252E%252E/`,
+      `/api/v1/organizers/${ORG}/events/x%23y/`,
+    ]);
   });
 });

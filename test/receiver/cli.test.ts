@@ -59,6 +59,18 @@ describe('pretix-hubspot CLI', () => {
     expect(unknown.stderr).toContain('Unknown command');
   });
 
+  it('refuses "." and ".." as an event or order before asking the receiver (they would be path steps)', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const event = await cli(['sync', '--connection', id, '--event', '..', '--order', 'Q7X3M']);
+    expect(event.code).toBe(2);
+    expect(event.stderr).toContain('--event is not a pretix event short form');
+    const order = await cli(['sync', '--connection', id, '--event', 'democon', '--order', '..']);
+    expect(order.code).toBe(2);
+    expect(order.stderr).toContain('--order is not a pretix order code');
+    expect((await cli(['mappings', 'show', '--connection', '..', '--event', 'democon'])).code).toBe(2);
+    expect((await cli(['connection', 'remove', '..'])).code).toBe(2);
+  });
+
   it('adds a connection (token from stdin), sets mappings, syncs, backfills and shows the queue', async () => {
     const wrong = await cli(['connection', 'add', '--portal', PORTAL_ID, '--url', stack.pretix.url, '--organizer', ORGANIZER, '--token', 'x'.repeat(40)]);
     expect(wrong.code).toBe(1);
@@ -114,6 +126,8 @@ describe('pretix-hubspot CLI', () => {
 
     const queue = await cli(['queue', 'status']);
     expect(queue.stdout).toMatch(/^pending 0, in flight 0, failed 0/m);
+    // Only a CLI sync and a backfill ran, no webhook: the lag line says so, and the backlog is empty.
+    expect(queue.stdout).toMatch(new RegExp(`^portal ${PORTAL_ID}: webhook → HubSpot no webhook synced in the last hour; backlog 0 pending, 0 in flight, 0 failed$`, 'm'));
     expect((await cli(['jobs', 'failed'])).stdout).toContain('No failed jobs.');
     expect((await cli(['sweep', 'status'])).stdout).toContain(`${EVENT} (${id})`);
     expect((await cli(['jobs', 'retry', 'nope'])).stderr).toMatch(/No waiting job/);

@@ -19,3 +19,35 @@ export function exampleMappingsBody(): unknown {
   }
   return file;
 }
+
+/** The two usual mappings of issue 10 (and the benchmarks): buyer → contact by email, order → deal by
+ * `pretix_order_id`, associated with the contact. 4 HubSpot requests per batch (contacts read for if_empty, two
+ * upserts, one association call). */
+export function buyerAndDealMappingsBody(): unknown {
+  return [
+    {
+      id: 1,
+      pretix_model: 'Order',
+      external_object_type: 'contacts',
+      pretix_id_field: 'email',
+      external_id_field: 'email',
+      property_mappings: [
+        { pretix_field: 'invoice_address_name', external_field: 'lastname', value_map: '', overwrite: 'overwrite' },
+        { pretix_field: 'invoice_address_city', external_field: 'city', value_map: '', overwrite: 'overwrite' },
+        { pretix_field: 'invoice_address_company', external_field: 'company', value_map: '', overwrite: 'if_empty' },
+      ],
+    },
+    {
+      id: 2,
+      pretix_model: 'Order',
+      external_object_type: 'deals',
+      pretix_id_field: 'order_code',
+      external_id_field: 'pretix_order_id',
+      property_mappings: [
+        { pretix_field: 'order_total', external_field: 'amount', value_map: '', overwrite: 'overwrite' },
+        { pretix_field: 'event_order_code', external_field: 'dealname', value_map: '', overwrite: 'overwrite' },
+      ],
+      association_mappings: [{ via_mapping_id: 1 }],
+    },
+  ];
+}

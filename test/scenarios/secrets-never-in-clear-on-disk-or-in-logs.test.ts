@@ -1,6 +1,7 @@
 // Through a whole install and sync at debug log level: no token, secret or key appears in clear in any data file or
 // log line, and the data files and a generated key are readable by their owner only (0600).
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminTokenFor } from '../../receiver/app';
@@ -84,6 +85,28 @@ describe('secrets at rest and in logs', () => {
     for (const file of files) {
       expect(file.mode.toString(8), file.name).toBe('600');
       for (const [what, value] of Object.entries(secretsInPlay)) expect(file.text.includes(value), `${what} in ${file.name}`).toBe(false);
+    }
+
+    // Odd spellings of the webhook URL, sent byte for byte (fetch would normalise them): none may log the token.
+    const token = connection.webhookUrl.split('/').at(-1)!;
+    const { port } = new URL(stack.receiverUrl);
+    for (const path of [
+      `//webhooks/pretix/${token}`,
+      `/Webhooks/pretix/${token}`,
+      `/webhooks//pretix/${token}`,
+      `/%77ebhooks/pretix/${token}`,
+      `/webhooks/pretix/${token}/extra`,
+      `/webhooks/pretix/x?token=${token}`,
+      `/webhooks/pretix/x?${token}`,
+    ]) {
+      await new Promise<void>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { 'content-type': 'application/json', authorization: `Token ${token}` } }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
     }
 
     const logs = stack.logs();

@@ -146,6 +146,39 @@ describe('lowdb store', () => {
     expect(store.getJob('c1:democon:AAAAA')).toBeUndefined();
   });
 
+  it('reports each webhook lag once: from the oldest unsynced acknowledgement, a rerun from its own', async () => {
+    const samples: { portalId: string; lagMs: number }[] = [];
+    store.onWebhookSynced(({ portalId, lagMs }) => samples.push({ portalId, lagMs }));
+    const record = (syncedAt: number, status: 'synced' | 'failed' = 'synced') => ({
+      key: 'c1:democon:AAAAA', portalId: '42', connectionId: 'c1', event: 'democon', code: 'AAAAA', emails: [], status,
+      syncedAt: new Date(syncedAt).toISOString(), objects: [], associations: [], skipped: [],
+    });
+    await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
+    await store.enqueue([trigger('AAAAA', 'manual')], 1100); // not a webhook: the lag still counts from 1000
+    await store.acceptWebhook('c1:2', trigger('AAAAA', 'pretix.event.order.paid'), 1200);
+    // Sync now: merged and claimed in one step; a second click finds it in flight and only asks for a rerun.
+    expect((await store.enqueueClaimed(trigger('AAAAA', 'manual'), 1300))?.state).toBe('in_flight');
+    expect(await store.enqueueClaimed(trigger('AAAAA', 'manual'), 1300)).toBeNull();
+    expect(store.getJob('c1:democon:AAAAA')?.rerun).toBe(true);
+    await store.acceptWebhook('c1:3', trigger('AAAAA', 'pretix.event.order.modified'), 1400); // during the sync
+    await store.putSyncRecords([record(1500)]);
+    await store.completeJobs(['c1:democon:AAAAA'], 1500);
+    expect(samples).toEqual([{ portalId: '42', lagMs: 500 }]);
+    // The rerun measures from the webhook that arrived while the first run was in flight.
+    store.claimDueJobs(1600, 10);
+    await store.failJob('c1:democon:AAAAA', { failureClass: 'transient', message: 'HubSpot 502', nextAttemptAt: 1700 }, 1650);
+    store.claimDueJobs(1700, 10);
+    await store.putSyncRecords([record(1800, 'failed')]);
+    await store.putSyncRecords([record(1900)]);
+    await store.completeJobs(['c1:democon:AAAAA'], 1900);
+    expect(samples).toEqual([{ portalId: '42', lagMs: 500 }, { portalId: '42', lagMs: 500 }]);
+    // A job no webhook asked for (backfill, reconcile, Sync now alone) has no lag to report.
+    await store.enqueue([trigger('BBBBB', 'manual')], 2000);
+    store.claimDueJobs(2000, 10);
+    await store.putSyncRecords([{ ...record(2100), key: 'c1:democon:BBBBB', code: 'BBBBB' }]);
+    expect(samples).toHaveLength(2);
+  });
+
   it('recovers jobs left in flight by a crash', async () => {
     await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
     store.claimDueJobs(1000, 10);

@@ -47,19 +47,13 @@ function memoryStore(codes: string[], now: number) {
   const store: WorkerStore = {
     getConnection: (id) => (id === 'c1' ? CONNECTION : undefined),
     getEventConfig: (connectionId, event) => (connectionId === 'c1' && event === 'democon' ? EVENT : undefined),
+    listEventConfigs: () => [EVENT],
     claimDueJobs(at, limit) {
       const due = [...jobs.values()].filter((job) => job.state === 'pending' && job.nextAttemptAt <= at).slice(0, limit);
       due.forEach((job) => Object.assign(job, { state: 'in_flight', inFlightSince: at }));
       return due;
     },
     nextDueAt: () => Math.min(...[...jobs.values()].filter((job) => job.state === 'pending').map((job) => job.nextAttemptAt)),
-    queueCounts: () => ({
-      pending: [...jobs.values()].filter((job) => job.state === 'pending').length,
-      inFlight: 0,
-      failed: 0,
-      failedByClass: { transient: 0, permanent: 0, config: 0 },
-      oldestPendingAt: null,
-    }),
     getJob: (key) => jobs.get(key),
     async completeJobs(keys) {
       keys.forEach((key) => jobs.delete(key));
@@ -127,7 +121,6 @@ function workerFor(store: WorkerStore, crm: CrmClientLike, cutoff: Cutoff) {
     crmFor: async () => crm,
     logger: Fastify({ logger: false }).log,
     batchSize: 100,
-    lingerMs: 0,
   });
 }
 
@@ -145,7 +138,8 @@ describe('SyncWorker.stop(deadline)', () => {
     worker.start();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(calls.started).toBe(1);
-    expect([...jobs.values()].every((job) => job.state === 'in_flight')).toBe(true);
+    // Jobs nobody announced go one whole batch at a time: 100 in flight, the rest waiting.
+    expect([...jobs.values()].filter((job) => job.state === 'in_flight')).toHaveLength(100);
 
     const stoppedAt = { value: 0 };
     const stopping = worker.stop(8_000).then(() => (stoppedAt.value = Date.now()));

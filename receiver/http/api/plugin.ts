@@ -1,22 +1,22 @@
 // The signed card/settings API under /api/v1: what the HubSpot app's contact card and settings page call through
 // hubspot.fetch. Every request is verified (./signed-requests.ts) and scoped to the signed portal; a portal sees
 // only its own connections, mappings, orders and jobs — anything else answers 404, exactly like "not found".
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { BackfillProgress, EventSummary } from '../../../src/app/shared/api-types';
 import { DuplicateConnectionError, type ConnectionService } from '../../connections/connection-service';
 import type { NewProperty, NewPropertyGroup, PropertyDefinition } from '../../hubspot/crm-client';
-import { ServiceError } from '../../lib/service-error';
 import { PretixConnectionError } from '../../pretix/errors';
 import { ORDER_ACTIONS } from '../../pretix/webhook-actions';
-import type { Connection, Store } from '../../store/types';
+import type { Connection, JobTrigger, Store } from '../../store/types';
 import { jobKey } from '../../store/types';
-import { SyncError } from '../../domain/errors';
 import type { EventContextCache } from '../../sync/event-context-cache';
 import type { HubSpotObjectType, ObjectMapping } from '../../domain/mapping-schema';
 import type { PretixClientLike } from '../../sync/ports';
+import { backlogOf, type SyncHealth } from '../../sync/sync-health';
 import type { EventContext } from '../../sync/event-context';
-import { HttpError, rethrowInvalidMappings } from '../errors';
+import type { EventLister } from '../../connections/catalogues';
+import { connectionFieldError, HttpError, rethrowInvalidMappings } from '../errors';
 import { contactOrders, type OrderLookupClient } from './contact-orders';
 import { createDeadline, DeadlineError, type Deadline } from './deadline';
 import {
@@ -62,7 +62,7 @@ export interface CardApiDeps {
   hubspotAppUrl: string;
   store: Store;
   connections: ConnectionService;
-  pretixFor(connection: Connection): PretixClientLike & OrderLookupClient;
+  pretixFor(connection: Connection): PretixClientLike & OrderLookupClient & EventLister;
   crmFor(portalId: string): Promise<PropertyClient>;
   contexts: EventContextCache;
   /** Source fields and HubSpot properties, cached (shared with the event configuration service). */
@@ -73,6 +73,10 @@ export interface CardApiDeps {
   /** Until the backfill runner is wired, the backfill endpoints answer 501. */
   backfill?: BackfillControl;
   onQueued(): void;
+  /** Webhook lag and backlog per portal (the sync section); without it the backlog alone. */
+  health?: Pick<SyncHealth, 'portal'>;
+  /** Queues a manual job and syncs it at once, outside the worker's cycle; false if left to the worker (in flight). */
+  syncNow?(trigger: JobTrigger): Promise<boolean>;
   now?: () => number;
   /** Deadline for the pretix and HubSpot calls made while answering one request (default 10 s; HubSpot waits 15 s). */
   upstreamTimeoutMs?: number;
@@ -122,31 +126,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
   const { store } = deps;
 
   registerSignedRequests(app, { publicUrl: deps.publicUrl, clientSecret: deps.clientSecret, now });
-  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
-    if (error instanceof HttpError) {
-      const fieldErrors = isStringRecord(error.details) ? error.details : undefined;
-      return reply.status(error.statusCode).send({ error: error.code, message: error.message, ...(fieldErrors ? { fieldErrors } : {}) });
-    }
-    if (error instanceof ServiceError) {
-      if (error.statusCode >= 500) request.log.warn({ code: error.code, error: error.message }, 'card API request failed upstream');
-      return reply.status(error.statusCode).send({ error: error.code, message: error.message });
-    }
-    if (error instanceof DeadlineError) return reply.status(504).send({ error: 'upstream_timeout', message: `${error.message}; try again.` });
-    if (error instanceof SyncError) {
-      // A setup problem (no install, revoked token, missing permission) is for a person to fix, like the events
-      // endpoints' 409; anything else is the remote side failing.
-      return error.failureClass === 'config'
-        ? reply.status(409).send({ error: 'config_error', message: error.message })
-        : reply.status(502).send({ error: 'upstream_error', message: error.message });
-    }
-    const status = (error as FastifyError).statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'card API request failed');
-      return reply.status(500).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged.' });
-    }
-    const code = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : 'bad_request';
-    return reply.status(status).send({ error: code, message: error.message });
-  });
+  // Errors are answered by the one mapping in ../errors.ts (registered on the root), in the documented ApiError shape.
 
   // ----- helpers -----
 
@@ -185,9 +165,12 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
       if (!config?.enabled) {
         throw new HttpError(409, 'event_not_enabled', `Sync is not enabled for event ${body.event}; enable it in the app settings first.`);
       }
-      const before = store.getJob(jobKey(connection.id, body.event, body.code));
-      await store.enqueue([{ portalId, connectionId: connection.id, event: body.event, code: body.code, action: 'manual' }], now());
-      deps.onQueued();
+      const key = jobKey(connection.id, body.event, body.code);
+      const before = store.getJob(key);
+      const trigger: JobTrigger = { portalId, connectionId: connection.id, event: body.event, code: body.code, action: 'manual' };
+      // A person waits: sync it now rather than when the worker's cycle (or a backfill's batches) get to it.
+      const started = deps.syncNow ? await deps.syncNow(trigger) : (await store.enqueue([trigger], now()), false);
+      if (!started) deps.onQueued();
       if (before?.state === 'in_flight') {
         return { status: 'merged', message: `Order ${body.code} is being synced right now; it will be synced once more afterwards.` };
       }
@@ -212,7 +195,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
         if (error instanceof DeadlineError) {
           // We answer "failed" now, so a connection saved after all must not appear behind the person's back.
           adding.then((late) => deps.events.removeConnection(late.id, { force: true })).catch(() => undefined);
-          throw new HttpError(504, 'pretix_timeout', `${error.message}.`, { baseUrl: `pretix did not answer within ${timeoutMs / 1000} s.` });
+          throw new HttpError(504, 'upstream_timeout', `${error.message}.`, { baseUrl: `pretix did not answer within ${timeoutMs / 1000} s.` });
         }
         if (error instanceof PretixConnectionError) throw connectionFieldError(error);
         if (error instanceof DuplicateConnectionError) {
@@ -322,7 +305,8 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
         .sort((a, b) => (b.lastErrorAt ?? 0) - (a.lastErrorAt ?? 0))
         .slice(0, MAX_SYNC_PROBLEMS)
         .map(syncProblem);
-      return { problems };
+      const { lag, backlog } = deps.health?.portal(portalId) ?? { lag: { count: 0, p50Ms: null, p95Ms: null, maxMs: null }, backlog: backlogOf(store.queueCounts(portalId), now()) };
+      return { problems, health: { lag, backlog } };
     },
 
     async retrySyncProblem({ portalId, body }) {
@@ -370,27 +354,4 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
       },
     });
   }
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
-}
-
-/** pretix's refusal, on the field the person has to change. */
-function connectionFieldError(error: PretixConnectionError): HttpError {
-  const field: Record<string, 'baseUrl' | 'organizer' | 'apiToken' | null> = {
-    unauthorized: 'apiToken',
-    forbidden: 'organizer',
-    not_found: 'baseUrl',
-    invalid_base_url: 'baseUrl',
-    unreachable: 'baseUrl',
-    timeout: 'baseUrl',
-    unexpected_response: 'baseUrl',
-    rate_limited: null,
-    server_error: null,
-  };
-  const target = field[error.problem] ?? null;
-  const message = error.message.charAt(0).toUpperCase() + error.message.slice(1);
-  if (!target) return new HttpError(502, 'pretix_unavailable', message);
-  return new HttpError(400, 'invalid_connection', message, { [target]: message });
 }

@@ -189,7 +189,7 @@ export const API_ROUTES = {
   listSyncProblems: {
     method: 'GET',
     path: '/sync-problems',
-    summary: "Orders whose sync stopped and waits for a person, newest first",
+    summary: "Orders whose sync stopped and waits for a person, newest first, with the portal's webhook lag (last hour) and queue backlog",
     tags: ['settings'],
     response: syncProblemsResponseSchema,
   },

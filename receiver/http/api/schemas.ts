@@ -3,6 +3,7 @@
 // see `Same` below), and the OpenAPI document (../openapi.ts) is generated from these same schemas.
 import { z } from 'zod';
 import type * as Contract from '../../../src/app/shared/api-types';
+import { eventSlugSchema, orderCodeSchema } from '../../domain/pretix-identifiers';
 import { organizerSlugSchema, pretixBaseUrlSchema } from '../../domain/pretix-url';
 
 // ---------- compile-time contract checks ----------
@@ -96,8 +97,6 @@ export const contactOrdersResponseSchema = z.object({
 });
 assertType<Same<z.infer<typeof contactOrdersResponseSchema>, Contract.ContactOrdersResponse>>();
 
-const orderCodeSchema = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9]+$/, 'is not a pretix order code');
-const eventSlugSchema = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9.\-_]+$/, 'is not a pretix event short form');
 const connectionIdSchema = z.string().min(1).max(64);
 
 export const syncOrderRequestSchema = z.object({ connectionId: connectionIdSchema, event: eventSlugSchema, code: orderCodeSchema });
@@ -250,7 +249,19 @@ export const syncProblemSchema = z.object({
 });
 assertType<Same<z.infer<typeof syncProblemSchema>, Contract.SyncProblem>>();
 
-export const syncProblemsResponseSchema = z.object({ problems: z.array(syncProblemSchema) });
+const millisecondsOrNull = z.number().nonnegative().nullable();
+export const syncHealthSchema = z.object({
+  lag: z.object({ count: z.number().int().nonnegative(), p50Ms: millisecondsOrNull, p95Ms: millisecondsOrNull, maxMs: millisecondsOrNull }),
+  backlog: z.object({
+    pending: z.number().int().nonnegative(),
+    inFlight: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    oldestPendingAgeMs: millisecondsOrNull,
+  }),
+});
+assertType<Same<z.infer<typeof syncHealthSchema>, Contract.SyncHealthDto>>();
+
+export const syncProblemsResponseSchema = z.object({ problems: z.array(syncProblemSchema), health: syncHealthSchema });
 assertType<Same<z.infer<typeof syncProblemsResponseSchema>, Contract.SyncProblemsResponse>>();
 
 export const retryRequestSchema = z.object({ key: z.string().min(1).max(400) });

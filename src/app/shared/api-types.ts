@@ -221,9 +221,17 @@ export interface SyncProblem {
   failedAt: string | null;
 }
 
+/** How far behind the portal's sync is: webhook lag over the last hour and the queue backlog. */
+export interface SyncHealthDto {
+  /** From a webhook's acknowledgement to its order being in HubSpot; null values when no webhook synced. */
+  lag: { count: number; p50Ms: number | null; p95Ms: number | null; maxMs: number | null };
+  backlog: { pending: number; inFlight: number; failed: number; oldestPendingAgeMs: number | null };
+}
+
 /** GET /api/v1/sync-problems ; POST /api/v1/sync-problems/retry { key } */
 export interface SyncProblemsResponse {
   problems: SyncProblem[];
+  health: SyncHealthDto;
 }
 export interface RetryRequest {
   key: string;

@@ -147,6 +147,9 @@ interface Drawn extends OrderSummary {
 }
 
 /** The first draws of an order's sequence: exactly what the store needs to filter and sort. */
+/** A pending order's last_modified is this long after its creation (the order's emails and its log entry). */
+export const PENDING_MODIFIED_AFTER_MS = 400;
+
 function draw(batch: GenBatch, index: number, sequence: number): Drawn {
   const random = rng((batch.seed * 1_000_003 + index) ^ 0x5bd1e995);
   const status = drawStatus(random, batch.statusWeights);
@@ -156,7 +159,7 @@ function draw(batch: GenBatch, index: number, sequence: number): Drawn {
   const domain = pick(random, DOMAINS);
   const datetimeMs = batch.startMs + index * batch.spacingMs + Math.floor(random() * batch.spacingMs * 0.9);
   // Paid orders were touched again at payment, a few minutes later; others shortly after creation.
-  const lastModifiedMs = datetimeMs + (status === 'n' ? 400 : Math.floor(60_000 + random() * 600_000));
+  const lastModifiedMs = datetimeMs + (status === 'n' ? PENDING_MODIFIED_AFTER_MS : Math.floor(60_000 + random() * 600_000));
   return {
     code: codeForSequence(sequence),
     email: `${emailLocal(given, family)}.${sequence}@${domain}`,

@@ -8,6 +8,9 @@ export interface ReceivedWebhook {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: Json;
+  /** When the POST arrived and when it was answered (ms since epoch). */
+  receivedAt: number;
+  answeredAt: number;
 }
 
 export interface WebhookListener {
@@ -16,13 +19,17 @@ export interface WebhookListener {
   received: ReceivedWebhook[];
   /** Statuses for the next deliveries, in order; afterwards 200. */
   respondWith(...statuses: number[]): void;
+  /** Wait this long before answering each POST (a slow receiver); default 0. */
+  answerAfter(ms: number): void;
   close(): Promise<void>;
 }
 
 export async function startWebhookListener(path = '/hooks/pretix'): Promise<WebhookListener> {
   const received: ReceivedWebhook[] = [];
   const script: number[] = [];
+  let delayMs = 0;
   const server = createServer((req, res) => {
+    const receivedAt = Date.now();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -32,9 +39,14 @@ export async function startWebhookListener(path = '/hooks/pretix'): Promise<Webh
       } catch {
         // recorded as {}: the test will notice
       }
-      received.push({ path: req.url ?? '', headers: req.headers, body });
-      res.writeHead(script.shift() ?? 200, { 'Content-Type': 'text/plain' });
-      res.end('ok');
+      const entry: ReceivedWebhook = { path: req.url ?? '', headers: req.headers, body, receivedAt, answeredAt: 0 };
+      received.push(entry);
+      const status = script.shift() ?? 200;
+      setTimeout(() => {
+        entry.answeredAt = Date.now();
+        res.writeHead(status, { 'Content-Type': 'text/plain' });
+        res.end('ok');
+      }, delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -42,6 +54,9 @@ export async function startWebhookListener(path = '/hooks/pretix'): Promise<Webh
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
     received,
     respondWith: (...statuses) => script.push(...statuses),
+    answerAfter: (ms) => {
+      delayMs = ms;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -2,6 +2,7 @@
 // it. The HTTP side lives in routes.ts; this module does no I/O except webhook delivery.
 import { loadFixture } from '../../fixtures';
 import {
+  PENDING_MODIFIED_AFTER_MS,
   codeForSequence,
   type GenBatch,
   type GenerateOptions,
@@ -20,6 +21,7 @@ import type {
   WebhookCall,
   WebhookRecord,
 } from './types';
+import { runInLanes, type LaneOptions } from './lanes';
 import { deliver, validateWebhookBody, webhookMatches, webhookTypeFor } from './webhooks';
 
 export interface FakePretixOptions {
@@ -61,6 +63,22 @@ export interface AddEventExtras {
   items?: Json[];
   questions?: Json[];
   checkinLists?: Json[];
+}
+
+export interface PlaceOrdersOptions extends LaneOptions {
+  /** Default `pretix.event.order.placed`. */
+  action?: string;
+}
+
+/** One order placed by placeOrders, and what its webhook delivery looked like. */
+export interface PlacedOrder {
+  code: string;
+  /** When the order was written (its last_modified). */
+  placedAt: number;
+  notificationId: number;
+  /** When the receiver first answered 2xx for it (null if it never did). */
+  firstAckAt: number | null;
+  calls: WebhookCall[];
 }
 
 export interface EmitResult {
@@ -293,6 +311,24 @@ export class PretixFakeState {
     this.notifications.set(notificationId, { organizer, event, payload, webhookIds: targets.map((w) => w.id) });
     const calls = await this.sendAll(targets, notificationId, payload, false);
     return { notificationId, webhookType, calls };
+  }
+
+  /**
+   * Places `count` new orders in `event` the way buyers do while pretix delivers webhooks: each order is written
+   * (last_modified = now) just before its `order.placed` notification is sent, over `lanes` delivery lanes, paced or
+   * back to back (see lanes.ts). Resolves when every delivery is finished, with each order's first 2xx time.
+   */
+  async placeOrders(organizer: string, event: string, count: number, options: PlaceOrdersOptions = {}): Promise<PlacedOrder[]> {
+    const placed: PlacedOrder[] = new Array(count);
+    await runInLanes(count, options, async (index) => {
+      const placedAt = this.now();
+      // A new pending order: created a moment ago, last touched now.
+      const [code] = this.generateOrders(organizer, event, 1, { startDate: new Date(placedAt - PENDING_MODIFIED_AFTER_MS), spacingMs: 0, status: 'n' });
+      const result = await this.emit(organizer, event, code!, options.action ?? 'pretix.event.order.placed');
+      const ack = result.calls.find((c) => c.status >= 200 && c.status < 300);
+      placed[index] = { code: code!, placedAt, notificationId: result.notificationId, firstAckAt: ack?.answeredAt ?? null, calls: result.calls };
+    });
+    return placed;
   }
 
   /** Sends a notification again (pretix's manual re-send; also how a duplicate delivery looks to the receiver). */

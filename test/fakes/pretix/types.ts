@@ -50,6 +50,8 @@ export interface WebhookCall {
   attempt: number;
   redelivery: boolean;
   durationMs: number;
+  /** When the answer (or the failure) arrived, ms since epoch. */
+  answeredAt: number;
 }
 
 export interface RecordedRequest {

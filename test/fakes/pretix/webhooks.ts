@@ -204,6 +204,7 @@ export async function deliver(
       attempt,
       redelivery: options.redelivery,
       durationMs: 0,
+      answeredAt: 0,
     };
     try {
       const response = await fetch(webhook.target_url, {
@@ -218,7 +219,8 @@ export async function deliver(
     } catch (error) {
       call.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     }
-    call.durationMs = Date.now() - started;
+    call.answeredAt = Date.now();
+    call.durationMs = call.answeredAt - started;
     options.record(call);
     if (call.status >= 200 && call.status < 300) return;
     if (call.status === 410) {

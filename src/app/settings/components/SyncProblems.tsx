@@ -1,6 +1,6 @@
 import { Flex, Heading, LoadingButton, LoadingSpinner, StatusTag, Table, TableBody, TableCell, TableHead, TableHeader, TableRow, Text } from '@hubspot/ui-extensions';
 import { useState } from 'react';
-import type { FailureClass, RetryRequest, SyncProblem, SyncProblemsResponse } from '../api-types';
+import type { FailureClass, RetryRequest, SyncHealthDto, SyncProblem, SyncProblemsResponse } from '../api-types';
 import type { Notify } from '../hooks/useAction';
 import { formatDateTime } from '../lib/format';
 import { receiverRequest, toReceiverError } from '../lib/receiver';
@@ -17,7 +17,28 @@ interface SyncProblemsProps {
   locale?: string;
 }
 
-/** Section 4: orders whose sync stopped (GET /api/v1/sync-problems), each with a Retry. */
+function seconds(ms: number | null): string {
+  if (ms === null) return '–';
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/** "In HubSpot after p50 0.8 s, p95 1.9 s, max 2.4 s (120 webhooks in the last hour)" and the queue backlog. */
+const SyncHealth = ({ health }: { health: SyncHealthDto }) => {
+  const { lag, backlog } = health;
+  const lagText =
+    lag.count === 0
+      ? 'No webhook was synced in the last hour.'
+      : `Webhook to HubSpot in the last hour: p50 ${seconds(lag.p50Ms)}, p95 ${seconds(lag.p95Ms)}, max ${seconds(lag.maxMs)} (${lag.count} webhook${lag.count === 1 ? '' : 's'}).`;
+  const oldest = backlog.oldestPendingAgeMs === null ? '' : `, the oldest waiting for ${seconds(backlog.oldestPendingAgeMs)}`;
+  return (
+    <Flex direction="column" gap="flush" testId="sync-health">
+      <Text testId="sync-lag">{lagText}</Text>
+      <Text testId="sync-backlog">{`Queue: ${backlog.pending} waiting${oldest}, ${backlog.inFlight} being synced, ${backlog.failed} stopped.`}</Text>
+    </Flex>
+  );
+};
+
+/** Section 4: how far behind the sync is, and the orders whose sync stopped (GET /api/v1/sync-problems), each with a Retry. */
 export const SyncProblems = ({ portalId, notify, timeZone, locale }: SyncProblemsProps) => {
   const { state, reload } = useReceiver<SyncProblemsResponse>(portalId, paths.syncProblems);
   const [retrying, setRetrying] = useState<string | null>(null);
@@ -41,6 +62,7 @@ export const SyncProblems = ({ portalId, notify, timeZone, locale }: SyncProblem
     <Flex direction="column" gap="sm" testId="sync-problems">
       <Heading>Sync problems</Heading>
       {state.data === undefined && state.status !== 'error' && <LoadingSpinner label="Loading sync problems" />}
+      {state.data?.health && <SyncHealth health={state.data.health} />}
       {state.data === undefined && state.error && (
         <SectionError title="The sync problems could not be loaded" error={state.error} onRetry={reload} />
       )}
