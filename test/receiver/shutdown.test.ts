@@ -20,12 +20,18 @@ describe('shutDown()', () => {
 
   it('closes intake at once, cuts off slow syncs at the deadline and puts their jobs back', async () => {
     const { pretix, hubspot, store, app } = stack;
-    hubspot.setLatency(3_000);
-    // Queued while the worker waits, so that its next cycle claims them all at once.
+    let hubspotRequestsArrived = 0;
+    hubspot.setLatency(() => {
+      hubspotRequestsArrived += 1;
+      return 3_000;
+    });
+    // Queued while the worker waits, so that its next cycle finds them all.
     await app.services.worker.stop();
     for (const code of pretix.generateOrders(ORGANIZER, EVENT, 150)) await pretix.emit(ORGANIZER, EVENT, code, 'pretix.event.order.placed');
     app.services.worker.start();
-    await waitFor(() => store.queueCounts().inFlight === 150, 'the worker to claim every job', 10_000);
+    // The flush policy claims whole batches: 100 in flight, 50 waiting for the next cycle.
+    await waitFor(() => store.queueCounts().inFlight === 100, 'the worker to claim a batch', 10_000);
+    await waitFor(() => hubspotRequestsArrived > 0, 'the batch to be under way in HubSpot', 10_000, 5);
 
     const startedAt = Date.now();
     const stopping = shutDown({ server: app.server, intake: app.intake, services: app.services, store, timeoutMs: 1_000, logger: app.server.log });
@@ -39,7 +45,9 @@ describe('shutDown()', () => {
     expect(await health.json()).toMatchObject({ error: 'shutting_down' });
 
     await stopping;
-    // 1 s deadline, then at most the cut's and the server's half-second graces.
+    // The batch under way (3 s per HubSpot call) is given the whole 1 s deadline, then at most the cut's and the
+    // server's half-second graces.
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_000);
     expect(Date.now() - startedAt).toBeLessThan(2_500);
     const jobs = store.listJobs();
     expect(jobs.map((job) => job.code)).not.toContain(late);
