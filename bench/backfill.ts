@@ -13,7 +13,7 @@ import type { BackfillProgressView } from '../receiver/sync/backfill';
 import { startFakeHubSpot, type FakeHubSpot } from '../test/fakes/hubspot';
 import { startFakePretix, type FakePretix } from '../test/fakes/pretix';
 import { freePort } from '../test/helpers/free-port';
-import { BENCH_MAPPINGS } from './burst';
+import { buyerAndDealMappings, defineOrderIdProperty } from '../test/helpers/mappings';
 
 export interface Limits {
   hubspot: { limit: number; intervalMs: number };
@@ -81,7 +81,7 @@ export async function runBackfillBenchmark(orders: number, limits: Limits | null
   pretix.addToken(PRETIX_TOKEN, { organizer: 'acmecorp', permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
   const hubspot = await startFakeHubSpot({ rateLimit: limits?.hubspot ?? { limit: Infinity, intervalMs: 10_000 }, recordBodies: false });
   hubspot.addStaticToken('hs-bench', PORTAL);
-  hubspot.defineProperty(PORTAL, 'deals', { name: 'pretix_order_id', label: 'pretix-order-id', type: 'string', fieldType: 'text', groupName: 'pretix', hasUniqueValue: true });
+  defineOrderIdProperty(hubspot, PORTAL);
   const port = await freePort();
   const lifted = '1000000/10s';
   // The same command line as `npm start` (package.json), heap cap included.
@@ -114,7 +114,7 @@ export async function runBackfillBenchmark(orders: number, limits: Limits | null
     const admin = createAdminClient(url, adminTokenFor(createSecretBox(SECRET)));
     const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL, baseUrl: pretix.url, organizer: 'acmecorp', apiToken: PRETIX_TOKEN });
     const path = `/connections/${connection.id}/events/democon`;
-    await admin.put(`${path}/mappings?enable=true`, BENCH_MAPPINGS);
+    await admin.put(`${path}/mappings?enable=true`, buyerAndDealMappings());
     const codes = pretix.generateOrders('acmecorp', 'democon', orders - 2, { startDate: '2025-01-01T00:00:00Z', spacingMs: 60_000 });
     pretix.resetStats();
     hubspot.resetTraffic();

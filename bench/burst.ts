@@ -14,33 +14,7 @@ import { openLowdbStore } from '../receiver/store/lowdb-store';
 import { createSecretBox } from '../receiver/store/secrets';
 import { startFakeHubSpot } from '../test/fakes/hubspot';
 import { startFakePretix } from '../test/fakes/pretix';
-
-export const BENCH_MAPPINGS = [
-  {
-    id: 1,
-    pretix_model: 'Order',
-    external_object_type: 'contacts',
-    pretix_id_field: 'email',
-    external_id_field: 'email',
-    property_mappings: [
-      { pretix_field: 'invoice_address_name', external_field: 'lastname', value_map: '', overwrite: 'overwrite' },
-      { pretix_field: 'invoice_address_city', external_field: 'city', value_map: '', overwrite: 'overwrite' },
-      { pretix_field: 'invoice_address_company', external_field: 'company', value_map: '', overwrite: 'if_empty' },
-    ],
-  },
-  {
-    id: 2,
-    pretix_model: 'Order',
-    external_object_type: 'deals',
-    pretix_id_field: 'order_code',
-    external_id_field: 'pretix_order_id',
-    property_mappings: [
-      { pretix_field: 'order_total', external_field: 'amount', value_map: '', overwrite: 'overwrite' },
-      { pretix_field: 'event_order_code', external_field: 'dealname', value_map: '', overwrite: 'overwrite' },
-    ],
-    association_mappings: [{ via_mapping_id: 1 }],
-  },
-];
+import { buyerAndDealMappings, defineOrderIdProperty } from '../test/helpers/mappings';
 
 export interface BurstResult {
   orders: number;
@@ -63,7 +37,7 @@ export async function runBurstBenchmark(orders = 1000): Promise<BurstResult> {
   pretix.addToken(TOKEN, { organizer: 'acmecorp', permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
   const hubspot = await startFakeHubSpot({ rateLimit: { limit: 110, intervalMs: 10_000 }, recordBodies: false });
   hubspot.addStaticToken('hs-bench', PORTAL);
-  hubspot.defineProperty(PORTAL, 'deals', { name: 'pretix_order_id', label: 'pretix-order-id', type: 'string', fieldType: 'text', groupName: 'pretix', hasUniqueValue: true });
+  defineOrderIdProperty(hubspot, PORTAL);
 
   const config = loadConfig({
     DATA_FILE: join(dir, 'state.json'),
@@ -82,7 +56,7 @@ export async function runBurstBenchmark(orders = 1000): Promise<BurstResult> {
   const admin = createAdminClient(url, adminTokenFor(secrets));
   try {
     const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL, baseUrl: pretix.url, organizer: 'acmecorp', apiToken: TOKEN });
-    await admin.put(`/connections/${connection.id}/events/democon/mappings?enable=true`, BENCH_MAPPINGS);
+    await admin.put(`/connections/${connection.id}/events/democon/mappings?enable=true`, buyerAndDealMappings());
     const webhookUrl = connection.webhookUrl.replace(config.publicUrl, url);
     pretix.addWebhook('acmecorp', { target_url: webhookUrl, all_events: true, limit_events: [], action_types: ORDER_ACTIONS });
     // Orders placed just now, as the webhooks say: their last_modified is what the order list's modified_since sees.

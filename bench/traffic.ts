@@ -17,7 +17,7 @@ import type { Store } from '../receiver/store/types';
 import { startFakeHubSpot, type FakeHubSpot } from '../test/fakes/hubspot';
 import { startFakePretix, type FakePretix, type PlacedOrder, type PlaceOrdersOptions } from '../test/fakes/pretix';
 import { freePort } from '../test/helpers/free-port';
-import { BENCH_MAPPINGS } from './burst';
+import { buyerAndDealMappings, defineOrderIdProperty } from '../test/helpers/mappings';
 import { percentile } from './percentile';
 
 const PORTAL = '888';
@@ -77,7 +77,7 @@ async function startTrafficStack(): Promise<TrafficStack> {
   pretix.addToken(TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
   const hubspot = await startFakeHubSpot({ rateLimit: { limit: 110, intervalMs: HUBSPOT_WINDOW_MS }, recordBodies: false });
   hubspot.addStaticToken('hs-traffic', PORTAL);
-  hubspot.defineProperty(PORTAL, 'deals', { name: 'pretix_order_id', label: 'pretix-order-id', type: 'string', fieldType: 'text', groupName: 'pretix', hasUniqueValue: true });
+  defineOrderIdProperty(hubspot, PORTAL);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({
@@ -97,7 +97,7 @@ async function startTrafficStack(): Promise<TrafficStack> {
   const admin = createAdminClient(url, adminTokenFor(secrets));
   const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL, baseUrl: pretix.url, organizer: ORGANIZER, apiToken: TOKEN });
   // Enabling registers the receiver's webhook in pretix (the event's order actions), as for an organizer.
-  await admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, BENCH_MAPPINGS);
+  await admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, buyerAndDealMappings());
   pretix.resetStats();
   hubspot.resetTraffic();
   return {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError, BackfillProgress, CreateConnectionResponse } from '../../src/app/shared/api-types';
 import { EVENT, ORGANIZER, PORTAL_ID, PRETIX_TOKEN } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { exampleMappingsBody } from '../scenarios/mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 import { startApiStack, type ApiStack } from './signed-client';
 
 describe('settings: backfill', () => {
@@ -28,14 +28,18 @@ describe('settings: backfill', () => {
   });
 
   it('starts, refuses a second start, and reports progress until done', async () => {
-    stack.hubspot.setLatency(50);
-    const started = await stack.api.send<BackfillProgress>('POST', path, {});
-    expect(started.status).toBe(200);
-    expect(started.body.state).toBe('running');
-    const again = await stack.api.send<ApiError>('POST', path, {});
-    expect(again.status).toBe(409);
-    expect(again.body.message).toMatch(/already running/);
-    stack.hubspot.setLatency(0);
+    // HubSpot holds the backfill's requests, so it is certainly still running when the second start comes.
+    const release = stack.hubspot.hold();
+    try {
+      const started = await stack.api.send<BackfillProgress>('POST', path, {});
+      expect(started.status).toBe(200);
+      expect(started.body.state).toBe('running');
+      const again = await stack.api.send<ApiError>('POST', path, {});
+      expect(again.status).toBe(409);
+      expect(again.body.message).toMatch(/already running/);
+    } finally {
+      release();
+    }
     const done = await waitFor(async () => {
       const { body } = await stack.api.get<BackfillProgress>(path);
       return body.state === 'done' ? body : null;

@@ -8,7 +8,7 @@ import { FAILURE_LABELS } from '../../receiver/sync/retry-policy';
 import { loadFixture } from '../fixtures';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { exampleMappingsBody } from '../scenarios/mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 import { startApiStack, type ApiStack } from './signed-client';
 
 const APP_URL = 'https://app-eu1.hubspot.com';
@@ -181,9 +181,9 @@ describe('contact card: queue states and pretix trouble', () => {
       },
     ]);
     stack.pretix.failNext({ status: 'hang', match: 'orderList', count: 20 });
-    const started = Date.now();
+    // pretix never answers these: an answer at all proves the deadline, the warning names it (no wall-clock bound,
+    // which would only measure how busy the machine is).
     const { status, body } = await ordersOf(stack, '901', ['jane.doe@example.com']);
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(status).toBe(200);
     expect(body.warnings.join('\n')).toMatch(/Orders of democon \(acmecorp on .*\) could not be loaded from pretix: .*did not answer within 1\.5 s/);
     expect(body.orders.map((o) => o.code)).toEqual(['Q7X3M']);
@@ -192,9 +192,7 @@ describe('contact card: queue states and pretix trouble', () => {
 
   it('answers 200 with warnings when pretix is down altogether', async () => {
     await stack.pretix.close();
-    const started = Date.now();
     const { status, body } = await ordersOf(stack, '901', ['jane.doe@example.com']);
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(status).toBe(200);
     expect(body.connected).toBe(true);
     expect(body.orders).toEqual([]);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError, CreateMissingPropertiesResponse, MappingsResponse, ObjectMappingDto } from '../../src/app/shared/api-types';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
 import { EVENT, PORTAL_ID } from '../helpers/stack';
-import { exampleMappingsBody } from '../scenarios/mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 import { startApiStack, type ApiStack } from './signed-client';
 
 const row = (pretix_field: string, external_field: string, value_map = ''): ObjectMappingDto['property_mappings'][number] => ({

@@ -8,16 +8,12 @@ import { AdminApiError } from '../../receiver/cli/admin-client';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
 import { createSecretBox } from '../../receiver/store/secrets';
 import type { EventConfig } from '../../receiver/store/types';
-import { loadFixture } from '../fixtures';
+import { exampleMappingsBody } from '../helpers/mappings';
 import { EVENT, ORGANIZER, PRETIX_TOKEN, SECRET_KEY } from '../helpers/stack';
 import { startApiStack, type ApiStack } from './signed-client';
 
 /** The example mappings file (pretix's datasync shape) as the CLI sends it and as the settings page sends it. */
-function exampleFile(): { object_mappings: ObjectMappingDto[] } {
-  const file = loadFixture<{ object_mappings: ObjectMappingDto[] }>('datasync-object-mappings-example.json');
-  for (const m of file.object_mappings) m.association_mappings = m.external_object_type === 'deals' ? [{ via_mapping_id: 1 }] : [];
-  return file;
-}
+const exampleFile = exampleMappingsBody;
 
 /** A source field with a typo and a HubSpot property the portal does not have. */
 function withMistakes(): { object_mappings: ObjectMappingDto[] } {

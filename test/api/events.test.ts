@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError, CreateConnectionResponse, EventsResponse, SetEventEnabledResponse } from '../../src/app/shared/api-types';
 import { EVENT, ORGANIZER, PRETIX_TOKEN } from '../helpers/stack';
+import { waitFor } from '../helpers/wait-for';
 import { startApiStack, type ApiStack } from './signed-client';
 
 describe('settings: events', () => {
@@ -63,9 +64,12 @@ describe('settings: events while the connection is being removed', () => {
   it('does not enable an event (nor register a pretix webhook) for a connection removed while the toggle waited', async () => {
     stack = await startApiStack({ startWorker: false });
     const connection = await stack.connect({ webhook: 'none' });
-    stack.pretix.latencyMs = 150;
+    // pretix slow enough that the toggle below arrives while the removal still waits for it.
+    stack.pretix.latencyMs = 500;
+    const pretixRequestsBefore = stack.pretix.stats(ORGANIZER).total;
     const removing = stack.api.send('DELETE', `/api/v1/connections/${connection.id}`, {});
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The removal is under way once it asked pretix for the webhooks (counted on arrival, before the latency).
+    await waitFor(() => stack.pretix.stats(ORGANIZER).total > pretixRequestsBefore, 'removal asked pretix', 15_000, 5);
     const enabling = stack.api.send<ApiError>('PUT', `/api/v1/connections/${connection.id}/events/${EVENT}`, { enabled: true });
     const [removed, enabled] = await Promise.all([removing, enabling]);
     stack.pretix.latencyMs = 0;

@@ -10,15 +10,11 @@ import type {
   SourceFieldsResponse,
 } from '../../src/app/shared/api-types';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
-import { loadFixture } from '../fixtures';
+import { exampleMappingDtos } from '../helpers/mappings';
 import { EVENT } from '../helpers/stack';
 import { startApiStack, type ApiStack } from './signed-client';
 
-const exampleDtos = (): ObjectMappingDto[] =>
-  loadFixture<{ object_mappings: ObjectMappingDto[] }>('datasync-object-mappings-example.json').object_mappings.map((m) => ({
-    ...m,
-    association_mappings: m.external_object_type === 'deals' ? [{ via_mapping_id: 1 }] : [],
-  }));
+const exampleDtos = exampleMappingDtos;
 
 /** value_map strings compared as the maps they encode (the receiver writes them without spaces). */
 const normalized = (mappings: ObjectMappingDto[]) =>

@@ -12,7 +12,7 @@ import type { PublicConnection } from '../../receiver/connections/connection-ser
 import { jobKey } from '../../receiver/store/types';
 import { loadFixture } from '../fixtures';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../helpers/stack';
-import { exampleMappingsBody } from '../scenarios/mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 import { startApiStack, type ApiStack } from './signed-client';
 
 const PORTAL_B = '5150';

@@ -6,7 +6,7 @@ import type { PublicConnection } from '../../receiver/connections/connection-ser
 import { jobKey } from '../../receiver/store/types';
 import { EVENT, ORGANIZER, PRETIX_TOKEN } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { exampleMappingsBody } from '../scenarios/mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 import { startApiStack, type ApiStack } from './signed-client';
 
 describe('sync now', () => {

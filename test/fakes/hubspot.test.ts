@@ -1,6 +1,7 @@
 // The fake HubSpot's rules, over real HTTP: if these drift from the reference, every test built on the fake
 // stops proving anything about the real API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait-for';
 import { startFakeHubSpot, type FakeHubSpot } from './hubspot';
 
 const PORTAL = 4242;
@@ -374,9 +375,11 @@ describe('fake HubSpot OAuth', () => {
 describe('fake HubSpot rate limits and faults', () => {
   let fake: FakeHubSpot;
   const WINDOW = { limit: 5, intervalMs: 400 };
+  /** Added to the fake's clock: the test moves time past the window instead of sleeping through it. */
+  let skewMs = 0;
 
   beforeAll(async () => {
-    fake = await startFakeHubSpot({ rateLimit: WINDOW });
+    fake = await startFakeHubSpot({ rateLimit: WINDOW, now: () => Date.now() + skewMs });
     fake.addStaticToken(TOKEN, PORTAL);
   });
   afterAll(() => fake.close());
@@ -395,7 +398,7 @@ describe('fake HubSpot rate limits and faults', () => {
     expect(fake.rateLimitedCount(PORTAL)).toBe(1);
     expect(fake.maxRequestsInAnyWindow(PORTAL)).toBe(5);
 
-    await new Promise((resolve) => setTimeout(resolve, WINDOW.intervalMs + 20));
+    skewMs += WINDOW.intervalMs;
     expect((await call(fake, 'GET', '/crm/v3/properties/contacts')).status).toBe(200);
     expect(fake.maxRequestsInAnyWindow(PORTAL)).toBe(5);
     expect(fake.requestCount({ portalId: PORTAL, route: 'GET /crm/v3/properties' })).toBe(7);
@@ -415,6 +418,27 @@ describe('fake HubSpot rate limits and faults', () => {
     expect(statuses).toEqual([500, 500, 502, 200]);
     expect(fake.pendingFaults()).toBe(0);
     expect(fake.routeCounts(PORTAL)).toEqual({ 'GET /crm/v3/properties/contacts': 1, 'POST /crm/v3/objects/contacts/batch/upsert': 4 });
+  });
+
+  it('lists every accepted upsert input, a record written twice twice, and holds requests until released', async () => {
+    fake.setRateLimit({ limit: Infinity, intervalMs: 10_000 });
+    fake.resetTraffic();
+    const ada = { idProperty: 'email', id: 'ada.twice@example.com', properties: {} };
+    expect((await upsert(fake, 'contacts', [ada])).status).toBe(200);
+    expect((await upsert(fake, 'contacts', [ada, { idProperty: 'email', id: 'bob@example.com', properties: {} }])).status).toBe(200);
+    fake.failNext({ status: 500, route: 'batch/upsert' });
+    expect((await upsert(fake, 'contacts', [ada])).status).toBe(500); // refused: not a write
+    expect(fake.upsertInputs(PORTAL, 'contacts').map((input) => input.id)).toEqual(['ada.twice@example.com', 'ada.twice@example.com', 'bob@example.com']);
+    expect(fake.objects(PORTAL, 'contacts').filter((c) => c.properties.email === 'ada.twice@example.com')).toHaveLength(1);
+
+    const release = fake.hold();
+    let answered = false;
+    const held = call(fake, 'GET', '/crm/v3/properties/contacts').then((answer) => ((answered = true), answer));
+    await waitFor(() => fake.requestsInProgress() === 1, 'request arrived');
+    expect(answered).toBe(false);
+    release();
+    expect((await held).status).toBe(200);
+    expect(fake.requestsInProgress()).toBe(0);
   });
 
   it('can drop the connection', async () => {

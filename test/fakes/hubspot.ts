@@ -115,11 +115,14 @@ export class FakeHubSpot {
   private readonly states = new WeakMap<FastifyRequest, RequestState>();
   private readonly faults = new FaultQueue();
   private readonly log: RecordedRequest[] = [];
+  /** Requests received and not answered yet, so that tests can wait for quiet instead of sleeping. */
+  private readonly unanswered = new Set<FastifyRequest['raw']>();
   private readonly refreshes = new Map<string, number>();
   private readonly codeExchanges = new Map<string, number>();
   private rateLimit: RateLimitSpec;
   private searchRateLimit: RateLimitSpec;
   private latency: number | (() => number);
+  private held: Promise<void> | null = null;
   private authorizing?: string;
   private nextObjectId = 30_000_000_001;
   private shuffleCounter = 0;
@@ -220,6 +223,20 @@ export class FakeHubSpot {
     this.latency = latencyMs;
   }
 
+  /**
+   * Holds every request that arrives from now on until the returned function is called (then they go on, in order):
+   * "while HubSpot is busy" as a fact of the test rather than a guess at how long a latency lasts.
+   */
+  hold(): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.held = held;
+    return () => {
+      if (this.held === held) this.held = null;
+      release();
+    };
+  }
+
   /** Queue faults for the next matching requests (see FaultSpec.route for which requests match). */
   failNext(spec: FaultSpec): void {
     this.faults.add(spec);
@@ -231,8 +248,29 @@ export class FakeHubSpot {
 
   // ── counters ─────────────────────────────────────────────────────────────────────────────────────────
 
+  /** Requests that arrived and have no answer on the way yet (waiting out the latency, in a handler, or held by a
+   * fault's delay). Zero means every request a client sent so far has been answered or dropped. */
+  requestsInProgress(): number {
+    return this.unanswered.size;
+  }
+
   requests(filter?: RequestFilter): RecordedRequest[] {
     return this.log.filter((entry) => matchesFilter(entry, filter));
+  }
+
+  /**
+   * Every record write HubSpot accepted through a batch upsert of `type`, in the order the requests were answered:
+   * one entry per input, so a record written twice appears twice (the stored objects cannot show that, since an
+   * upsert by a unique property overwrites). Needs request bodies recorded (the default).
+   */
+  upsertInputs(portalId: string | number, type: HubSpotObjectType): { id: string; idProperty: string | undefined; at: number }[] {
+    if (this.options.recordBodies === false) throw new Error('upsertInputs needs recordBodies');
+    const path = `/crm/v3/objects/${type}/batch/upsert`;
+    return this.requests({ portalId }).flatMap((entry) => {
+      if (entry.method !== 'POST' || entry.path !== path || entry.status < 200 || entry.status >= 300) return [];
+      const inputs = (entry.body as { inputs?: { id: string; idProperty?: string }[] }).inputs ?? [];
+      return inputs.map((input) => ({ id: input.id, idProperty: input.idProperty, at: entry.at }));
+    });
   }
 
   requestCount(filter?: RequestFilter): number {
@@ -480,7 +518,12 @@ export class FakeHubSpot {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
 
-    this.app.addHook('onRequest', async (request) => {
+    this.app.addHook('onRequest', async (request, reply) => {
+      const raw = request.raw;
+      this.unanswered.add(raw);
+      // Covers every way out: a sent answer, a dropped connection, a client that gave up.
+      reply.raw.once('close', () => this.unanswered.delete(raw));
+      if (this.held) await this.held;
       const latency = typeof this.latency === 'function' ? this.latency() : this.latency;
       if (latency > 0) await sleep(latency);
       this.states.set(request, { at: this.now() });
@@ -497,6 +540,8 @@ export class FakeHubSpot {
     });
 
     this.app.addHook('onSend', async (request, reply, payload) => {
+      // The answer leaves now: a client cannot have seen it before this point.
+      this.unanswered.delete(request.raw);
       const rate = this.states.get(request)?.rate;
       if (rate && Number.isFinite(rate.max)) {
         reply.header('x-hubspot-ratelimit-max', String(rate.max));

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { orderSchema, paginated, webhookPayloadSchema } from '../../receiver/pretix/schemas';
 import { loadFixture } from '../fixtures';
+import { waitFor } from '../helpers/wait-for';
 import { type FakePretix, type Json, startFakePretix, startWebhookListener, type WebhookListener } from './pretix';
 
 const TOKEN = 'a'.repeat(64);
@@ -10,6 +11,8 @@ const ORG = 'acmecorp';
 const EVENT = 'democon';
 
 let fake: FakePretix;
+/** Added to the fake's clock: tests move time forward instead of sleeping through a window. */
+let skewMs = 0;
 
 async function api(path: string, init: { method?: string; body?: unknown; token?: string | null } = {}) {
   const headers: Record<string, string> = { Accept: 'application/json' };
@@ -27,7 +30,8 @@ async function api(path: string, init: { method?: string; body?: unknown; token?
 const ordersPath = (query = '') => `organizers/${ORG}/events/${EVENT}/orders/${query}`;
 
 beforeEach(async () => {
-  fake = await startFakePretix();
+  skewMs = 0;
+  fake = await startFakePretix({ now: () => Date.now() + skewMs });
   fake.seedFromFixtures();
   fake.addToken(TOKEN, { organizer: ORG, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
 });
@@ -95,7 +99,7 @@ describe('order list', () => {
     fake.generateOrders(ORG, EVENT, 30);
     const before = await api(ordersPath());
     const generated = before.headers.get('x-page-generated')!;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    skewMs += 5;
     const changed = fake.updateOrder(ORG, EVENT, 'R2D9K', (order) => {
       order.email = 'changed@example.org';
     });
@@ -160,10 +164,9 @@ describe('generated orders', () => {
     expect(fake.getOrder(ORG, EVENT, first.code)).toEqual(page.results[0]);
   });
 
-  it('holds 100,000 orders quickly', () => {
-    const started = performance.now();
+  // How fast is bench material (bench/), not a pass/fail figure on a shared machine.
+  it('holds 100,000 orders', () => {
     fake.generateOrders(ORG, EVENT, 100_000);
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(fake.orderCount(ORG, EVENT)).toBe(100_002);
   });
 });
@@ -452,7 +455,7 @@ describe('rate limit and faults', () => {
     expect(fake.stats(ORG)).toEqual({ total: 7, orderDetail: 1, orderList: 5, other: 1, throttled: 2 });
     expect(fake.maxRequestsInAnyWindow(ORG)).toBe(7);
 
-    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    skewMs += 1_000; // the window has passed
     expect((await api(ordersPath())).status).toBe(200);
   });
 
@@ -464,6 +467,18 @@ describe('rate limit and faults', () => {
     expect(failed.headers.get('retry-after')).toBe('3');
     expect((await api(ordersPath('Q7X3M/'))).status).toBe(503);
     expect((await api(ordersPath('Q7X3M/'))).status).toBe(200);
+  });
+
+  it('holds API requests until released', async () => {
+    const release = fake.hold();
+    let answered = false;
+    const held = api(ordersPath('Q7X3M/')).then((answer) => ((answered = true), answer));
+    await waitFor(() => fake.stats(ORG).total === 1, 'request arrived'); // counted on arrival
+    expect(answered).toBe(false);
+    expect(fake.requests).toHaveLength(0); // logged once answered
+    release();
+    expect((await held).status).toBe(200);
+    expect(fake.requests).toHaveLength(1);
   });
 
   it('adds latency when asked', async () => {

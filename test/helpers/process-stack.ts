@@ -1,12 +1,16 @@
 // The stack with the receiver as a real process, for tests that kill it: fake pretix and fake HubSpot here, the
 // receiver spawned with an environment that points at them, a connection and the example mappings in place.
+import { cp } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { adminTokenFor } from '../../receiver/app';
 import { createAdminClient, type AdminClient } from '../../receiver/cli/admin-client';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
+import { openLowdbStore } from '../../receiver/store/lowdb-store';
 import { createSecretBox } from '../../receiver/store/secrets';
+import type { Store } from '../../receiver/store/types';
 import { startFakeHubSpot, type FakeHubSpot, type FakeHubSpotOptions } from '../fakes/hubspot';
 import { startFakePretix, type FakePretix } from '../fakes/pretix';
-import { exampleMappingsBody } from '../scenarios/mappings';
+import { exampleMappingsBody } from './mappings';
 import { freePort } from './free-port';
 import { startReceiverProcess, type ReceiverProcess, type ReceiverProcessOptions } from './receiver-process';
 import { defineExampleProperties, EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, PRETIX_TOKEN, SECRET_KEY } from './stack';
@@ -25,6 +29,9 @@ export interface ProcessStack {
   /** Starts the receiver again on the same data, after it has exited by itself. */
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Opens a copy of the receiver's data files as a store: what a restart would find on disk, read without touching
+   * the receiver's own files (opening a store may checkpoint). Use while the receiver is stopped. */
+  openDataCopy(): Promise<{ store: Store; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -76,6 +83,18 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     eventPath,
     async kill(signal = 'SIGKILL') {
       await stack.receiver.kill(signal);
+    },
+    async openDataCopy() {
+      const copy = await tempDir();
+      await cp(dir.path, copy.path, { recursive: true });
+      const store = await openLowdbStore(join(copy.path, basename(env.DATA_FILE)));
+      return {
+        store,
+        async close() {
+          await store.close();
+          await copy.remove();
+        },
+      };
     },
     async restart(signal = 'SIGKILL') {
       await stack.receiver.kill(signal);

@@ -16,6 +16,7 @@ import type { WorkerTuning } from '../../receiver/sync/worker';
 import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot';
 import { startFakePretix, type FakePretix } from '../fakes/pretix';
 import { freePort } from './free-port';
+import { defineOrderIdProperty } from './mappings';
 import { tempDir } from './temp-dir';
 
 export const PORTAL_ID = '4242';
@@ -82,14 +83,7 @@ export function defineExampleProperties(hubspot: FakeHubSpot, portalId = PORTAL_
     groupName: 'pretix',
     options: ['small', 'medium', 'large'].map((value, displayOrder) => ({ label: value, value, displayOrder })),
   });
-  hubspot.defineProperty(portalId, 'deals', {
-    name: 'pretix_order_id',
-    label: 'pretix-order-id',
-    type: 'string',
-    fieldType: 'text',
-    groupName: 'pretix',
-    hasUniqueValue: true,
-  });
+  defineOrderIdProperty(hubspot, portalId);
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -178,7 +172,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return connection;
     },
     async close() {
+      // The same order as the receiver's own shutdown (receiver/main.ts): nothing may write to the store once it is
+      // closed and its directory removed (a sweep or backfill still running did, failing a later test with ENOENT).
       await app.server.close();
+      await app.services.sweeper.stop();
+      await app.services.backfills.stopAll();
       await app.services.worker.stop();
       await store.close();
       await Promise.all([pretix.close(), hubspot.close()]);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackfillProgressView } from '../../receiver/sync/backfill';
 import { EVENT, ORGANIZER, PORTAL_ID, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { exampleMappingsBody } from './mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 
 describe('backfill', () => {
   let stack: Stack;
@@ -73,20 +73,31 @@ describe('backfill', () => {
     // Enough pages that the listing is still going when pretix starts refusing.
     stack.pretix.generateOrders(ORGANIZER, EVENT, 5_000);
     stack.hubspot.setLatency(100);
+    const dealWritesBefore = stack.hubspot.upsertInputs(PORTAL_ID, 'deals').length;
+    const dealsWrittenByThisRun = () => new Set(stack.hubspot.upsertInputs(PORTAL_ID, 'deals').slice(dealWritesBefore).map((input) => input.id));
     await stack.admin.post(`${path}/backfill`);
     await waitFor(async () => (await stack.admin.get<{ backfill: BackfillProgressView }>(`${path}/backfill`)).backfill.nextPage > 2, 'two pages done', 30_000, 20);
     stack.pretix.failNext({ count: 20, status: 403, match: 'orderList' });
-    const { backfill } = await waitFor(async () => {
+    const { backfill, dealsWritten, hubspotBusy } = await waitFor(async () => {
       const progress = await stack.admin.get<{ backfill: BackfillProgressView }>(`${path}/backfill`);
-      return progress.backfill.state === 'failed' ? progress : null;
+      // Read HubSpot's side in the same turn as the state, before anything else can happen.
+      return progress.backfill.state === 'failed' ? { ...progress, dealsWritten: dealsWrittenByThisRun().size, hubspotBusy: stack.hubspot.requestsInProgress() } : null;
     }, 'backfill failed', 30_000, 50);
-    stack.hubspot.setLatency(0);
     expect(backfill.error).toMatch(/403|permission/);
     expect(backfill.processed).toBeGreaterThan(0);
     expect(backfill.nextPage).toBeGreaterThan(2);
-    // Batches that were in flight when pretix refused finished first: nothing changes after the failed state.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Batches that were in flight when pretix refused finished first, so the failed state counts exactly the orders
+    // whose deals HubSpot wrote, and HubSpot holds none of their requests any more (a batch still running at 100 ms
+    // per request would be in there)...
+    expect(dealsWritten).toBe(backfill.processed);
+    expect(hubspotBusy).toBe(0);
+    stack.hubspot.setLatency(0);
+    // ...and nothing changes afterwards: once HubSpot is quiet and the store has written everything, the same state
+    // and no further deal written by this run.
+    await waitFor(() => stack.hubspot.requestsInProgress() === 0, 'HubSpot quiet');
+    await stack.store.flush();
     const later = await stack.admin.get<{ backfill: BackfillProgressView }>(`${path}/backfill`);
     expect(later.backfill).toEqual(backfill);
+    expect(dealsWrittenByThisRun().size).toBe(backfill.processed);
   }, 60_000);
 });

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
 import { EVENT, ORGANIZER, startStack, type Stack } from '../helpers/stack';
-import { exampleMappingsBody } from './mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 
 describe('bad webhook deliveries', () => {
   let stack: Stack;

@@ -10,7 +10,7 @@ import { CLIENT_SECRET, hubspotSignatureV3, startApiStack, type ApiStack } from 
 import { dataSnapshot } from '../helpers/data-snapshot';
 import { EVENT, PORTAL_ID } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { exampleMappingsBody } from './mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 
 const JOHN = 'john.smith@example.org';
 const JANE = 'jane.doe@example.com';

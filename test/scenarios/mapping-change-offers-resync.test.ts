@@ -5,7 +5,7 @@ import type { SyncRecord } from '../../receiver/store/types';
 import type { BackfillProgressView } from '../../receiver/sync/backfill';
 import { EVENT, PORTAL_ID, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { exampleMappingsBody } from './mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 
 describe('re-sync after a mapping change', () => {
   let stack: Stack;
@@ -23,7 +23,7 @@ describe('re-sync after a mapping change', () => {
   afterAll(() => stack.close());
 
   it('reports the changed mapping and applies only it to existing orders', async () => {
-    const body = exampleMappingsBody() as { object_mappings: { id: number; property_mappings: Record<string, string>[] }[] };
+    const body = exampleMappingsBody();
     const deal = body.object_mappings.find((m) => m.id === 3)!;
     deal.property_mappings.push({ pretix_field: 'event_order_code', external_field: 'dealname', value_map: '', overwrite: 'overwrite' });
     const saved = await stack.admin.put<{ resync: { changedMappingIds: string[]; hasSyncedOrders: boolean; hint: string } }>(`${path}/mappings`, body);

@@ -5,7 +5,7 @@ import type { PublicConnection } from '../../receiver/connections/connection-ser
 import type { SyncRecord } from '../../receiver/store/types';
 import { EVENT, ORGANIZER, PORTAL_ID, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { exampleMappingsBody } from './mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 
 describe('order placed → mapped HubSpot objects', () => {
   let stack: Stack;

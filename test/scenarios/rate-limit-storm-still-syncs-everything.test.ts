@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT, ORGANIZER, PORTAL_ID, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { exampleMappingsBody } from './mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 
 const LIMIT = { limit: 8, intervalMs: 1_000 };
 

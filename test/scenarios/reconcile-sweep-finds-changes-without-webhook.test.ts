@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepState } from '../../receiver/store/types';
 import { EVENT, ORGANIZER, PORTAL_ID, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { exampleMappingsBody } from './mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 
 describe('reconcile sweep', () => {
   let stack: Stack;

@@ -1,5 +1,7 @@
 // The receiver is killed with SIGKILL in the middle of a burst of webhooks and started again: every order whose
-// webhook was acknowledged with 2xx ends up in HubSpot, and none twice.
+// webhook was acknowledged with 2xx ends up in HubSpot, and each order's deal is written once per sync it needed:
+// counted from the upserts HubSpot received, because the stored deals cannot show a second write (an upsert by the
+// unique pretix_order_id overwrites).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORDER_ACTIONS } from '../../receiver/cli/commands';
 import { startProcessStack, type ProcessStack } from '../helpers/process-stack';
@@ -19,30 +21,62 @@ describe('SIGKILL in the middle of a burst', () => {
 
   it('syncs every acknowledged order after a restart', async () => {
     const { pretix, hubspot, connection } = stack;
-    const codes = pretix.generateOrders(ORGANIZER, EVENT, 400);
+    const codes = pretix.generateOrders(ORGANIZER, EVENT, 500);
     let notification = 1_000;
     const send = async (code: string) => {
       const body = JSON.stringify({ notification_id: notification++, organizer: ORGANIZER, event: EVENT, code, action: 'pretix.event.order.placed' });
       const response = await fetch(connection.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => null);
       if (response?.ok) acknowledged.add(code);
     };
-    // Eight senders in parallel, like a busy pretix; the kill lands while they are still sending.
+    // Eight senders in parallel, like a busy pretix.
     let next = 0;
-    const senders = Array.from({ length: 8 }, async () => {
-      while (next < codes.length) await send(codes[next++]!);
-    });
-    await waitFor(() => acknowledged.size >= 150, '150 acknowledged', 30_000, 5);
+    const sendUpTo = (end: number) =>
+      Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < end) await send(codes[next++]!);
+        }),
+      );
+    // A first wave is synced completely, so that the kill finds orders already done as well as orders still to do.
+    const firstWave = 100;
+    await sendUpTo(firstWave);
+    await waitFor(async () => (await stack.admin.get<{ jobs: unknown[] }>('/jobs')).jobs.length === 0, 'first wave synced', 30_000, 50);
+    // Then the burst, and the kill lands while the senders are still sending.
+    const senders = sendUpTo(codes.length);
+    await waitFor(() => acknowledged.size >= firstWave + 150, '150 more acknowledged', 30_000, 5);
     await stack.kill('SIGKILL');
-    await Promise.all(senders);
-    expect(acknowledged.size).toBeGreaterThanOrEqual(150);
+    await senders;
+    expect(acknowledged.size).toBeGreaterThanOrEqual(firstWave + 150);
     expect(acknowledged.size).toBeLessThan(codes.length); // the kill really interrupted the burst
 
+    // What the killed receiver left on disk: the orders whose job is still to do.
+    const atKill = await stack.openDataCopy();
+    const jobsLeft = new Set(atKill.store.listJobs({ connectionId: connection.id }).map((job) => job.code));
+    await atKill.close();
+    // Both kinds of order are there: the first wave done (each later acknowledgement waited for a commit that
+    // included those completions), and work the kill left behind.
+    expect([...acknowledged].filter((code) => !jobsLeft.has(code)).length).toBeGreaterThanOrEqual(firstWave);
+    expect(jobsLeft.size).toBeGreaterThan(0);
+
     await stack.restart();
-    await waitFor(() => {
-      const synced = new Set(hubspot.objects(PORTAL_ID, 'deals').map((deal) => deal.properties.pretix_order_id));
-      return [...acknowledged].every((code) => synced.has(code));
-    }, 'every acknowledged order in HubSpot', 60_000, 100);
-    const deals = hubspot.objects(PORTAL_ID, 'deals').map((deal) => deal.properties.pretix_order_id);
-    expect(deals.length).toBe(new Set(deals).size); // no duplicates
+    await waitFor(async () => (await stack.admin.get<{ jobs: unknown[] }>('/jobs')).jobs.length === 0, 'queue drained after the restart', 60_000, 100);
+
+    const writes = new Map<string, number>();
+    for (const input of hubspot.upsertInputs(PORTAL_ID, 'deals')) {
+      expect(input.idProperty).toBe('pretix_order_id');
+      writes.set(input.id, (writes.get(input.id) ?? 0) + 1);
+    }
+    // The exact bound. Every order here has one webhook, so one job; a job leaves the disk only in the commit after
+    // its sync succeeded. An order without a job on disk at the kill was synced once and must not be written again.
+    // An order whose job is still on disk (queued, or in flight when the kill landed) runs once after the restart;
+    // its batch may also have reached HubSpot before the kill, so it was written once or twice. Nothing else writes.
+    const outOfBounds = codes.flatMap((code) => {
+      const count = writes.get(code) ?? 0;
+      const needed = jobsLeft.has(code) ? { min: 1, max: 2 } : acknowledged.has(code) ? { min: 1, max: 1 } : { min: 0, max: 1 };
+      return count < needed.min || count > needed.max ? [{ code, count, needed, acknowledged: acknowledged.has(code), jobLeft: jobsLeft.has(code) }] : [];
+    });
+    expect(outOfBounds).toEqual([]);
+    // Every acknowledged order is in HubSpot (the write counts above are of accepted upserts).
+    const synced = new Set(hubspot.objects(PORTAL_ID, 'deals').map((deal) => deal.properties.pretix_order_id));
+    expect([...acknowledged].filter((code) => !synced.has(code))).toEqual([]);
   }, 120_000);
 });

@@ -3,9 +3,9 @@
 // the figures computed from the fakes' own logs: requests each fake received, the most HubSpot requests in any
 // 10 s window, 429s, and the lag from pretix's first 2xx for a webhook to the deal's creation time in HubSpot.
 import type { PlacedOrder, PlaceOrdersOptions } from '../fakes/pretix';
+import { buyerAndDealMappings } from '../helpers/mappings';
 import { EVENT, ORGANIZER, PORTAL_ID, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { buyerAndDealMappingsBody } from './mappings';
 
 export const HUBSPOT_WINDOW_MS = 10_000;
 
@@ -25,7 +25,7 @@ export async function startTrafficStack(): Promise<Stack> {
   const stack = await startStack({ pretixRateLimit: { limit: 360, intervalMs: 60_000 } });
   // One webhook, the one enabling the event registers in pretix (as for an organizer), so each order is one delivery.
   const connection = await stack.connect({ webhook: 'none' });
-  await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, buyerAndDealMappingsBody());
+  await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, buyerAndDealMappings());
   if (stack.pretix.webhooks(ORGANIZER).filter((w) => w.enabled).length !== 1) throw new Error('expected the one registered webhook');
   stack.pretix.resetStats();
   stack.hubspot.resetTraffic();

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLowdbStore, recordsFileFor } from '../../receiver/store/lowdb-store';
 import type { JobTrigger, Store } from '../../receiver/store/types';
 import { tempDir } from '../helpers/temp-dir';
+import { waitFor } from '../helpers/wait-for';
 
 const trigger = (code: string, action = 'pretix.event.order.placed'): JobTrigger => ({
   portalId: '42',
@@ -48,17 +49,28 @@ describe('lowdb store', () => {
     const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
     await probe.close();
     const realDatasync = proto.datasync;
+    let started = 0;
     let synced = 0;
+    let release!: () => void;
+    const diskBusy = new Promise<void>((resolve) => (release = resolve));
     const spy = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      started += 1;
+      await diskBusy; // held until the test lets the disk finish, instead of a fixed delay
       await realDatasync.call(this);
       synced += 1;
     });
     try {
       const original = store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
       // pretix retries the delivery (its first attempt timed out): the 2xx for it acknowledges the notification.
-      expect(await store.acceptWebhook('c1:1', trigger('AAAAA'), 1001)).toBe('duplicate');
-      expect(synced).toBe(1);
+      const duplicate = store.acceptWebhook('c1:1', trigger('AAAAA'), 1001);
+      const early = await Promise.race([
+        duplicate.then(() => 'answered'),
+        waitFor(() => started > 0, 'the journal line waiting for fdatasync', 15_000, 1).then(() => new Promise((resolve) => setImmediate(() => resolve('waiting')))),
+      ]);
+      expect(early).toBe('waiting');
+      release();
+      expect(await duplicate).toBe('duplicate');
+      expect(synced).toBeGreaterThanOrEqual(1);
       await original;
     } finally {
       spy.mockRestore();
@@ -112,11 +124,16 @@ describe('lowdb store', () => {
     };
     const lanes = [1, 2, 3, 4].map((lane) => intake(lane));
     try {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitFor(() => accepted >= 8, 'webhooks arriving', 15_000, 1);
+      const atSave = accepted;
       const saved = store.saveInstallation({ portalId: '9', status: 'active', accessTokenSealed: null, refreshTokenSealed: null, accessTokenExpiresAt: 0, scopes: [], installedAt: '', updatedAt: '' });
-      const outcome = await Promise.race([saved.then(() => 'saved'), new Promise((resolve) => setTimeout(() => resolve('starved'), 2_000))]);
+      // Starvation measured in progress, not time: a checkpoint that waited for the intake to pause would still be
+      // waiting after hundreds of further acknowledged webhooks (each group commit acknowledges about one per lane).
+      const outcome = await Promise.race([
+        saved.then(() => 'saved'),
+        waitFor(() => accepted - atSave >= 400, '400 more webhooks', 60_000, 1).then(() => 'starved'),
+      ]);
       expect(outcome).toBe('saved');
-      expect(accepted).toBeGreaterThan(0);
     } finally {
       stop = true;
       await Promise.all(lanes);

@@ -377,6 +377,23 @@ export class PretixFakeState {
     this.recorded.length = 0;
   }
 
+  /** While set, API requests wait for it before they are handled (see hold()). */
+  held: Promise<void> | null = null;
+
+  /**
+   * Holds every API request that arrives from now on until the returned function is called: "pretix is still
+   * working on it" as a fact of the test rather than a guess at how long a latency lasts.
+   */
+  hold(): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.held = held;
+    return () => {
+      if (this.held === held) this.held = null;
+      release();
+    };
+  }
+
   /** The next `count` matching requests fail with `status` (before authentication, like a proxy or a crash). */
   failNext(rule: FailureRule): void {
     this.failures.push({ ...rule, remaining: rule.count ?? 1 });
