@@ -5,7 +5,7 @@ import { readdir, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT, ORGANIZER, startStack, type Stack } from '../helpers/stack';
-import { exampleMappingsBody } from './mappings';
+import { exampleMappingsBody } from '../helpers/mappings';
 
 async function journalSegments(dataFile: string): Promise<number[]> {
   const pattern = new RegExp(`^${basename(dataFile).replace(/\./g, '\\.')}\\.journal\\.(\\d+)\\.jsonl$`);

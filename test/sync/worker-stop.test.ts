@@ -9,7 +9,8 @@ import { jobKey } from '../../receiver/store/types';
 import { EventContextCache } from '../../receiver/sync/event-context-cache';
 import type { CrmClientLike, PretixClientLike } from '../../receiver/sync/ports';
 import { SyncWorker, type WorkerStore } from '../../receiver/sync/worker';
-import { exampleMappings } from '../scenarios/mappings';
+import { objectMappingsSchema } from '../../receiver/domain/mapping-schema';
+import { exampleMappingDtos } from '../helpers/mappings';
 import { fixtureContext, paidOrder } from './event-context';
 
 const CONNECTION: Connection = {
@@ -22,7 +23,7 @@ const CONNECTION: Connection = {
   webhookTokenSealed: 'sealed',
   createdAt: '2026-01-01T00:00:00Z',
 };
-const EVENT: EventConfig = { connectionId: 'c1', event: 'democon', enabled: true, mappings: exampleMappings(), updatedAt: '2026-01-01T00:00:00Z' };
+const EVENT: EventConfig = { connectionId: 'c1', event: 'democon', enabled: true, mappings: objectMappingsSchema.parse(exampleMappingDtos()), updatedAt: '2026-01-01T00:00:00Z' };
 
 /** The queue as the worker sees it, with the lowdb store's job transitions. */
 function memoryStore(codes: string[], now: number) {
