@@ -60,6 +60,10 @@ const envSchema = z.object({
   RECONCILE_INTERVAL: duration.default(15 * 60_000),
   // 8 s leaves room under the 10 s most supervisors (Docker, systemd's default is 90 s) wait before SIGKILL.
   SHUTDOWN_TIMEOUT: duration.default(8_000),
+  REPAIR_DAMAGED_STATE: z
+    .enum(['0', '1', 'true', 'false', ''])
+    .default('0')
+    .transform((value) => value === '1' || value === 'true'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -86,6 +90,8 @@ export interface Config {
   sync: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; reconcileIntervalMs: number };
   /** After SIGTERM/SIGINT: how long in-flight HubSpot and pretix requests may take before they are cut off. */
   shutdownTimeoutMs: number;
+  /** Start even though journal or sync-record lines are damaged, keeping the skipped lines in `*.damaged` files. */
+  repairDamagedState: boolean;
 }
 
 export class ConfigError extends Error {
@@ -98,7 +104,8 @@ export class ConfigError extends Error {
 /** Portal id used for a static token when HUBSPOT_PORTAL_ID is not given. */
 export const STATIC_PORTAL_FALLBACK_ID = '0';
 
-export function loadConfig(env: Record<string, string | undefined>): Config {
+/** `argv`: the receiver's command-line arguments; `--repair` is the one it knows (the same as REPAIR_DAMAGED_STATE=1). */
+export function loadConfig(env: Record<string, string | undefined>, argv: string[] = []): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
@@ -140,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       reconcileIntervalMs: e.RECONCILE_INTERVAL,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    repairDamagedState: e.REPAIR_DAMAGED_STATE || argv.includes('--repair'),
   };
 }
 

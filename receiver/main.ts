@@ -1,12 +1,13 @@
-// Entry point: read the configuration (and .env), open the store, start the HTTP server and the sync worker,
-// and shut them down within SHUTDOWN_TIMEOUT on SIGINT/SIGTERM (see shutdown.ts). Run node on this file directly,
-// or through `npm start`, whose script execs node so that a signal sent to npm reaches this process.
+// Entry point: read the configuration (and .env), take the data file's lock, open the store, start the HTTP server
+// and the sync worker, and shut them down within SHUTDOWN_TIMEOUT on SIGINT/SIGTERM (see shutdown.ts). Run node on
+// this file directly, or through `npm start`, whose script execs node so that a signal sent to npm reaches it.
 import { existsSync } from 'node:fs';
-import { buildApp } from './app';
 import { ConfigError, describeConfig, loadConfig } from './config';
-import { resolveSecretKey } from './secret-key';
+import { existingSecretKey, resolveSecretKey, SecretKeyError } from './secret-key';
 import { shutDown } from './shutdown';
-import { openLowdbStore } from './store/lowdb-store';
+import { DataFileLockedError, DataFileLockError, acquireDataFileLock } from './store/data-file-lock';
+import { openLowdbStoreReporting } from './store/lowdb-store';
+import { DamagedStateError } from './store/damaged-state';
 import { createSecretBox } from './store/secrets';
 
 /** After SHUTDOWN_TIMEOUT: cut-off requests unwind, the server closes and the store is written (well under a second). */
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(process.env, process.argv.slice(2));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -24,10 +25,20 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const secretKey = await resolveSecretKey(config);
-  const store = await openLowdbStore(config.dataFile);
+  // The lock comes before anything else touches the data directory: a second receiver must leave it as it found it.
+  await acquireDataFileLock(config.dataFile);
+  // Everything is checked before anything is written: the key (a damaged one stops the start), then the store
+  // (damaged state stops it before any file changes); only then is a missing development key generated.
+  const knownKey = await existingSecretKey(config);
+  const { store, repaired } = await openLowdbStoreReporting(config.dataFile, { repair: config.repairDamagedState });
+  const secretKey = knownKey ?? (await resolveSecretKey(config));
+  // Loaded only now: a receiver refused at the lock or by damaged state stops before loading the rest of itself.
+  const { buildApp } = await import('./app');
   const { server, services, intake } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key) });
 
+  for (const damage of repaired) {
+    server.log.warn({ file: damage.file, lines: damage.lines, keptIn: damage.keptIn }, `skipped damaged state (--repair): ${damage.reason}`);
+  }
   const recovered = await store.recoverInFlight(Date.now());
   if (secretKey.source === 'generated') {
     server.log.warn({ file: secretKey.file }, 'SECRET_KEY is not set: generated a development key beside the data file. Set SECRET_KEY in production.');
@@ -81,6 +92,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Problems a person must fix get their message alone; a stack trace would bury what to do.
+  if (error instanceof DataFileLockedError || error instanceof DataFileLockError || error instanceof SecretKeyError || error instanceof DamagedStateError) {
+    process.stderr.write(`pretix-hubspot cannot start: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`pretix-hubspot failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { adminTokenFor } from '../app';
 import { loadConfig } from '../config';
-import { resolveSecretKey } from '../secret-key';
+import { readSecretKey, SecretKeyError } from '../secret-key';
 import { createSecretBox } from '../store/secrets';
 import { AdminApiError, createAdminClient } from './admin-client';
 import { COMMANDS, findCommand, parseCommandArgs, UsageError } from './commands';
@@ -50,7 +50,14 @@ async function main(argv: string[]): Promise<number> {
   }
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
-  const secrets = createSecretBox((await resolveSecretKey(config)).key);
+  let secrets;
+  try {
+    secrets = createSecretBox(await readSecretKey(config));
+  } catch (error) {
+    if (!(error instanceof SecretKeyError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const receiver = typeof global.values.receiver === 'string' ? global.values.receiver : `http://${host}:${config.port}`;
   const client = createAdminClient(receiver, adminTokenFor(secrets));

@@ -7,52 +7,26 @@ import { DurableJsonFile } from './durable-json-file';
 import { GroupCommit } from './group-commit';
 import { QueueJournal, type JournalEntry, type ProgressEntry } from './queue-journal';
 import { RecordLog } from './record-log';
-import { SeenNotifications, splitNotificationKey, type SeenBuckets } from './seen-notifications';
+import type { RepairedDamage } from './damaged-state';
+import { SeenNotifications, splitNotificationKey } from './seen-notifications';
+import { emptyMainData, readMainData, type MainData } from './state-schema';
 import {
   jobKey,
   type AcceptResult,
   type BackfillState,
-  type SweepState,
-  type Connection,
-  type EventConfig,
-  type Installation,
   type JobTrigger,
   type QueueCounts,
   type Store,
   type StoreHealth,
+  type SweepState,
   type SyncJob,
   type SyncRecord,
   type WebhookSyncedSample,
 } from './types';
 
-interface MainData {
-  schemaVersion: 1;
-  installations: Record<string, Installation>;
-  connections: Record<string, Connection>;
-  events: Record<string, EventConfig>;
-  jobs: Record<string, SyncJob>;
-  /** pretix notification ids seen per connection, in hourly buckets (see seen-notifications.ts). */
-  seen: SeenBuckets;
-  backfills: Record<string, BackfillState>;
-  sweeps: Record<string, SweepState>;
-  /** Journal segments from this number on are not yet in this file (see queue-journal.ts). */
-  journalSegment: number;
-}
-
 const PRUNE_EVERY_MS = 10 * 60_000;
 const MAX_TRIGGERS_KEPT = 10;
 
-const emptyMain = (): MainData => ({
-  schemaVersion: 1,
-  installations: {},
-  connections: {},
-  events: {},
-  jobs: {},
-  seen: {},
-  backfills: {},
-  sweeps: {},
-  journalSegment: 0,
-});
 const eventKey = (connectionId: string, event: string) => `${connectionId}:${event}`;
 
 /** "ENOSPC" and the like: what an operator needs, without the file paths that fs errors carry. */
@@ -67,14 +41,32 @@ export function recordsFileFor(dataFile: string): string {
   return dataFile.replace(/(\.json)?$/, '.records.jsonl');
 }
 
-export async function openLowdbStore(dataFile: string): Promise<Store> {
-  const main = new Low<MainData>(new DurableJsonFile<MainData>(dataFile), emptyMain());
-  await main.read();
-  // Files written by an earlier version lack the newer collections.
-  main.data = { ...emptyMain(), ...main.data };
-  const data = main.data;
-  const records = await RecordLog.open(recordsFileFor(dataFile));
-  const { journal, replay } = await QueueJournal.open(dataFile, data.journalSegment);
+export interface OpenStoreOptions {
+  /** Start without damaged journal and sync-record lines, keeping them in `*.damaged` files (--repair). */
+  repair?: boolean;
+}
+
+/**
+ * Opens the store. The caller holds the data file's lock (data-file-lock.ts; main.ts takes it first). Damaged or
+ * newer state throws DamagedStateError before any of its files is changed.
+ */
+export async function openLowdbStore(dataFile: string, options: OpenStoreOptions = {}): Promise<Store> {
+  return (await openLowdbStoreReporting(dataFile, options)).store;
+}
+
+/** openLowdbStore, and what `repair` skipped, for the start-up log. */
+export async function openLowdbStoreReporting(dataFile: string, options: OpenStoreOptions = {}): Promise<{ store: Store; repaired: RepairedDamage[] }> {
+  // Validated and, if older, migrated in memory; written back only by the next checkpoint.
+  const data: MainData = await readMainData(dataFile);
+  const main = new Low<MainData>(new DurableJsonFile<MainData>(dataFile), emptyMainData());
+  main.data = data;
+  // Every file is checked before any is changed: the journal is read (and checked) first, the record log checks
+  // itself before it changes anything, and only then does the journal start its new segment.
+  const journalRead = await QueueJournal.read(dataFile, data.journalSegment, { headersExpected: data.journalHeaders === true, repair: options.repair });
+  const records = await RecordLog.open(recordsFileFor(dataFile), { repair: options.repair });
+  const opened = await journalRead.start();
+  const { journal, replay } = opened;
+  const repaired = [...records.repaired, ...opened.repaired];
   // The outcome of the last journal append and of the last checkpoint, for /healthz: a full disk makes every
   // webhook fail while the process itself looks fine.
   const problems: { journal: string | null; checkpoint: string | null } = { journal: null, checkpoint: null };
@@ -82,6 +74,8 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
   const mainCommit = new GroupCommit(async () => {
     try {
       data.journalSegment = await journal.rotate();
+      // Segments from here on have headers (rotate wrote one), so the next start can tell an emptied one.
+      data.journalHeaders = true;
       await main.write();
       await journal.deleteBefore(data.journalSegment);
       problems.checkpoint = null;
@@ -162,7 +156,8 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
     seen.add(connectionId, id, entry.at);
     mergeTrigger(entry.trigger, entry.at, true);
   }
-  if (replay.length > 0) await mainCommit.commit();
+  // After a repair too: the checkpoint deletes the damaged segments, whose skipped lines are kept in *.damaged.
+  if (replay.length > 0 || opened.repaired.length > 0) await mainCommit.commit();
 
   // Durable before visible: what the API shows of a backfill or sweep is only what a restart would resume from.
   // `data` (what checkpoints write) takes a save at once, so a checkpoint taken meanwhile includes it, exactly like
@@ -452,5 +447,5 @@ export async function openLowdbStore(dataFile: string): Promise<Store> {
       await records.close();
     },
   };
-  return store;
+  return { store, repaired };
 }

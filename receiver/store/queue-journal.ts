@@ -2,27 +2,33 @@
 // rewritten (its size grows with the queue and the dedupe window); it appends one line here, fsync'd with every
 // other acknowledgement waiting at that moment (group commit). The state file is written later as a checkpoint:
 // each checkpoint starts a new journal segment, and segments older than the last durable checkpoint are deleted.
-// On start, the segments the checkpoint does not cover are replayed (replay is idempotent: dedupe by notification).
+// On start, the segments the checkpoint does not cover are replayed (replay is idempotent: dedupe by notification);
+// what counts as a torn append and what as damage is in journal-replay.ts.
 // Progress that people watch (a backfill's page, a sweep's watermark) goes through the same journal: one small line
 // per save instead of a rewrite of the whole state file, folded into the next checkpoint like the webhooks.
 import { readdir, readFile, rm, open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { DamagedStateError, keepDamaged, type RepairedDamage } from './damaged-state';
 import { fsyncDirectory } from './fsync-directory';
 import { GroupCommit } from './group-commit';
-import type { BackfillState, JobTrigger, SweepState } from './types';
+import { hasCompleteLine, journalHeaderLine, readSegments, type JournalEntry, type SegmentText } from './journal-replay';
 
-/** An acknowledged webhook (lines without `kind` are these: the journal's original shape). */
-export interface WebhookEntry {
-  kind?: 'webhook';
-  notificationKey: string;
-  trigger: JobTrigger;
-  at: number;
+export type { JournalEntry, ProgressEntry, WebhookEntry } from './journal-replay';
+
+export interface JournalOpenOptions {
+  /** The state file says every segment from `fromSegment` on starts with a header (see journal-replay.ts). */
+  headersExpected?: boolean;
+  /** Skip damaged lines (kept in `<segment>.damaged`) instead of refusing to start. */
+  repair?: boolean;
 }
 
-/** The latest state of a backfill or sweep; replay keeps the last one per event. */
-export type ProgressEntry = { kind: 'backfill'; state: BackfillState } | { kind: 'sweep'; state: SweepState };
-
-export type JournalEntry = WebhookEntry | ProgressEntry;
+export interface OpenedJournal {
+  journal: QueueJournal;
+  replay: JournalEntry[];
+  segments: number[];
+  /** What was skipped under `repair`; the caller must checkpoint, so that the damaged segments are deleted. */
+  repaired: RepairedDamage[];
+}
 
 export class QueueJournal {
   private handle: FileHandle | null = null;
@@ -31,6 +37,8 @@ export class QueueJournal {
   private pending: string[] = [];
   private readonly commits: GroupCommit;
   private segmentBytes = 0;
+  /** Bytes in each open segment file that are known whole, to cut a failed append back to. */
+  private readonly fileBytes = new WeakMap<FileHandle, number>();
   private segmentOpenedAt = Date.now();
 
   private constructor(
@@ -45,8 +53,19 @@ export class QueueJournal {
     return join(this.dir, `${this.prefix}.journal.${segment}.jsonl`);
   }
 
-  /** Opens the journal for `dataFile` and returns the entries of segments >= `fromSegment` for replay. */
-  static async open(dataFile: string, fromSegment: number): Promise<{ journal: QueueJournal; replay: JournalEntry[]; segments: number[] }> {
+  /**
+   * Opens the journal for `dataFile` and returns the entries of segments >= `fromSegment` for replay. Damage in them
+   * throws DamagedStateError before anything is written, unless `repair` is set.
+   */
+  static async open(dataFile: string, fromSegment: number, options: JournalOpenOptions = {}): Promise<OpenedJournal> {
+    return (await QueueJournal.read(dataFile, fromSegment, options)).start();
+  }
+
+  /**
+   * The first half of open(): reads and checks the segments and writes nothing, so that the caller can check its other
+   * files too before any of them is changed. Damage throws DamagedStateError unless `repair` is set.
+   */
+  static async read(dataFile: string, fromSegment: number, options: JournalOpenOptions = {}): Promise<{ start: () => Promise<OpenedJournal> }> {
     const dir = dirname(dataFile);
     const prefix = basename(dataFile);
     const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.journal\\.(\\d+)\\.jsonl$`);
@@ -54,28 +73,54 @@ export class QueueJournal {
       .map((name) => Number(pattern.exec(name)?.[1] ?? NaN))
       .filter((n) => Number.isInteger(n))
       .sort((a, b) => a - b);
-    const replay: JournalEntry[] = [];
-    for (const segment of segments.filter((n) => n >= fromSegment)) {
-      const text = await readFile(join(dir, `${prefix}.journal.${segment}.jsonl`), 'utf8');
-      for (const line of text.split('\n')) {
-        if (line.trim() === '') continue;
-        try {
-          replay.push(JSON.parse(line) as JournalEntry);
-        } catch {
-          // A torn last line: that append never completed its fsync, so it was never acknowledged.
-        }
-      }
+    const fileFor = (segment: number) => join(dir, `${prefix}.journal.${segment}.jsonl`);
+    const last = Math.max(fromSegment, ...segments);
+    const texts: SegmentText[] = [];
+    // With headers, every number from the checkpoint's segment to the newest must be there (they are made one by one).
+    const expected = options.headersExpected && fromSegment > 0
+      ? Array.from({ length: last - fromSegment + 1 }, (_, i) => fromSegment + i)
+      : segments.filter((n) => n >= fromSegment);
+    for (const segment of expected) {
+      const text = segments.includes(segment) ? await readFile(fileFor(segment), 'utf8') : null;
+      texts.push({ segment, file: fileFor(segment), text });
     }
-    const next = Math.max(fromSegment, ...segments, 0) + 1;
-    const journal = new QueueJournal(dir, prefix, next);
-    segments.forEach((n) => journal.written.add(n));
-    await journal.openSegment();
-    return { journal, replay, segments };
+    const { entries, damages } = readSegments(texts, { headersExpected: options.headersExpected ?? false, fromSegment });
+    if (damages.length > 0 && !options.repair) throw new DamagedStateError(damages, true);
+
+    const start = async (): Promise<OpenedJournal> => {
+      const repaired = await keepDamaged(damages);
+      // The newest segment's creation cut short by a crash (no whole line, so nothing acknowledged): removed, or the
+      // next start would find it empty behind a newer one and take it for an emptied segment.
+      const newest = texts.filter((t) => t.text !== null).at(-1);
+      if (newest && newest.segment > fromSegment && !hasCompleteLine(newest.text)) {
+        await rm(newest.file, { force: true });
+        segments.splice(segments.indexOf(newest.segment), 1);
+      }
+      const next = Math.max(fromSegment, ...segments, 0) + 1;
+      const journal = new QueueJournal(dir, prefix, next);
+      segments.forEach((n) => journal.written.add(n));
+      await journal.openSegment();
+      return { journal, replay: entries, segments, repaired };
+    };
+    return { start };
+  }
+
+  /** Creates a segment with its header line on disk, and its directory entry durable. */
+  private async createSegment(segment: number): Promise<FileHandle> {
+    const handle = await open(this.fileFor(segment), 'a', 0o600);
+    this.fileBytes.set(handle, 0);
+    try {
+      await this.appendWhole(handle, journalHeaderLine(segment));
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    await fsyncDirectory(this.dir); // the new segment must outlive a power loss before anything relies on it
+    return handle;
   }
 
   private async openSegment(): Promise<void> {
-    this.handle = await open(this.fileFor(this.segment), 'a', 0o600);
-    await fsyncDirectory(this.dir);
+    this.handle = await this.createSegment(this.segment);
     this.written.add(this.segment);
   }
 
@@ -100,8 +145,7 @@ export class QueueJournal {
    */
   async rotate(): Promise<number> {
     const next = this.segment + 1;
-    const handle = await open(this.fileFor(next), 'a', 0o600);
-    await fsyncDirectory(this.dir); // the new segment must outlive a power loss before anything relies on it
+    const handle = await this.createSegment(next);
     this.written.add(next);
     // The swap is synchronous: an entry is in the old segment only if its state change came before it.
     const old = this.handle;
@@ -140,10 +184,29 @@ export class QueueJournal {
     if (lines.length === 0 || !this.handle) return;
     const chunk = lines.join('');
     // The handle may be swapped by rotate() meanwhile; this write goes to the segment that was current.
-    const handle = this.handle;
-    await handle.write(chunk);
-    // fdatasync: the appended bytes and the new file size, which is all a replay needs (no mtime flush).
-    await handle.datasync();
+    await this.appendWhole(this.handle, chunk);
     this.segmentBytes += Buffer.byteLength(chunk);
+  }
+
+  /**
+   * Appends whole lines and fsyncs them, or fails having cut the file back to where it was. A short write (the disk
+   * filled up mid-chunk) must neither be acknowledged nor leave half a line that the next append would be glued to:
+   * the lines of that next, acknowledged, append would be lost with it at replay.
+   */
+  private async appendWhole(handle: FileHandle, text: string): Promise<void> {
+    const bytes = Buffer.from(text, 'utf8');
+    const before = this.fileBytes.get(handle);
+    if (before === undefined) throw new Error('the journal segment could not be repaired after a failed append; waiting for the next checkpoint to start a new one');
+    try {
+      const { bytesWritten } = await handle.write(bytes, 0, bytes.length);
+      if (bytesWritten !== bytes.length) throw new Error(`journal append cut short: ${bytesWritten} of ${bytes.length} bytes written (is the disk full?)`);
+      // fdatasync: the appended bytes and the new file size, which is all a replay needs (no mtime flush).
+      await handle.datasync();
+    } catch (error) {
+      // If even the cut fails, the file's end is unknown: no later append may go after it (until rotate() moves on).
+      await handle.truncate(before).catch(() => this.fileBytes.delete(handle));
+      throw error;
+    }
+    this.fileBytes.set(handle, before + bytes.length);
   }
 }

@@ -2,13 +2,15 @@
 // 100,000 orders must not rewrite a 30 MB file after every batch, nor keep every record parsed in memory.
 // In memory stay only small indexes (key → byte range, email → keys); a record is read back from the file when
 // asked for. Appends are group-committed and fsync'd; the log is compacted when dead lines outweigh live ones.
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DamagedStateError, issueText, keepDamaged, type Damage, type RepairedDamage } from './damaged-state';
 import { fsyncDirectorySync } from './fsync-directory';
 import { GroupCommit } from './group-commit';
+import { recordLogLineSchema } from './state-schema';
 import type { SyncRecord } from './types';
 
 interface Location {
@@ -22,6 +24,18 @@ type LogLine = SyncRecord | { key: string; deleted: true };
 
 const COMPACT_MIN_BYTES = 8 * 1024 * 1024;
 
+function parseLogLine(line: string): { ok: true; value: LogLine } | { ok: false; reason: string } {
+  if (line.trim() === '') return { ok: false, reason: 'an empty line' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { ok: false, reason: 'not valid JSON' };
+  }
+  const parsed = recordLogLineSchema.safeParse(raw);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: `not a sync record (${issueText(parsed.error)})` };
+}
+
 export class RecordLog {
   private readonly locations = new Map<string, Location>();
   /** email → record keys. An array, not a Set: most emails belong to one or two orders. */
@@ -33,6 +47,8 @@ export class RecordLog {
   private liveBytes = 0;
   /** A deletion asked for the dead lines to leave the disk with the next write, not at the next compaction. */
   private purgeRequested = false;
+  /** What `repair` skipped while loading. */
+  repaired: RepairedDamage[] = [];
 
   private constructor(
     private readonly file: string,
@@ -41,7 +57,11 @@ export class RecordLog {
     this.commits = new GroupCommit(() => this.writePending());
   }
 
-  static async open(file: string, options: { compactMinBytes?: number } = {}): Promise<RecordLog> {
+  /**
+   * Opens the log. A damaged line (one that ends in a newline but is not a record) throws DamagedStateError before the
+   * file is changed, unless `repair` is set: then it is kept in `<file>.damaged` and the log is rewritten without it.
+   */
+  static async open(file: string, options: { compactMinBytes?: number; repair?: boolean } = {}): Promise<RecordLog> {
     const log = new RecordLog(file, options.compactMinBytes ?? COMPACT_MIN_BYTES);
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     // Create with 0600 before anything is written: the records name people's email addresses.
@@ -49,34 +69,54 @@ export class RecordLog {
     await handle.close();
     // Positional reads work on an append descriptor, so one descriptor serves loading, reading and appending.
     log.fd = openSync(file, constants.O_RDWR | constants.O_APPEND);
-    await log.load();
+    try {
+      await log.load(options.repair ?? false);
+    } catch (error) {
+      closeSync(log.fd);
+      throw error;
+    }
     return log;
   }
 
-  private async load(): Promise<void> {
+  private async load(repair: boolean): Promise<void> {
+    const size = fstatSync(this.fd).size;
+    const damages: Damage[] = [];
+    let torn: { offset: number; text: string } | null = null;
     let offset = 0;
+    let lineNumber = 0;
     const lines = createInterface({ input: createReadStream(this.file), crlfDelay: Infinity });
     for await (const line of lines) {
+      lineNumber += 1;
       const length = Buffer.byteLength(line) + 1;
-      if (line.trim() !== '') {
-        try {
-          this.index(JSON.parse(line) as LogLine, offset, length);
-        } catch {
-          // A torn last line from a crash mid-append: its commit never completed, so it was never acknowledged.
-        }
-      }
+      // Every append writes whole lines ending in "\n" and is acknowledged after its fsync: bytes after the last
+      // newline are an append the process died in (torn), never acknowledged; a whole line that is not a record is damage.
+      const terminated = offset + length <= size;
+      const parsed = parseLogLine(line);
+      if (parsed.ok) this.index(parsed.value, offset, length);
+      else if (!terminated) torn = { offset, text: line };
+      else damages.push({ file: this.file, lines: [lineNumber], reason: parsed.reason, skipped: [line] });
       offset += length;
     }
-    // A torn last line has no newline: end it, or the next append would join it (and be lost with it on reload),
-    // and count the file's real bytes, not the decoded line's, so that appended records' offsets are right.
-    const actual = fstatSync(this.fd).size;
-    const last = Buffer.alloc(1);
-    if (actual > 0 && readSync(this.fd, last, 0, 1, actual - 1) === 1 && last[0] !== 0x0a) {
-      writeSync(this.fd, '\n');
+    if (damages.length > 0 && !repair) throw new DamagedStateError(damages, true);
+    if (torn) {
+      // Cut off, so that the next append starts on a line of its own.
+      ftruncateSync(this.fd, torn.offset);
       fsyncSync(this.fd);
-      this.size = actual + 1;
+      this.size = torn.offset;
     } else {
-      this.size = actual;
+      // A whole record without its newline (the append died between the two): end it, or the next append joins it.
+      const last = Buffer.alloc(1);
+      if (size > 0 && readSync(this.fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) {
+        writeSync(this.fd, '\n');
+        fsyncSync(this.fd);
+        this.size = size + 1;
+      } else {
+        this.size = size;
+      }
+    }
+    if (damages.length > 0) {
+      this.repaired = await keepDamaged(damages);
+      this.compact(); // the log without the damaged lines, so the next start does not stop on them again
     }
   }
 
@@ -199,8 +239,15 @@ export class RecordLog {
     if (lines.length === 0) return;
     const texts = lines.map((line) => `${JSON.stringify(line)}\n`);
     const chunk = Buffer.from(texts.join(''), 'utf8');
-    writeSync(this.fd, chunk);
-    fsyncSync(this.fd);
+    try {
+      const written = writeSync(this.fd, chunk);
+      if (written !== chunk.length) throw new Error(`sync record append cut short: ${written} of ${chunk.length} bytes written (is the disk full?)`);
+      fsyncSync(this.fd);
+    } catch (error) {
+      // Back to the last whole line, so the next append does not start inside a half one (see queue-journal.ts).
+      ftruncateSync(this.fd, this.size);
+      throw error;
+    }
     let offset = this.size;
     lines.forEach((line, i) => {
       const length = Buffer.byteLength(texts[i]!);

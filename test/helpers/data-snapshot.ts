@@ -5,7 +5,11 @@ import type { Stack } from './stack';
 
 export async function dataSnapshot(stack: Stack): Promise<Record<string, string>> {
   await stack.store.flush();
-  const dir = dirname(stack.dataFile);
+  return directorySnapshot(dirname(stack.dataFile));
+}
+
+/** Name → content of every file in `dir` (none if it does not exist). */
+export async function directorySnapshot(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   let names: string[] = [];
   try {

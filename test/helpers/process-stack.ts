@@ -20,6 +20,8 @@ export interface ProcessStack {
   pretix: FakePretix;
   hubspot: FakeHubSpot;
   receiver: ReceiverProcess;
+  /** The receiver's environment (DATA_FILE, PORT, ...), to start another process on the same data. */
+  env: Record<string, string>;
   admin: AdminClient;
   connection: PublicConnection;
   /** Admin API path of the example event. */
@@ -78,6 +80,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     pretix,
     hubspot,
     receiver,
+    env,
     admin,
     connection,
     eventPath,

@@ -20,15 +20,44 @@ export interface ReceiverProcess {
   killAll(): Promise<void>;
 }
 
+/** Runs a receiver that is expected to refuse to start: its exit code and output, or a failure if it keeps running. */
+export async function runReceiverExpectingExit(env: Record<string, string>, args: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'receiver/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, NODE_ENV: 'test' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolveExit, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`receiver did not exit within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.once('exit', (exitCode) => {
+      clearTimeout(timer);
+      resolveExit(exitCode);
+    });
+  });
+  return { code, output };
+}
+
 export interface ReceiverProcessOptions {
   /** 'node' (default) spawns node itself; 'npm' spawns `npm start`, so `child` is npm's process. */
   via?: 'node' | 'npm';
+  /** Arguments for main.ts (e.g. --repair); with npm they follow `--`. */
+  args?: string[];
 }
 
 export async function startReceiverProcess(env: Record<string, string>, options: ReceiverProcessOptions = {}): Promise<ReceiverProcess> {
   // By default node directly (not the tsx wrapper) so that SIGKILL hits the process that holds the state.
-  const [command, args] = options.via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'receiver/main.ts']];
-  const child = spawn(command, args, {
+  const args = options.args ?? [];
+  const [command, commandArgs] =
+    options.via === 'npm'
+      ? ['npm', ['start', '--silent', ...(args.length > 0 ? ['--', ...args] : [])]]
+      : [process.execPath, ['--import', 'tsx', 'receiver/main.ts', ...args]];
+  const child = spawn(command, commandArgs, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],

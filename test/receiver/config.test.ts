@@ -32,4 +32,12 @@ describe('configuration', () => {
     expect(loadConfig({ SHUTDOWN_TIMEOUT: '500ms' }).shutdownTimeoutMs).toBe(500);
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT: 'soon' })).toThrow(/SHUTDOWN_TIMEOUT/);
   });
+
+  it('repairs damaged state only when told: REPAIR_DAMAGED_STATE=1 or --repair', () => {
+    expect(loadConfig({}).repairDamagedState).toBe(false);
+    expect(loadConfig({ REPAIR_DAMAGED_STATE: '0' }).repairDamagedState).toBe(false);
+    expect(loadConfig({ REPAIR_DAMAGED_STATE: '1' }).repairDamagedState).toBe(true);
+    expect(loadConfig({}, ['--repair']).repairDamagedState).toBe(true);
+    expect(() => loadConfig({ REPAIR_DAMAGED_STATE: 'yes please' })).toThrow(/REPAIR_DAMAGED_STATE/);
+  });
 });

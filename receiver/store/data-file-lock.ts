@@ -1,0 +1,244 @@
+// One writer per data file. Two receivers on one DATA_FILE each replay and checkpoint the journal and delete the
+// segments the other is still appending to, losing acknowledged webhooks; so the first thing a receiver does, before
+// it reads the secret key, the state file, the journal or the record log, is to take `<DATA_FILE>.lock`.
+//
+// Why a pid file and not a library or flock: flock(2) needs a native module, which we do not ship. proper-lockfile
+// (mkdir + an mtime heartbeat) declares a lock stale when its holder has not refreshed it for `stale` ms, so a holder
+// whose event loop stalls that long (a large checkpoint, a record-log compaction, a GC pause under load) has its lock
+// taken while it is still writing, and a receiver restarted right after a SIGKILL has to wait out the stale period.
+// Here the lock file is created exclusively (link(2), which fails if it exists) and holds the holder's pid and the
+// start time the kernel gives that process (Linux /proc/<pid>/stat): while the holder lives nothing can take the
+// lock; once it has died (SIGKILL included) the next start sees at once that the pid is gone, or belongs to a process
+// started at another time (pid reuse; in a container the receiver is often pid 1 on every start), and takes it over.
+// Limit: liveness is judged in this machine's pid namespace. Two containers with separate pid namespaces must not
+// share one data volume; the README says so.
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, linkSync, fsyncSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+export function lockFileFor(dataFile: string): string {
+  return `${dataFile}.lock`;
+}
+
+const holderSchema = z.object({
+  pid: z.number().int().positive(),
+  /** Clock ticks after boot at which the process started (field 22 of /proc/<pid>/stat); null where unknown. */
+  startTime: z.string().nullable(),
+  host: z.string(),
+  since: z.string(),
+});
+type Holder = z.infer<typeof holderSchema>;
+
+export class DataFileLockedError extends Error {
+  constructor(
+    readonly dataFile: string,
+    readonly lockFile: string,
+    readonly holder: Holder,
+  ) {
+    super(
+      `${dataFile} is in use by another receiver (pid ${holder.pid} on ${holder.host}, since ${holder.since}; lock file ${lockFile}). ` +
+        'Only one receiver may run per DATA_FILE: stop that process first, or give this one its own DATA_FILE.',
+    );
+    this.name = 'DataFileLockedError';
+  }
+}
+
+export class DataFileLockError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataFileLockError';
+  }
+}
+
+export interface DataFileLock {
+  readonly file: string;
+  /** Removes the lock file if it is still ours. Idempotent. */
+  release(): void;
+}
+
+/** Locks this process holds, so that a second open in the same process is refused too (not taken for stale). */
+const heldHere = new Set<string>();
+
+interface ProcessStat {
+  /** R, S, D, Z (zombie: dead, not yet reaped by its parent), X (dead), ... */
+  state: string;
+  /** Clock ticks after boot at which the process started. */
+  startTime: string;
+}
+
+function statOf(pid: number): ProcessStat | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses; the fields after its closing ')' do not.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', startTime: fields[19] ?? '' }; // fields 3 and 22 overall
+  } catch {
+    return null;
+  }
+}
+
+const startTimeOf = (pid: number) => statOf(pid)?.startTime ?? null;
+
+function isAlive(holder: Holder): boolean {
+  if (holder.pid === process.pid) return false; // not in heldHere: an earlier process that had our pid
+  try {
+    process.kill(holder.pid, 0);
+  } catch (error) {
+    // EPERM: the pid exists but belongs to another user; it may well be a receiver.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const stat = statOf(holder.pid);
+  if (stat === null) return true; // no /proc (not Linux): the pid exists, so assume it is the holder
+  // A zombie still answers kill(pid, 0) until its parent reaps it, but it holds no file open and writes nothing:
+  // right after a SIGKILL, before the supervisor has reaped it, the next start must not wait for it.
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  return holder.startTime === null || stat.startTime === holder.startTime;
+}
+
+function readHolder(file: string): Holder | 'missing' | 'unreadable' {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
+  }
+  try {
+    const parsed = holderSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : 'unreadable';
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/**
+ * Creates the lock file with its content in one step: written and fsync'd under a private name, then hard-linked
+ * to the lock's name, which fails if the lock exists. A crash can therefore never leave an empty lock file.
+ */
+function writeExclusive(file: string, holder: Holder): boolean {
+  const temp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(holder));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temp, file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== undefined && NO_HARD_LINKS.has(code)) return createExclusive(file, holder);
+    throw error;
+  } finally {
+    unlinkSync(temp);
+  }
+}
+
+/** What link(2) answers on file systems without hard links (some network and FUSE mounts). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/** O_EXCL where hard links are missing: a crash between create and write can leave an empty lock (named as such). */
+function createExclusive(file: string, holder: Holder): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, JSON.stringify(holder));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * Takes the lock of `dataFile` or throws DataFileLockedError naming the live holder. A lock left by a dead process
+ * is taken over. Creates the data file's directory if needed, and nothing else.
+ */
+export async function acquireDataFileLock(dataFile: string): Promise<DataFileLock> {
+  const file = lockFileFor(dataFile);
+  if (heldHere.has(file)) {
+    throw new DataFileLockedError(dataFile, file, { pid: process.pid, startTime: null, host: hostname(), since: 'earlier in this process' });
+  }
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const me: Holder = { pid: process.pid, startTime: startTimeOf(process.pid), host: hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    if (writeExclusive(file, me)) {
+      heldHere.add(file);
+      return ownedLock(file, me);
+    }
+    const holder = readHolder(file);
+    if (holder === 'missing') continue; // released between our create and our read
+    if (holder === 'unreadable') {
+      // The lock is created with its content (see writeExclusive), so a receiver did not write this one (except on a
+      // file system without hard links, where a crash between create and write can leave it empty).
+      throw new DataFileLockError(
+        `${file} exists but does not name a receiver process. If no receiver is running on ${dataFile}, delete ${file} and start again.`,
+      );
+    }
+    if (isAlive(holder)) throw new DataFileLockedError(dataFile, file, holder);
+    takeOverStale(file, holder);
+  }
+  throw new DataFileLockError(`could not take ${file}: other processes keep taking it; is more than one receiver starting on ${dataFile}?`);
+}
+
+/**
+ * Moves a dead holder's lock aside. Two starting processes may both judge the same lock stale; the rename lets only
+ * one of them move it, and if what was moved is not the stale lock (another process took the lock meanwhile) it is
+ * put back, so that a live holder's lock is never removed.
+ */
+function takeOverStale(file: string, stale: Holder): void {
+  const aside = `${file}.stale-${process.pid}`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else moved it first
+    throw error;
+  }
+  const moved = readHolder(aside);
+  if (moved !== 'missing' && moved !== 'unreadable' && (moved.pid !== stale.pid || moved.since !== stale.since)) {
+    try {
+      linkSync(aside, file); // put the live lock back; fails only if yet another process locked meanwhile
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== undefined && NO_HARD_LINKS.has(code)) {
+        renameSync(aside, file); // no hard links here: put it back by name
+        return;
+      }
+      // EEXIST: a third process created the lock in the microseconds it was aside, and the one we moved is lost with
+      // it. Three receivers starting on one stale lock within that window is the case this does not cover.
+    }
+  }
+  unlinkSync(aside);
+}
+
+function ownedLock(file: string, me: Holder): DataFileLock {
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    heldHere.delete(file);
+    process.removeListener('exit', release);
+    const holder = readHolder(file);
+    // Only our own lock: never remove one a later process holds after someone deleted ours by hand.
+    if (typeof holder === 'object' && holder.pid === me.pid && holder.since === me.since) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // Already gone: nothing to release.
+      }
+    }
+  };
+  // A crash that still runs exit handlers (an uncaught error, process.exit) releases at once; SIGKILL leaves the
+  // file, which the next start recognises as stale.
+  process.on('exit', release);
+  return { file, release };
+}
