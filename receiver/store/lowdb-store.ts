@@ -19,7 +19,6 @@ import {
   type Store,
   type StoreHealth,
   type SweepState,
-  type SyncJob,
   type SyncRecord,
   type WebhookSyncedSample,
 } from './types';
