@@ -9,6 +9,7 @@ import { registerErrorHandling } from './http/errors';
 import { healthRoutes } from './http/health';
 import { metricsRoutes } from './http/metrics';
 import { hubspotWebhookRoutes } from './http/hubspot-webhooks';
+import { IntakeGate, registerIntakeGate } from './http/intake-gate';
 import { oauthRoutes } from './http/oauth';
 import { openApiRoutes } from './http/openapi';
 import { statusPageRoutes } from './http/pages';
@@ -40,6 +41,8 @@ export interface AppOptions {
 export interface App {
   server: FastifyInstance;
   services: Services;
+  /** Closed first at shutdown: from then on every request is answered 503 with Retry-After. */
+  intake: IntakeGate;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -62,6 +65,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     backfill: options.backfill,
   });
   registerErrorHandling(server);
+  const intake = new IntakeGate();
+  registerIntakeGate(server, intake);
 
   const onQueued = () => services.worker.notify();
   // The card's "Sync now" and retries, and the CLI's: a person waits, so the worker does not wait for company.
@@ -118,7 +123,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     adminToken: adminTokenFor(secrets),
     requireToken: config.env === 'production',
   });
-  return { server, services };
+  return { server, services, intake };
 }
 
 export function adminTokenFor(secrets: SecretBox): string {

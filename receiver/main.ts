@@ -1,12 +1,17 @@
 // Entry point: read the configuration (and .env), take the data file's lock, open the store, start the HTTP server
-// and the sync worker, and shut both down cleanly on SIGINT/SIGTERM.
+// and the sync worker, and shut them down within SHUTDOWN_TIMEOUT on SIGINT/SIGTERM (see shutdown.ts). Run node on
+// this file directly, or through `npm start`, whose script execs node so that a signal sent to npm reaches it.
 import { existsSync } from 'node:fs';
 import { ConfigError, describeConfig, loadConfig } from './config';
 import { existingSecretKey, resolveSecretKey, SecretKeyError } from './secret-key';
+import { shutDown } from './shutdown';
 import { DataFileLockedError, DataFileLockError, acquireDataFileLock } from './store/data-file-lock';
 import { openLowdbStoreReporting } from './store/lowdb-store';
 import { DamagedStateError } from './store/damaged-state';
 import { createSecretBox } from './store/secrets';
+
+/** After SHUTDOWN_TIMEOUT: cut-off requests unwind, the server closes and the store is written (well under a second). */
+const BACKSTOP_MARGIN_MS = 1_500;
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -29,7 +34,7 @@ async function main(): Promise<void> {
   const secretKey = knownKey ?? (await resolveSecretKey(config));
   // Loaded only now: a receiver refused at the lock or by damaged state stops before loading the rest of itself.
   const { buildApp } = await import('./app');
-  const { server, services } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key) });
+  const { server, services, intake } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key) });
 
   for (const damage of repaired) {
     server.log.warn({ file: damage.file, lines: damage.lines, keptIn: damage.keptIn }, `skipped damaged state (--repair): ${damage.reason}`);
@@ -61,17 +66,26 @@ async function main(): Promise<void> {
       .join('\n') + '\n',
   );
 
+  // A terminal's Ctrl-C reaches node twice under npm (from the terminal and forwarded by npm): one shutdown only.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    server.log.info({ signal }, 'shutting down');
-    await server.close();
-    await services.sweeper.stop();
-    await services.backfills.stopAll();
-    await services.worker.stop();
-    await store.close();
-    process.exit(0);
+    const timeoutMs = config.shutdownTimeoutMs;
+    server.log.info({ signal, timeoutMs }, 'shutting down: new requests get 503, syncs under way get until the deadline');
+    // Whatever still runs past the deadline (a stuck disk, a token refresh) must not keep the port: exit anyway.
+    const backstop = setTimeout(() => {
+      server.log.error({ timeoutMs }, 'shutdown overran its deadline; exiting anyway (acknowledged webhooks are on disk)');
+      process.exit(1);
+    }, timeoutMs + BACKSTOP_MARGIN_MS);
+    backstop.unref();
+    try {
+      await shutDown({ server, intake, services, store, timeoutMs, logger: server.log });
+      process.exit(0);
+    } catch (error) {
+      server.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -14,6 +14,7 @@ import { createInstallationService } from './hubspot/installations';
 import { createOAuthClient } from './hubspot/oauth-client';
 import { createOAuthStateStore } from './hubspot/oauth-state';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
+import { Cutoff } from './lib/cutoff';
 import { createRateLimiter, type Priority } from './lib/rate-limiter';
 import { createRetryLog } from './lib/retry-log';
 import { PretixClient } from './pretix/client';
@@ -72,20 +73,31 @@ export function createServices(options: ServiceOptions) {
   // One warn line per retried pretix or HubSpot request, at most a few per service per 10 s.
   const onRetry = createRetryLog(logger);
 
-  const pretixClient = (baseUrl: string, organizer: string, token: string) =>
-    new PretixClient({ baseUrl, organizer, token, limiter: pretixLimiter, fetch: pretixFetch, onRetry });
+  // Background work (the worker, backfills, the sweep) each gets its own clients, built with its own Cutoff, so that
+  // a shutdown can cut their requests and retry waits off at the deadline without touching a person's.
+  const background = { worker: new Cutoff(), sweep: new Cutoff(), backfill: new Cutoff() };
 
   // Clients are cheap, but one per connection keeps connection reuse and makes the limiter key stable.
-  const pretixClients = new Map<string, { sealed: string; client: PretixClient }>();
-  const pretixFor = (connection: Connection) => {
-    const cached = pretixClients.get(connection.id);
-    if (cached && cached.sealed === connection.apiTokenSealed) return cached.client;
-    const client = pretixClient(connection.baseUrl, connection.organizer, secrets.decrypt(connection.apiTokenSealed));
-    pretixClients.set(connection.id, { sealed: connection.apiTokenSealed, client });
-    return client;
+  const pretixClientsFor = (cutoff?: Cutoff) => {
+    const clients = new Map<string, { sealed: string; client: PretixClient }>();
+    return (connection: Connection) => {
+      const cached = clients.get(connection.id);
+      if (cached && cached.sealed === connection.apiTokenSealed) return cached.client;
+      const client = new PretixClient({
+        baseUrl: connection.baseUrl,
+        organizer: connection.organizer,
+        token: secrets.decrypt(connection.apiTokenSealed),
+        limiter: pretixLimiter,
+        fetch: cutoff ? cutoff.fetch(pretixFetch) : pretixFetch,
+        sleep: cutoff?.sleep,
+        onRetry,
+      });
+      clients.set(connection.id, { sealed: connection.apiTokenSealed, client });
+      return client;
+    };
   };
 
-  const crmClientsFor = (priority: Priority, tuning: { maxRetries?: number; timeoutMs?: number }) => {
+  const crmClientsFor = (priority: Priority, tuning: { maxRetries?: number; timeoutMs?: number }, cutoff?: Cutoff) => {
     const clients = new Map<string, HubSpotClient>();
     return async (portalId: string) => {
       let client = clients.get(portalId);
@@ -97,7 +109,8 @@ export function createServices(options: ServiceOptions) {
           onUnauthorized: (token) => tokens.tokenRejected(portalId, token),
           limiter: hubspotLimiter,
           priority,
-          fetch: fetchImpl,
+          fetch: cutoff ? cutoff.fetch(fetchImpl) : fetchImpl,
+          sleep: cutoff?.sleep,
           onRetry,
           ...tuning,
         });
@@ -106,7 +119,10 @@ export function createServices(options: ServiceOptions) {
       return client;
     };
   };
+  const pretixFor = pretixClientsFor();
   const crmFor = crmClientsFor('background', {});
+  const workerClients = { pretixFor: pretixClientsFor(background.worker), crmFor: crmClientsFor('background', {}, background.worker) };
+  const backfillClients = { pretixFor: pretixClientsFor(background.backfill), crmFor: crmClientsFor('background', {}, background.backfill) };
   // A person waits for these (card, settings page, Sync now): the portal's reserve, one retry, a 10 s deadline.
   const interactiveCrmFor = crmClientsFor('interactive', { maxRetries: 1, timeoutMs: 10_000 });
 
@@ -158,8 +174,8 @@ export function createServices(options: ServiceOptions) {
     store,
     retryPolicy: config.sync,
     contexts,
-    pretixFor,
-    crmFor,
+    ...workerClients,
+    cutoff: background.worker,
     prefetch,
     hubspotBudget: () => {
       // The busiest portal decides: one process serves them all from one queue.
@@ -201,7 +217,8 @@ export function createServices(options: ServiceOptions) {
   const health = new SyncHealth(store, options.now);
   const sweeper = new ReconcileSweeper({
     store,
-    pretixFor,
+    pretixFor: pretixClientsFor(background.sweep),
+    cutoff: background.sweep,
     prefetch,
     onQueued: () => worker.notify(),
     intervalMs: config.sync.reconcileIntervalMs,
@@ -211,8 +228,8 @@ export function createServices(options: ServiceOptions) {
   const backfills = new BackfillRunner({
     store,
     contexts,
-    pretixFor,
-    crmFor,
+    ...backfillClients,
+    cutoff: background.backfill,
     retryPolicy: config.sync,
     logger: logger.child({ component: 'backfill' }),
     now: options.now,

@@ -19,6 +19,9 @@ export interface PretixWebhookDeps {
 /** pretix's order payload is about 150 bytes and a check-in one about 300; 16 KiB leaves room and stops abuse. */
 export const WEBHOOK_BODY_LIMIT = 16 * 1024;
 
+/** A full disk takes a person to fix; pretix keeps its own retry schedule either way. */
+const STORAGE_RETRY_AFTER_SECONDS = 60;
+
 /** pretix's payload; `event` and `code` are absent from organizer-level notifications, which we ignore. */
 const envelopeSchema = webhookPayloadSchema.partial({ event: true, code: true });
 const paramsSchema = z.object({ token: z.string().min(16).max(128) });
@@ -61,11 +64,19 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
       return reply.send({ status: 'ignored', reason: `event ${event} is not enabled for sync` });
     }
 
-    const result = await deps.store.acceptWebhook(
-      `${connection.id}:${notification_id}`,
-      { portalId: connection.portalId, connectionId: connection.id, event, code, action },
-      now(),
-    );
+    let result;
+    try {
+      result = await deps.store.acceptWebhook(
+        `${connection.id}:${notification_id}`,
+        { portalId: connection.portalId, connectionId: connection.id, event, code, action },
+        now(),
+      );
+    } catch (error) {
+      // Not on disk, so not acknowledged: a 5xx makes pretix deliver it again later. /healthz names the reason.
+      log().error({ err: error }, 'webhook not stored: the journal cannot be written');
+      reply.header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS));
+      throw new HttpError(503, 'storage_unavailable', 'The receiver cannot store webhooks right now (see /healthz); nothing was acknowledged.');
+    }
     if (result !== 'duplicate') deps.onQueued();
     if (request.log.level === 'debug' || request.log.level === 'trace') log().debug({ code, result }, 'webhook accepted');
     return reply.send({ status: result });

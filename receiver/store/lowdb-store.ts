@@ -5,7 +5,7 @@ import { Low } from 'lowdb';
 import type { FailureClass } from '../domain/errors';
 import { DurableJsonFile } from './durable-json-file';
 import { GroupCommit } from './group-commit';
-import { QueueJournal, type ProgressEntry } from './queue-journal';
+import { QueueJournal, type JournalEntry, type ProgressEntry } from './queue-journal';
 import { RecordLog } from './record-log';
 import type { RepairedDamage } from './damaged-state';
 import { SeenNotifications, splitNotificationKey } from './seen-notifications';
@@ -17,6 +17,7 @@ import {
   type JobTrigger,
   type QueueCounts,
   type Store,
+  type StoreHealth,
   type SweepState,
   type SyncRecord,
   type WebhookSyncedSample,
@@ -26,6 +27,14 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 const MAX_TRIGGERS_KEPT = 10;
 
 const eventKey = (connectionId: string, event: string) => `${connectionId}:${event}`;
+
+/** "ENOSPC" and the like: what an operator needs, without the file paths that fs errors carry. */
+function writeProblem(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // Node's fs messages read "ENOSPC: no space left on device, write" or "EACCES: permission denied, open '<path>'".
+  if ('code' in error && typeof error.code === 'string') return error.message.split(', ')[0] ?? error.code;
+  return error.message;
+}
 
 export function recordsFileFor(dataFile: string): string {
   return dataFile.replace(/(\.json)?$/, '.records.jsonl');
@@ -57,14 +66,32 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
   const opened = await journalRead.start();
   const { journal, replay } = opened;
   const repaired = [...records.repaired, ...opened.repaired];
+  // The outcome of the last journal append and of the last checkpoint, for /healthz: a full disk makes every
+  // webhook fail while the process itself looks fine.
+  const problems: { journal: string | null; checkpoint: string | null } = { journal: null, checkpoint: null };
   // A checkpoint: new journal segment first, then the snapshot (inside main.write), then old segments go.
   const mainCommit = new GroupCommit(async () => {
-    data.journalSegment = await journal.rotate();
-    // Segments from here on have headers (rotate wrote one), so the next start can tell an emptied one.
-    data.journalHeaders = true;
-    await main.write();
-    await journal.deleteBefore(data.journalSegment);
+    try {
+      data.journalSegment = await journal.rotate();
+      // Segments from here on have headers (rotate wrote one), so the next start can tell an emptied one.
+      data.journalHeaders = true;
+      await main.write();
+      await journal.deleteBefore(data.journalSegment);
+      problems.checkpoint = null;
+    } catch (error) {
+      problems.checkpoint = `the state file cannot be written (${writeProblem(error)})`;
+      throw error;
+    }
   });
+  const appendToJournal = async (entry: JournalEntry): Promise<void> => {
+    try {
+      await journal.append(entry);
+      problems.journal = null;
+    } catch (error) {
+      problems.journal = `the journal cannot be written (${writeProblem(error)})`;
+      throw error;
+    }
+  };
 
   const syncedListeners: ((sample: WebhookSyncedSample) => void)[] = [];
   const seen = new SeenNotifications(data.seen);
@@ -146,7 +173,7 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
     const previous = persisted[key];
     persisted[key] = state;
     try {
-      await journal.append(entry);
+      await appendToJournal(entry);
     } catch (error) {
       if (persisted[key] === state) {
         if (previous) persisted[key] = previous;
@@ -206,7 +233,7 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       const result = mergeTrigger(trigger, now, true);
       // Only the journal line is on the acknowledgement's path; the state file follows as a checkpoint.
       try {
-        await journal.append({ notificationKey, trigger, at: now });
+        await appendToJournal({ notificationKey, trigger, at: now });
       } catch (error) {
         // Not on disk, so not acknowledged: pretix's retry must be taken as new, not answered as a duplicate.
         seen.remove(connectionId, id);
@@ -326,6 +353,17 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       await mainCommit.commit();
       return true;
     },
+    async releaseJobs(keys, now) {
+      let released = 0;
+      for (const key of keys) {
+        const job = data.jobs[key];
+        if (job?.state !== 'in_flight') continue;
+        // A trigger that arrived meanwhile (rerun) is covered: the job runs again from the start anyway.
+        Object.assign(job, { state: 'pending', rerun: false, nextAttemptAt: Math.min(job.nextAttemptAt, now), inFlightSince: undefined });
+        released += 1;
+      }
+      if (released > 0) await mainCommit.commit();
+    },
     async recoverInFlight(now) {
       let recovered = 0;
       for (const job of Object.values(data.jobs)) {
@@ -394,6 +432,10 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
     findSyncRecords: (portalId, matches) => records.findInPortal(portalId, matches),
     purgeSyncRecords: (keys, replacements) => records.purge(keys, replacements),
 
+    health(): StoreHealth {
+      const reason = [problems.journal, problems.checkpoint].filter((p) => p !== null).join('; ');
+      return reason === '' ? { ok: true } : { ok: false, reason };
+    },
     async flush() {
       await Promise.all([journal.flush(), mainCommit.flush(), records.flush()]);
     },

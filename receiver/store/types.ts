@@ -164,6 +164,8 @@ export interface QueueCounts {
   oldestPendingAt: number | null;
 }
 
+export type StoreHealth = { ok: true } | { ok: false; reason: string };
+
 export interface Store {
   // Installations (OAuth)
   getInstallation(portalId: string): Installation | undefined;
@@ -204,6 +206,8 @@ export interface Store {
   failJob(key: string, failure: { failureClass: FailureClass; message: string; nextAttemptAt: number | null }, now: number): Promise<void>;
   /** Puts a failed (or waiting) job back in line now; false if there is no such job. */
   retryJob(key: string, now: number): Promise<boolean>;
+  /** Jobs this process claimed go back in line as they were (a stop cut their sync short): no attempt is counted. */
+  releaseJobs(keys: string[], now: number): Promise<void>;
   /** On start: jobs left in flight by a crash become pending again (retries are idempotent). */
   recoverInFlight(now: number): Promise<number>;
   /** Rewrites the last error of these jobs (a privacy deletion takes a person's email out); how many changed. */
@@ -233,6 +237,8 @@ export interface Store {
    * disk once this resolves. */
   purgeSyncRecords(keys: string[], replacements?: SyncRecord[]): Promise<void>;
 
+  /** Whether the last writes reached the disk: false while webhooks cannot be acknowledged (disk full, EIO…). */
+  health(): StoreHealth;
   /** Waits until every change so far is on disk. */
   flush(): Promise<void>;
   close(): Promise<void>;

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { PretixOrder } from '../pretix/schemas';
 import type { BackfillState, Connection, Store } from '../store/types';
 import { classify, SyncConfigError } from '../domain/errors';
+import { Cutoff, settlesWithin } from '../lib/cutoff';
 import type { EventContextCache } from './event-context-cache';
 import type { ObjectMapping } from '../domain/mapping-schema';
 import { recordOutcomes } from './outcomes';
@@ -14,6 +15,9 @@ import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { recordAccess, syncOrderBatch } from './sync-batch';
 
 export class BackfillConflictError extends Error {}
+
+/** After the deadline's cut, how long the runs may take to notice before the stop stops waiting for them. */
+const CUT_GRACE_MS = 500;
 
 export interface BackfillDeps {
   store: Store;
@@ -27,6 +31,8 @@ export interface BackfillDeps {
   batchSize?: number;
   /** Batches in flight at once: enough to keep HubSpot's window full while each batch waits on its requests. */
   concurrency?: number;
+  /** What the clients behind pretixFor/crmFor were built with: stopAll() cuts their requests off at its deadline. */
+  cutoff?: Cutoff;
   /** Called after each completed page, e.g. to let the sweep know its starting point. */
   onFinished?(state: BackfillState, firstPageGenerated: string | null): Promise<void> | void;
 }
@@ -66,9 +72,11 @@ export function mappingsForRun(all: ObjectMapping[], only: string[] | null): Obj
 export class BackfillRunner {
   private readonly running = new Map<string, Running>();
   private readonly now: () => number;
+  private readonly cutoff: Cutoff;
 
   constructor(private readonly deps: BackfillDeps) {
     this.now = deps.now ?? Date.now;
+    this.cutoff = deps.cutoff ?? new Cutoff();
   }
 
   private key(connectionId: string, event: string) {
@@ -126,12 +134,18 @@ export class BackfillRunner {
     return this.deps.store.getBackfill(connectionId, event);
   }
 
-  /** Stops every run without marking it: they resume on the next start. */
-  async stopAll(): Promise<void> {
+  /**
+   * Stops every run without marking it: they resume on the next start. No new page or batch starts; the batches
+   * under way get `timeoutMs`, then their requests are cut off and their pages stay unfinished, to be synced again.
+   */
+  async stopAll(timeoutMs = Infinity): Promise<void> {
     const runs = [...this.running.values()];
     runs.forEach((run) => (run.canceled = true));
     this.stopping = true;
-    await Promise.all(runs.map((run) => run.done));
+    const done = Promise.all(runs.map((run) => run.done));
+    if (await settlesWithin(done, timeoutMs)) return;
+    this.cutoff.cut();
+    await settlesWithin(done, CUT_GRACE_MS);
   }
 
   private stopping = false;
@@ -159,6 +173,8 @@ export class BackfillRunner {
     this.running.set(this.key(state.connectionId, state.event), run);
     run.done = this.execute(state, run)
       .catch(async (error: unknown) => {
+        // Cut off by the shutdown deadline: it stays "running" and resumes on the next start.
+        if (this.cutoff.isCut) return;
         const failure = classify(error);
         if (failure.internalError) this.deps.logger.error({ event: state.event, err: failure.internalError }, 'backfill failed with an internal error');
         else this.deps.logger.warn({ event: state.event, error: failure.message }, 'backfill failed');
@@ -195,6 +211,8 @@ export class BackfillRunner {
     let failure: unknown = null;
 
     const advance = async () => {
+      // After a shutdown cut nothing more is saved: the pages of the batches cut short are synced again.
+      if (this.cutoff.isCut) return;
       let next = state.nextPage;
       // A page is finished when no batch of it is running and none of its orders still waits in the buffer.
       while (next <= lastPageSeen && !unfinished.get(next) && !buffer.some((item) => item.page === next)) {
@@ -221,6 +239,8 @@ export class BackfillRunner {
           ...recordAccess(store, connection.id, state.event),
           now: () => new Date(this.now()),
         });
+        // Its requests were cut off: these outcomes say nothing about the orders, and the page stays unfinished.
+        if (this.cutoff.isCut) return;
         const counts = await recordOutcomes({
           store,
           portalId: connection.portalId,

@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Connection, Store, SweepState } from '../store/types';
 import { jobKey } from '../store/types';
 import { classify } from '../domain/errors';
+import { Cutoff, settlesWithin } from '../lib/cutoff';
 import type { OrderPrefetch } from './order-prefetch';
 import type { PretixClientLike } from './ports';
 
@@ -18,17 +19,25 @@ export interface SweepDeps {
   overlapMs?: number;
   logger: FastifyBaseLogger;
   now?: () => number;
+  /** What the client behind pretixFor was built with: stop() cuts its requests off at its deadline. */
+  cutoff?: Cutoff;
 }
 
 const olderThan = (recorded: string | undefined, current: string) => !recorded || Date.parse(recorded) < Date.parse(current);
+
+/** After the deadline's cut, how long a sweep may take to notice before the stop stops waiting for it. */
+const CUT_GRACE_MS = 500;
 
 export class ReconcileSweeper {
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private readonly now: () => number;
+  private stopping = false;
+  private readonly cutoff: Cutoff;
 
   constructor(private readonly deps: SweepDeps) {
     this.now = deps.now ?? Date.now;
+    this.cutoff = deps.cutoff ?? new Cutoff();
   }
 
   start(): void {
@@ -37,10 +46,15 @@ export class ReconcileSweeper {
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /** No further event is swept; the sweep under way gets `timeoutMs`, then its pretix requests are cut off. */
+  async stop(timeoutMs = Infinity): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.sweeping;
+    this.stopping = true;
+    const sweeping = this.sweeping;
+    if (!sweeping || (await settlesWithin(sweeping, timeoutMs))) return;
+    this.cutoff.cut();
+    await settlesWithin(sweeping, CUT_GRACE_MS);
   }
 
   /** Sweeps every enabled event once; a sweep still running is not started twice. */
@@ -48,6 +62,7 @@ export class ReconcileSweeper {
     this.sweeping ??= (async () => {
       try {
         for (const config of this.deps.store.listEventConfigs()) {
+          if (this.stopping) break;
           if (!config.enabled || !this.deps.store.getConnection(config.connectionId)) continue;
           await this.sweepEvent(config.connectionId, config.event);
         }
@@ -92,6 +107,8 @@ export class ReconcileSweeper {
         }
       }
     } catch (error) {
+      // Cut off by the shutdown deadline: nothing was learnt, and the next sweep starts from the same watermark.
+      if (this.cutoff.isCut) return previous;
       const failure = classify(error);
       const state: SweepState = { ...previous, lastSweepAt: new Date(this.now()).toISOString(), lastError: failure.message };
       await store.saveSweep(state);

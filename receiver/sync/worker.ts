@@ -1,12 +1,15 @@
 // The sync worker: waits until a batch is worth its requests (flush-policy.ts), then claims the due jobs, groups them
 // by connection and event, fetches the orders in as few pretix requests as possible, syncs them in batches and
 // records the outcome. One worker per process; the store's
-// in-flight marks keep it from taking a job twice, and recovery after a crash makes them pending again.
+// in-flight marks keep it from taking a job twice, and recovery after a crash makes them pending again. A stop is
+// bounded: no new batch starts, the batches under way get until the deadline, and every job not finished by then
+// goes back in line as it was.
 import type { FastifyBaseLogger } from 'fastify';
 import type { PretixOrder } from '../pretix/schemas';
 import type { Connection, Store, SyncJob, SyncRecord } from '../store/types';
 import { jobKey } from '../store/types';
 import { classify, SyncConfigError } from '../domain/errors';
+import { Cutoff, settlesWithin } from '../lib/cutoff';
 import type { EventContextCache } from './event-context-cache';
 import { fetchOrders } from './order-fetcher';
 import type { OrderPrefetch } from './order-prefetch';
@@ -16,8 +19,24 @@ import { failedRecord } from './outcomes';
 import { ArrivalTracker, decideFlush, DEFAULT_FLUSH_POLICY, type BudgetUsage, type FlushDecision, type FlushPolicyOptions } from './flush-policy';
 import { hubspotRequestsPerBatch, recordAccess, syncOrderBatch, type OrderOutcome } from './sync-batch';
 
+/** The part of the store the worker uses. */
+export type WorkerStore = Pick<
+  Store,
+  | 'getConnection'
+  | 'getEventConfig'
+  | 'listEventConfigs'
+  | 'claimDueJobs'
+  | 'nextDueAt'
+  | 'getJob'
+  | 'completeJobs'
+  | 'failJob'
+  | 'releaseJobs'
+  | 'getSyncRecord'
+  | 'putSyncRecords'
+>;
+
 export interface WorkerDeps {
-  store: Store;
+  store: WorkerStore;
   retryPolicy: RetryPolicy;
   contexts: EventContextCache;
   pretixFor(connection: Connection): PretixClientLike;
@@ -37,9 +56,14 @@ export interface WorkerDeps {
   hubspotBudget?: () => BudgetUsage | null;
   /** Upper bound for an idle sleep, so retries come due even without a nudge. */
   maxIdleMs?: number;
-  /** Work outside the cycle (Sync now) that stop() waits for as well. */
+  /** Work outside the cycle (Sync now) that stop() waits for as well, within the same deadline. */
   drainOnStop?: () => Promise<void>;
+  /** What the clients behind pretixFor/crmFor were built with: stop() cuts their requests off at its deadline. */
+  cutoff?: Cutoff;
 }
+
+/** After the deadline's cut, how long the cycle may take to notice before the worker stops waiting for it. */
+const CUT_GRACE_MS = 500;
 
 /** What tests and benchmarks may tune from outside. */
 export type WorkerTuning = Pick<WorkerDeps, 'maxIdleMs' | 'batchSize' | 'flushPolicy'>;
@@ -55,24 +79,52 @@ export class SyncWorker {
   private readonly listResumePoints = new Map<string, number>();
   private lastFlushEndedAt: number | null = null;
   private readonly policy: FlushPolicyOptions;
+  private readonly cutoff: Cutoff;
+  /** Jobs this worker marked in flight (or was handed) and has not yet completed, failed or put back. */
+  private readonly claimed = new Set<string>();
+  /** The stop gave up waiting for the cycle: whatever it still does must not touch the store any more. */
+  private abandoned = false;
 
   constructor(private readonly deps: WorkerDeps) {
     this.now = deps.now ?? Date.now;
     this.policy = { ...DEFAULT_FLUSH_POLICY, batchSize: deps.batchSize ?? DEFAULT_FLUSH_POLICY.batchSize, ...deps.flushPolicy };
+    this.cutoff = deps.cutoff ?? new Cutoff();
   }
 
   start(): void {
     if (this.running) return;
+    // Its clients stay cut off for good: a stop that had to cut is the process's last.
+    if (this.cutoff.isCut) throw new Error('the sync worker was cut off at shutdown and cannot start again');
     this.running = true;
     this.loop = this.run();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Takes no new batch; the batches under way get `timeoutMs` to finish, then their HubSpot and pretix requests are
+   * cut off. Jobs not finished by then go back in line as they were, without counting an attempt: upserts are
+   * idempotent, so a job whose request reached HubSpot but was not answered is simply synced again.
+   */
+  async stop(timeoutMs = Infinity): Promise<void> {
+    const startedAt = this.now();
     this.running = false;
     this.wake?.();
-    await this.loop;
+    const loop = this.loop;
+    if (loop && !(await settlesWithin(loop, timeoutMs))) {
+      this.cutoff.cut();
+      // Requests and retry waits end at once; anything slower (a rate-limit slot, a token refresh) is left behind.
+      if (!(await settlesWithin(loop, CUT_GRACE_MS))) this.abandoned = true;
+    }
     this.loop = null;
-    await this.deps.drainOnStop?.();
+    const unfinished = [...this.claimed];
+    this.claimed.clear();
+    if (unfinished.length > 0) {
+      await this.deps.store.releaseJobs(unfinished, this.now());
+      this.deps.logger.info({ jobs: unfinished.length }, 'stopped: unfinished jobs are back in line');
+    }
+    // Sync now runs (interactive clients, never cut): what is left of the deadline. A job still running then stays in
+    // flight on disk, and the next start puts it back in line (recoverInFlight).
+    const drain = this.deps.drainOnStop?.();
+    if (drain) await settlesWithin(drain, Math.max(0, timeoutMs - (this.now() - startedAt)));
   }
 
   /** Started and not stopping: Sync now runs only then, so nothing new starts during a shutdown. */
@@ -156,6 +208,7 @@ export class SyncWorker {
   /** Syncs jobs the caller has already claimed (Sync now), with this worker's clients, outside the cycle. */
   async syncClaimed(jobs: SyncJob[]): Promise<void> {
     if (jobs.length === 0) return;
+    for (const job of jobs) this.claimed.add(job.key);
     const run = this.syncGroup(jobs);
     this.claimedRuns.add(run);
     try {
@@ -181,6 +234,7 @@ export class SyncWorker {
   async runOnce(at = this.now(), limit = this.claimLimitFor(0)): Promise<number> {
     const jobs = this.deps.store.claimDueJobs(at, limit);
     if (jobs.length === 0) return 0;
+    for (const job of jobs) this.claimed.add(job.key);
     const groups = new Map<string, SyncJob[]>();
     for (const job of jobs) {
       const key = `${job.connectionId}:${job.event}`;
@@ -200,7 +254,7 @@ export class SyncWorker {
     if (!connection || !eventConfig?.enabled) {
       // Removed or disabled since the webhook arrived: nothing is to be synced any more.
       logger.info({ connectionId: first.connectionId, event: first.event, jobs: jobs.length }, 'dropping jobs of a removed or disabled event');
-      await store.completeJobs(jobs.map((j) => j.key), this.now());
+      await this.complete(jobs.map((j) => j.key));
       return;
     }
     try {
@@ -236,11 +290,13 @@ export class SyncWorker {
       const gone = jobs.filter((job) => orders.get(job.code) === null);
       if (gone.length > 0) {
         logger.info({ event: first.event, codes: gone.map((j) => j.code) }, 'orders no longer exist in pretix');
-        await store.completeJobs(gone.map((j) => j.key), this.now());
+        await this.complete(gone.map((j) => j.key));
       }
       const present = jobs.filter((job) => orders.get(job.code));
       const batchSize = this.deps.batchSize ?? 100;
       for (let i = 0; i < present.length; i += batchSize) {
+        // Stopping: no new batch. The rest stay claimed, and stop() puts them back in line.
+        if (this.stopRequested()) break;
         const slice = present.slice(i, i + batchSize);
         const outcomes = await syncOrderBatch({
           orders: slice.map((job) => orders.get(job.code)!),
@@ -255,6 +311,8 @@ export class SyncWorker {
         await this.settle(slice, outcomes);
       }
     } catch (error) {
+      // Cut off by the shutdown deadline: not a failure of the jobs, which stop() puts back in line.
+      if (this.cutoff.isCut) return;
       // Nothing order-specific went wrong: the whole group shares the failure (pretix down, token revoked…).
       const failure = classify(error);
       if (failure.internalError) {
@@ -265,16 +323,32 @@ export class SyncWorker {
       // One group commit for all of them rather than one file write each.
       await Promise.all(
         jobs
-          .filter((job) => store.getJob(job.key)?.state === 'in_flight')
-          .map((job) =>
-            store.failJob(job.key, { ...failure, nextAttemptAt: nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now()) }, this.now()),
-          ),
+          .filter((job) => this.claimed.has(job.key) && store.getJob(job.key)?.state === 'in_flight')
+          .map((job) => this.fail(job.key, { ...failure, nextAttemptAt: nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now()) })),
       );
     }
   }
 
+  /** The cycle's loop was started and is being stopped (Sync now's runs, outside any loop, always finish). */
+  private stopRequested(): boolean {
+    return this.abandoned || (this.loop !== null && !this.running);
+  }
+
+  private async complete(keys: string[]): Promise<void> {
+    if (this.abandoned) return;
+    keys.forEach((key) => this.claimed.delete(key));
+    await this.deps.store.completeJobs(keys, this.now());
+  }
+
+  private async fail(key: string, failure: Parameters<Store['failJob']>[1]): Promise<void> {
+    if (this.abandoned) return;
+    this.claimed.delete(key);
+    await this.deps.store.failJob(key, failure, this.now());
+  }
+
   private async settle(jobs: SyncJob[], outcomes: OrderOutcome[]): Promise<void> {
     const { store, logger } = this.deps;
+    if (this.abandoned) return;
     const byCode = new Map(jobs.map((job) => [job.code, job]));
     const records: SyncRecord[] = [];
     const done: string[] = [];
@@ -287,16 +361,19 @@ export class SyncWorker {
         done.push(job.key);
         continue;
       }
+      // After the shutdown cut a failure is most likely the cut's own, which says nothing about the order: stop() puts
+      // the job back, and the next start syncs it again.
+      if (this.cutoff.isCut) continue;
       const failure = outcome.failure;
       const retryAt = nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now());
       if (failure.internalError) logger.error({ job: job.key, err: failure.internalError }, 'order sync failed with an internal error');
       else logger.warn({ job: job.key, failureClass: failure.failureClass, error: failure.message, retryAt }, 'order sync failed');
       records.push(failedRecord(store.getSyncRecord(job.key), job, failure, new Date(this.now())));
-      failures.push(store.failJob(job.key, { ...failure, nextAttemptAt: retryAt }, this.now()));
+      failures.push(this.fail(job.key, { ...failure, nextAttemptAt: retryAt }));
     }
     await Promise.all(failures);
     // Records before completing jobs: a crash in between re-runs the jobs, which is harmless (upserts).
     await store.putSyncRecords(records);
-    await store.completeJobs(done, this.now());
+    await this.complete(done);
   }
 }

@@ -148,8 +148,14 @@ export class FakeHubSpot {
     this.url = `http://127.0.0.1:${address.port}`;
   }
 
+  /**
+   * Ends open connections too: a client cut off in the middle of a request (the receiver's shutdown deadline) can
+   * leave one the server still waits on, which would hold close() for Node's request timeout (5 minutes).
+   */
   async close(): Promise<void> {
-    await this.app.close();
+    const closing = this.app.close();
+    this.app.server.closeAllConnections();
+    await closing;
   }
 
   // ── setup ────────────────────────────────────────────────────────────────────────────────────────────

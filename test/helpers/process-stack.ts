@@ -12,7 +12,7 @@ import { startFakeHubSpot, type FakeHubSpot, type FakeHubSpotOptions } from '../
 import { startFakePretix, type FakePretix } from '../fakes/pretix';
 import { exampleMappingsBody } from './mappings';
 import { freePort } from './free-port';
-import { startReceiverProcess, type ReceiverProcess } from './receiver-process';
+import { startReceiverProcess, type ReceiverProcess, type ReceiverProcessOptions } from './receiver-process';
 import { defineExampleProperties, EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, PRETIX_TOKEN, SECRET_KEY } from './stack';
 import { tempDir } from './temp-dir';
 
@@ -28,6 +28,8 @@ export interface ProcessStack {
   eventPath: string;
   /** Kills the receiver (SIGKILL unless told otherwise) and starts it again on the same data. */
   restart(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the receiver again on the same data, after it has exited by itself. */
+  start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Opens a copy of the receiver's data files as a store: what a restart would find on disk, read without touching
    * the receiver's own files (opening a store may checkpoint). Use while the receiver is stopped. */
@@ -35,7 +37,13 @@ export interface ProcessStack {
   close(): Promise<void>;
 }
 
-export async function startProcessStack(options: { hubspot?: FakeHubSpotOptions } = {}): Promise<ProcessStack> {
+export interface ProcessStackOptions extends ReceiverProcessOptions {
+  hubspot?: FakeHubSpotOptions;
+  /** More environment for the receiver (e.g. SHUTDOWN_TIMEOUT). */
+  env?: Record<string, string>;
+}
+
+export async function startProcessStack(options: ProcessStackOptions = {}): Promise<ProcessStack> {
   const pretix = await startFakePretix();
   pretix.seedFromFixtures();
   pretix.addToken(PRETIX_TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
@@ -53,9 +61,11 @@ export async function startProcessStack(options: { hubspot?: FakeHubSpotOptions 
     HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
     HUBSPOT_PORTAL_ID: PORTAL_ID,
     LOG_LEVEL: 'warn',
+    ...options.env,
   };
   const adminFor = (receiver: ReceiverProcess) => createAdminClient(receiver.url, adminTokenFor(createSecretBox(SECRET_KEY)));
-  let receiver = await startReceiverProcess(env);
+  const launch = () => startReceiverProcess(env, { via: options.via });
+  let receiver = await launch();
   const admin = adminFor(receiver);
   const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', {
     portalId: PORTAL_ID,
@@ -91,12 +101,15 @@ export async function startProcessStack(options: { hubspot?: FakeHubSpotOptions 
     },
     async restart(signal = 'SIGKILL') {
       await stack.receiver.kill(signal);
-      receiver = await startReceiverProcess(env);
+      await stack.start();
+    },
+    async start() {
+      receiver = await launch();
       stack.receiver = receiver;
       stack.admin = adminFor(receiver);
     },
     async close() {
-      await stack.receiver.kill();
+      await stack.receiver.killAll();
       await Promise.all([pretix.close(), hubspot.close()]);
       await dir.remove();
     },

@@ -1,5 +1,7 @@
-// The receiver as a real operating-system process (`node --import tsx receiver/main.ts`), for tests that kill it.
+// The receiver as a real operating-system process, for tests that kill it or signal it: `node --import tsx
+// receiver/main.ts` by default, or through the real `npm start` as an operator (or a container) starts it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait-for';
@@ -10,7 +12,12 @@ export interface ReceiverProcess {
   url: string;
   child: ChildProcess;
   output: () => string;
+  /** Resolves when the spawned process has exited. */
+  exited: Promise<void>;
+  /** Sends `signal` (SIGKILL by default) to the spawned process only, as a supervisor does, and waits for its exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** SIGKILLs the spawned process and everything it started (npm's shell and node), for cleaning up. */
+  killAll(): Promise<void>;
 }
 
 /** Runs a receiver that is expected to refuse to start: its exit code and output, or a failure if it keeps running. */
@@ -36,9 +43,21 @@ export async function runReceiverExpectingExit(env: Record<string, string>, args
   return { code, output };
 }
 
-export async function startReceiverProcess(env: Record<string, string>, args: string[] = []): Promise<ReceiverProcess> {
-  // Spawned node directly (not the tsx wrapper) so that SIGKILL hits the process that holds the state.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'receiver/main.ts', ...args], {
+export interface ReceiverProcessOptions {
+  /** 'node' (default) spawns node itself; 'npm' spawns `npm start`, so `child` is npm's process. */
+  via?: 'node' | 'npm';
+  /** Arguments for main.ts (e.g. --repair); with npm they follow `--`. */
+  args?: string[];
+}
+
+export async function startReceiverProcess(env: Record<string, string>, options: ReceiverProcessOptions = {}): Promise<ReceiverProcess> {
+  // By default node directly (not the tsx wrapper) so that SIGKILL hits the process that holds the state.
+  const args = options.args ?? [];
+  const [command, commandArgs] =
+    options.via === 'npm'
+      ? ['npm', ['start', '--silent', ...(args.length > 0 ? ['--', ...args] : [])]]
+      : [process.execPath, ['--import', 'tsx', 'receiver/main.ts', ...args]];
+  const child = spawn(command, commandArgs, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,9 +75,60 @@ export async function startReceiverProcess(env: Record<string, string>, args: st
     url,
     child,
     output: () => output,
+    exited,
     async kill(signal = 'SIGKILL') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
     },
+    async killAll() {
+      const started = child.pid === undefined ? [] : descendantPids(child.pid);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      for (const pid of started) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      await exited;
+    },
   };
+}
+
+/** Whether a process exists and is not a zombie (an exited orphan that nobody has reaped yet counts as gone). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state letter follows the parenthesised command name, which may itself contain spaces or parentheses.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Every live descendant of `pid` (children, their children…), read from /proc (Linux). */
+export function descendantPids(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(name), ppid);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found: number[] = [];
+  const frontier = [pid];
+  while (frontier.length > 0) {
+    const parent = frontier.pop()!;
+    for (const [child, ppid] of parentOf) {
+      if (ppid === parent && !found.includes(child)) {
+        found.push(child);
+        frontier.push(child);
+      }
+    }
+  }
+  return found.filter(processAlive);
 }

@@ -26,6 +26,13 @@ describe('configuration', () => {
     expect(config.publicUrl).toBe('https://hs.example.com');
   });
 
+  it('bounds shutdown at 8 s unless SHUTDOWN_TIMEOUT says otherwise', () => {
+    expect(loadConfig({}).shutdownTimeoutMs).toBe(8_000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT: '3s' }).shutdownTimeoutMs).toBe(3_000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT: '500ms' }).shutdownTimeoutMs).toBe(500);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT: 'soon' })).toThrow(/SHUTDOWN_TIMEOUT/);
+  });
+
   it('repairs damaged state only when told: REPAIR_DAMAGED_STATE=1 or --repair', () => {
     expect(loadConfig({}).repairDamagedState).toBe(false);
     expect(loadConfig({ REPAIR_DAMAGED_STATE: '0' }).repairDamagedState).toBe(false);

@@ -66,7 +66,7 @@ describe('damaged state at start', () => {
     await writeFile(records, 'not json\n');
     const output = await refusedStart();
     expect(output).toContain(`${records} line 1: not valid JSON`);
-    const repaired = await startReceiverProcess(env, ['--repair']);
+    const repaired = await startReceiverProcess(env, { args: ['--repair'] });
     await repaired.kill('SIGTERM');
     expect(repaired.output()).toContain('skipped damaged state (--repair)');
     expect(await readFile(`${records}.damaged`, 'utf8')).toBe('not json\n');
