@@ -1,48 +1,69 @@
 import { describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../../receiver/lib/rate-limiter';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('rate limiter', () => {
+  function clocked(limit: number, intervalMs: number) {
+    const clock = manualClock();
+    const limiter = createRateLimiter({ limit, intervalMs, now: clock.now, setTimer: clock.setTimer, clearTimer: clock.clearTimer });
+    return { clock, limiter };
+  }
+
   it('admits `limit` requests at once and the next one only an interval after the first release', async () => {
-    const limiter = createRateLimiter({ limit: 3, intervalMs: 200 });
-    const t0 = Date.now();
+    const { clock, limiter } = clocked(3, 200);
+    let admittedAt: number | null = null;
     const releases = await Promise.all([limiter.acquire('p'), limiter.acquire('p'), limiter.acquire('p')]);
-    expect(Date.now() - t0).toBeLessThan(50);
-    const fourth = limiter.acquire('p');
-    await sleep(100);
-    const releasedAt = Date.now();
+    expect(clock.now()).toBe(0);
+    void limiter.acquire('p').then(() => (admittedAt = clock.now()));
+    await clock.advance(100);
+    expect(admittedAt).toBeNull();
     releases.forEach((release) => release());
-    await fourth;
-    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(195);
+    await clock.advance(199);
+    expect(admittedAt).toBeNull();
+    await clock.advance(2);
+    expect(admittedAt).toBe(301);
   });
 
   it('counts an unanswered request for as long as it takes, however long that is', async () => {
-    const limiter = createRateLimiter({ limit: 1, intervalMs: 50 });
+    const { clock, limiter } = clocked(1, 50);
     const release = await limiter.acquire('p');
     let second = false;
     void limiter.acquire('p').then(() => (second = true));
-    await sleep(150); // three intervals: a send-time limiter would have let the second one go
+    await clock.advance(150); // three intervals: a send-time limiter would have let the second one go
     expect(second).toBe(false);
     release();
-    await sleep(80);
+    await clock.advance(49);
+    expect(second).toBe(false);
+    await clock.advance(2);
     expect(second).toBe(true);
   });
 
   it('keeps keys apart, serves a key in arrival order, and honours pause()', async () => {
-    const limiter = createRateLimiter({ limit: 1, intervalMs: 30 });
+    const { clock, limiter } = clocked(1, 30);
     const order: string[] = [];
     (await limiter.acquire('a'))();
     (await limiter.acquire('b'))();
     limiter.pause('a', 120);
-    const t0 = Date.now();
-    await Promise.all(['x', 'y', 'z'].map(async (name) => {
+    const done = Promise.all(['x', 'y', 'z'].map(async (name) => {
       const release = await limiter.acquire('a');
-      order.push(name);
+      order.push(`${name}@${clock.now()}`);
       release();
     }));
-    expect(order).toEqual(['x', 'y', 'z']);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(115);
+    // Key b is not paused and its slot left the window after 30 ms.
+    let bAt: number | null = null;
+    void limiter.acquire('b').then((release) => {
+      bAt = clock.now();
+      release();
+    });
+    await clock.advance(119);
+    expect(order).toEqual([]);
+    expect(bAt).toBe(31);
+    await clock.advance(1_000);
+    await done;
+    expect(order.map((entry) => entry.split('@')[0])).toEqual(['x', 'y', 'z']);
+    const times = order.map((entry) => Number(entry.split('@')[1]));
+    expect(times[0]).toBeGreaterThanOrEqual(120);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(30);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(30);
   });
 
   it('reports how many requests count in the window: open ones, and finished ones until they leave it', async () => {
