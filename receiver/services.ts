@@ -78,7 +78,7 @@ export function createServices(options: ServiceOptions) {
   const background = { worker: new Cutoff(), sweep: new Cutoff(), backfill: new Cutoff() };
 
   // Clients are cheap, but one per connection keeps connection reuse and makes the limiter key stable.
-  const pretixClientsFor = (cutoff?: Cutoff) => {
+  const pretixClientsFor = (priority: Priority, tuning: { maxRetries?: number; timeoutMs?: number }, cutoff?: Cutoff) => {
     const clients = new Map<string, { sealed: string; client: PretixClient }>();
     return (connection: Connection) => {
       const cached = clients.get(connection.id);
@@ -88,9 +88,11 @@ export function createServices(options: ServiceOptions) {
         organizer: connection.organizer,
         token: secrets.decrypt(connection.apiTokenSealed),
         limiter: pretixLimiter,
+        priority,
         fetch: cutoff ? cutoff.fetch(pretixFetch) : pretixFetch,
         sleep: cutoff?.sleep,
         onRetry,
+        ...tuning,
       });
       clients.set(connection.id, { sealed: connection.apiTokenSealed, client });
       return client;
@@ -119,10 +121,10 @@ export function createServices(options: ServiceOptions) {
       return client;
     };
   };
-  const pretixFor = pretixClientsFor();
+  const pretixFor = pretixClientsFor('background', {});
   const crmFor = crmClientsFor('background', {});
-  const workerClients = { pretixFor: pretixClientsFor(background.worker), crmFor: crmClientsFor('background', {}, background.worker) };
-  const backfillClients = { pretixFor: pretixClientsFor(background.backfill), crmFor: crmClientsFor('background', {}, background.backfill) };
+  const workerClients = { pretixFor: pretixClientsFor('background', {}, background.worker), crmFor: crmClientsFor('background', {}, background.worker) };
+  const backfillClients = { pretixFor: pretixClientsFor('background', {}, background.backfill), crmFor: crmClientsFor('background', {}, background.backfill) };
   // A person waits for these (card, settings page, Sync now): the portal's reserve, one retry, a 10 s deadline.
   const interactiveCrmFor = crmClientsFor('interactive', { maxRetries: 1, timeoutMs: 10_000 });
 
@@ -141,24 +143,7 @@ export function createServices(options: ServiceOptions) {
 
   // A person waits for these calls (card, event list, enable/disable, connection removal, Sync now): the
   // organizer's reserve, one retry, not a long backoff.
-  const interactivePretixClients = new Map<string, { sealed: string; client: PretixClient }>();
-  const interactivePretixFor = (connection: Connection) => {
-    const cached = interactivePretixClients.get(connection.id);
-    if (cached && cached.sealed === connection.apiTokenSealed) return cached.client;
-    const client = new PretixClient({
-      baseUrl: connection.baseUrl,
-      organizer: connection.organizer,
-      token: secrets.decrypt(connection.apiTokenSealed),
-      limiter: pretixLimiter,
-      priority: 'interactive',
-      fetch: pretixFetch,
-      maxRetries: 1,
-      timeoutMs: 10_000,
-      onRetry,
-    });
-    interactivePretixClients.set(connection.id, { sealed: connection.apiTokenSealed, client });
-    return client;
-  };
+  const interactivePretixFor = pretixClientsFor('interactive', { maxRetries: 1, timeoutMs: 10_000 });
   const events = createEventService({ store, secrets, publicUrl: config.publicUrl, pretixFor: interactivePretixFor });
 
   const contexts = new EventContextCache();
@@ -217,7 +202,7 @@ export function createServices(options: ServiceOptions) {
   const health = new SyncHealth(store, options.now);
   const sweeper = new ReconcileSweeper({
     store,
-    pretixFor: pretixClientsFor(background.sweep),
+    pretixFor: pretixClientsFor('background', {}, background.sweep),
     cutoff: background.sweep,
     prefetch,
     onQueued: () => worker.notify(),
