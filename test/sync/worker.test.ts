@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buyerAndDealMappings } from '../helpers/mappings';
 import { objectMappingSchema } from '../../receiver/domain/mapping-schema';
 import { openLowdbStore } from '../../receiver/store/lowdb-store';
 import type { Connection, JobTrigger, Store } from '../../receiver/store/types';
@@ -25,25 +26,8 @@ const CONNECTION: Connection = {
   webhookTokenSealed: 'sealed',
   createdAt: '2026-03-01T00:00:00Z',
 };
-const MAPPINGS = [
-  objectMappingSchema.parse({
-    id: 1,
-    pretix_model: 'Order',
-    external_object_type: 'contacts',
-    pretix_id_field: 'email',
-    external_id_field: 'email',
-    property_mappings: [{ pretix_field: 'invoice_address_company', external_field: 'company', value_map: '', overwrite: 'if_empty' }],
-  }),
-  objectMappingSchema.parse({
-    id: 2,
-    pretix_model: 'Order',
-    external_object_type: 'deals',
-    pretix_id_field: 'order_code',
-    external_id_field: 'pretix_order_id',
-    property_mappings: [{ pretix_field: 'order_total', external_field: 'amount', value_map: '', overwrite: 'overwrite' }],
-    association_mappings: [{ via_mapping_id: 1 }],
-  }),
-];
+// The usual two mappings (buyer → contact, order → deal, associated): 4 requests per batch.
+const MAPPINGS = buyerAndDealMappings().map((mapping) => objectMappingSchema.parse(mapping));
 /** Short times so the tests run quickly; the rules are the production ones. */
 const FAST: Partial<FlushPolicyOptions> = { latencyTargetMs: 400, fillGraceMs: 100, minQuietMs: 60, maxQuietMs: 120, maxWaitMs: 3_000 };
 
