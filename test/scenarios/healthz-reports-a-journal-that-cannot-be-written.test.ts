@@ -1,8 +1,9 @@
 // When the disk is full, /healthz says 503 with the reason instead of 200. Here the next journal segment is
 // /dev/full, which fails every write with ENOSPC as a full disk does, so the checkpoint that starts it fails; once
 // a checkpoint succeeds again, /healthz is back to 200. A webhook whose journal line cannot be written is answered
-// 503 storage_unavailable with Retry-After (pretix delivers it again): tested with a store whose append fails.
-import { readdir, rm, symlink } from 'node:fs/promises';
+// 503 storage_unavailable with Retry-After (pretix delivers it again): tested with a store whose append fails, and
+// with the real journal whose file writes fail as on a full disk.
+import { open, readdir, rm, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT, ORGANIZER, startStack, type Stack } from '../helpers/stack';
@@ -81,5 +82,32 @@ describe('/healthz while the disk is full', () => {
     // The disk has room again: pretix's next delivery is taken.
     const redelivered = await stack.pretix.redeliver(notificationId);
     expect(redelivered.map((call) => call.status)).toEqual([200]);
+  });
+
+  it('reports the journal itself: a failing append makes /healthz 503 and the webhook 503, the next good one heals both', async () => {
+    // Every FileHandle write in this process fails with ENOSPC while `full` is set, as on a full disk. With no worker
+    // running, the only writes a webhook causes are its journal append (and its fdatasync).
+    const probe = await open(stack.dataFile, 'r');
+    const handleProto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const write = handleProto.write;
+    let full = true;
+    handleProto.write = function (this: unknown, ...args: unknown[]) {
+      if (full) return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' }));
+      return write.apply(this, args);
+    };
+    try {
+      const placed = await stack.pretix.emit(ORGANIZER, EVENT, 'R2D9K', 'pretix.event.order.placed');
+      expect(placed.calls.map((call) => call.status)).toEqual([503, 503, 503, 503]);
+      const failing = await health();
+      expect(failing.status).toBe(503);
+      expect(failing.body.reason).toMatch(/journal cannot be written \(ENOSPC: no space left on device\)/);
+      full = false;
+      const redelivered = await stack.pretix.redeliver(placed.notificationId);
+      expect(redelivered.map((call) => call.status)).toEqual([200]);
+      expect(await health()).toMatchObject({ status: 200, body: { status: 'ok' } });
+    } finally {
+      handleProto.write = write;
+    }
   });
 });
