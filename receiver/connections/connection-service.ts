@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { ServiceError } from '../lib/service-error';
 import { randomToken, type SecretBox } from '../store/secrets';
 import type { Connection, Store } from '../store/types';
+import { effectiveMappings } from './effective-mappings';
 
 export interface ConnectionInput {
   portalId: string;
@@ -61,7 +62,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     events: deps.store.listEventConfigs(connection.id).map((e) => ({
       event: e.event,
       enabled: e.enabled,
-      mappings: e.mappings.length,
+      mappings: effectiveMappings(deps.store, e).length,
       webhookId: e.webhookId ?? null,
     })),
   });

@@ -19,6 +19,7 @@ import { safeEqual, type SecretBox } from '../store/secrets';
 import type { Connection, EventConfig, Store } from '../store/types';
 import { SyncConfigError, SyncError } from '../domain/errors';
 import { defaultMappings } from './default-mappings';
+import { effectiveMappings } from './effective-mappings';
 
 /** Event settings requests in flight at once while listing (the pretix client's rate limiter still applies). */
 const LOCALE_LOOKUPS_AT_ONCE = 8;
@@ -148,7 +149,7 @@ export function createEventService(deps: EventServiceDeps) {
       live: event?.live ?? false,
       testmode: event?.testmode ?? false,
       enabled,
-      mappingCount: config?.mappings.length ?? 0,
+      mappingCount: effectiveMappings(deps.store, config).length,
       webhook,
     };
   }
@@ -295,7 +296,8 @@ export function createEventService(deps: EventServiceDeps) {
           event,
           enabled,
           // Enabling without mappings starts from the defaults; they are ordinary mappings afterwards.
-          mappings: enabled && (existing?.mappings.length ?? 0) === 0 ? defaultMappings() : (existing?.mappings ?? []),
+          mappings: enabled && !existing?.mappingSetId && (existing?.mappings.length ?? 0) === 0 ? defaultMappings() : (existing?.mappings ?? []),
+          ...(existing?.mappingSetId ? { mappingSetId: existing.mappingSetId } : {}),
           webhookId: outcome.mode === 'registered' ? outcome.id : enabled ? null : (existing?.webhookId ?? null),
           webhookMode: outcome.mode === 'manual' ? 'manual' : 'registered',
           webhookProblem: outcome.mode === 'manual' ? outcome.reason : webhookProblem,

@@ -207,6 +207,7 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       delete data.connections[id];
       seen.forget(id);
       for (const [key, event] of Object.entries(data.events)) if (event.connectionId === id) delete data.events[key];
+      for (const [key, set] of Object.entries(data.mappingSets)) if (set.connectionId === id) delete data.mappingSets[key];
       for (const [key, job] of Object.entries(data.jobs)) if (job.connectionId === id) delete data.jobs[key];
       for (const map of [data.backfills, data.sweeps, visibleBackfills, visibleSweeps]) {
         for (const key of Object.keys(map)) if (key.startsWith(`${id}:`)) delete map[key];
@@ -218,6 +219,12 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       Object.values(data.events).filter((e) => connectionId === undefined || e.connectionId === connectionId),
     async saveEventConfig(config) {
       data.events[eventKey(config.connectionId, config.event)] = config;
+      await mainCommit.commit();
+    },
+    getMappingSet: (connectionId, id) => data.mappingSets[eventKey(connectionId, id)],
+    listMappingSets: (connectionId) => Object.values(data.mappingSets).filter((set) => set.connectionId === connectionId),
+    async saveMappingSet(set) {
+      data.mappingSets[eventKey(set.connectionId, set.id)] = set;
       await mainCommit.commit();
     },
 

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DamagedStateError, issueText } from './damaged-state';
 import type { JournalEntry } from './journal-replay';
-import type { BackfillState, Connection, EventConfig, Installation, JobTrigger, SweepState, SyncJob, SyncRecord } from './types';
+import type { BackfillState, Connection, EventConfig, Installation, JobTrigger, MappingSet, SweepState, SyncJob, SyncRecord } from './types';
 
 const failureClass = z.enum(['transient', 'permanent', 'config']);
 const count = z.number().int().nonnegative();
@@ -44,8 +44,18 @@ const eventConfigSchema = z.looseObject({
   webhookId: z.number().nullable().optional(),
   webhookMode: z.enum(['registered', 'manual']).optional(),
   webhookProblem: z.string().nullable().optional(),
+  mappingSetId: z.string().nullable().optional(),
   updatedAt: z.string(),
 }) as unknown as z.ZodType<EventConfig>;
+
+const mappingSetSchema = z.looseObject({
+  connectionId: z.string(),
+  id: z.string(),
+  name: z.string(),
+  // Shape only, like an event's mappings (see above).
+  mappings: z.array(z.looseObject({ id: z.union([z.number(), z.string()]) })),
+  updatedAt: z.string(),
+}) as unknown as z.ZodType<MappingSet>;
 
 const syncJobSchema: z.ZodType<SyncJob> = z.looseObject({
   key: z.string(),
@@ -104,6 +114,8 @@ export const mainDataSchema = z.looseObject({
   installations: collection(installationSchema),
   connections: collection(connectionSchema),
   events: collection(eventConfigSchema),
+  /** Organizer-wide mapping sets, keyed "<connection id>:<set id>" (absent in files written before them). */
+  mappingSets: collection(mappingSetSchema),
   jobs: collection(syncJobSchema),
   /** pretix notification ids seen per connection, in hourly buckets (see seen-notifications.ts). */
   seen: z.record(z.string(), z.record(z.string(), z.array(z.number().int()))).default({}),

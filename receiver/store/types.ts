@@ -44,6 +44,19 @@ export interface EventConfig {
   webhookMode?: 'registered' | 'manual';
   /** Set when the last webhook change for this event could not be made in pretix: what the person must know. */
   webhookProblem?: string | null;
+  /** The connection's mapping set this event syncs with; absent or null: the event's own `mappings`. Read an
+   * event's mappings through effectiveMappings() (connections/effective-mappings.ts), never `mappings` directly. */
+  mappingSetId?: string | null;
+  updatedAt: string;
+}
+
+/** Named object mappings of a connection that several events share (organizer-wide), same shape as an event's. */
+export interface MappingSet {
+  connectionId: string;
+  /** A slug, unique within the connection. */
+  id: string;
+  name: string;
+  mappings: ObjectMapping[];
   updatedAt: string;
 }
 
@@ -182,6 +195,9 @@ export interface Store {
   getEventConfig(connectionId: string, event: string): EventConfig | undefined;
   listEventConfigs(connectionId?: string): EventConfig[];
   saveEventConfig(config: EventConfig): Promise<void>;
+  getMappingSet(connectionId: string, id: string): MappingSet | undefined;
+  listMappingSets(connectionId: string): MappingSet[];
+  saveMappingSet(set: MappingSet): Promise<void>;
 
   // Queue
   /** Dedupes on notification id, merges into the order's pending job, and resolves once it is on disk. */

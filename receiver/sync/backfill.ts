@@ -13,6 +13,7 @@ import { recordOutcomes } from './outcomes';
 import type { CrmClientLike, PretixClientLike } from './ports';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { recordAccess, syncOrderBatch } from './sync-batch';
+import { effectiveMappings } from '../connections/effective-mappings';
 
 export class BackfillConflictError extends Error {}
 
@@ -98,7 +99,7 @@ export class BackfillRunner {
     const config = store.getEventConfig(connectionId, event);
     if (!connection) throw new SyncConfigError(`No connection ${connectionId}.`);
     if (!config?.enabled) throw new SyncConfigError(`Event ${event} is not enabled for sync.`);
-    if (config.mappings.length === 0) throw new SyncConfigError(`Event ${event} has no object mappings yet.`);
+    if (effectiveMappings(store, config).length === 0) throw new SyncConfigError(`Event ${event} has no object mappings yet.`);
     const state: BackfillState = {
       connectionId,
       event,
@@ -197,7 +198,7 @@ export class BackfillRunner {
     const pretix = this.deps.pretixFor(connection);
     const crm = await this.deps.crmFor(connection.portalId);
     const context = await this.deps.contexts.get(`${connection.id}:${state.event}`, pretix, connection.organizer, state.event);
-    const mappings = mappingsForRun(config.mappings, state.mappingIds);
+    const mappings = mappingsForRun(effectiveMappings(store, config), state.mappingIds);
     const onlyMappings = state.mappingIds ? new Set(mappings.map((m) => String(m.id))) : null;
     const batchSize = this.deps.batchSize ?? 100;
     const concurrency = this.deps.concurrency ?? 12;

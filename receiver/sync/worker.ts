@@ -18,12 +18,14 @@ import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { failedRecord } from './outcomes';
 import { ArrivalTracker, decideFlush, DEFAULT_FLUSH_POLICY, type BudgetUsage, type FlushDecision, type FlushPolicyOptions } from './flush-policy';
 import { hubspotRequestsPerBatch, recordAccess, syncOrderBatch, type OrderOutcome } from './sync-batch';
+import { effectiveMappings } from '../connections/effective-mappings';
 
 /** The part of the store the worker uses. */
 export type WorkerStore = Pick<
   Store,
   | 'getConnection'
   | 'getEventConfig'
+  | 'getMappingSet'
   | 'listEventConfigs'
   | 'claimDueJobs'
   | 'nextDueAt'
@@ -186,7 +188,7 @@ export class SyncWorker {
   private requestsPerBatch(): number {
     let most = 0;
     for (const config of this.deps.store.listEventConfigs()) {
-      if (config.enabled) most = Math.max(most, hubspotRequestsPerBatch(config.mappings));
+      if (config.enabled) most = Math.max(most, hubspotRequestsPerBatch(effectiveMappings(this.deps.store, config)));
     }
     return most;
   }
@@ -258,7 +260,8 @@ export class SyncWorker {
       return;
     }
     try {
-      if (eventConfig.mappings.length === 0) {
+      const mappings = effectiveMappings(store, eventConfig);
+      if (mappings.length === 0) {
         throw new SyncConfigError(`No object mappings are configured for event ${first.event}.`);
       }
       const pretix = this.deps.pretixFor(connection);
@@ -300,7 +303,7 @@ export class SyncWorker {
         const slice = present.slice(i, i + batchSize);
         const outcomes = await syncOrderBatch({
           orders: slice.map((job) => orders.get(job.code)!),
-          mappings: eventConfig.mappings,
+          mappings,
           context,
           crm,
           portalId: connection.portalId,

@@ -49,6 +49,7 @@ function memoryStore(codes: string[], now: number) {
     getConnection: (id) => (id === 'c1' ? CONNECTION : undefined),
     getEventConfig: (connectionId, event) => (connectionId === 'c1' && event === 'democon' ? EVENT : undefined),
     listEventConfigs: () => [EVENT],
+    getMappingSet: () => undefined,
     claimDueJobs(at, limit) {
       const due = [...jobs.values()].filter((job) => job.state === 'pending' && job.nextAttemptAt <= at).slice(0, limit);
       due.forEach((job) => Object.assign(job, { state: 'in_flight', inFlightSince: at }));

@@ -13,6 +13,7 @@ import type { PretixClientLike } from '../../sync/ports';
 import type { EventContext } from '../../sync/event-context';
 import { createDeadline, errorMessage, settleLimited, type Deadline } from './deadline';
 import { mappingLabel, objectLinks, pretixOrderUrl, STATUS_LABELS, syncState } from './presenters';
+import { effectiveMappings } from '../../connections/effective-mappings';
 
 export interface OrderSearchOptions {
   email: string;
@@ -147,7 +148,7 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
 
   const orders = shown.map((entry) => {
     const key = jobKey(entry.connection.id, entry.event, entry.order.code);
-    const mappings = store.getEventConfig(entry.connection.id, entry.event)?.mappings ?? [];
+    const mappings = effectiveMappings(store, store.getEventConfig(entry.connection.id, entry.event));
     const record = recordByKey.get(key) ?? store.getSyncRecord(key);
     return cardOrder(entry, contexts.get(`${entry.connection.id}:${entry.event}`) ?? null, record, store.getJob(key), mappings, deps.hubspotAppUrl, portalId, warnings);
   });
@@ -155,7 +156,7 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
   const response: ContactOrdersResponse = {
     connected: true,
     orders,
-    producedBy: producedBy(records, contactId, emails, (record) => store.getEventConfig(record.connectionId, record.event)?.mappings ?? []),
+    producedBy: producedBy(records, contactId, emails, (record) => effectiveMappings(store, store.getEventConfig(record.connectionId, record.event))),
     warnings: [...warnings],
   };
   return fitInto(response, MAX_RESPONSE_BYTES);
