@@ -79,6 +79,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     connections: services.connections,
     events: services.events,
     eventConfigs: services.eventConfigs,
+    mappingSets: services.mappingSets,
     installations: services.installations,
     adminToken: adminTokenFor(secrets),
     backfills: services.backfills,

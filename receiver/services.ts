@@ -8,6 +8,7 @@ import { createPublicOnlyFetch, type ResolveHost } from './pretix/public-address
 import { PretixConnectionError } from './pretix/errors';
 import { createCatalogues } from './connections/catalogues';
 import { createEventConfigService } from './connections/event-config-service';
+import { createMappingSetService } from './connections/mapping-set-service';
 import { createEventService } from './connections/event-service';
 import { HubSpotClient } from './hubspot/crm-client';
 import { createInstallationService } from './hubspot/installations';
@@ -225,9 +226,11 @@ export function createServices(options: ServiceOptions) {
     },
   });
 
+  const mappingSets = createMappingSetService({ store, eventConfigs, backfills, now: options.now });
+
   wakeWorker = () => worker.notify();
 
-  return { tokens, oauth, installations, oauthStates, events, eventConfigs, catalogues, pretixFor, crmFor, interactivePretixFor, interactiveCrmFor, syncNow, health, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
+  return { tokens, oauth, installations, oauthStates, events, eventConfigs, mappingSets, catalogues, pretixFor, crmFor, interactivePretixFor, interactiveCrmFor, syncNow, health, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
 }
 
 export type Services = ReturnType<typeof createServices>;

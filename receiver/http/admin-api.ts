@@ -7,6 +7,7 @@ import { organizerSlugSchema, pretixBaseUrlSchema } from '../domain/pretix-url';
 import type { ConnectionService } from '../connections/connection-service';
 import type { EventConfigService } from '../connections/event-config-service';
 import type { EventService } from '../connections/event-service';
+import { mappingSetIdSchema, type MappingSetService } from '../connections/mapping-set-service';
 import type { InstallationService } from '../hubspot/installations';
 import { safeEqual } from '../store/secrets';
 import type { JobTrigger, Store } from '../store/types';
@@ -24,6 +25,7 @@ export interface AdminApiDeps {
   connections: ConnectionService;
   events: EventService;
   eventConfigs: Pick<EventConfigService, 'saveMappings'>;
+  mappingSets: MappingSetService;
   installations: InstallationService;
   adminToken: string;
   onQueued: () => void;
@@ -132,6 +134,52 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
         hasSyncedOrders: saved.hadMappings,
         hint: changed.length > 0 && saved.hadMappings
           ? `Existing orders still carry the old mapping. Apply it with POST …/backfill {"mappingIds": ${JSON.stringify(changed)}} (only what changed) or {} (everything).`
+          : null,
+      },
+    };
+  });
+
+  // Organizer-wide mapping sets. Saving a set checks it against every event that uses it (400 `invalid_mappings`,
+  // field errors keyed `events.<slug>.…`) and re-syncs those events' orders for the mappings that changed.
+  const setParams = z.object({ id: z.string().uuid(), set: mappingSetIdSchema });
+  const setBody = z.object({ name: z.string().trim().min(1).max(100).optional(), mappings: mappingFileSchema });
+
+  app.get('/connections/:id/mapping-sets', async (request) => {
+    const { id } = parse(z.object({ id: z.string().uuid() }), request.params, 'connection id');
+    return { sets: deps.mappingSets.list(id) };
+  });
+
+  app.get('/connections/:id/mapping-sets/:set', async (request) => {
+    const { id, set } = parse(setParams, request.params, 'mapping set');
+    return deps.mappingSets.get(id, set);
+  });
+
+  app.put('/connections/:id/mapping-sets/:set', async (request) => {
+    const { id, set } = parse(setParams, request.params, 'mapping set');
+    const body = parse(setBody, request.body, 'mapping set');
+    return await deps.mappingSets.save(id, set, body).catch(rethrowInvalidMappings);
+  });
+
+  // A new set (or a replaced one) made of what the event syncs with now.
+  app.post('/connections/:id/mapping-sets/:set/copy-from/:event', async (request) => {
+    const { id, set, event } = parse(setParams.extend({ event: eventSlugSchema }), request.params, 'mapping set');
+    const { name } = parse(z.object({ name: z.string().trim().min(1).max(100).optional() }).default({}), request.body ?? {}, 'mapping set');
+    return await deps.mappingSets.copyFromEvent(id, event, set, name).catch(rethrowInvalidMappings);
+  });
+
+  // `{"set": "<id>"}` makes the event sync with the set (checked against the event), `{"set": null}` with its own.
+  app.put('/connections/:id/events/:event/mapping-set', async (request) => {
+    const { id, event } = parse(eventParams, request.params, 'event');
+    const { set } = parse(z.object({ set: mappingSetIdSchema.nullable() }), request.body, 'assignment');
+    const assigned = await deps.mappingSets.assign(id, event, set).catch(rethrowInvalidMappings);
+    const changed = assigned.changedMappingIds;
+    return {
+      event: assigned.config,
+      resync: {
+        changedMappingIds: changed,
+        hasSyncedOrders: assigned.hadMappings,
+        hint: changed.length > 0 && assigned.hadMappings && assigned.config.enabled
+          ? `Existing orders still carry the old mappings. Apply them with POST …/backfill {"mappingIds": ${JSON.stringify(changed)}} (only what changed) or {} (everything).`
           : null,
       },
     };

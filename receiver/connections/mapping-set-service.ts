@@ -1,0 +1,174 @@
+// Organizer-wide mapping sets: named object mappings of a connection that events use instead of their own. A set is
+// checked like an event's mappings (through the event-config service) but against EACH event that uses it, so a
+// question identifier that one event lacks is refused for that event by name. Editing a set re-syncs, in the
+// background, the orders of every enabled event that uses it, for the mappings that changed only (the backfill
+// runner's `mappingIds`, as `--apply changed` does for one event); the pretix and HubSpot clients' rate limiters
+// keep those runs within both limits.
+import { z } from 'zod';
+import type { ObjectMapping } from '../domain/mapping-schema';
+import { SyncConfigError } from '../domain/errors';
+import { ServiceError } from '../lib/service-error';
+import type { EventConfig, MappingSet, Store } from '../store/types';
+import { BackfillConflictError, type BackfillRunner } from '../sync/backfill';
+import { noDeadline, type Race } from './catalogues';
+import { effectiveMappings } from './effective-mappings';
+import { changedMappingIds, InvalidMappingsError, type EventConfigService } from './event-config-service';
+
+export const mappingSetIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1–64 lower-case letters, digits or dashes, starting with a letter or digit');
+
+export interface MappingSetServiceDeps {
+  store: Store;
+  eventConfigs: Pick<EventConfigService, 'check'>;
+  backfills: Pick<BackfillRunner, 'start'>;
+  now?: () => number;
+}
+
+export interface MappingSetSummary {
+  set: MappingSet;
+  /** Slugs of the events that use the set. */
+  events: string[];
+}
+
+export interface Resync {
+  changedMappingIds: string[];
+  /** Events whose orders are being synced again (a background backfill of the changed mappings). */
+  started: string[];
+  /** Enabled events that use the set but could not start one now (a backfill already runs, …): what to do. */
+  notStarted: { event: string; reason: string }[];
+}
+
+export interface SavedMappingSet extends MappingSetSummary {
+  /** Type hints per event, keyed like the field errors. */
+  warnings: Record<string, string>;
+  resync: Resync;
+}
+
+/** Field errors of one event, keyed `events.<slug>.mappings.…` so that the answer names the event. */
+const forEvent = (event: string, errors: Record<string, string>) =>
+  Object.fromEntries(Object.entries(errors).map(([key, message]) => [`events.${event}.${key}`, `${event}: ${message}`]));
+
+export function createMappingSetService(deps: MappingSetServiceDeps) {
+  const now = deps.now ?? Date.now;
+  const { store } = deps;
+
+  const requireConnection = (connectionId: string) => {
+    if (!store.getConnection(connectionId)) throw new ServiceError(404, 'unknown_connection', `No connection ${connectionId}.`);
+  };
+  const requireSet = (connectionId: string, id: string): MappingSet => {
+    const set = store.getMappingSet(connectionId, id);
+    if (!set) throw new ServiceError(404, 'unknown_mapping_set', `No mapping set "${id}" on this connection.`);
+    return set;
+  };
+  const usersOf = (connectionId: string, id: string): EventConfig[] =>
+    store.listEventConfigs(connectionId).filter((e) => e.mappingSetId === id);
+
+  /** Checks `mappings` against every event in `events`; throws InvalidMappingsError naming the events that fail. */
+  async function checkAgainst(connectionId: string, events: string[], mappings: ObjectMapping[], race: Race) {
+    const fieldErrors: Record<string, string> = {};
+    const warnings: Record<string, string> = {};
+    const failing: string[] = [];
+    // One event after the other: the catalogues are cached per event, and a burst of 50 checks would compete with
+    // the webhook path for the organizer's pretix budget.
+    for (const event of events) {
+      const result = await deps.eventConfigs.check(connectionId, event, mappings, race);
+      if (Object.keys(result.fieldErrors).length > 0) failing.push(event);
+      Object.assign(fieldErrors, forEvent(event, result.fieldErrors));
+      Object.assign(warnings, forEvent(event, result.warnings));
+    }
+    if (failing.length > 0) {
+      const error = new InvalidMappingsError(fieldErrors);
+      error.message = `The mapping set was not saved: it does not fit event${failing.length === 1 ? '' : 's'} ${failing.join(', ')} (${Object.keys(fieldErrors).length} field(s) need attention).`;
+      throw error;
+    }
+    return warnings;
+  }
+
+  async function resync(connectionId: string, events: EventConfig[], changed: string[]): Promise<Resync> {
+    const result: Resync = { changedMappingIds: changed, started: [], notStarted: [] };
+    if (changed.length === 0) return result;
+    for (const config of events) {
+      if (!config.enabled) continue;
+      try {
+        await deps.backfills.start(connectionId, config.event, changed);
+        result.started.push(config.event);
+      } catch (error) {
+        if (!(error instanceof BackfillConflictError || error instanceof SyncConfigError)) throw error;
+        result.notStarted.push({ event: config.event, reason: error.message });
+      }
+    }
+    return result;
+  }
+
+  async function save(connectionId: string, id: string, input: { name?: string; mappings: ObjectMapping[] }, race: Race = noDeadline): Promise<SavedMappingSet> {
+    requireConnection(connectionId);
+    mappingSetIdSchema.parse(id);
+    const users = usersOf(connectionId, id);
+    const warnings = await checkAgainst(connectionId, users.map((e) => e.event), input.mappings, race);
+    // Read after the (slow) checks, like the event-config service does.
+    const existing = store.getMappingSet(connectionId, id);
+    const set: MappingSet = {
+      connectionId,
+      id,
+      name: input.name ?? existing?.name ?? id,
+      mappings: input.mappings,
+      updatedAt: new Date(now()).toISOString(),
+    };
+    await store.saveMappingSet(set);
+    const changed = existing ? changedMappingIds(existing.mappings, set.mappings) : [];
+    const current = usersOf(connectionId, id);
+    return { set, events: current.map((e) => e.event), warnings, resync: await resync(connectionId, current, changed) };
+  }
+
+  return {
+    list(connectionId: string): MappingSetSummary[] {
+      requireConnection(connectionId);
+      return store.listMappingSets(connectionId).map((set) => ({ set, events: usersOf(connectionId, set.id).map((e) => e.event) }));
+    },
+
+    get(connectionId: string, id: string): MappingSetSummary {
+      requireConnection(connectionId);
+      return { set: requireSet(connectionId, id), events: usersOf(connectionId, id).map((e) => e.event) };
+    },
+
+    /** Creates or replaces a set; refused (nothing saved) when it does not fit one of the events that use it. */
+    save,
+
+    /** A set made of what `event` syncs with now (its own mappings, or its set's). */
+    async copyFromEvent(connectionId: string, event: string, id: string, name?: string, race: Race = noDeadline): Promise<SavedMappingSet> {
+      requireConnection(connectionId);
+      const mappings = effectiveMappings(store, store.getEventConfig(connectionId, event));
+      if (mappings.length === 0) throw new ServiceError(409, 'no_mappings', `Event ${event} has no mappings to copy.`);
+      return save(connectionId, id, { name, mappings }, race);
+    },
+
+    /**
+     * Makes `event` sync with set `id` (checked against the event first), or with its own mappings again (`null`).
+     * Returns which mappings now differ from what the event synced with, for the re-sync the caller may offer.
+     */
+    async assign(connectionId: string, event: string, id: string | null, race: Race = noDeadline) {
+      requireConnection(connectionId);
+      if (id !== null) {
+        const set = requireSet(connectionId, id);
+        await checkAgainst(connectionId, [event], set.mappings, race);
+      }
+      const existing = store.getEventConfig(connectionId, event);
+      const before = effectiveMappings(store, existing);
+      const config: EventConfig = {
+        ...existing,
+        connectionId,
+        event,
+        enabled: existing?.enabled ?? false,
+        mappings: existing?.mappings ?? [],
+        webhookId: existing?.webhookId ?? null,
+        mappingSetId: id,
+        updatedAt: new Date(now()).toISOString(),
+      };
+      await store.saveEventConfig(config);
+      return { config, changedMappingIds: changedMappingIds(before, effectiveMappings(store, config)), hadMappings: before.length > 0 };
+    },
+  };
+}
+
+export type MappingSetService = ReturnType<typeof createMappingSetService>;
