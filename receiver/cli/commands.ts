@@ -8,6 +8,7 @@ import type { ConnectionRemoval } from '../connections/event-service';
 import type { PublicInstallation } from '../hubspot/installations';
 import type { EventConfig, QueueCounts, SyncJob } from '../store/types';
 import { eventSlugSchema, orderCodeSchema } from '../domain/pretix-identifiers';
+import { mappingSetIdSchema, type MappingSetSummary, type SavedMappingSet } from '../connections/mapping-set-service';
 import { ORDER_ACTIONS } from '../pretix/webhook-actions';
 import type { BackfillProgressView } from '../sync/backfill';
 import { describeBacklog, describeLag, type PortalSyncHealth } from '../sync/sync-health';
@@ -48,6 +49,32 @@ function needChecked(values: Record<string, string | boolean | undefined>, name:
 
 const eventPath = (values: Record<string, string | boolean | undefined>) =>
   `/connections/${encodeURIComponent(needChecked(values, 'connection', connectionIdSchema))}/events/${encodeURIComponent(needChecked(values, 'event', eventSlugSchema))}`;
+
+const connectionPath = (values: Record<string, string | boolean | undefined>) =>
+  `/connections/${encodeURIComponent(needChecked(values, 'connection', connectionIdSchema))}`;
+
+const setPath = (values: Record<string, string | boolean | undefined>) =>
+  `${connectionPath(values)}/mapping-sets/${encodeURIComponent(needChecked(values, 'set', mappingSetIdSchema))}`;
+
+/** `--event a,b,c`: several events at once, each checked like a single one. */
+function eventList(values: Record<string, string | boolean | undefined>): string[] {
+  const slugs = need(values, 'event').split(',').map((slug) => slug.trim()).filter(Boolean);
+  return slugs.map((slug) => {
+    const result = eventSlugSchema.safeParse(slug);
+    if (!result.success) throw new UsageError(`--event ${slug}: ${result.error.issues[0]?.message ?? 'is not valid'}`);
+    return result.data;
+  });
+}
+
+function printSavedSet(saved: SavedMappingSet, values: Record<string, string | boolean | undefined>, out: (line: string) => void) {
+  out(`Saved mapping set ${saved.set.id} ("${saved.set.name}", ${saved.set.mappings.length} mapping(s)), used by ${saved.events.length} event(s).`);
+  for (const [path, warning] of Object.entries(saved.warnings)) out(`  warning: ${describeFieldPath(path)}: ${warning}`);
+  const { resync } = saved;
+  if (resync.started.length > 0) {
+    out(`Re-syncing existing orders of ${resync.started.length} event(s) (mappings ${resync.changedMappingIds.join(', ')}) in the background; follow with \`pretix-hubspot backfill status --connection ${values.connection} --event <slug>\`.`);
+  }
+  for (const { event, reason } of resync.notStarted) out(`  not re-synced: ${event}: ${reason}`);
+}
 
 function printConnection(c: PublicConnection, out: (line: string) => void) {
   out(`${c.id}  portal ${c.portalId}  ${c.baseUrl}  organizer ${c.organizer}`);
@@ -163,6 +190,67 @@ export const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'set list',
+    summary: "list the connection's organizer-wide mapping sets and the events that use them",
+    usage: 'set list --connection <id>',
+    options: { connection: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const { sets } = await client.get<{ sets: MappingSetSummary[] }>(`${connectionPath(values)}/mapping-sets`);
+      if (sets.length === 0) out('No mapping sets yet. Create one with `pretix-hubspot set save` or `set copy`.');
+      for (const { set, events } of sets) {
+        out(`${set.id}  "${set.name}"  ${set.mappings.length} mapping(s), used by ${events.length === 0 ? 'no event' : events.join(', ')}`);
+      }
+    },
+  },
+  {
+    name: 'set save',
+    summary: 'create or replace a mapping set from a JSON file in datasync shape (checked against every event using it; those events re-sync what changed)',
+    usage: 'set save --connection <id> --set <set id> --file <mappings.json> [--name <display name>]',
+    options: { connection: { type: 'string' }, set: { type: 'string' }, file: { type: 'string' }, name: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const file = need(values, 'file');
+      let mappings: unknown;
+      try {
+        mappings = JSON.parse(await readFile(file, 'utf8'));
+      } catch (error) {
+        throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+      }
+      const name = typeof values.name === 'string' ? values.name : undefined;
+      const saved = await client.put<SavedMappingSet>(setPath(values), { ...(name ? { name } : {}), mappings });
+      printSavedSet(saved, values, out);
+    },
+  },
+  {
+    name: 'set copy',
+    summary: "make a mapping set (new or replaced) from what an event syncs with now",
+    usage: 'set copy --connection <id> --event <slug> --set <set id> [--name <display name>]',
+    options: { connection: { type: 'string' }, event: { type: 'string' }, set: { type: 'string' }, name: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const event = needChecked(values, 'event', eventSlugSchema);
+      const name = typeof values.name === 'string' ? values.name : undefined;
+      const saved = await client.post<SavedMappingSet>(`${setPath(values)}/copy-from/${encodeURIComponent(event)}`, name ? { name } : {});
+      printSavedSet(saved, values, out);
+    },
+  },
+  {
+    name: 'set assign',
+    summary: "make events sync with a mapping set (checked against each), or with their own mappings again (--own)",
+    usage: 'set assign --connection <id> --event <slug>[,<slug>…] (--set <set id> | --own)',
+    options: { connection: { type: 'string' }, event: { type: 'string' }, set: { type: 'string' }, own: { type: 'boolean' } },
+    async run(client, values, _p, out) {
+      if (Boolean(values.own) === (typeof values.set === 'string')) throw new UsageError('give either --set <set id> or --own');
+      const set = values.own ? null : needChecked(values, 'set', mappingSetIdSchema);
+      for (const event of eventList(values)) {
+        const { resync } = await client.put<{ resync: { changedMappingIds: string[]; hint: string | null } }>(
+          `${connectionPath(values)}/events/${encodeURIComponent(event)}/mapping-set`,
+          { set },
+        );
+        out(`Event ${event} now syncs with ${set === null ? 'its own mappings' : `mapping set ${set}`}.`);
+        if (resync.hint) out(`  Mappings ${resync.changedMappingIds.join(', ')} differ: run \`pretix-hubspot backfill --connection ${values.connection} --event ${event} --mappings ${resync.changedMappingIds.join(',')}\` to apply them to existing orders.`);
+      }
+    },
+  },
+  {
     name: 'event list',
     summary: "list the organizer's pretix events with their sync and webhook state",
     usage: 'event list --connection <id>',
@@ -176,23 +264,27 @@ export const COMMANDS: Command[] = [
   {
     name: 'event enable',
     summary: 'start syncing an event: registers the pretix webhook (default mappings if it has none)',
-    usage: 'event enable --connection <id> --event <slug>',
+    usage: 'event enable --connection <id> --event <slug>[,<slug>…]   (several: one after the other, stopping at the first refusal)',
     options: { connection: { type: 'string' }, event: { type: 'string' } },
     async run(client, values, _p, out) {
-      const { event } = await client.post<{ event: EventSummary }>(`${eventPath(values)}/enable`);
-      out(`Event ${event.slug} is enabled.`);
-      printEvent(event, out);
+      for (const slug of eventList(values)) {
+        const { event } = await client.post<{ event: EventSummary }>(`${connectionPath(values)}/events/${encodeURIComponent(slug)}/enable`);
+        out(`Event ${event.slug} is enabled.`);
+        printEvent(event, out);
+      }
     },
   },
   {
     name: 'event disable',
     summary: 'stop syncing an event (queued jobs are dropped; the pretix webhook no longer covers it)',
-    usage: 'event disable --connection <id> --event <slug>',
+    usage: 'event disable --connection <id> --event <slug>[,<slug>…]',
     options: { connection: { type: 'string' }, event: { type: 'string' } },
     async run(client, values, _p, out) {
-      const { event } = await client.post<{ event: EventSummary }>(`${eventPath(values)}/disable`);
-      out(`Event ${event.slug} is disabled.`);
-      if (event.webhook.message) out(event.webhook.message);
+      for (const slug of eventList(values)) {
+        const { event } = await client.post<{ event: EventSummary }>(`${connectionPath(values)}/events/${encodeURIComponent(slug)}/disable`);
+        out(`Event ${event.slug} is disabled.`);
+        if (event.webhook.message) out(event.webhook.message);
+      }
     },
   },
   {
