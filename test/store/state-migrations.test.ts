@@ -29,3 +29,23 @@ describe('state file migrations', () => {
     expect(migrateMainData({ schemaVersion: 1 })).toEqual({ ok: true, data: { schemaVersion: 1 } });
   });
 });
+
+describe('a state file from before mapping sets', () => {
+  it('loads unchanged, with no sets and its events on their own mappings', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { readMainData } = await import('../../receiver/store/state-schema');
+    const dir = await mkdtemp(join(tmpdir(), 'state-before-sets-'));
+    try {
+      const event = { connectionId: 'c1', event: 'democon', enabled: true, mappings: [{ id: 1 }], webhookId: 7, updatedAt: '2026-01-01T00:00:00.000Z' };
+      const file = join(dir, 'data.json');
+      await writeFile(file, JSON.stringify({ schemaVersion: 1, events: { 'c1:democon': event } }));
+      const data = await readMainData(file);
+      expect(data.mappingSets).toEqual({});
+      expect(data.events['c1:democon']).toEqual(event);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
