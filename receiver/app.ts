@@ -102,6 +102,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     catalogues: services.catalogues,
     events: services.events,
     eventConfigs: services.eventConfigs,
+    mappingSets: services.mappingSets,
     backfill: backfillControlFor(services.backfills),
     onQueued: onQueuedByPerson,
     syncNow: services.syncNow,

@@ -151,6 +151,7 @@ export function createEventService(deps: EventServiceDeps) {
       enabled,
       mappingCount: effectiveMappings(deps.store, config).length,
       webhook,
+      ...(config?.mappingSetId ? { mappingSetId: config.mappingSetId } : {}),
     };
   }
 

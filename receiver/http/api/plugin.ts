@@ -30,6 +30,7 @@ import {
 } from './mappings';
 import type { CatalogueSource } from '../../connections/catalogues';
 import type { EventConfigService } from '../../connections/event-config-service';
+import type { MappingSetService, MappingSetSummary, SavedMappingSet } from '../../connections/mapping-set-service';
 import { connectionSummary, syncProblem } from './presenters';
 import { API_ROUTES, type RouteId, type RouteSpec } from './routes';
 import { portalOf, registerSignedRequests } from './signed-requests';
@@ -70,6 +71,8 @@ export interface CardApiDeps {
   events: EventServiceLike;
   /** Checks and saves mappings: the same rules as the admin API. */
   eventConfigs: Pick<EventConfigService, 'check' | 'saveMappings'>;
+  /** Organizer-wide mapping sets (the same service as the admin API's). */
+  mappingSets: Pick<MappingSetService, 'list' | 'save' | 'copyFromEvent' | 'assign'>;
   /** Until the backfill runner is wired, the backfill endpoints answer 501. */
   backfill?: BackfillControl;
   onQueued(): void;
@@ -83,6 +86,15 @@ export interface CardApiDeps {
 }
 
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
+
+const mappingSetDto = ({ set, events }: MappingSetSummary) => ({
+  id: set.id,
+  name: set.name,
+  mappings: set.mappings.map(toMappingDto),
+  events,
+  updatedAt: set.updatedAt,
+});
+const savedSetDto = (saved: SavedMappingSet) => ({ set: mappingSetDto(saved), warnings: saved.warnings, resync: saved.resync });
 const MAPPING_WARNINGS_TIMEOUT_MS = 4_000;
 const MAX_SYNC_PROBLEMS = 200;
 
@@ -249,6 +261,33 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
         .saveMappings(connection.id, params.event, mappings, { race: createDeadline(timeoutMs).race })
         .catch(rethrowInvalidMappings);
       return { mappings: mappings.map(toMappingDto), warnings };
+    },
+
+    async listMappingSets({ portalId, params }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      return { sets: deps.mappingSets.list(connection.id).map(mappingSetDto) };
+    },
+
+    async saveMappingSet({ portalId, params, body }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      const saved = await deps.mappingSets
+        .save(connection.id, params.set, { name: body.name, mappings: body.mappings }, createDeadline(timeoutMs).race)
+        .catch(rethrowInvalidMappings);
+      return savedSetDto(saved);
+    },
+
+    async copyMappingSet({ portalId, params, body }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      const saved = await deps.mappingSets
+        .copyFromEvent(connection.id, params.event, params.set, body.name, createDeadline(timeoutMs).race)
+        .catch(rethrowInvalidMappings);
+      return savedSetDto(saved);
+    },
+
+    async assignMappingSet({ portalId, params, body }) {
+      const connection = ownConnection(portalId, params.connectionId);
+      const assigned = await deps.mappingSets.assign(connection.id, params.event, body.set, createDeadline(timeoutMs).race).catch(rethrowInvalidMappings);
+      return { event: params.event, mappingSetId: assigned.config.mappingSetId ?? null, changedMappingIds: assigned.changedMappingIds };
     },
 
     async createMissingProperties({ portalId, params, body }) {

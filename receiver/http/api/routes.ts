@@ -23,6 +23,14 @@ import {
   objectTypeParamsSchema,
   retryRequestSchema,
   saveMappingsRequestSchema,
+  assignMappingSetRequestSchema,
+  assignMappingSetResponseSchema,
+  copyMappingSetParamsSchema,
+  copyMappingSetRequestSchema,
+  mappingSetParamsSchema,
+  mappingSetsResponseSchema,
+  saveMappingSetRequestSchema,
+  saveMappingSetResponseSchema,
   setEventEnabledRequestSchema,
   setEventEnabledResponseSchema,
   settingsResponseSchema,
@@ -56,6 +64,7 @@ export interface RouteSpec {
 }
 
 const saveMappingsInputSchema = z.object({ mappings: objectMappingsSchema });
+const saveMappingSetInputSchema = saveMappingSetRequestSchema.extend({ mappings: objectMappingsSchema });
 
 export const API_ROUTES = {
   getContactOrders: {
@@ -152,6 +161,50 @@ export const API_ROUTES = {
     body: saveMappingsInputSchema,
     docBody: saveMappingsRequestSchema,
     response: mappingsResponseSchema,
+    errors: [404, 409, 502, 504],
+  },
+  listMappingSets: {
+    method: 'GET',
+    path: '/connections/:connectionId/mapping-sets',
+    summary: "The connection's organizer-wide mapping sets, with the events that use each",
+    tags: ['mappings'],
+    params: connectionParamsSchema,
+    response: mappingSetsResponseSchema,
+    errors: [404],
+  },
+  saveMappingSet: {
+    method: 'PUT',
+    path: '/connections/:connectionId/mapping-sets/:set',
+    summary: 'Create or replace a mapping set; the events that use it re-sync the mappings that changed',
+    description:
+      'Checked like an event\'s mappings against EVERY event that uses the set: errors come as 400 `fieldErrors` keyed ' +
+      '`events.<slug>.mappings.0.property_mappings.2.pretix_field`, naming the event that lacks the field; nothing is saved then. ' +
+      'After a save, every enabled event using the set starts a background backfill of the changed mappings (`resync.started`).',
+    tags: ['mappings'],
+    params: mappingSetParamsSchema,
+    body: saveMappingSetInputSchema,
+    docBody: saveMappingSetRequestSchema,
+    response: saveMappingSetResponseSchema,
+    errors: [404, 409, 502, 504],
+  },
+  copyMappingSet: {
+    method: 'POST',
+    path: '/connections/:connectionId/mapping-sets/:set/copy-from/:event',
+    summary: 'Create or replace a mapping set with what the event syncs with now',
+    tags: ['mappings'],
+    params: copyMappingSetParamsSchema,
+    body: copyMappingSetRequestSchema,
+    response: saveMappingSetResponseSchema,
+    errors: [404, 409, 502, 504],
+  },
+  assignMappingSet: {
+    method: 'PUT',
+    path: '/connections/:connectionId/events/:event/mapping-set',
+    summary: 'Make the event sync with a mapping set (checked against the event), or with its own mappings (`set: null`)',
+    tags: ['mappings'],
+    params: eventParamsSchema,
+    body: assignMappingSetRequestSchema,
+    response: assignMappingSetResponseSchema,
     errors: [404, 409, 502, 504],
   },
   createMissingProperties: {

@@ -153,6 +153,7 @@ export const eventSummarySchema = z.object({
     id: z.number().int().nullable(),
     message: z.string().nullable(),
   }),
+  mappingSetId: z.string().nullable().optional(),
 });
 assertType<Same<z.infer<typeof eventSummarySchema>, Contract.EventSummary>>();
 
@@ -192,6 +193,40 @@ assertType<Same<z.infer<typeof mappingsResponseSchema>, Contract.MappingsRespons
 /** The contract shape; the handler validates the mappings with the sync engine's `objectMappingsSchema`. */
 export const saveMappingsRequestSchema = z.object({ mappings: z.array(objectMappingDtoSchema) });
 assertType<Same<z.infer<typeof saveMappingsRequestSchema>, Contract.SaveMappingsRequest>>();
+
+export const mappingSetIdParamSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1–64 lower-case letters, digits or dashes, starting with a letter or digit');
+export const mappingSetDtoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  mappings: z.array(objectMappingDtoSchema),
+  events: z.array(z.string()),
+  updatedAt: z.string(),
+});
+assertType<Same<z.infer<typeof mappingSetDtoSchema>, Contract.MappingSetDto>>();
+export const mappingSetsResponseSchema = z.object({ sets: z.array(mappingSetDtoSchema) });
+assertType<Same<z.infer<typeof mappingSetsResponseSchema>, Contract.MappingSetsResponse>>();
+const setNameSchema = z.string().trim().min(1).max(100);
+/** The contract shape; the handler validates the mappings with the sync engine's `objectMappingsSchema`. */
+export const saveMappingSetRequestSchema = z.object({ name: setNameSchema.optional(), mappings: z.array(objectMappingDtoSchema) });
+assertType<Same<z.infer<typeof saveMappingSetRequestSchema>, Contract.SaveMappingSetRequest>>();
+export const saveMappingSetResponseSchema = z.object({
+  set: mappingSetDtoSchema,
+  warnings: z.record(z.string(), z.string()),
+  resync: z.object({
+    changedMappingIds: z.array(z.string()),
+    started: z.array(z.string()),
+    notStarted: z.array(z.object({ event: z.string(), reason: z.string() })),
+  }),
+});
+assertType<Same<z.infer<typeof saveMappingSetResponseSchema>, Contract.SaveMappingSetResponse>>();
+export const copyMappingSetRequestSchema = z.object({ name: setNameSchema.optional() });
+assertType<Same<z.infer<typeof copyMappingSetRequestSchema>, Contract.CopyMappingSetRequest>>();
+export const assignMappingSetRequestSchema = z.object({ set: mappingSetIdParamSchema.nullable() });
+assertType<Same<z.infer<typeof assignMappingSetRequestSchema>, Contract.AssignMappingSetRequest>>();
+export const assignMappingSetResponseSchema = z.object({ event: z.string(), mappingSetId: z.string().nullable(), changedMappingIds: z.array(z.string()) });
+assertType<Same<z.infer<typeof assignMappingSetResponseSchema>, Contract.AssignMappingSetResponse>>();
 
 export const sourceFieldDtoSchema = z.object({
   key: z.string(),
@@ -286,6 +321,8 @@ assertType<Same<z.infer<typeof backfillProgressSchema>, Contract.BackfillProgres
 
 export const connectionParamsSchema = z.object({ connectionId: connectionIdSchema });
 export const eventParamsSchema = z.object({ connectionId: connectionIdSchema, event: eventSlugSchema });
+export const mappingSetParamsSchema = z.object({ connectionId: connectionIdSchema, set: mappingSetIdParamSchema });
+export const copyMappingSetParamsSchema = mappingSetParamsSchema.extend({ event: eventSlugSchema });
 export const objectTypeParamsSchema = z.object({ objectType: hubspotObjectTypeSchema });
 
 /** `portalId` as HubSpot appends it (and as the UI sends it): every value must be the same numeric id. */

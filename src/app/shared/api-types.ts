@@ -127,6 +127,8 @@ export interface EventSummary {
   enabled: boolean;
   mappingCount: number;
   webhook: { state: 'registered' | 'manual' | 'none'; id: number | null; message: string | null };
+  /** The organizer-wide mapping set the event syncs with; absent or null: its own mappings. */
+  mappingSetId?: string | null;
 }
 
 /** GET /api/v1/connections/:connectionId/events */
@@ -250,4 +252,47 @@ export interface BackfillProgress {
   ratePerSecond: number | null;
   etaSeconds: number | null;
   error: string | null;
+}
+
+/** An organizer-wide mapping set of a connection, with the events that use it. */
+export interface MappingSetDto {
+  id: string;
+  name: string;
+  mappings: ObjectMappingDto[];
+  events: string[];
+  updatedAt: string;
+}
+
+/** GET /api/v1/connections/:connectionId/mapping-sets */
+export interface MappingSetsResponse {
+  sets: MappingSetDto[];
+}
+
+/** PUT /api/v1/connections/:connectionId/mapping-sets/:set */
+export interface SaveMappingSetRequest {
+  name?: string;
+  mappings: ObjectMappingDto[];
+}
+
+/** The saved set; its events re-sync the changed mappings in the background (`resync.started`). */
+export interface SaveMappingSetResponse {
+  set: MappingSetDto;
+  warnings: Record<string, string>;
+  resync: { changedMappingIds: string[]; started: string[]; notStarted: { event: string; reason: string }[] };
+}
+
+/** POST /api/v1/connections/:connectionId/mapping-sets/:set/copy-from/:event */
+export interface CopyMappingSetRequest {
+  name?: string;
+}
+
+/** PUT /api/v1/connections/:connectionId/events/:event/mapping-set  (`set: null`: the event's own mappings) */
+export interface AssignMappingSetRequest {
+  set: string | null;
+}
+export interface AssignMappingSetResponse {
+  event: string;
+  mappingSetId: string | null;
+  /** Mappings that differ from what the event synced with before: a backfill of them applies the change. */
+  changedMappingIds: string[];
 }
