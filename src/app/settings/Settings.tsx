@@ -11,6 +11,7 @@ import type { EventsResponse, SettingsResponse } from './api-types';
 import { Backfill } from './components/Backfill';
 import { ConnectionSection } from './components/ConnectionSection';
 import { EventsSection } from './components/EventsSection';
+import { MappingSets } from './components/MappingSets';
 import { SectionError } from './components/SectionError';
 import { SyncProblems } from './components/SyncProblems';
 import { useReceiver } from './lib/useReceiver';
@@ -84,6 +85,19 @@ export const Settings = ({ context, actions }: SettingsProps) => {
             notify={notify}
             timeZone={timeZone}
             locale={locale}
+          />
+        </>
+      )}
+      {connection && events.state.data && events.state.data.events.length > 0 && (
+        <>
+          <Divider />
+          <MappingSets
+            key={connection.id}
+            portalId={portalId}
+            connectionId={connection.id}
+            events={events.state.data.events}
+            notify={notify}
+            onAssigned={events.reload}
           />
         </>
       )}

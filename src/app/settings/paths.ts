@@ -16,6 +16,10 @@ export const paths = {
   sourceFields: (connectionId: string, eventSlug: string) => `${event(connectionId, eventSlug)}/source-fields`,
   backfill: (connectionId: string, eventSlug: string) => `${event(connectionId, eventSlug)}/backfill`,
   hubspotProperties: (objectType: HubSpotObjectType) => `/api/v1/hubspot/properties/${segment(objectType)}`,
+  mappingSets: (connectionId: string) => `/api/v1/connections/${segment(connectionId)}/mapping-sets`,
+  copyMappingSet: (connectionId: string, setId: string, eventSlug: string) =>
+    `/api/v1/connections/${segment(connectionId)}/mapping-sets/${segment(setId)}/copy-from/${segment(eventSlug)}`,
+  assignMappingSet: (connectionId: string, eventSlug: string) => `${event(connectionId, eventSlug)}/mapping-set`,
   syncProblems: '/api/v1/sync-problems',
   retrySyncProblem: '/api/v1/sync-problems/retry',
 };
