@@ -14,20 +14,9 @@
 import { z } from 'zod';
 import { issueText, type Damage } from './damaged-state';
 import { journalEntrySchemaFor, journalHeaderSchema } from './state-schema';
-import type { BackfillState, JobTrigger, SweepState } from './types';
+import type { JournalEntry } from './journal-entry';
 
-/** An acknowledged webhook (lines without `kind` are these: the journal's original shape). */
-export interface WebhookEntry {
-  kind?: 'webhook';
-  notificationKey: string;
-  trigger: JobTrigger;
-  at: number;
-}
-
-/** The latest state of a backfill or sweep; replay keeps the last one per event. */
-export type ProgressEntry = { kind: 'backfill'; state: BackfillState } | { kind: 'sweep'; state: SweepState };
-
-export type JournalEntry = WebhookEntry | ProgressEntry;
+export type { JournalEntry, ProgressEntry, WebhookEntry } from './journal-entry';
 
 export interface SegmentText {
   segment: number;

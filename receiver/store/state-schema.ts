@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DamagedStateError, issueText } from './damaged-state';
-import type { JournalEntry } from './journal-replay';
+import type { JournalEntry } from './journal-entry';
 import type { BackfillState, Connection, EventConfig, Installation, JobTrigger, MappingSet, SweepState, SyncJob, SyncRecord } from './types';
 
 const failureClass = z.enum(['transient', 'permanent', 'config']);

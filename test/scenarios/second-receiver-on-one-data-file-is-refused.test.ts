@@ -9,6 +9,7 @@ import { startProcessStack, type ProcessStack } from '../helpers/process-stack';
 import { runReceiverExpectingExit } from '../helpers/receiver-process';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
+import { orderWebhookSender } from '../helpers/order-webhooks';
 
 describe('a second receiver on the same data file', () => {
   let stack: ProcessStack;
@@ -23,10 +24,9 @@ describe('a second receiver on the same data file', () => {
     const { pretix, hubspot, connection } = stack;
     const codes = pretix.generateOrders(ORGANIZER, EVENT, 60);
     const acknowledged: string[] = [];
-    let notification = 5_000;
+    const webhook = orderWebhookSender(connection.webhookUrl, 5_000);
     const send = async (code: string) => {
-      const body = JSON.stringify({ notification_id: notification++, organizer: ORGANIZER, event: EVENT, code, action: 'pretix.event.order.placed' });
-      const response = await fetch(connection.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await webhook(code);
       expect(response.ok).toBe(true);
       acknowledged.push(code);
     };

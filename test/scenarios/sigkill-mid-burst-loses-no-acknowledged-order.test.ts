@@ -7,6 +7,7 @@ import { ORDER_ACTIONS } from '../../receiver/cli/commands';
 import { startProcessStack, type ProcessStack } from '../helpers/process-stack';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
+import { orderWebhookSender } from '../helpers/order-webhooks';
 
 describe('SIGKILL in the middle of a burst', () => {
   let stack: ProcessStack;
@@ -22,10 +23,9 @@ describe('SIGKILL in the middle of a burst', () => {
   it('syncs every acknowledged order after a restart', async () => {
     const { pretix, hubspot, connection } = stack;
     const codes = pretix.generateOrders(ORGANIZER, EVENT, 500);
-    let notification = 1_000;
+    const webhook = orderWebhookSender(connection.webhookUrl);
     const send = async (code: string) => {
-      const body = JSON.stringify({ notification_id: notification++, organizer: ORGANIZER, event: EVENT, code, action: 'pretix.event.order.placed' });
-      const response = await fetch(connection.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => null);
+      const response = await webhook(code).catch(() => null);
       if (response?.ok) acknowledged.add(code);
     };
     // Eight senders in parallel, like a busy pretix.

@@ -8,6 +8,7 @@ import { startProcessStack, type ProcessStack } from '../helpers/process-stack';
 import { descendantPids, processAlive } from '../helpers/receiver-process';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
+import { orderWebhookSender } from '../helpers/order-webhooks';
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -37,10 +38,9 @@ describe('SIGTERM to the `npm start` process alone, in the middle of a burst', (
     const { pretix, hubspot, connection } = stack;
     const port = Number(new URL(stack.receiver.url).port);
     const codes = pretix.generateOrders(ORGANIZER, EVENT, 400);
-    let notification = 1_000;
+    const webhook = orderWebhookSender(connection.webhookUrl);
     const send = async (code: string) => {
-      const body = JSON.stringify({ notification_id: notification++, organizer: ORGANIZER, event: EVENT, code, action: 'pretix.event.order.placed' });
-      const response = await fetch(connection.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => null);
+      const response = await webhook(code).catch(() => null);
       if (response?.ok) acknowledged.add(code);
     };
     let next = 0;

@@ -8,17 +8,12 @@ import type { SyncJob } from '../../receiver/store/types';
 import { startProcessStack, type ProcessStack } from '../helpers/process-stack';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
+import { orderWebhookSender } from '../helpers/order-webhooks';
 
 describe('SIGTERM with a slow HubSpot', () => {
   let stack: ProcessStack;
-  let notification = 5_000;
-
-  const webhook = (code: string) =>
-    fetch(stack.connection.webhookUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ notification_id: notification++, organizer: ORGANIZER, event: EVENT, code, action: 'pretix.event.order.placed' }),
-    });
+  let send: ((code: string) => Promise<Response>) | null = null;
+  const webhook = (code: string) => (send ??= orderWebhookSender(stack.connection.webhookUrl, 5_000))(code);
 
   beforeAll(async () => {
     stack = await startProcessStack({ hubspot: { latencyMs: 2_000 } });
