@@ -73,6 +73,15 @@ export function createEventConfigService(deps: EventConfigServiceDeps) {
 
     /** Checks, then saves the event's mappings; throws InvalidMappingsError (nothing saved) when a field is wrong. */
     async saveMappings(connectionId: string, event: string, mappings: ObjectMapping[], options: SaveMappingsOptions = {}): Promise<SavedMappings> {
+      // Own mappings saved while a set is in use would silently do nothing: say where the change belongs instead.
+      const setId = deps.store.getEventConfig(connectionId, event)?.mappingSetId;
+      if (setId) {
+        throw new ServiceError(
+          409,
+          'uses_mapping_set',
+          `Event ${event} syncs with mapping set "${setId}": edit the set, or put the event back on its own mappings first.`,
+        );
+      }
       const { fieldErrors, warnings } = await check(connectionId, event, mappings, options.race);
       if (Object.keys(fieldErrors).length > 0) throw new InvalidMappingsError(fieldErrors);
       // Read after the (slow) check: a webhook change made meanwhile must not be overwritten with older values.

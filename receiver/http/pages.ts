@@ -7,6 +7,7 @@ import { safeEqual } from '../store/secrets';
 import type { BackfillState, Connection, EventConfig, QueueCounts, Store, SweepState } from '../store/types';
 import { describeBacklog, describeLag, type PortalSyncHealth, type SyncHealth } from '../sync/sync-health';
 import { html, sendPage, type SafeHtml } from './html';
+import { effectiveMappings } from '../connections/effective-mappings';
 
 export const PAGE_TITLE = 'HubSpot Integration';
 export const ACTIVE_SENTENCE = 'The HubSpot integration is now active';
@@ -199,7 +200,7 @@ export async function statusPageRoutes(app: FastifyInstance, deps: StatusPageDep
 
   app.get('/', async (request, reply) => {
     const { configured, missing } = describeConfig(deps.config);
-    const connections = deps.store.listConnections().map((connection) => ({ connection, events: deps.store.listEventConfigs(connection.id) }));
+    const connections = deps.store.listConnections().map((connection) => ({ connection, events: deps.store.listEventConfigs(connection.id).map((e) => ({ ...e, mappings: effectiveMappings(deps.store, e) })) }));
     const data: StatusData = {
       configured,
       missing,

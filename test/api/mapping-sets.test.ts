@@ -7,6 +7,7 @@ import type {
   AssignMappingSetResponse,
   EventsResponse,
   MappingSetsResponse,
+  MappingsResponse,
   ObjectMappingDto,
   SaveMappingSetResponse,
 } from '../../src/app/shared/api-types';
@@ -51,6 +52,16 @@ describe('mapping sets in the settings API', () => {
     const noDob = events.events.find((e) => e.slug === NO_DOB)!;
     expect(noDob.mappingSetId).toBe('standard');
     expect(noDob.mappingCount).toBe(exampleMappingDtos().length);
+  });
+
+  it("shows an event on a set the set's mappings, and refuses saving own mappings there with where the change belongs", async () => {
+    const { body: shown } = await stack.api.get<MappingsResponse>(`${base()}/events/${NO_DOB}/mappings`);
+    expect(shown.mappings.map((m) => m.id)).toEqual(exampleMappingDtos().map((m) => m.id));
+    const refused = await stack.api.send<ApiError>('PUT', `${base()}/events/${NO_DOB}/mappings`, { mappings: exampleMappingDtos().slice(0, 1) });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ error: 'uses_mapping_set' });
+    expect(refused.body.message).toContain('"standard"');
+    expect(stack.store.getEventConfig(connection.id, NO_DOB)?.mappings).toEqual([]);
   });
 
   it('refuses a set that does not fit one of its events, naming it, and keeps the saved one', async () => {

@@ -30,6 +30,7 @@ import {
 } from './mappings';
 import type { CatalogueSource } from '../../connections/catalogues';
 import type { EventConfigService } from '../../connections/event-config-service';
+import { effectiveMappings } from '../../connections/effective-mappings';
 import type { MappingSetService, MappingSetSummary, SavedMappingSet } from '../../connections/mapping-set-service';
 import { connectionSummary, syncProblem } from './presenters';
 import { API_ROUTES, type RouteId, type RouteSpec } from './routes';
@@ -239,7 +240,8 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
 
     async getMappings({ portalId, params }) {
       const connection = ownConnection(portalId, params.connectionId);
-      const mappings = store.getEventConfig(connection.id, params.event)?.mappings ?? [];
+      // What the event syncs with: its mapping set's rows when it uses one (saving those here is refused, see saveMappings).
+      const mappings = effectiveMappings(store, store.getEventConfig(connection.id, params.event));
       let warnings: Record<string, string> = {};
       if (mappings.length > 0) {
         try {
@@ -292,7 +294,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
 
     async createMissingProperties({ portalId, params, body }) {
       const connection = ownConnection(portalId, params.connectionId);
-      const drafts: MappingDraft[] = body.mappings ?? store.getEventConfig(connection.id, params.event)?.mappings ?? [];
+      const drafts: MappingDraft[] = body.mappings ?? effectiveMappings(store, store.getEventConfig(connection.id, params.event));
       if (drafts.length === 0) return { created: [], existing: 0 };
       const deadline = createDeadline(timeoutMs);
       const types = [...new Set(drafts.map((m) => m.external_object_type))];
