@@ -43,10 +43,14 @@ export class DuplicateConnectionError extends ServiceError {
 export function createConnectionService(deps: ConnectionServiceDeps) {
   const now = deps.now ?? (() => new Date());
 
+  // Adds whose connection is being saved: the store shows a connection only once it is on disk, so a second add
+  // of the same organizer during that write must be caught here.
+  const saving = new Set<string>();
+  const identity = (input: ConnectionInput) => `${input.portalId} ${input.baseUrl} ${input.organizer.toLowerCase()}`;
   const refuseDuplicate = (input: ConnectionInput) => {
     const organizer = input.organizer.toLowerCase();
     const existing = deps.store.listConnections(input.portalId).find((c) => c.baseUrl === input.baseUrl && c.organizer.toLowerCase() === organizer);
-    if (existing) throw new DuplicateConnectionError(input);
+    if (existing || saving.has(identity(input))) throw new DuplicateConnectionError(input);
   };
 
   const webhookUrl = (connection: Connection) =>
@@ -87,7 +91,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
         webhookTokenSealed: deps.secrets.encrypt(token),
         createdAt: now().toISOString(),
       };
-      await deps.store.saveConnection(connection);
+      saving.add(identity(input));
+      try {
+        await deps.store.saveConnection(connection);
+      } finally {
+        saving.delete(identity(input));
+      }
       return toPublic(connection);
     },
 

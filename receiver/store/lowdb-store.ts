@@ -186,47 +186,68 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
     if (journal.checkpointDue()) void mainCommit.commit().catch(() => undefined);
   };
 
-  const store: Store = {
-    getInstallation: (portalId) => data.installations[portalId],
-    listInstallations: () => Object.values(data.installations),
-    async saveInstallation(installation) {
-      data.installations[installation.portalId] = installation;
-      await mainCommit.commit();
-    },
+  // The same rule for configuration: `data` takes a save at once (a checkpoint taken meanwhile includes it), and
+  // these views, which every read uses, take it only once the checkpoint that holds it is on disk. A save that
+  // cannot be written is undone, so nobody is shown what a restart would not have.
+  const durableView = <T>(persisted: Record<string, T>) => {
+    const visible: Record<string, T> = { ...persisted };
+    const set = async (key: string, value: T): Promise<void> => {
+      const previous = persisted[key];
+      persisted[key] = value;
+      try {
+        await mainCommit.commit();
+      } catch (error) {
+        if (persisted[key] === value) {
+          if (previous === undefined) delete persisted[key];
+          else persisted[key] = previous;
+        }
+        throw error;
+      }
+      // A later save (or a removal) may have replaced it meanwhile: that one decides what is shown.
+      if (persisted[key] === value) visible[key] = value;
+    };
+    return { visible, set };
+  };
+  const installations = durableView(data.installations);
+  const connections = durableView(data.connections);
+  const events = durableView(data.events);
+  const mappingSets = durableView(data.mappingSets);
 
-    getConnection: (id) => data.connections[id],
+  const store: Store = {
+    getInstallation: (portalId) => installations.visible[portalId],
+    listInstallations: () => Object.values(installations.visible),
+    saveInstallation: (installation) => installations.set(installation.portalId, installation),
+
+    getConnection: (id) => connections.visible[id],
     findConnectionByWebhookFingerprint: (fingerprint) =>
-      Object.values(data.connections).find((c) => c.webhookTokenFingerprint === fingerprint),
+      Object.values(connections.visible).find((c) => c.webhookTokenFingerprint === fingerprint),
     listConnections: (portalId) =>
-      Object.values(data.connections).filter((c) => portalId === undefined || c.portalId === portalId),
-    async saveConnection(connection) {
-      data.connections[connection.id] = connection;
-      await mainCommit.commit();
-    },
+      Object.values(connections.visible).filter((c) => portalId === undefined || c.portalId === portalId),
+    saveConnection: (connection) => connections.set(connection.id, connection),
     async deleteConnection(id) {
-      delete data.connections[id];
+      // Gone from view at once: a removal is safe to show early (a crash before its checkpoint brings the
+      // connection back, and the person removes it again), and nothing may be queued for it meanwhile.
+      for (const map of [data.connections, connections.visible]) delete map[id];
       seen.forget(id);
-      for (const [key, event] of Object.entries(data.events)) if (event.connectionId === id) delete data.events[key];
-      for (const [key, set] of Object.entries(data.mappingSets)) if (set.connectionId === id) delete data.mappingSets[key];
+      for (const map of [data.events, events.visible]) {
+        for (const [key, event] of Object.entries(map)) if (event.connectionId === id) delete map[key];
+      }
+      for (const map of [data.mappingSets, mappingSets.visible]) {
+        for (const [key, set] of Object.entries(map)) if (set.connectionId === id) delete map[key];
+      }
       for (const [key, job] of Object.entries(data.jobs)) if (job.connectionId === id) delete data.jobs[key];
       for (const map of [data.backfills, data.sweeps, visibleBackfills, visibleSweeps]) {
         for (const key of Object.keys(map)) if (key.startsWith(`${id}:`)) delete map[key];
       }
       await Promise.all([mainCommit.commit(), records.purge(records.keysOfConnection(id))]);
     },
-    getEventConfig: (connectionId, event) => data.events[eventKey(connectionId, event)],
+    getEventConfig: (connectionId, event) => events.visible[eventKey(connectionId, event)],
     listEventConfigs: (connectionId) =>
-      Object.values(data.events).filter((e) => connectionId === undefined || e.connectionId === connectionId),
-    async saveEventConfig(config) {
-      data.events[eventKey(config.connectionId, config.event)] = config;
-      await mainCommit.commit();
-    },
-    getMappingSet: (connectionId, id) => data.mappingSets[eventKey(connectionId, id)],
-    listMappingSets: (connectionId) => Object.values(data.mappingSets).filter((set) => set.connectionId === connectionId),
-    async saveMappingSet(set) {
-      data.mappingSets[eventKey(set.connectionId, set.id)] = set;
-      await mainCommit.commit();
-    },
+      Object.values(events.visible).filter((e) => connectionId === undefined || e.connectionId === connectionId),
+    saveEventConfig: (config) => events.set(eventKey(config.connectionId, config.event), config),
+    getMappingSet: (connectionId, id) => mappingSets.visible[eventKey(connectionId, id)],
+    listMappingSets: (connectionId) => Object.values(mappingSets.visible).filter((set) => set.connectionId === connectionId),
+    saveMappingSet: (set) => mappingSets.set(eventKey(set.connectionId, set.id), set),
 
     async acceptWebhook(notificationKey, trigger, now): Promise<AcceptResult> {
       pruneNotifications(now);

@@ -1,0 +1,106 @@
+// Configuration (installations, connections, event settings) is shown only once the checkpoint that holds it is on
+// disk, so nobody is shown a connection or an enabled event that a crash at that moment would take back.
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openLowdbStore } from '../../receiver/store/lowdb-store';
+import type { Connection, EventConfig, Store } from '../../receiver/store/types';
+import { tempDir } from '../helpers/temp-dir';
+import { waitFor } from '../helpers/wait-for';
+
+const connection: Connection = {
+  id: 'c1',
+  portalId: '42',
+  baseUrl: 'https://pretix.example',
+  organizer: 'demo',
+  apiTokenSealed: 'sealed',
+  webhookTokenFingerprint: 'fp',
+  webhookTokenSealed: 'sealed',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+const eventConfig: EventConfig = { connectionId: 'c1', event: 'democon', enabled: true, mappings: [], updatedAt: '2026-01-01T00:00:00.000Z' };
+
+/** Makes every FileHandle.sync() (the checkpoint's fsync) wait for `release`, or fail with `fail`. */
+async function controlSyncs(dir: string) {
+  const probe = await open(join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+  await probe.close();
+  const real = proto.sync;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let started = 0;
+  let failure: Error | null = null;
+  const spy = vi.spyOn(proto, 'sync').mockImplementation(async function (this: unknown) {
+    started += 1;
+    if (failure) throw failure;
+    await released;
+    await real.call(this);
+  });
+  return {
+    release,
+    fail: (error: Error) => (failure = error),
+    started: () => started,
+    restore: () => spy.mockRestore(),
+  };
+}
+
+describe('configuration saves', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let file: string;
+  let store: Store;
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    file = join(dir.path, 'state.json');
+    store = await openLowdbStore(file);
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await store.close();
+    await dir.remove();
+  });
+
+  it('shows a connection and an event setting only once their checkpoint is on disk', async () => {
+    const syncs = await controlSyncs(dir.path);
+    const savingConnection = store.saveConnection(connection);
+    const savingEvent = store.saveEventConfig(eventConfig);
+    await waitFor(() => syncs.started() > 0, 'the checkpoint to reach its fsync');
+    expect(store.getConnection('c1')).toBeUndefined();
+    expect(store.listConnections()).toEqual([]);
+    expect(store.findConnectionByWebhookFingerprint('fp')).toBeUndefined();
+    expect(store.getEventConfig('c1', 'democon')).toBeUndefined();
+    syncs.release();
+    await Promise.all([savingConnection, savingEvent]);
+    expect(store.getConnection('c1')).toEqual(connection);
+    expect(store.getEventConfig('c1', 'democon')).toEqual(eventConfig);
+    syncs.restore();
+  });
+
+  it('undoes a save whose checkpoint fails: not shown now, not there after a restart', async () => {
+    await store.saveConnection(connection);
+    const syncs = await controlSyncs(dir.path);
+    syncs.fail(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', syscall: 'fsync' }));
+    const renamed = { ...connection, organizer: 'renamed' };
+    await expect(store.saveConnection(renamed)).rejects.toThrow(/EIO/);
+    await expect(store.saveEventConfig(eventConfig)).rejects.toThrow(/EIO/);
+    expect(store.getConnection('c1')?.organizer).toBe('demo');
+    expect(store.getEventConfig('c1', 'democon')).toBeUndefined();
+    syncs.restore();
+    // The next checkpoint must not carry the refused saves to disk either.
+    await store.saveInstallation({
+      portalId: '42',
+      status: 'active',
+      accessTokenSealed: null,
+      refreshTokenSealed: null,
+      accessTokenExpiresAt: 0,
+      scopes: [],
+      installedAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    await store.close();
+    store = await openLowdbStore(file);
+    expect(store.getConnection('c1')?.organizer).toBe('demo');
+    expect(store.getEventConfig('c1', 'democon')).toBeUndefined();
+    expect(store.getInstallation('42')?.status).toBe('active');
+  });
+});
