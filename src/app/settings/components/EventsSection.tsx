@@ -20,9 +20,11 @@ interface EventsSectionProps {
 /** Section 2: the organizer's events, with the switch that enables sync per event. */
 export const EventsSection = ({ events, connection, ...props }: EventsSectionProps) => {
   const { state } = events;
-  const replaceEvent = (changed: EventSummary) => {
+  // Several at once from the bulk switch: one replace, since each call starts from this render's list.
+  const replaceEvent = (changed: EventSummary | EventSummary[]) => {
     if (!state.data) return;
-    events.replace({ events: state.data.events.map((event) => (event.slug === changed.slug ? changed : event)) });
+    const bySlug = new Map((Array.isArray(changed) ? changed : [changed]).map((event) => [event.slug, event]));
+    events.replace({ events: state.data.events.map((event) => bySlug.get(event.slug) ?? event) });
   };
   return (
     <Flex direction="column" gap="sm" testId="events-section">

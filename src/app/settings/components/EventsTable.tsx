@@ -4,6 +4,7 @@ import type { EventSummary } from '../api-types';
 import type { Notify } from '../hooks/useAction';
 import { filterEvents, isFiltered, NO_FILTER, pageOf, type DateFilter, type EventFilter, type SyncFilter } from '../events/event-filter';
 import { formatDate } from '../lib/format';
+import { BulkSync } from './BulkSync';
 import { EventSyncToggle } from './EventSyncToggle';
 import { WebhookState } from './WebhookState';
 
@@ -15,7 +16,7 @@ interface EventsTableProps {
   actionTypes: string[];
   selectedEvent: string | null;
   notify: Notify;
-  onEventChanged: (event: EventSummary) => void;
+  onEventChanged: (event: EventSummary | EventSummary[]) => void;
   onEditMappings: (eventSlug: string) => void;
   timeZone?: string;
   locale?: string;
@@ -117,6 +118,9 @@ export const EventsTable = (props: EventsTableProps) => {
       <Text variant="microcopy" testId="events-summary">
         {summary}
       </Text>
+      {matching.length > 1 && (
+        <BulkSync portalId={props.portalId} connectionId={props.connectionId} events={matching} notify={props.notify} onEventChanged={props.onEventChanged} />
+      )}
       {shown.rows.length > 0 &&
         (shown.pageCount > 1 ? (
           <Table bordered testId="events" paginated pageCount={shown.pageCount} page={shown.page} onPageChange={setPage} showFirstLastButtons>
