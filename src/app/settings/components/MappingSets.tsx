@@ -67,7 +67,7 @@ export const MappingSets = ({ portalId, connectionId, events, notify, onAssigned
     <Flex direction="column" gap="sm" testId="mapping-sets">
       <Heading>Mapping sets</Heading>
       {list.length === 0 ? (
-        <Text>No mapping sets yet: copy an event's mappings into one to share them with other events.</Text>
+        <Text>No mapping sets yet: copy the mappings of an event into one to share them with other events.</Text>
       ) : (
         list.map((set) => (
           <Text key={set.id} testId={`mapping-set-${set.id}`}>
@@ -110,7 +110,7 @@ export const MappingSets = ({ portalId, connectionId, events, notify, onAssigned
           testId="mapping-set-new-id"
         />
         <Button variant="secondary" onClick={() => void copy()} disabled={busy || !chosenEvent || newSetId.trim() === ''} testId="mapping-set-copy">
-          Copy this event's mappings into the set
+          Copy the mappings of this event into the set
         </Button>
       </Flex>
     </Flex>
