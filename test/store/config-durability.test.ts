@@ -1,48 +1,17 @@
 // Configuration (installations, connections, event settings) is shown only once the checkpoint that holds it is on
 // disk, so nobody is shown a connection or an enabled event that a crash at that moment would take back.
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLowdbStore } from '../../receiver/store/lowdb-store';
-import type { Connection, EventConfig, Store } from '../../receiver/store/types';
+import type { EventConfig, Store } from '../../receiver/store/types';
+import { controlFileHandle, storedConnection } from '../helpers/file-handle-control';
 import { tempDir } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/wait-for';
 
-const connection: Connection = {
-  id: 'c1',
-  portalId: '42',
-  baseUrl: 'https://pretix.example',
-  organizer: 'demo',
-  apiTokenSealed: 'sealed',
-  webhookTokenFingerprint: 'fp',
-  webhookTokenSealed: 'sealed',
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
+const connection = storedConnection;
 const eventConfig: EventConfig = { connectionId: 'c1', event: 'democon', enabled: true, mappings: [], updatedAt: '2026-01-01T00:00:00.000Z' };
 
-/** Makes every FileHandle.sync() (the checkpoint's fsync) wait for `release`, or fail with `fail`. */
-async function controlSyncs(dir: string) {
-  const probe = await open(join(dir, 'probe'), 'w');
-  const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
-  await probe.close();
-  const real = proto.sync;
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let started = 0;
-  let failure: Error | null = null;
-  const spy = vi.spyOn(proto, 'sync').mockImplementation(async function (this: unknown) {
-    started += 1;
-    if (failure) throw failure;
-    await released;
-    await real.call(this);
-  });
-  return {
-    release,
-    fail: (error: Error) => (failure = error),
-    started: () => started,
-    restore: () => spy.mockRestore(),
-  };
-}
+const controlSyncs = (dir: string) => controlFileHandle(dir, 'sync');
 
 describe('configuration saves', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;

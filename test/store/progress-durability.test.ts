@@ -1,22 +1,14 @@
 // Backfill and sweep progress: shown only once a restart would resume from it, and saved as one journal line
 // rather than a rewrite of the whole state file.
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLowdbStore } from '../../receiver/store/lowdb-store';
-import type { BackfillState, Connection, Store, SweepState } from '../../receiver/store/types';
+import type { BackfillState, Store, SweepState } from '../../receiver/store/types';
+import { controlFileHandle, storedConnection } from '../helpers/file-handle-control';
 import { tempDir } from '../helpers/temp-dir';
 
-const connection: Connection = {
-  id: 'c1',
-  portalId: '42',
-  baseUrl: 'https://pretix.example',
-  organizer: 'demo',
-  apiTokenSealed: 'sealed',
-  webhookTokenFingerprint: 'fp',
-  webhookTokenSealed: 'sealed',
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
+const connection = storedConnection;
 
 const backfill = (nextPage: number): BackfillState => ({
   connectionId: 'c1',
@@ -44,22 +36,7 @@ const sweep = (watermark: string): SweepState => ({
   lastError: null,
 });
 
-/** Holds every fdatasync until released, as a disk under load would. */
-async function holdDatasyncs(dir: string) {
-  const probe = await open(join(dir, 'probe'), 'w');
-  const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
-  await probe.close();
-  const real = proto.datasync;
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let started = 0;
-  const spy = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
-    started += 1;
-    await released;
-    await real.call(this);
-  });
-  return { release, started: () => started, restore: () => spy.mockRestore() };
-}
+const holdDatasyncs = (dir: string) => controlFileHandle(dir, 'datasync');
 
 describe('backfill and sweep progress', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
