@@ -14,6 +14,7 @@ import { registerOAuthRoutes } from './hubspot/oauth-routes';
 import { Portal, type StoredObject } from './hubspot/portal';
 import { checkValue, type PropertyDefinition, type PropertyDefinitionInput, type PropertyGroup } from './hubspot/properties';
 import { registerPropertyRoutes } from './hubspot/property-routes';
+import { HoldGate } from './hold-gate';
 import {
   FaultQueue,
   SlidingWindow,
@@ -122,7 +123,7 @@ export class FakeHubSpot {
   private rateLimit: RateLimitSpec;
   private searchRateLimit: RateLimitSpec;
   private latency: number | (() => number);
-  private held: Promise<void> | null = null;
+  private readonly gate = new HoldGate();
   private authorizing?: string;
   private nextObjectId = 30_000_000_001;
   private shuffleCounter = 0;
@@ -228,13 +229,7 @@ export class FakeHubSpot {
    * "while HubSpot is busy" as a fact of the test rather than a guess at how long a latency lasts.
    */
   hold(): () => void {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    this.held = held;
-    return () => {
-      if (this.held === held) this.held = null;
-      release();
-    };
+    return this.gate.hold();
   }
 
   /** Queue faults for the next matching requests (see FaultSpec.route for which requests match). */
@@ -523,7 +518,7 @@ export class FakeHubSpot {
       this.unanswered.add(raw);
       // Covers every way out: a sent answer, a dropped connection, a client that gave up.
       reply.raw.once('close', () => this.unanswered.delete(raw));
-      if (this.held) await this.held;
+      if (this.gate.current) await this.gate.current;
       const latency = typeof this.latency === 'function' ? this.latency() : this.latency;
       if (latency > 0) await sleep(latency);
       this.states.set(request, { at: this.now() });

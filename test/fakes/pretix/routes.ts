@@ -306,7 +306,7 @@ export async function handleRequest(state: PretixFakeState, req: IncomingMessage
 
   try {
     if (organizerSlug) state.traffic.record(organizerSlug, kind);
-    if (state.held) await state.held;
+    if (state.gate.current) await state.gate.current;
     if (state.latencyMs > 0) await sleep(state.latencyMs);
 
     const failure = takeFailure(state, method, path, kind);

@@ -23,6 +23,7 @@ import type {
 } from './types';
 import { runInLanes, type LaneOptions } from './lanes';
 import { deliver, validateWebhookBody, webhookMatches, webhookTypeFor } from './webhooks';
+import { HoldGate } from '../hold-gate';
 
 export interface FakePretixOptions {
   /** pretix Hosted's per-organizer limit, e.g. `{ limit: 360, intervalMs: 60_000 }`; default unlimited (self-hosted). */
@@ -380,20 +381,14 @@ export class PretixFakeState {
   }
 
   /** While set, API requests wait for it before they are handled (see hold()). */
-  held: Promise<void> | null = null;
+  readonly gate = new HoldGate();
 
   /**
    * Holds every API request that arrives from now on until the returned function is called: "pretix is still
    * working on it" as a fact of the test rather than a guess at how long a latency lasts.
    */
   hold(): () => void {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    this.held = held;
-    return () => {
-      if (this.held === held) this.held = null;
-      release();
-    };
+    return this.gate.hold();
   }
 
   /** The next `count` matching requests fail with `status` (before authentication, like a proxy or a crash). */
