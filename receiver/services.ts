@@ -13,7 +13,9 @@ import { createEventService } from './connections/event-service';
 import { HubSpotClient } from './hubspot/crm-client';
 import { createInstallationService } from './hubspot/installations';
 import { createOAuthClient } from './hubspot/oauth-client';
-import { createOAuthStateStore } from './hubspot/oauth-state';
+import { createOAuthStateStore, createSharedOAuthStateStore } from './hubspot/oauth-state';
+import { createPostgresOAuthStates } from './store/postgres/oauth-states';
+import { isPostgresStore } from './store/postgres/postgres-store';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
 import { Cutoff } from './lib/cutoff';
 import { createRateLimiter, type Priority } from './lib/rate-limiter';
@@ -69,7 +71,10 @@ export function createServices(options: ServiceOptions) {
   // Created before the worker exists; the worker is woken through this late-bound hook.
   let wakeWorker = () => {};
   const installations = createInstallationService({ store, secrets, oauth, onQueued: () => wakeWorker(), now: options.now });
-  const oauthStates = createOAuthStateStore({ now: options.now });
+  // One process keeps OAuth states in memory; instances on PostgreSQL share them, so the callback may reach any.
+  const oauthStates = isPostgresStore(store)
+    ? createSharedOAuthStateStore(createPostgresOAuthStates(store.pool), { now: options.now })
+    : createOAuthStateStore({ now: options.now });
 
   // One warn line per retried pretix or HubSpot request, at most a few per service per 10 s.
   const onRetry = createRetryLog(logger);

@@ -136,9 +136,9 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthRoutesDeps): 
     cookie: { path: '/oauth', httpOnly: true, sameSite: 'lax', secure: config.publicUrl.startsWith('https://'), maxAge: 10 * 60 },
     userAgent: 'pretix-hubspot',
     generateStateFunction: () => deps.states.issue(),
-    checkStateFunction: (request: FastifyRequest) => {
+    checkStateFunction: async (request: FastifyRequest) => {
       const state = firstString((request.query as Record<string, unknown>).state);
-      const check = deps.states.consume(state);
+      const check = await deps.states.consume(state);
       if (check !== 'ok') throw new StateError(check);
       // Bound to the browser that clicked "Request access": a state copied into another browser does not install.
       const cookie = request.cookies[STATE_COOKIE];
@@ -164,7 +164,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthRoutesDeps): 
     const error = firstString(query.error);
     if (error !== undefined) {
       // The state is spent either way, so the same answer cannot be replayed.
-      deps.states.consume(firstString(query.state));
+      await deps.states.consume(firstString(query.state));
       const description = firstString(query.error_description);
       return sendPage(
         reply,
@@ -177,7 +177,7 @@ export async function oauthRoutes(app: FastifyInstance, deps: OAuthRoutesDeps): 
       );
     }
     if (typeof query.code !== 'string' || query.code === '' || query.code.length > 2000) {
-      deps.states.consume(firstString(query.state));
+      await deps.states.consume(firstString(query.state));
       return sendPage(reply, 400, PAGE_TITLE, installErrorPage('HubSpot sent the browser back without an authorization code.'));
     }
 

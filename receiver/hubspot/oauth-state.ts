@@ -7,19 +7,20 @@ import { randomToken } from '../store/secrets';
 
 export type StateCheck = 'ok' | 'missing' | 'unknown' | 'used' | 'expired';
 
+/** In memory for one process (the lowdb default); receiver/store/postgres/oauth-states.ts keeps them in PostgreSQL
+ * so that HubSpot's redirect may land on any instance. */
 export interface OAuthStateStore {
-  issue(): string;
-  /** Consumes the state: only the first check of a valid state answers 'ok'. */
-  consume(state: string | undefined): StateCheck;
-  size(): number;
+  issue(): Promise<string>;
+  /** Consumes the state: only the first check of a valid state answers 'ok', on whichever instance. */
+  consume(state: string | undefined): Promise<StateCheck>;
 }
 
 export const STATE_TTL_MS = 10 * 60_000;
 const MAX_STATES = 10_000;
 
-const hash = (state: string) => createHash('sha256').update(state, 'utf8').digest('base64url');
+export const hashOAuthState = (state: string) => createHash('sha256').update(state, 'utf8').digest('base64url');
 
-export function createOAuthStateStore(options: { ttlMs?: number; now?: () => number; maxStates?: number } = {}): OAuthStateStore {
+export function createOAuthStateStore(options: { ttlMs?: number; now?: () => number; maxStates?: number } = {}): OAuthStateStore & { size(): number } {
   const ttlMs = options.ttlMs ?? STATE_TTL_MS;
   const now = options.now ?? Date.now;
   const maxStates = options.maxStates ?? MAX_STATES;
@@ -38,16 +39,16 @@ export function createOAuthStateStore(options: { ttlMs?: number; now?: () => num
   };
 
   return {
-    issue() {
+    async issue() {
       prune();
       const state = randomToken();
-      states.set(hash(state), { expiresAt: now() + ttlMs });
+      states.set(hashOAuthState(state), { expiresAt: now() + ttlMs });
       return state;
     },
-    consume(state) {
+    async consume(state) {
       if (typeof state !== 'string' || state === '') return 'missing';
       if (state.length > 200) return 'unknown';
-      const key = hash(state);
+      const key = hashOAuthState(state);
       const entry = states.get(key);
       if (!entry) return 'unknown';
       if (entry.usedAt !== undefined) return 'used';
@@ -56,5 +57,33 @@ export function createOAuthStateStore(options: { ttlMs?: number; now?: () => num
       return 'ok';
     },
     size: () => states.size,
+  };
+}
+
+/** The same rules over rows shared by every instance (PostgreSQL): a state issued by one is consumed once by any. */
+export function createSharedOAuthStateStore(
+  rows: { save(stateHash: string, expiresAt: number): Promise<void>; use(stateHash: string, now: number): Promise<Exclude<StateCheck, 'missing'>>; prune(before: number): Promise<void> },
+  options: { ttlMs?: number; now?: () => number } = {},
+): OAuthStateStore {
+  const ttlMs = options.ttlMs ?? STATE_TTL_MS;
+  const now = options.now ?? Date.now;
+  let lastPruneAt = 0;
+  return {
+    async issue() {
+      const t = now();
+      if (t - lastPruneAt >= ttlMs) {
+        lastPruneAt = t;
+        // Kept one more lifetime after expiry, as in memory.
+        await rows.prune(t - ttlMs);
+      }
+      const state = randomToken();
+      await rows.save(hashOAuthState(state), t + ttlMs);
+      return state;
+    },
+    async consume(state) {
+      if (typeof state !== 'string' || state === '') return 'missing';
+      if (state.length > 200) return 'unknown';
+      return rows.use(hashOAuthState(state), now());
+    },
   };
 }

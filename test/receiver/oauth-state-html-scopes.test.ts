@@ -6,32 +6,32 @@ import { refreshMarginMs } from '../../receiver/hubspot/tokens';
 import { escapeHtml, html } from '../../receiver/http/html';
 
 describe('OAuth state store', () => {
-  it('issues unguessable states that work once, expire, and tell replays and forgeries apart', () => {
+  it('issues unguessable states that work once, expire, and tell replays and forgeries apart', async () => {
     let now = 1_000_000;
     const states = createOAuthStateStore({ now: () => now });
-    const a = states.issue();
-    const b = states.issue();
+    const a = await states.issue();
+    const b = await states.issue();
     expect(a).not.toBe(b);
     expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(states.consume(a)).toBe('ok');
-    expect(states.consume(a)).toBe('used');
-    expect(states.consume('never-issued')).toBe('unknown');
-    expect(states.consume(undefined)).toBe('missing');
-    expect(states.consume('')).toBe('missing');
+    expect(await states.consume(a)).toBe('ok');
+    expect(await states.consume(a)).toBe('used');
+    expect(await states.consume('never-issued')).toBe('unknown');
+    expect(await states.consume(undefined)).toBe('missing');
+    expect(await states.consume('')).toBe('missing');
     now += STATE_TTL_MS + 1;
-    expect(states.consume(b)).toBe('expired');
+    expect(await states.consume(b)).toBe('expired');
     // Long after, expired and used states are forgotten (and then unknown).
     now += 2 * STATE_TTL_MS;
-    states.issue();
-    expect(states.consume(b)).toBe('unknown');
+    await states.issue();
+    expect(await states.consume(b)).toBe('unknown');
   });
 
-  it('stays bounded however often "Request access" is hit', () => {
+  it('stays bounded however often "Request access" is hit', async () => {
     const states = createOAuthStateStore({ maxStates: 100 });
-    const first = states.issue();
-    for (let i = 0; i < 1_000; i++) states.issue();
+    const first = await states.issue();
+    for (let i = 0; i < 1_000; i++) await states.issue();
     expect(states.size()).toBeLessThanOrEqual(100);
-    expect(states.consume(first)).toBe('unknown');
+    expect(await states.consume(first)).toBe('unknown');
   });
 });
 

@@ -31,6 +31,8 @@ export type PostgresStore = Store & {
   readonly instanceId: string;
 };
 
+export const isPostgresStore = (store: Store): store is PostgresStore => 'pool' in store && 'instanceId' in store;
+
 export async function openPostgresStore(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
   const ownsPool = options.pool === undefined;
   const pool = options.pool ?? createPostgresPool(databaseUrl, options.poolSettings);
