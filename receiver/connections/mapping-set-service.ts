@@ -3,7 +3,9 @@
 // question identifier that one event lacks is refused for that event by name. Editing a set re-syncs, in the
 // background, the orders of every enabled event that uses it, for the mappings that changed only (the backfill
 // runner's `mappingIds`, as `--apply changed` does for one event); the pretix and HubSpot clients' rate limiters
-// keep those runs within both limits.
+// keep those runs within both limits. The answer waits only until those backfills are on disk (started side by side,
+// so their journal lines share fsyncs), never for the re-sync itself: HubSpot gives a settings-page call 15 s.
+// A set is deleted only while nothing uses it: events (409 naming them) or "sync every event" as its default set.
 import { z } from 'zod';
 import type { ObjectMapping } from '../domain/mapping-schema';
 import { SyncConfigError } from '../domain/errors';
@@ -88,15 +90,24 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
   async function resync(connectionId: string, events: EventConfig[], changed: string[]): Promise<Resync> {
     const result: Resync = { changedMappingIds: changed, started: [], notStarted: [] };
     if (changed.length === 0) return result;
-    for (const config of events) {
-      if (!config.enabled) continue;
-      try {
-        await deps.backfills.start(connectionId, config.event, changed);
-        result.started.push(config.event);
-      } catch (error) {
-        if (!(error instanceof BackfillConflictError || error instanceof SyncConfigError)) throw error;
-        result.notStarted.push({ event: config.event, reason: error.message });
-      }
+    // Side by side: each start only saves its backfill (one journal line) and launches it, so 200 of them cost a few
+    // shared fsyncs; the runs themselves go on in the background, paced by the shared rate limiters.
+    const outcomes = await Promise.all(
+      events
+        .filter((config) => config.enabled)
+        .map(async (config) => {
+          try {
+            await deps.backfills.start(connectionId, config.event, changed);
+            return { event: config.event, reason: null };
+          } catch (error) {
+            if (!(error instanceof BackfillConflictError || error instanceof SyncConfigError)) throw error;
+            return { event: config.event, reason: error.message };
+          }
+        }),
+    );
+    for (const { event, reason } of outcomes) {
+      if (reason === null) result.started.push(event);
+      else result.notStarted.push({ event, reason });
     }
     return result;
   }
@@ -134,6 +145,29 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
 
     /** Creates or replaces a set; refused (nothing saved) when it does not fit one of the events that use it. */
     save,
+
+    /**
+     * Deletes a set nothing uses. Refused with 409 while events sync with it (they are named: assign them another set
+     * or their own mappings first) or while it is the default set of "sync every event"; silently detaching would
+     * change what those events write to HubSpot.
+     */
+    async delete(connectionId: string, id: string): Promise<{ deleted: string }> {
+      requireConnection(connectionId);
+      requireSet(connectionId, id);
+      const users = usersOf(connectionId, id).map((e) => e.event).sort();
+      if (users.length > 0) {
+        throw new ServiceError(
+          409,
+          'mapping_set_in_use',
+          `Mapping set "${id}" was not deleted: ${users.length} event(s) sync with it (${users.join(', ')}). Give them another set or their own mappings first.`,
+        );
+      }
+      if (store.getConnection(connectionId)?.defaultMappingSetId === id) {
+        throw new ServiceError(409, 'mapping_set_is_default', `Mapping set "${id}" was not deleted: it is the set that "sync every event" gives new events. Choose another default first.`);
+      }
+      await store.deleteMappingSet(connectionId, id);
+      return { deleted: id };
+    },
 
     /** A set made of what `event` syncs with now (its own mappings, or its set's). */
     async copyFromEvent(connectionId: string, event: string, id: string, name?: string, race: Race = noDeadline): Promise<SavedMappingSet> {
