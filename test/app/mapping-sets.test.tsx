@@ -116,7 +116,7 @@ describe('settings page: mapping sets', () => {
     change(find(Select, { testId: 'mappings.0.property_mappings.0.overwrite' }), 'if_empty');
     findByTestId(Button, 'save-mappings').trigger('onClick');
     await waitFor(() => expect(callsTo('PUT', `${SETS}/standard`)).toHaveLength(1));
-    const sent = callsTo('PUT', `${SETS}/standard`)[0]!.options.body as { mappings: MappingSetDto['mappings'] };
+    const sent = (callsTo('PUT', `${SETS}/standard`)[0]!.options as { body: { mappings: MappingSetDto['mappings'] } }).body;
     expect(sent.mappings[0]!.property_mappings[0]!.overwrite).toBe('if_empty');
     await vi.waitFor(() => expect(mocks.actions.addAlert.calls.some(([alert]) => alert.message === 'Saved 2 object mapping(s) for mapping set standard.')).toBe(true));
     expect(mocks.actions.addAlert.calls.some(([alert]) => alert.type === 'info' && alert.message.includes('2 event(s) using Standard'))).toBe(true);
@@ -179,9 +179,9 @@ describe('settings page: sync every event', () => {
     await waitFor(() => expect(findByTestId(Select, 'all-events-set').props.options).toHaveLength(2));
     change(findByTestId(Select, 'all-events-set'), 'standard');
     expect(callsTo('PUT', `${BASE}/all-events`)).toHaveLength(0);
-    findByTestId(Toggle, 'all-events-toggle').trigger('onChange', true);
+    change(findByTestId(Toggle, 'all-events-toggle'), true);
     await waitFor(() => expect(callsTo('PUT', `${BASE}/all-events`)).toHaveLength(1));
-    expect(callsTo('PUT', `${BASE}/all-events`)[0]?.options.body).toEqual({ enabled: true, defaultMappingSetId: 'standard' });
+    expect((callsTo('PUT', `${BASE}/all-events`)[0]?.options as { body?: unknown } | undefined)?.body).toEqual({ enabled: true, defaultMappingSetId: 'standard' });
     await waitFor(() => expect(findByTestId(Toggle, 'all-events-toggle').props.checked).toBe(true));
     await waitFor(() => expect(maybeFind(Text, { testId: 'auto-enabled-democon' })).not.toBeNull());
     expect(maybeFind(Text, { testId: 'auto-enabled-other' })).toBeNull();
