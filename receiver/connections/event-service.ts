@@ -469,7 +469,8 @@ export function createEventService(deps: EventServiceDeps) {
     removeConnection(connectionId: string, options: { force?: boolean } = {}): Promise<ConnectionRemoval> {
       const connection = requireConnection(connectionId);
       return serialized(connectionId, async () => {
-        const outcome = await reconcileWebhook(connection, deps.pretixFor(connection), []);
+        // No events and not every event: the webhook is deleted even when the connection synced every event.
+        const outcome = await reconcileWebhook({ ...connection, syncAllEvents: false }, deps.pretixFor(connection), []);
         const target = webhookUrl(connection);
         let webhookMessage: string | null = null;
         if (outcome.mode === 'failed') {

@@ -170,4 +170,12 @@ describe('sync every event of the organizer', () => {
     const [placed] = await stack.pretix.placeOrders(ORGANIZER, 'newcon-2027', 1);
     await waitFor(() => contactOf('newcon-2027', placed!.code) !== undefined, 'a later order of the new event in HubSpot');
   });
+
+  it('removing a connection that syncs every event takes its webhook out of pretix', async () => {
+    await stack.admin.put(`${base}/all-events`, { enabled: true });
+    expect(ourWebhooks()[0]?.all_events).toBe(true);
+    await stack.admin.delete(`/connections/${connection.id}`);
+    expect(ourWebhooks()).toEqual([]);
+    expect(stack.store.getConnection(connection.id)).toBeUndefined();
+  }, 30_000);
 });
