@@ -340,6 +340,16 @@ export function createEventService(deps: EventServiceDeps) {
         // Side by side: the store writes them in shared checkpoints, so 200 events cost a few writes, not 200.
         await Promise.all(adopted.map((slug) => deps.store.saveEventConfig(adoptedConfig(updated, slug, webhook))));
         await recordOutcome(connectionId, outcome, '');
+        if (!options.enabled) {
+          // A new event adopted while the webhook was being narrowed (adoption does not wait in this queue) would be
+          // enabled but outside limit_events: narrow once more to what is enabled now.
+          // (An event without settings before was adopted meanwhile from pretix's own notification: it exists there.)
+          const enabledNow = deps.store
+            .listEventConfigs(connectionId)
+            .filter((c) => c.enabled && (known.has(c.event) || !configs.has(c.event)))
+            .map((c) => c.event);
+          if (enabledNow.some((slug) => !enabledSlugs.includes(slug))) await reconcileWebhook(updated, pretix, enabledNow);
+        }
         const leftDisabled = options.enabled ? [...configs.values()].filter((c) => !c.enabled).map((c) => c.event).sort() : [];
         const stillEnabled = options.enabled ? [] : [...configs.values()].filter((c) => c.enabled && c.autoEnabled).map((c) => c.event).sort();
         const parts: string[] = [];
