@@ -20,6 +20,9 @@ export const mappingSetIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1–64 lower-case letters, digits or dashes, starting with a letter or digit');
 
+/** Events whose mappings are checked side by side when a set is saved (catalogue reads in flight: 5 per event). */
+const CHECKS_AT_ONCE = 4;
+
 export interface MappingSetServiceDeps {
   store: Store;
   eventConfigs: Pick<EventConfigService, 'check'>;
@@ -71,14 +74,24 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
     const fieldErrors: Record<string, string> = {};
     const warnings: Record<string, string> = {};
     const failing: string[] = [];
-    // One event after the other: the catalogues are cached per event, and a burst of 50 checks would compete with
-    // the webhook path for the organizer's pretix budget.
-    for (const event of events) {
-      const result = await deps.eventConfigs.check(connectionId, event, mappings, race);
+    // A few events at a time: a cold catalogue costs 5 pretix requests that each wait for pretix's answer, so 50
+    // events one after the other could take longer than hubspot.fetch waits; the organizer's rate limiter (which
+    // keeps a reserve for exactly these interactive calls) still paces them. Results are merged in event order.
+    const results = new Array<Awaited<ReturnType<typeof deps.eventConfigs.check>>>(events.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < events.length) {
+        const index = next++;
+        results[index] = await deps.eventConfigs.check(connectionId, events[index]!, mappings, race);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CHECKS_AT_ONCE, events.length) }, lane));
+    events.forEach((event, index) => {
+      const result = results[index]!;
       if (Object.keys(result.fieldErrors).length > 0) failing.push(event);
       Object.assign(fieldErrors, forEvent(event, result.fieldErrors));
       Object.assign(warnings, forEvent(event, result.warnings));
-    }
+    });
     if (failing.length > 0) {
       const error = new InvalidMappingsError(fieldErrors);
       error.message = `The mapping set was not saved: it does not fit event${failing.length === 1 ? '' : 's'} ${failing.join(', ')} (${Object.keys(fieldErrors).length} field(s) need attention).`;
