@@ -469,3 +469,22 @@ export function findCommand(argv: string[]): { command: Command; rest: string[] 
 export function parseCommandArgs(command: Command, rest: string[]) {
   return parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
 }
+
+/** `pretix-hubspot --help`. */
+export function generalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Usage: pretix-hubspot [--receiver URL] <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Every command takes --help. The receiver must be running (npm start); the CLI reads the same',
+    'configuration (.env, DATA_FILE, SECRET_KEY) to authenticate to it.',
+  ].join('\n');
+}
+
+/** `pretix-hubspot <command> --help`. */
+export function commandHelp(command: Command): string {
+  return `${command.summary}\n\nUsage: pretix-hubspot ${command.usage}`;
+}
