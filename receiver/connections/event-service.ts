@@ -114,17 +114,16 @@ export function createEventService(deps: EventServiceDeps) {
     return next;
   };
 
-  const requireConnection = (id: string): Connection => {
-    const connection = deps.store.getConnection(id);
+  const requireConnection = async (id: string): Promise<Connection> => {
+    const connection = await deps.store.getConnection(id);
     if (!connection) throw new EventServiceError(404, 'unknown_connection', `No connection ${id}.`);
     return connection;
   };
 
   const webhookUrl = (connection: Connection) => `${deps.publicUrl}/webhooks/pretix/${deps.secrets.decrypt(connection.webhookTokenSealed)}`;
 
-  const manualInstructions = (connection: Connection, reason: string) => {
-    const enabled = deps.store
-      .listEventConfigs(connection.id)
+  const manualInstructions = async (connection: Connection, reason: string) => {
+    const enabled = (await deps.store.listEventConfigs(connection.id))
       .filter((e) => e.enabled)
       .map((e) => e.event)
       .sort();
@@ -148,7 +147,7 @@ export function createEventService(deps: EventServiceDeps) {
     return locales.get(key);
   }
 
-  function summarize(connection: Connection, slug: string, event: PretixEvent | undefined, name: string, config: EventConfig | undefined): EventSummary {
+  async function summarize(connection: Connection, slug: string, event: PretixEvent | undefined, name: string, config: EventConfig | undefined): Promise<EventSummary> {
     const enabled = config?.enabled ?? false;
     let webhook: EventSummary['webhook'];
     if (!enabled) {
@@ -157,7 +156,7 @@ export function createEventService(deps: EventServiceDeps) {
       webhook = {
         state: 'manual',
         id: null,
-        message: manualInstructions(connection, config.webhookProblem ?? 'This pretix API token may not manage webhooks.'),
+        message: await manualInstructions(connection, config.webhookProblem ?? 'This pretix API token may not manage webhooks.'),
       };
     } else {
       webhook = { state: 'registered', id: config?.webhookId ?? null, message: config?.webhookProblem ?? null };
@@ -170,7 +169,7 @@ export function createEventService(deps: EventServiceDeps) {
       live: event?.live ?? false,
       testmode: event?.testmode ?? false,
       enabled,
-      mappingCount: effectiveMappings(deps.store, config).length,
+      mappingCount: (await effectiveMappings(deps.store, config)).length,
       webhook,
       ...(config?.mappingSetId ? { mappingSetId: config.mappingSetId } : {}),
       ...(enabled && config?.autoEnabled ? { autoEnabled: true } : {}),
@@ -219,8 +218,7 @@ export function createEventService(deps: EventServiceDeps) {
   async function recordOutcome(connectionId: string, outcome: WebhookOutcome, except: string): Promise<void> {
     if (outcome.mode === 'failed') return;
     // Side by side: the store folds concurrent saves into shared checkpoints (hundreds of events, a few writes).
-    const saves = deps.store
-      .listEventConfigs(connectionId)
+    const saves = (await deps.store.listEventConfigs(connectionId))
       .filter((config) => config.enabled && config.event !== except)
       .map((config) =>
         deps.store.saveEventConfig({
@@ -238,8 +236,8 @@ export function createEventService(deps: EventServiceDeps) {
   const adopting = new Map<string, Promise<AdoptResult>>();
 
   /** The settings of an event that "sync every event" enables: the connection's default set, else the defaults. */
-  function adoptedConfig(connection: Connection, event: string, webhook: Pick<EventConfig, 'webhookId' | 'webhookMode' | 'webhookProblem'>): EventConfig {
-    const setId = connection.defaultMappingSetId && deps.store.getMappingSet(connection.id, connection.defaultMappingSetId) ? connection.defaultMappingSetId : null;
+  async function adoptedConfig(connection: Connection, event: string, webhook: Pick<EventConfig, 'webhookId' | 'webhookMode' | 'webhookProblem'>): Promise<EventConfig> {
+    const setId = connection.defaultMappingSetId && (await deps.store.getMappingSet(connection.id, connection.defaultMappingSetId)) ? connection.defaultMappingSetId : null;
     return {
       connectionId: connection.id,
       event,
@@ -253,8 +251,8 @@ export function createEventService(deps: EventServiceDeps) {
   }
 
   /** The webhook fields every enabled event of the connection shares, as the last toggle recorded them. */
-  function sharedWebhook(connectionId: string): Pick<EventConfig, 'webhookId' | 'webhookMode' | 'webhookProblem'> {
-    const sibling = deps.store.listEventConfigs(connectionId).find((c) => c.enabled);
+  async function sharedWebhook(connectionId: string): Promise<Pick<EventConfig, 'webhookId' | 'webhookMode' | 'webhookProblem'>> {
+    const sibling = (await deps.store.listEventConfigs(connectionId)).find((c) => c.enabled);
     return { webhookId: sibling?.webhookId ?? null, webhookMode: sibling?.webhookMode ?? 'registered', webhookProblem: sibling?.webhookProblem ?? null };
   }
 
@@ -272,12 +270,12 @@ export function createEventService(deps: EventServiceDeps) {
       const running = adopting.get(key);
       if (running) return running;
       const work = (async (): Promise<AdoptResult> => {
-        const connection = deps.store.getConnection(connectionId);
+        const connection = await deps.store.getConnection(connectionId);
         if (!connection?.syncAllEvents) return 'not_syncing_all_events';
-        if (deps.store.getEventConfig(connectionId, event)) return 'known';
-        await deps.store.saveEventConfig(adoptedConfig(connection, event, sharedWebhook(connectionId)));
+        if (await deps.store.getEventConfig(connectionId, event)) return 'known';
+        await deps.store.saveEventConfig(await adoptedConfig(connection, event, await sharedWebhook(connectionId)));
         // A new event: its first sweep lists all of its orders, so orders placed before it was seen are not missed.
-        if (!deps.store.getSweep(connectionId, event)) {
+        if (!(await deps.store.getSweep(connectionId, event))) {
           const sweep: SweepState = { connectionId, event, watermark: new Date(0).toISOString(), lastSweepAt: null, lastFound: 0, lastEnqueued: 0, lastError: null };
           await deps.store.saveSweep(sweep);
         }
@@ -290,9 +288,10 @@ export function createEventService(deps: EventServiceDeps) {
 
     /** The sweep's safety net: lists the organizer's events and adopts those not known yet; returns them. */
     async discoverNewEvents(connectionId: string, pretix: Pick<PretixEventsPort, 'listEvents'>): Promise<string[]> {
-      const connection = deps.store.getConnection(connectionId);
+      const connection = await deps.store.getConnection(connectionId);
       if (!connection?.syncAllEvents) return [];
-      const unknown = (await pretix.listEvents()).filter((e) => !deps.store.getEventConfig(connectionId, e.slug)).map((e) => e.slug);
+      const known = new Set((await deps.store.listEventConfigs(connectionId)).map((c) => c.event));
+      const unknown = (await pretix.listEvents()).filter((e) => !known.has(e.slug)).map((e) => e.slug);
       const results = await Promise.all(unknown.map(async (slug) => ((await this.adoptEvent(connectionId, slug)) === 'enabled' ? slug : null)));
       return results.filter((slug): slug is string => slug !== null);
     },
@@ -304,11 +303,10 @@ export function createEventService(deps: EventServiceDeps) {
      * Nothing changes when pretix refuses or cannot be reached (502 with the reason).
      */
     setAllEvents(connectionId: string, options: { enabled: boolean; defaultMappingSetId?: string | null }): Promise<AllEventsOutcome> {
-      requireConnection(connectionId);
       return serialized(connectionId, async () => {
-        const connection = requireConnection(connectionId);
+        const connection = await requireConnection(connectionId);
         const setId = options.defaultMappingSetId === undefined ? (connection.defaultMappingSetId ?? null) : options.defaultMappingSetId;
-        if (setId !== null && !deps.store.getMappingSet(connectionId, setId)) {
+        if (setId !== null && !(await deps.store.getMappingSet(connectionId, setId))) {
           throw new EventServiceError(404, 'unknown_mapping_set', `No mapping set "${setId}" on this connection.`);
         }
         const updated: Connection = { ...connection, syncAllEvents: options.enabled, defaultMappingSetId: setId };
@@ -319,7 +317,7 @@ export function createEventService(deps: EventServiceDeps) {
         } catch (error) {
           throw pretixProblem(error, `Could not change "sync every event": pretix did not list the events of organizer "${connection.organizer}"`);
         }
-        const configs = new Map(deps.store.listEventConfigs(connectionId).map((c) => [c.event, c]));
+        const configs = new Map((await deps.store.listEventConfigs(connectionId)).map((c) => [c.event, c]));
         const known = new Set(events.map((e) => e.slug));
         const enabledSlugs = [...configs.values()].filter((c) => c.enabled && known.has(c.event)).map((c) => c.event);
         const outcome = await reconcileWebhook(updated, pretix, enabledSlugs);
@@ -338,14 +336,13 @@ export function createEventService(deps: EventServiceDeps) {
         };
         const adopted = options.enabled ? events.filter((e) => !configs.has(e.slug)).map((e) => e.slug) : [];
         // Side by side: the store writes them in shared checkpoints, so 200 events cost a few writes, not 200.
-        await Promise.all(adopted.map((slug) => deps.store.saveEventConfig(adoptedConfig(updated, slug, webhook))));
+        await Promise.all(adopted.map(async (slug) => deps.store.saveEventConfig(await adoptedConfig(updated, slug, webhook))));
         await recordOutcome(connectionId, outcome, '');
         if (!options.enabled) {
           // A new event adopted while the webhook was being narrowed (adoption does not wait in this queue) would be
           // enabled but outside limit_events: narrow once more to what is enabled now.
           // (An event without settings before was adopted meanwhile from pretix's own notification: it exists there.)
-          const enabledNow = deps.store
-            .listEventConfigs(connectionId)
+          const enabledNow = (await deps.store.listEventConfigs(connectionId))
             .filter((c) => c.enabled && (known.has(c.event) || !configs.has(c.event)))
             .map((c) => c.event);
           if (enabledNow.some((slug) => !enabledSlugs.includes(slug))) await reconcileWebhook(updated, pretix, enabledNow);
@@ -363,7 +360,7 @@ export function createEventService(deps: EventServiceDeps) {
           parts.push('New events are no longer enabled automatically.');
           if (stillEnabled.length > 0) parts.push(`${stillEnabled.length} event(s) enabled automatically keep syncing until you disable them: ${stillEnabled.join(', ')}.`);
         }
-        if (outcome.mode === 'manual') parts.push(manualInstructions(updated, outcome.reason));
+        if (outcome.mode === 'manual') parts.push(await manualInstructions(updated, outcome.reason));
         return { connection: updated, adopted: adopted.sort(), stillEnabled, leftDisabled, message: parts.join(' ') };
       });
     },
@@ -371,7 +368,7 @@ export function createEventService(deps: EventServiceDeps) {
     /** The organizer's events from pretix, merged with what is enabled here (events enabled here but gone from
      * pretix are listed too, so they can be disabled). */
     async listEvents(connectionId: string): Promise<EventSummary[]> {
-      const connection = requireConnection(connectionId);
+      const connection = await requireConnection(connectionId);
       const pretix = deps.pretixFor(connection);
       let events: PretixEvent[];
       try {
@@ -379,7 +376,7 @@ export function createEventService(deps: EventServiceDeps) {
       } catch (error) {
         throw pretixProblem(error, `Could not list the events of organizer "${connection.organizer}"`);
       }
-      const configs = new Map(deps.store.listEventConfigs(connectionId).map((c) => [c.event, c]));
+      const configs = new Map((await deps.store.listEventConfigs(connectionId)).map((c) => [c.event, c]));
       // A multilingual name needs the event's locale: one settings request per event the first time. A few run side
       // by side, so that an organizer with hundreds of events still lists within the API deadline.
       const names = new Array<string>(events.length);
@@ -392,23 +389,23 @@ export function createEventService(deps: EventServiceDeps) {
       };
       await Promise.all(Array.from({ length: Math.min(LOCALE_LOOKUPS_AT_ONCE, events.length) }, lane));
       const summaries: EventSummary[] = [];
-      events.forEach((event, index) => {
-        summaries.push(summarize(connection, event.slug, event, names[index]!, configs.get(event.slug)));
+      for (const [index, event] of events.entries()) {
+        summaries.push(await summarize(connection, event.slug, event, names[index]!, configs.get(event.slug)));
         configs.delete(event.slug);
-      });
+      }
       for (const config of configs.values()) {
-        if (config.enabled) summaries.push(summarize(connection, config.event, undefined, `${config.event} (not found in pretix)`, config));
+        if (config.enabled) summaries.push(await summarize(connection, config.event, undefined, `${config.event} (not found in pretix)`, config));
       }
       return summaries;
     },
 
     /** Starts or stops syncing one event, registering or narrowing the pretix webhook accordingly. */
-    setEnabled(connectionId: string, event: string, enabled: boolean): Promise<EventSummary> {
-      requireConnection(connectionId);
+    async setEnabled(connectionId: string, event: string, enabled: boolean): Promise<EventSummary> {
+      await requireConnection(connectionId);
       return serialized(connectionId, async () => {
         // Looked up again once it is this toggle's turn: a removal queued before it may have deleted the connection,
         // and enabling then would register a pretix webhook to a dead URL and leave an orphaned event behind.
-        const connection = requireConnection(connectionId);
+        const connection = await requireConnection(connectionId);
         const pretix = deps.pretixFor(connection);
         let events: PretixEvent[] | null;
         try {
@@ -426,7 +423,7 @@ export function createEventService(deps: EventServiceDeps) {
             `Organizer "${connection.organizer}" has no event "${event}" that this API token can see.`,
           );
         }
-        const wanted = new Set(deps.store.listEventConfigs(connectionId).filter((c) => c.enabled).map((c) => c.event));
+        const wanted = new Set((await deps.store.listEventConfigs(connectionId)).filter((c) => c.enabled).map((c) => c.event));
         if (enabled) wanted.add(event);
         else wanted.delete(event);
         // pretix only takes its own event slugs in limit_events.
@@ -435,7 +432,7 @@ export function createEventService(deps: EventServiceDeps) {
           ? await reconcileWebhook(connection, pretix, [...wanted].filter((slug) => known!.has(slug)))
           : ({ mode: 'failed', message: 'pretix could not be reached' } as const);
 
-        const existing = deps.store.getEventConfig(connectionId, event);
+        const existing = await deps.store.getEventConfig(connectionId, event);
         if (enabled && outcome.mode === 'failed') {
           throw new EventServiceError(
             502,
@@ -468,7 +465,7 @@ export function createEventService(deps: EventServiceDeps) {
         await deps.store.saveEventConfig(config);
         await recordOutcome(connectionId, outcome, event);
         const name = pretixEvent ? eventName(pretixEvent, await localeOf(connection, pretix, pretixEvent)) : event;
-        return summarize(connection, event, pretixEvent, name, config);
+        return await summarize(connection, event, pretixEvent, name, config);
       });
     },
 
@@ -476,8 +473,8 @@ export function createEventService(deps: EventServiceDeps) {
      * Removes the connection after taking its webhook out of pretix. If pretix cannot be reached the connection
      * stays (answer 502) unless `force`, which removes it and names the webhook the person must delete by hand.
      */
-    removeConnection(connectionId: string, options: { force?: boolean } = {}): Promise<ConnectionRemoval> {
-      const connection = requireConnection(connectionId);
+    async removeConnection(connectionId: string, options: { force?: boolean } = {}): Promise<ConnectionRemoval> {
+      const connection = await requireConnection(connectionId);
       return serialized(connectionId, async () => {
         // No events and not every event: the webhook is deleted even when the connection synced every event.
         const outcome = await reconcileWebhook({ ...connection, syncAllEvents: false }, deps.pretixFor(connection), []);

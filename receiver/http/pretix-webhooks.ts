@@ -38,7 +38,7 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
   app.post('/webhooks/pretix/:token', { bodyLimit: WEBHOOK_BODY_LIMIT, schema: { response: { 200: answerSchema } } }, async (request, reply) => {
     const params = paramsSchema.safeParse(request.params);
     const fingerprint = params.success ? deps.secrets.fingerprint(params.data.token) : '';
-    const connection = params.success ? deps.store.findConnectionByWebhookFingerprint(fingerprint) : undefined;
+    const connection = params.success ? await deps.store.findConnectionByWebhookFingerprint(fingerprint) : undefined;
     // Only a keyed hash of the token is stored and compared (in constant time), so neither the lookup nor the
     // comparison works on the secret itself.
     if (!connection || !safeEqual(connection.webhookTokenFingerprint, fingerprint)) {
@@ -75,12 +75,12 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
       return reply.send({ status: 'ignored', reason: 'not an order notification' });
     }
 
-    let eventConfig = deps.store.getEventConfig(connection.id, event);
+    let eventConfig = await deps.store.getEventConfig(connection.id, event);
     // An order of an event we have not seen yet, while every event syncs: pretix may deliver it before (or without)
     // the event's own notification, so the event is enabled here as well.
     if (!eventConfig && connection.syncAllEvents && deps.adoptEvent) {
       await deps.adoptEvent(connection.id, event).catch((error: unknown) => storageFailed(error, 'the new event could not be saved'));
-      eventConfig = deps.store.getEventConfig(connection.id, event);
+      eventConfig = await deps.store.getEventConfig(connection.id, event);
     }
     if (!eventConfig?.enabled) {
       log().info({ event }, 'webhook for an event that is not enabled ignored');

@@ -27,8 +27,8 @@ describe('sync every event in the settings API', () => {
     expect(badSet.status).toBe(400);
     const foreign = await stack.api.send<ApiError>('PUT', path(), { enabled: true }, '999999');
     expect(foreign.status).toBe(404);
-    expect(stack.store.getConnection(connection.id)?.syncAllEvents).toBeUndefined();
-    expect(stack.store.listEventConfigs(connection.id)).toEqual([]);
+    expect((await stack.store.getConnection(connection.id))?.syncAllEvents).toBeUndefined();
+    expect((await stack.store.listEventConfigs(connection.id))).toEqual([]);
     expect(stack.pretix.webhooks(ORGANIZER)).toEqual([]);
   });
 
@@ -43,16 +43,16 @@ describe('sync every event in the settings API', () => {
     expect(hook).toMatchObject({ all_events: true, enabled: true });
     expect(hook!.action_types).toContain(EVENT_ADDED_ACTION);
     // Without a default set the events it enabled got the default mappings.
-    expect(stack.store.getEventConfig(connection.id, 'second')?.mappings.length).toBeGreaterThan(0);
+    expect((await stack.store.getEventConfig(connection.id, 'second'))?.mappings.length).toBeGreaterThan(0);
   });
 
   it('answers 502 and changes nothing when pretix refuses the webhook change', async () => {
-    const before = stack.store.getConnection(connection.id);
+    const before = (await stack.store.getConnection(connection.id));
     stack.pretix.failNext({ status: 500, match: /webhooks/, count: 10 });
     const failed = await stack.api.send<ApiError>('PUT', path(), { enabled: false });
     expect(failed.status).toBe(502);
     expect(failed.body.error).toBe('webhook_not_registered');
-    expect(stack.store.getConnection(connection.id)).toEqual(before);
+    expect((await stack.store.getConnection(connection.id))).toEqual(before);
     stack.pretix.failures.length = 0;
   });
 });

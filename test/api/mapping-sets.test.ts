@@ -62,14 +62,14 @@ describe('mapping sets in the settings API', () => {
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ error: 'uses_mapping_set' });
     expect(refused.body.message).toContain('"standard"');
-    expect(stack.store.getEventConfig(connection.id, NO_DOB)?.mappings).toEqual([]);
+    expect((await stack.store.getEventConfig(connection.id, NO_DOB))?.mappings).toEqual([]);
   });
 
   it('enables an event on a set without giving it default mappings of its own', async () => {
     const enabled = await stack.api.send<SetEventEnabledResponse>('PUT', `${base()}/events/${NO_DOB}`, { enabled: true });
     expect(enabled.status).toBe(200);
     expect(enabled.body.event).toMatchObject({ enabled: true, mappingSetId: 'standard', mappingCount: exampleMappingDtos().length });
-    expect(stack.store.getEventConfig(connection.id, NO_DOB)).toMatchObject({ enabled: true, mappingSetId: 'standard', mappings: [] });
+    expect(await stack.store.getEventConfig(connection.id, NO_DOB)).toMatchObject({ enabled: true, mappingSetId: 'standard', mappings: [] });
   });
 
   it('refuses a set that does not fit one of its events, naming it, and keeps the saved one', async () => {
@@ -84,26 +84,26 @@ describe('mapping sets in the settings API', () => {
   });
 
   it('refuses to delete a set while an event uses it or "sync every event" gives it to new events, naming why, and deletes it once nothing does', async () => {
-    const before = stack.store.getMappingSet(connection.id, 'standard');
+    const before = (await stack.store.getMappingSet(connection.id, 'standard'));
     const inUse = await stack.api.send<ApiError>('DELETE', `${base()}/mapping-sets/standard`);
     expect(inUse.status).toBe(409);
     expect(inUse.body).toMatchObject({ error: 'mapping_set_in_use' });
     expect(inUse.body.message).toContain(NO_DOB);
-    expect(stack.store.getMappingSet(connection.id, 'standard')).toEqual(before);
-    expect(stack.store.getEventConfig(connection.id, NO_DOB)?.mappingSetId).toBe('standard');
+    expect((await stack.store.getMappingSet(connection.id, 'standard'))).toEqual(before);
+    expect((await stack.store.getEventConfig(connection.id, NO_DOB))?.mappingSetId).toBe('standard');
 
     await stack.api.send('PUT', `${base()}/events/${NO_DOB}/mapping-set`, { set: null });
-    await stack.store.saveConnection({ ...stack.store.getConnection(connection.id)!, defaultMappingSetId: 'standard' });
+    await stack.store.saveConnection({ ...(await stack.store.getConnection(connection.id))!, defaultMappingSetId: 'standard' });
     const isDefault = await stack.api.send<ApiError>('DELETE', `${base()}/mapping-sets/standard`);
     expect(isDefault.status).toBe(409);
     expect(isDefault.body).toMatchObject({ error: 'mapping_set_is_default' });
-    expect(stack.store.getMappingSet(connection.id, 'standard')).toEqual(before);
+    expect((await stack.store.getMappingSet(connection.id, 'standard'))).toEqual(before);
 
-    await stack.store.saveConnection({ ...stack.store.getConnection(connection.id)!, defaultMappingSetId: null });
+    await stack.store.saveConnection({ ...(await stack.store.getConnection(connection.id))!, defaultMappingSetId: null });
     const deleted = await stack.api.send<{ deleted: string }>('DELETE', `${base()}/mapping-sets/standard`);
     expect(deleted.status).toBe(200);
     expect(deleted.body).toEqual({ deleted: 'standard' });
-    expect(stack.store.getMappingSet(connection.id, 'standard')).toBeUndefined();
+    expect((await stack.store.getMappingSet(connection.id, 'standard'))).toBeUndefined();
     const { body } = await stack.api.get<MappingSetsResponse>(`${base()}/mapping-sets`);
     expect(body.sets).toEqual([]);
     const again = await stack.api.send<ApiError>('DELETE', `${base()}/mapping-sets/standard`);
@@ -118,6 +118,6 @@ describe('mapping sets in the settings API', () => {
     await stack.api.send('PUT', `${base()}/mapping-sets/kept`, { mappings: exampleMappingDtos() });
     const foreignDelete = await stack.api.send<ApiError>('DELETE', `${base()}/mapping-sets/kept`, undefined, '999999');
     expect(foreignDelete.status).toBe(404);
-    expect(stack.store.getMappingSet(connection.id, 'kept')).toBeDefined();
+    expect((await stack.store.getMappingSet(connection.id, 'kept'))).toBeDefined();
   });
 });

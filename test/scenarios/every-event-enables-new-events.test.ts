@@ -69,8 +69,8 @@ describe('sync every event of the organizer', () => {
     const unknown = await adminCall(stack, 'PUT', `${base}/all-events`, { enabled: true, defaultMappingSet: 'nope' });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toBe('unknown_mapping_set');
-    expect(stack.store.getConnection(connection.id)?.syncAllEvents).toBeUndefined();
-    expect(stack.store.listEventConfigs(connection.id)).toEqual([]);
+    expect((await stack.store.getConnection(connection.id))?.syncAllEvents).toBeUndefined();
+    expect((await stack.store.listEventConfigs(connection.id))).toEqual([]);
     expect(ourWebhooks()).toEqual([]);
   });
 
@@ -97,7 +97,7 @@ describe('sync every event of the organizer', () => {
   it('a new event is enabled when pretix announces it, and its first order reaches HubSpot', async () => {
     const added = await stack.pretix.createEvent(ORGANIZER, { slug: 'newcon-2027', name: { en: 'NewCon 2027' } }, { items, questions });
     expect(added.calls.map((c) => c.status)).toEqual([200]);
-    const config = stack.store.getEventConfig(connection.id, 'newcon-2027');
+    const config = (await stack.store.getEventConfig(connection.id, 'newcon-2027'));
     expect(config).toMatchObject({ enabled: true, autoEnabled: true, mappingSetId: 'season' });
     const [placed] = await stack.pretix.placeOrders(ORGANIZER, 'newcon-2027', 1);
     expect(placed!.calls.map((c) => c.status)).toEqual([200]);
@@ -114,12 +114,12 @@ describe('sync every event of the organizer', () => {
     stack.pretix.addEvent(ORGANIZER, { slug: 'silent-fest' }, { items, questions });
     const [placed] = await stack.pretix.placeOrders(ORGANIZER, 'silent-fest', 1);
     expect(placed!.calls.map((c) => c.status)).toEqual([200]);
-    expect(stack.store.getEventConfig(connection.id, 'silent-fest')).toMatchObject({ enabled: true, autoEnabled: true });
+    expect((await stack.store.getEventConfig(connection.id, 'silent-fest'))).toMatchObject({ enabled: true, autoEnabled: true });
     await waitFor(() => contactOf('silent-fest', placed!.code) !== undefined, 'the silent event\'s buyer in HubSpot');
   });
 
   it('a repeated announcement and one for an event that exists change nothing, and none is answered 404 or 410', async () => {
-    const before = stack.store.getEventConfig(connection.id, 'newcon-2027');
+    const before = (await stack.store.getEventConfig(connection.id, 'newcon-2027'));
     const again = await fetch(connection.webhookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -127,7 +127,7 @@ describe('sync every event of the organizer', () => {
     });
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ status: 'ignored' });
-    expect(stack.store.getEventConfig(connection.id, 'newcon-2027')).toEqual(before);
+    expect((await stack.store.getEventConfig(connection.id, 'newcon-2027'))).toEqual(before);
     expect(stack.pretix.webhookCalls.filter((c) => c.status !== 200)).toEqual([]);
   });
 
@@ -135,14 +135,14 @@ describe('sync every event of the organizer', () => {
     stack.pretix.addEvent(ORGANIZER, { slug: 'quiet-camp' }, { items, questions });
     const codes = stack.pretix.generateOrders(ORGANIZER, 'quiet-camp', 2, { status: 'p' });
     await stack.app.services.sweeper.sweepAll();
-    expect(stack.store.getEventConfig(connection.id, 'quiet-camp')).toMatchObject({ enabled: true, autoEnabled: true, mappingSetId: 'season' });
+    expect((await stack.store.getEventConfig(connection.id, 'quiet-camp'))).toMatchObject({ enabled: true, autoEnabled: true, mappingSetId: 'season' });
     await waitFor(() => codes.every((code) => contactOf('quiet-camp', code) !== undefined), 'the quiet event\'s buyers in HubSpot');
   });
 
   it('an event a person disabled stays disabled; the sweep does not enable it again', async () => {
     await stack.admin.post(`${base}/events/edition-007/disable`);
     await stack.app.services.sweeper.sweepAll();
-    expect(stack.store.getEventConfig(connection.id, 'edition-007')).toMatchObject({ enabled: false, autoEnabled: false });
+    expect((await stack.store.getEventConfig(connection.id, 'edition-007'))).toMatchObject({ enabled: false, autoEnabled: false });
     // Still one webhook for all events: disabling an event does not narrow it.
     expect(ourWebhooks()).toHaveLength(1);
     expect(ourWebhooks()[0]!.all_events).toBe(true);
@@ -164,7 +164,7 @@ describe('sync every event of the organizer', () => {
     expect(added.calls).toEqual([]);
     stack.pretix.generateOrders(ORGANIZER, 'after-off', 1);
     await stack.app.services.sweeper.sweepAll();
-    expect(stack.store.getEventConfig(connection.id, 'after-off')).toBeUndefined();
+    expect((await stack.store.getEventConfig(connection.id, 'after-off'))).toBeUndefined();
 
     // An automatically enabled event still syncs.
     const [placed] = await stack.pretix.placeOrders(ORGANIZER, 'newcon-2027', 1);
@@ -176,6 +176,6 @@ describe('sync every event of the organizer', () => {
     expect(ourWebhooks()[0]?.all_events).toBe(true);
     await stack.admin.delete(`/connections/${connection.id}`);
     expect(ourWebhooks()).toEqual([]);
-    expect(stack.store.getConnection(connection.id)).toBeUndefined();
+    expect((await stack.store.getConnection(connection.id))).toBeUndefined();
   }, 30_000);
 });

@@ -53,7 +53,7 @@ describe.each([50, 200])('saving a mapping set used by %i events', (count) => {
     const coldMs = Date.now() - started;
     expect(unchanged.status).toBe(200);
     expect(unchanged.body.resync).toEqual({ changedMappingIds: [], started: [], notStarted: [] });
-    expect(stack.store.listBackfills()).toEqual([]);
+    expect((await stack.store.listBackfills())).toEqual([]);
 
     // HubSpot holds every request from now on: no re-sync can get anywhere until it is released.
     const release = stack.hubspot.hold();
@@ -69,7 +69,7 @@ describe.each([50, 200])('saving a mapping set used by %i events', (count) => {
       expect(saved.body.resync.changedMappingIds).toEqual(['2']);
       expect(new Set(saved.body.resync.started)).toEqual(new Set(events));
       // Every re-sync is on disk and running, none finished: the answer did not wait for them.
-      const backfills = stack.store.listBackfills();
+      const backfills = (await stack.store.listBackfills());
       expect(backfills).toHaveLength(count);
       expect(backfills.every((b) => b.state === 'running' && b.synced === 0)).toBe(true);
       expect(warmMs).toBeLessThan(HUBSPOT_FETCH_DEADLINE_MS);
@@ -79,7 +79,7 @@ describe.each([50, 200])('saving a mapping set used by %i events', (count) => {
       release();
     }
     expect(answered).toBe(true);
-    await waitFor(() => stack.store.listBackfills().every((b) => b.state === 'done'), `the ${count} re-syncs`, 90_000);
+    await waitFor(async () => (await stack.store.listBackfills()).every((b) => b.state === 'done'), `the ${count} re-syncs`, 90_000);
     const { body } = await stack.api.get<MappingSetsResponse>(`${base}/mapping-sets`);
     expect(body.sets[0]!.events).toHaveLength(count);
   }, 120_000);
