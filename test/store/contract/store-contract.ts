@@ -191,6 +191,9 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       await store.saveMappingSet(set);
       await store.saveMappingSet({ ...set, name: 'Season 2' });
       expect(await store.listMappingSets('c1')).toEqual([{ ...set, name: 'Season 2' }]);
+      await store.saveMappingSet({ ...set, id: 'spare' });
+      await store.deleteMappingSet('c1', 'spare');
+      expect((await store.listMappingSets('c1')).map((s) => s.id)).toEqual(['season']);
       await store.acceptWebhook('c1:1', trigger('A'), 1000);
       await store.putSyncRecords([record('A', ['ann@example.com'])]);
       await store.saveBackfill({ connectionId: 'c1', event: 'democon', state: 'running', mappingIds: null, nextPage: 3, total: 10, processed: 4, synced: 4, skipped: 0, failed: 0, startedAt: 'a', finishedAt: null, error: null });
