@@ -85,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     backfills: services.backfills,
     sweeper: services.sweeper,
     health: services.health,
+    marketingEvents: services.marketingEvents,
     onQueued: onQueuedByPerson,
     describe: () => describeConfig(config),
     now: options.now,

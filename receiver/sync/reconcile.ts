@@ -21,6 +21,8 @@ export interface SweepDeps {
   now?: () => number;
   /** What the client behind pretixFor was built with: stop() cuts its requests off at its deadline. */
   cutoff?: Cutoff;
+  /** After each event's sweep: its marketing events' names, dates, completion and cancellation. */
+  refreshMarketingEvents?(connectionId: string, event: string): Promise<void>;
 }
 
 const olderThan = (recorded: string | undefined, current: string) => !recorded || Date.parse(recorded) < Date.parse(current);
@@ -132,6 +134,12 @@ export class ReconcileSweeper {
     };
     await store.saveSweep(state);
     if (stale.length > 0) logger.info({ event, found, enqueued: stale.length }, 'reconcile sweep queued changed orders');
+    try {
+      await this.deps.refreshMarketingEvents?.(connectionId, event);
+    } catch (error) {
+      // Tried again at the next sweep; the orders' sweep above is done either way.
+      if (!this.cutoff.isCut) logger.warn({ event, error: classify(error).message }, 'marketing events not refreshed');
+    }
     return state;
   }
 }
