@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
 import type { EventConfig, SyncRecord } from '../../receiver/store/types';
-import { EVENT, ORGANIZER, PORTAL_ID, startStack, type Stack } from '../helpers/stack';
+import { REQUIRED_SCOPES } from '../../receiver/hubspot/scopes';
+import { EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
 import { exampleMappingsBody } from '../helpers/mappings';
 
@@ -162,5 +163,37 @@ describe('backfill of an event with existing check-ins', () => {
     const byEmail = participation(stack, `${ORGANIZER}:${EVENT}`);
     expect(byEmail[JANE]?.state).toBe('REGISTERED');
     expect(byEmail[JOHN]).toMatchObject({ state: 'ATTENDED', occurredAt: Date.parse('2026-05-20T08:00:00Z') });
+  });
+});
+
+describe('a portal without the marketing-event scopes', () => {
+  let stack: Stack;
+  let connection: PublicConnection;
+  const path = () => `/connections/${connection.id}/events/${EVENT}`;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    // The same token, granted only what contacts and deals need (HubSpot answers 403 MISSING_SCOPES to the rest).
+    stack.hubspot.addStaticToken(HUBSPOT_TOKEN, PORTAL_ID, { scopes: [...REQUIRED_SCOPES] });
+    connection = await stack.connect();
+    await stack.admin.put(`${path()}/mappings?enable=true`, exampleMappingsBody());
+  });
+  afterAll(() => stack.close());
+
+  it('keeps the switch, says why the marketing event is missing, and still syncs contacts and deals', async () => {
+    const answer = await stack.admin.put<{ event: EventConfig }>(`${path()}/marketing-event`, { enabled: true });
+    expect(answer.event.marketingEvent?.enabled).toBe(true);
+    expect(answer.event.marketingEventProblem).toMatch(/scope/i);
+    await stack.pretix.emit(ORGANIZER, EVENT, 'Q7X3M', 'pretix.event.order.placed');
+    const synced = await waitFor(async () => {
+      const r = await record(stack, connection, EVENT, 'Q7X3M');
+      return r?.status === 'synced' ? r : null;
+    }, 'Q7X3M synced');
+    expect(synced.participation).toBeUndefined();
+    expect(stack.hubspot.findByProperty(PORTAL_ID, 'contacts', 'email', JANE)).toBeDefined();
+    expect(stack.hubspot.objects(PORTAL_ID, 'deals')).toHaveLength(1);
+    expect(stack.hubspot.marketingEvents(PORTAL_ID)).toEqual([]);
+    const config = (await stack.admin.get<{ event: EventConfig }>(path())).event;
+    expect(config.marketingEventProblem).toMatch(/missing scopes/i);
   });
 });
