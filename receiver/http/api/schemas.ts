@@ -89,11 +89,22 @@ export const contactOrdersQuerySchema = z.object({
 });
 export const contactOrdersParamsSchema = z.object({ contactId: z.string().regex(/^\d{1,20}$/, 'must be a HubSpot record id') });
 
+const cardMarketingEventSchema = z.object({
+  connectionId: z.string(),
+  event: z.string(),
+  externalEventId: z.string(),
+  name: z.string(),
+  state: z.enum(['registered', 'attended', 'cancelled', 'reverted']),
+  at: z.string(),
+  hubspotUrl: z.string().nullable(),
+});
 export const contactOrdersResponseSchema = z.object({
   connected: z.boolean(),
   orders: z.array(cardOrderSchema),
   producedBy: z.array(z.string()),
   warnings: z.array(z.string()),
+  marketingEvents: z.array(cardMarketingEventSchema).optional(),
+  marketingEventNotices: z.array(z.string()).optional(),
 });
 assertType<Same<z.infer<typeof contactOrdersResponseSchema>, Contract.ContactOrdersResponse>>();
 

@@ -76,6 +76,24 @@ export interface ContactOrdersResponse {
   producedBy: string[];
   /** Orders that could not be loaded from pretix (organizer unreachable…), so the card can say so. */
   warnings: string[];
+  /** The contact's participation in the HubSpot marketing events of pretix events and dates. */
+  marketingEvents?: CardMarketingEvent[];
+  /** Why marketing events are missing for an event that has the switch on (e.g. the scopes were not granted). */
+  marketingEventNotices?: string[];
+}
+
+/** One marketing event (a pretix event or date) and this contact's state in it. */
+export interface CardMarketingEvent {
+  connectionId: string;
+  event: string;
+  externalEventId: string;
+  name: string;
+  /** `reverted`: attended in HubSpot, but the check-in was reverted in pretix (HubSpot cannot un-attend). */
+  state: 'registered' | 'attended' | 'cancelled' | 'reverted';
+  /** When: the order's time, or the check-in's for attended (ISO 8601). */
+  at: string;
+  /** The marketing event in HubSpot, when its id is known. */
+  hubspotUrl: string | null;
 }
 
 /** POST /api/v1/orders/sync */
