@@ -104,6 +104,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     events: services.events,
     eventConfigs: services.eventConfigs,
     mappingSets: services.mappingSets,
+    marketingEvents: services.marketingEvents,
     backfill: backfillControlFor(services.backfills),
     onQueued: onQueuedByPerson,
     syncNow: services.syncNow,

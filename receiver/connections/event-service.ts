@@ -15,6 +15,7 @@ import { PretixForbiddenError } from '../pretix/errors';
 import type { PretixWebhook, PretixWebhookInput } from '../pretix/client';
 import type { PretixEvent, PretixEventSettings } from '../pretix/schemas';
 import { ORDER_ACTIONS } from '../pretix/webhook-actions';
+import { marketingEventSummary } from './marketing-event-service';
 import { safeEqual, type SecretBox } from '../store/secrets';
 import type { Connection, EventConfig, Store } from '../store/types';
 import { SyncConfigError, SyncError } from '../domain/errors';
@@ -152,6 +153,7 @@ export function createEventService(deps: EventServiceDeps) {
       mappingCount: effectiveMappings(deps.store, config).length,
       webhook,
       ...(config?.mappingSetId ? { mappingSetId: config.mappingSetId } : {}),
+      ...(config ? { marketingEvent: marketingEventSummary(config) } : {}),
     };
   }
 

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { Connection, EventConfig, MarketingEventSettings, Store, StoredMarketingEvent } from '../store/types';
 import type { EventContextCache } from '../sync/event-context-cache';
 import { describeMarketingEvent, ensureMarketingEvents, marketingEventAvailability, type Availability } from '../sync/marketing-event-sync';
-import { externalEventIdFor } from '../sync/participation';
+import { DEFAULT_COUNT_APPROVAL_PENDING, DEFAULT_COUNT_PENDING, externalEventIdFor } from '../sync/participation';
+import type { EventMarketingEvent } from '../../src/app/shared/api-types';
 import type { MarketingEventsLike, PretixClientLike } from '../sync/ports';
 import { PretixUnknownEventError } from '../pretix/errors';
 import { HttpError } from '../http/errors';
@@ -17,6 +18,17 @@ export const marketingEventSettingsSchema = z.object({
   countPending: z.boolean().optional(),
   countApprovalPending: z.boolean().optional(),
 });
+
+/** What the settings page shows of an event's marketing event. */
+export function marketingEventSummary(config: EventConfig): EventMarketingEvent {
+  return {
+    enabled: config.marketingEvent?.enabled ?? false,
+    countPending: config.marketingEvent?.countPending ?? DEFAULT_COUNT_PENDING,
+    countApprovalPending: config.marketingEvent?.countApprovalPending ?? DEFAULT_COUNT_APPROVAL_PENDING,
+    marketingEvents: Object.keys(config.marketingEvents ?? {}).length,
+    problem: config.marketingEventProblem ?? null,
+  };
+}
 
 export interface MarketingEventServiceDeps {
   store: Pick<Store, 'getConnection' | 'getEventConfig' | 'saveEventConfig' | 'getInstallation'>;

@@ -131,6 +131,7 @@ export const settingsResponseSchema = z.object({
   portalId: z.string(),
   connections: z.array(connectionSummarySchema),
   webhookActionTypes: z.array(z.string()),
+  marketingEvents: z.object({ available: z.boolean(), reason: z.string().nullable() }).optional(),
 });
 assertType<Same<z.infer<typeof settingsResponseSchema>, Contract.SettingsResponse>>();
 
@@ -165,8 +166,20 @@ export const eventSummarySchema = z.object({
     message: z.string().nullable(),
   }),
   mappingSetId: z.string().nullable().optional(),
+  marketingEvent: z
+    .object({ enabled: z.boolean(), countPending: z.boolean(), countApprovalPending: z.boolean(), marketingEvents: z.number().int(), problem: z.string().nullable() })
+    .optional(),
 });
 assertType<Same<z.infer<typeof eventSummarySchema>, Contract.EventSummary>>();
+
+export const marketingEventAvailabilitySchema = z.object({ available: z.boolean(), reason: z.string().nullable() });
+export const setMarketingEventRequestSchema = z.object({ enabled: z.boolean(), countPending: z.boolean().optional(), countApprovalPending: z.boolean().optional() });
+assertType<Same<z.infer<typeof setMarketingEventRequestSchema>, Contract.SetMarketingEventRequest>>();
+export const setMarketingEventResponseSchema = z.object({
+  marketingEvent: z.object({ enabled: z.boolean(), countPending: z.boolean(), countApprovalPending: z.boolean(), marketingEvents: z.number().int(), problem: z.string().nullable() }),
+  availability: marketingEventAvailabilitySchema,
+});
+assertType<Same<z.infer<typeof setMarketingEventResponseSchema>, Contract.SetMarketingEventResponse>>();
 
 export const eventsResponseSchema = z.object({ events: z.array(eventSummarySchema) });
 assertType<Same<z.infer<typeof eventsResponseSchema>, Contract.EventsResponse>>();

@@ -123,6 +123,8 @@ export interface SettingsResponse {
   connections: ConnectionSummary[];
   /** The order action types a pretix webhook must send. */
   webhookActionTypes: string[];
+  /** Whether marketing events can be made in this portal (optional scopes). */
+  marketingEvents?: MarketingEventAvailability;
 }
 
 /** POST /api/v1/connections (test and save) — 400 with fieldErrors baseUrl / organizer / apiToken */
@@ -147,6 +149,34 @@ export interface EventSummary {
   webhook: { state: 'registered' | 'manual' | 'none'; id: number | null; message: string | null };
   /** The organizer-wide mapping set the event syncs with; absent or null: its own mappings. */
   mappingSetId?: string | null;
+  /** "Marketing event in HubSpot": the switch, which orders count, and why it is missing if it is. */
+  marketingEvent?: EventMarketingEvent;
+}
+
+export interface EventMarketingEvent {
+  enabled: boolean;
+  countPending: boolean;
+  countApprovalPending: boolean;
+  /** How many marketing events exist for it (one, or one per date of a series). */
+  marketingEvents: number;
+  problem: string | null;
+}
+
+/** PUT /api/v1/connections/:connectionId/events/:event/marketing-event */
+export interface SetMarketingEventRequest {
+  enabled: boolean;
+  countPending?: boolean;
+  countApprovalPending?: boolean;
+}
+export interface SetMarketingEventResponse {
+  marketingEvent: EventMarketingEvent;
+  availability: MarketingEventAvailability;
+}
+
+/** Whether the portal granted the optional marketing-event scopes. */
+export interface MarketingEventAvailability {
+  available: boolean;
+  reason: string | null;
 }
 
 /** GET /api/v1/connections/:connectionId/events */
