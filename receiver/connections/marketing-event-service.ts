@@ -40,7 +40,7 @@ export interface MarketingEventServiceDeps {
 }
 
 export interface MarketingEventService {
-  availability(portalId: string): Availability;
+  availability(portalId: string): Promise<Availability>;
   /** Saves the switch and which orders count; turning it on for an enabled event creates its marketing event. */
   saveSettings(connectionId: string, event: string, settings: MarketingEventSettings): Promise<{ event: EventConfig; availability: Availability }>;
   /** Name and date changes, completion and cancellation (the sweep's part). */
@@ -57,7 +57,7 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
   }
 
   async function saveProblem(connectionId: string, event: string, problem: string | null): Promise<void> {
-    const config = deps.store.getEventConfig(connectionId, event);
+    const config = await deps.store.getEventConfig(connectionId, event);
     if (config && (config.marketingEventProblem ?? null) !== problem) {
       await deps.store.saveEventConfig({ ...config, marketingEventProblem: problem, updatedAt: new Date(now()).toISOString() });
     }
@@ -67,18 +67,18 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
     availability: (portalId) => marketingEventAvailability(deps.store, portalId),
 
     async saveSettings(connectionId, event, settings) {
-      const connection = deps.store.getConnection(connectionId);
-      const config = deps.store.getEventConfig(connectionId, event);
+      const connection = await deps.store.getConnection(connectionId);
+      const config = await deps.store.getEventConfig(connectionId, event);
       if (!connection || !config) throw new HttpError(404, 'unknown_event', `Event ${event} has no settings yet: enable it first.`);
       await deps.store.saveEventConfig({ ...config, marketingEvent: settings, updatedAt: new Date(now()).toISOString() });
-      const availability = marketingEventAvailability(deps.store, connection.portalId);
+      const availability = await marketingEventAvailability(deps.store, connection.portalId);
       if (!availability.available) await saveProblem(connectionId, event, availability.reason);
       else if (settings.enabled && config.enabled) {
         try {
           const input = await stepInput(connection, event);
           // A series gets one marketing event per date, each on its first order: nothing to create up front.
           if (!input.context.event.has_subevents) {
-            await ensureMarketingEvents(input, deps.store.getEventConfig(connectionId, event)!, new Map([[externalEventIdFor(connection.organizer, event, null), null]]));
+            await ensureMarketingEvents(input, (await deps.store.getEventConfig(connectionId, event))!, new Map([[externalEventIdFor(connection.organizer, event, null), null]]));
           }
         } catch (error) {
           // The switch is saved either way; the first batch sync tries again.
@@ -87,15 +87,15 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
           await saveProblem(connectionId, event, `The marketing event could not be created yet: ${message}`);
         }
       }
-      return { event: deps.store.getEventConfig(connectionId, event)!, availability };
+      return { event: (await deps.store.getEventConfig(connectionId, event))!, availability };
     },
 
     async refresh(connectionId, event) {
-      const connection = deps.store.getConnection(connectionId);
-      const config = deps.store.getEventConfig(connectionId, event);
+      const connection = await deps.store.getConnection(connectionId);
+      const config = await deps.store.getEventConfig(connectionId, event);
       const stored = Object.values(config?.marketingEvents ?? {});
       if (!connection || !config?.marketingEvent?.enabled || stored.length === 0) return;
-      if (!marketingEventAvailability(deps.store, connection.portalId).available) return;
+      if (!(await marketingEventAvailability(deps.store, connection.portalId)).available) return;
       deps.contexts.invalidate(`${connection.id}:${event}`);
       let input;
       try {
@@ -135,7 +135,7 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
   };
 
   async function saveEvents(connectionId: string, event: string, updates: StoredMarketingEvent[]): Promise<void> {
-    const fresh = deps.store.getEventConfig(connectionId, event);
+    const fresh = await deps.store.getEventConfig(connectionId, event);
     if (!fresh) return;
     const syncedAt = new Date(now()).toISOString();
     const merged = { ...fresh.marketingEvents };

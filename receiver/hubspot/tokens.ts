@@ -48,8 +48,8 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
   const staticToken = deps.config.hubspot.staticToken;
   const inflight = new Map<string, Promise<string>>();
 
-  const activeInstallation = (portalId: string): Installation => {
-    const installation = deps.store.getInstallation(portalId);
+  const activeInstallation = async (portalId: string): Promise<Installation> => {
+    const installation = await deps.store.getInstallation(portalId);
     if (!installation || installation.status !== 'active' || !installation.accessTokenSealed || !installation.refreshTokenSealed) {
       const reason = installation?.uninstalledReason ? ` (${installation.uninstalledReason})` : '';
       throw new SyncConfigError(`${notConnectedMessage(portalId)}${reason}`);
@@ -58,7 +58,7 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
   };
 
   async function markUninstalled(installation: Installation, reason: string): Promise<void> {
-    const current = deps.store.getInstallation(installation.portalId);
+    const current = await deps.store.getInstallation(installation.portalId);
     // A reinstall between our refresh attempt and its refusal must not be undone.
     if (!current || current.refreshTokenSealed !== installation.refreshTokenSealed) return;
     await deps.store.saveInstallation({
@@ -74,7 +74,7 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
   }
 
   async function refresh(portalId: string): Promise<string> {
-    const installation = activeInstallation(portalId);
+    const installation = await activeInstallation(portalId);
     if (!deps.oauth) {
       throw new SyncConfigError(
         `Portal ${portalId} was installed through OAuth, but HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET are not set, so its token cannot be refreshed.`,
@@ -96,10 +96,10 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
         `HubSpot refused to refresh the token of portal ${portalId}: ${(error as Error).message}. Check HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.`,
       );
     }
-    const current = deps.store.getInstallation(portalId);
+    const current = await deps.store.getInstallation(portalId);
     if (!current || current.status !== 'active' || current.refreshTokenSealed !== installation.refreshTokenSealed) {
       // Disconnected or reinstalled while we waited: the stored state wins.
-      return deps.secrets.decrypt(activeInstallation(portalId).accessTokenSealed!);
+      return deps.secrets.decrypt((await activeInstallation(portalId)).accessTokenSealed!);
     }
     const issuedAt = now();
     await deps.store.saveInstallation({
@@ -121,9 +121,9 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
    * works for a while, so requests go on with it and the next call tries the refresh again. Anything but an outage
    * (an uninstall, bad client credentials), or a token about to run out, still fails.
    */
-  function tokenStillValidDespite(portalId: string, error: unknown): string {
+  async function tokenStillValidDespite(portalId: string, error: unknown): Promise<string> {
     if (!(error instanceof TransientSyncError)) throw error;
-    const installation = deps.store.getInstallation(portalId);
+    const installation = await deps.store.getInstallation(portalId);
     if (installation?.status !== 'active' || !installation.accessTokenSealed || installation.accessTokenExpiresAt - STILL_VALID_SLACK_MS <= now()) {
       throw error;
     }
@@ -146,7 +146,7 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
       if (staticToken && staticToken.portalId === portalId) return staticToken.accessToken;
       let pending = inflight.get(portalId);
       if (!pending) {
-        const installation = activeInstallation(portalId);
+        const installation = await activeInstallation(portalId);
         if (installation.accessTokenExpiresAt - refreshMarginMs(installation) > now()) {
           return deps.secrets.decrypt(installation.accessTokenSealed!);
         }
@@ -155,7 +155,7 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
       try {
         return await pending;
       } catch (error) {
-        return tokenStillValidDespite(portalId, error);
+        return await tokenStillValidDespite(portalId, error);
       }
     },
 
@@ -166,7 +166,7 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
         await pending;
         return true;
       }
-      const installation = activeInstallation(portalId);
+      const installation = await activeInstallation(portalId);
       if (!safeEqual(deps.secrets.decrypt(installation.accessTokenSealed!), token)) return true;
       await refreshOnce(portalId);
       return true;

@@ -37,8 +37,8 @@ export interface MarketingBatchEntry {
 export type Availability = { available: true } | { available: false; reason: string };
 
 /** Whether the portal granted the marketing-event scopes (a static token's are unknown: tried, and a 403 says so). */
-export function marketingEventAvailability(store: Pick<Store, 'getInstallation'>, portalId: string): Availability {
-  const installation = store.getInstallation(portalId);
+export async function marketingEventAvailability(store: Pick<Store, 'getInstallation'>, portalId: string): Promise<Availability> {
+  const installation = await store.getInstallation(portalId);
   if (!installation || installation.status !== 'active') return { available: true };
   const missing = MARKETING_EVENT_SCOPES.filter((scope) => !installation.scopes.includes(scope));
   if (missing.length === 0) return { available: true };
@@ -67,10 +67,10 @@ export async function marketingStepFor(
 /** Runs the step for a batch's synced orders: fills each record's `participation`. Throws on temporary failures. */
 export async function syncMarketingEvents(input: MarketingStepInput, entries: MarketingBatchEntry[]): Promise<void> {
   const { store, connection, event } = input;
-  const config = store.getEventConfig(connection.id, event);
+  const config = await store.getEventConfig(connection.id, event);
   const keepPrevious = () => entries.forEach((e) => keepParticipation(e));
   if (!config?.marketingEvent?.enabled || entries.length === 0) return keepPrevious();
-  const availability = marketingEventAvailability(store, connection.portalId);
+  const availability = await marketingEventAvailability(store, connection.portalId);
   if (!availability.available) {
     keepPrevious();
     await saveProblem(input, availability.reason);
@@ -89,7 +89,7 @@ export async function syncMarketingEvents(input: MarketingStepInput, entries: Ma
     return;
   }
   for (const { entry, plan } of plans) entry.record.participation = plan.next;
-  if (store.getEventConfig(connection.id, event)?.marketingEventProblem) await saveProblem(input, null);
+  if ((await store.getEventConfig(connection.id, event))?.marketingEventProblem) await saveProblem(input, null);
 }
 
 function keepParticipation(entry: MarketingBatchEntry): void {
@@ -98,7 +98,7 @@ function keepParticipation(entry: MarketingBatchEntry): void {
 }
 
 async function saveProblem(input: MarketingStepInput, problem: string | null): Promise<void> {
-  const current = input.store.getEventConfig(input.connection.id, input.event);
+  const current = await input.store.getEventConfig(input.connection.id, input.event);
   if (!current || (current.marketingEventProblem ?? null) === problem) return;
   await input.store.saveEventConfig({ ...current, marketingEventProblem: problem, updatedAt: new Date(input.now()).toISOString() });
 }
@@ -175,7 +175,7 @@ export async function ensureMarketingEvents(input: MarketingStepInput, config: E
     };
   }
   // Read again right before the save: the settings page may have changed the config while HubSpot answered.
-  const fresh = input.store.getEventConfig(input.connection.id, input.event);
+  const fresh = await input.store.getEventConfig(input.connection.id, input.event);
   if (!fresh) return;
   await input.store.saveEventConfig({ ...fresh, marketingEvents: { ...fresh.marketingEvents, ...created }, marketingEventProblem: null, updatedAt: syncedAt });
 }

@@ -30,7 +30,7 @@ export interface SyncBatchInput {
   portalId: string;
   connectionId: string;
   recordKey: (code: string) => string;
-  previousRecord: (code: string) => SyncRecord | undefined;
+  previousRecord: (code: string) => Promise<SyncRecord | undefined>;
   now: () => Date;
   /** After the mappings: the marketing-event participations of the orders that synced (marketing-event-sync.ts). */
   marketing?: (entries: MarketingBatchEntry[]) => Promise<void>;
@@ -72,7 +72,7 @@ const objectRefKey = (mappingId: string, positionId: number | null) => `${mappin
 export async function syncOrderBatch(input: SyncBatchInput): Promise<OrderOutcome[]> {
   const states: OrderState[] = [];
   for (const order of input.orders) {
-    const previous = input.previousRecord(order.code);
+    const previous = await input.previousRecord(order.code);
     const state: OrderState = { order, objects: [], skipped: [], synced: [], associations: new Set(previous?.associations ?? []) };
     try {
       // ';' joins multiple-choice answers the way HubSpot's multiple-checkbox properties expect them.
@@ -99,7 +99,8 @@ export async function syncOrderBatch(input: SyncBatchInput): Promise<OrderOutcom
   });
   if (!input.marketing) return outcomes;
   const orders = new Map(input.orders.map((order) => [order.code, order]));
-  const entries: MarketingBatchEntry[] = outcomes.flatMap((o) => (o.record ? [{ order: orders.get(o.code)!, record: o.record, previous: input.previousRecord(o.code) }] : []));
+  const entries: MarketingBatchEntry[] = [];
+  for (const o of outcomes) if (o.record) entries.push({ order: orders.get(o.code)!, record: o.record, previous: await input.previousRecord(o.code) });
   try {
     await input.marketing(entries);
   } catch (error) {

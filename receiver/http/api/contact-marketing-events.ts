@@ -10,17 +10,17 @@ import { marketingEventAvailability } from '../../sync/marketing-event-sync';
 const MARKETING_EVENT_TYPE_ID = '0-54';
 const RANK = { cancelled: 0, registered: 1, reverted: 2, attended: 3 } as const;
 
-export function contactMarketingEvents(
+export async function contactMarketingEvents(
   store: Pick<Store, 'getEventConfig' | 'listEventConfigs' | 'listConnections' | 'getInstallation'>,
   portalId: string,
   records: SyncRecord[],
   emails: string[],
   appUrl: string,
-): { marketingEvents: CardMarketingEvent[]; marketingEventNotices: string[] } {
+): Promise<{ marketingEvents: CardMarketingEvent[]; marketingEventNotices: string[] }> {
   const wanted = new Set(emails.map((e) => e.toLowerCase()));
   const byEvent = new Map<string, CardMarketingEvent>();
   for (const record of records) {
-    const config = store.getEventConfig(record.connectionId, record.event);
+    const config = await store.getEventConfig(record.connectionId, record.event);
     for (const p of record.participation ?? []) {
       if (!wanted.has(p.email)) continue;
       const stored = config?.marketingEvents?.[p.externalEventId];
@@ -42,9 +42,9 @@ export function contactMarketingEvents(
     }
   }
   const notices = new Set<string>();
-  const availability = marketingEventAvailability(store, portalId);
-  for (const connection of store.listConnections(portalId)) {
-    for (const config of store.listEventConfigs(connection.id)) {
+  const availability = await marketingEventAvailability(store, portalId);
+  for (const connection of await store.listConnections(portalId)) {
+    for (const config of await store.listEventConfigs(connection.id)) {
       if (!config.enabled || !config.marketingEvent?.enabled) continue;
       if (!availability.available) notices.add(availability.reason);
       else if (config.marketingEventProblem) notices.add(`${config.event}: ${config.marketingEventProblem}`);
