@@ -51,7 +51,7 @@ export const MarketingEvents = ({ events, notices, timeZone, locale }: { events:
         </Table>
       )}
       {events.some((event) => event.state === 'reverted') && (
-        <Text variant="microcopy">A check-in reverted in pretix stays "attended" in HubSpot: HubSpot has no way to take an attendance back.</Text>
+        <Text variant="microcopy">{'A check-in reverted in pretix stays “attended” in HubSpot: HubSpot has no way to take an attendance back.'}</Text>
       )}
     </Flex>
   );
