@@ -11,7 +11,7 @@ import { DEFAULT_COUNT_APPROVAL_PENDING, DEFAULT_COUNT_PENDING, externalEventIdF
 import type { EventMarketingEvent } from '../../src/app/shared/api-types';
 import type { MarketingEventsLike, PretixClientLike } from '../sync/ports';
 import { PretixUnknownEventError } from '../pretix/errors';
-import { HttpError } from '../http/errors';
+import { ServiceError } from '../lib/service-error';
 
 export const marketingEventSettingsSchema = z.object({
   enabled: z.boolean(),
@@ -69,7 +69,7 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
     async saveSettings(connectionId, event, settings) {
       const connection = await deps.store.getConnection(connectionId);
       const config = await deps.store.getEventConfig(connectionId, event);
-      if (!connection || !config) throw new HttpError(404, 'unknown_event', `Event ${event} has no settings yet: enable it first.`);
+      if (!connection || !config) throw new ServiceError(404, 'unknown_event', `Event ${event} has no settings yet: enable it first.`);
       await deps.store.saveEventConfig({ ...config, marketingEvent: settings, updatedAt: new Date(now()).toISOString() });
       const availability = await marketingEventAvailability(deps.store, connection.portalId);
       if (!availability.available) await saveProblem(connectionId, event, availability.reason);
