@@ -208,6 +208,7 @@ export function createServices(options: ServiceOptions) {
   };
   drainSyncNow = () => manualSync.drainClaimed();
   const health = new SyncHealth(store, options.now);
+  const sweepPretixFor = pretixClientsFor('background', {}, background.sweep);
   const marketingEvents = createMarketingEventService({
     store,
     contexts,
@@ -219,14 +220,15 @@ export function createServices(options: ServiceOptions) {
   const sweepMarketing = createMarketingEventService({
     store,
     contexts,
-    pretixFor: pretixClientsFor('background', {}, background.sweep),
+    pretixFor: sweepPretixFor,
     marketingFor: marketingOf(crmClientsFor('background', {}, background.sweep)),
     now: options.now,
   });
   const sweeper = new ReconcileSweeper({
     refreshMarketingEvents: (connectionId, event) => sweepMarketing.refresh(connectionId, event),
     store,
-    pretixFor: pretixClientsFor('background', {}, background.sweep),
+    pretixFor: sweepPretixFor,
+    discoverEvents: (connection) => events.discoverNewEvents(connection.id, sweepPretixFor(connection)),
     cutoff: background.sweep,
     prefetch,
     onQueued: () => worker.notify(),

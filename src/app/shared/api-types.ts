@@ -116,6 +116,29 @@ export interface ConnectionSummary {
   createdAt: string;
   /** The URL to register in pretix when automatic registration is not possible. */
   webhookUrl: string;
+  /** "Sync every event of this organizer": new events are enabled as they appear, with `defaultMappingSetId`. */
+  syncAllEvents: boolean;
+  /** The mapping set automatically enabled events sync with; null: the default mappings. */
+  defaultMappingSetId: string | null;
+}
+
+/** DELETE /api/v1/connections/:connectionId/mapping-sets/:set (409 while events use it) */
+export interface DeleteMappingSetResponse {
+  deleted: string;
+}
+
+/** PUT /api/v1/connections/:connectionId/all-events */
+export interface SetAllEventsRequest {
+  enabled: boolean;
+  /** Omitted: keep the current default set; null: the default mappings. */
+  defaultMappingSetId?: string | null;
+}
+export interface SetAllEventsResponse {
+  connection: ConnectionSummary;
+  adopted: string[];
+  stillEnabled: string[];
+  leftDisabled: string[];
+  message: string;
 }
 
 export interface SettingsResponse {
@@ -151,6 +174,8 @@ export interface EventSummary {
   mappingSetId?: string | null;
   /** "Marketing event in HubSpot": the switch, which orders count, and why it is missing if it is. */
   marketingEvent?: EventMarketingEvent;
+  /** Enabled by "sync every event of this organizer" rather than by a person. */
+  autoEnabled?: boolean;
 }
 
 export interface EventMarketingEvent {
