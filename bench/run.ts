@@ -4,6 +4,7 @@ import { runAcceptanceBenchmark } from './acceptance';
 import { REAL_LIMITS, runBackfillBenchmark } from './backfill';
 import { runBurstBenchmark } from './burst';
 import { runCardBenchmark } from './card';
+import { runCheckinsBenchmark } from './checkins';
 import { runSyncNowDuringBackfillBenchmark, type SyncNowDuringBackfillResult } from './sync-now-during-backfill';
 import { runProgressSaveBenchmark } from './progress-saves';
 import { runTrafficBenchmark, trafficTable, type ExtraTrafficRow } from './traffic';
@@ -29,6 +30,14 @@ if (!only || only === 'acceptance') {
   console.log(`bare Fastify route:     ${fmt(a.bare.rps, 0)} req/s, p99 ${fmt(a.bare.p99, 2)} ms (autocannon's whole-ms histogram: ${fmt(a.bare.p99WholeMs, 1)})`);
   console.log(`POST /webhooks/pretix:  ${fmt(a.webhook.rps, 0)} req/s, p99 ${fmt(a.webhook.p99, 2)} ms (autocannon's whole-ms histogram: ${fmt(a.webhook.p99WholeMs, 1)}); each answer after an fsync'd journal append`);
   console.log(`throughput ratio ${fmt(a.throughputRatio)} (goal ≥ 0.25), p99 ratio bare/webhook ${fmt(a.p99Ratio)} (goal ≥ 0.25)`);
+}
+
+if (only === 'checkins') {
+  const c = await runCheckinsBenchmark(500, 60_000);
+  console.log('\n## 500 check-ins in 60 s, marketing event on, two mappings, limits 360/min (pretix) and 110/10 s (HubSpot)');
+  console.log(`HubSpot requests ${c.hubspotRequests}: ${fmt(c.hubspotRequestsPerCheckin, 3)} per check-in (goal ≤ 0.1); pretix ${fmt(c.pretixRequestsPerCheckin, 3)} per check-in`);
+  console.log(`lag check-in → attended in HubSpot: p50 ${fmt(c.lagP50)} s, p95 ${fmt(c.lagP95)} s (goal ≤ 3 s), max ${fmt(c.lagMax)} s; all in after ${fmt(c.seconds, 1)} s`);
+  console.log(`429s: HubSpot ${c.hubspot429}; most HubSpot requests in any 10 s: ${c.hubspotMaxInWindow}/110`);
 }
 
 if (!only || only === 'burst') {

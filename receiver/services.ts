@@ -11,6 +11,8 @@ import { createEventConfigService } from './connections/event-config-service';
 import { createMappingSetService } from './connections/mapping-set-service';
 import { createEventService } from './connections/event-service';
 import { HubSpotClient } from './hubspot/crm-client';
+import { MarketingEventsClient } from './hubspot/marketing-events-client';
+import { createMarketingEventService } from './connections/marketing-event-service';
 import { createInstallationService } from './hubspot/installations';
 import { createOAuthClient } from './hubspot/oauth-client';
 import { createOAuthStateStore, createSharedOAuthStateStore } from './hubspot/oauth-state';
@@ -129,8 +131,12 @@ export function createServices(options: ServiceOptions) {
   };
   const pretixFor = pretixClientsFor('background', {});
   const crmFor = crmClientsFor('background', {});
-  const workerClients = { pretixFor: pretixClientsFor('background', {}, background.worker), crmFor: crmClientsFor('background', {}, background.worker) };
-  const backfillClients = { pretixFor: pretixClientsFor('background', {}, background.backfill), crmFor: crmClientsFor('background', {}, background.backfill) };
+  // Marketing Events go through the same CRM client (transport, token, limiter key) as the portal's other calls.
+  const marketingOf = (crm: (portalId: string) => Promise<HubSpotClient>) => async (portalId: string) => new MarketingEventsClient(await crm(portalId));
+  const workerCrm = crmClientsFor('background', {}, background.worker);
+  const backfillCrm = crmClientsFor('background', {}, background.backfill);
+  const workerClients = { pretixFor: pretixClientsFor('background', {}, background.worker), crmFor: workerCrm, marketingFor: marketingOf(workerCrm) };
+  const backfillClients = { pretixFor: pretixClientsFor('background', {}, background.backfill), crmFor: backfillCrm, marketingFor: marketingOf(backfillCrm) };
   // A person waits for these (card, settings page, Sync now): the portal's reserve, one retry, a 10 s deadline.
   const interactiveCrmFor = crmClientsFor('interactive', { maxRetries: 1, timeoutMs: 10_000 });
 
@@ -187,6 +193,7 @@ export function createServices(options: ServiceOptions) {
     contexts,
     pretixFor: interactivePretixFor,
     crmFor: interactiveCrmFor,
+    marketingFor: marketingOf(interactiveCrmFor),
     prefetch,
     logger: logger.child({ component: 'sync-now' }),
     now: options.now,
@@ -207,7 +214,23 @@ export function createServices(options: ServiceOptions) {
   drainSyncNow = () => manualSync.drainClaimed();
   const health = new SyncHealth(store, options.now);
   const sweepPretixFor = pretixClientsFor('background', {}, background.sweep);
+  const marketingEvents = createMarketingEventService({
+    store,
+    contexts,
+    pretixFor: interactivePretixFor,
+    marketingFor: marketingOf(interactiveCrmFor),
+    logger: logger.child({ component: 'marketing-events' }),
+    now: options.now,
+  });
+  const sweepMarketing = createMarketingEventService({
+    store,
+    contexts,
+    pretixFor: sweepPretixFor,
+    marketingFor: marketingOf(crmClientsFor('background', {}, background.sweep)),
+    now: options.now,
+  });
   const sweeper = new ReconcileSweeper({
+    refreshMarketingEvents: (connectionId, event) => sweepMarketing.refresh(connectionId, event),
     store,
     pretixFor: sweepPretixFor,
     discoverEvents: (connection) => events.discoverNewEvents(connection.id, sweepPretixFor(connection)),
@@ -237,7 +260,7 @@ export function createServices(options: ServiceOptions) {
 
   wakeWorker = () => worker.notify();
 
-  return { tokens, oauth, installations, oauthStates, events, eventConfigs, mappingSets, catalogues, pretixFor, crmFor, interactivePretixFor, interactiveCrmFor, syncNow, health, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
+  return { marketingEvents, tokens, oauth, installations, oauthStates, events, eventConfigs, mappingSets, catalogues, pretixFor, crmFor, interactivePretixFor, interactiveCrmFor, syncNow, health, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -315,6 +315,39 @@ export const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'event marketing',
+    summary: 'switch "Marketing event in HubSpot" on or off for an event (registrations, check-ins, cancellations)',
+    usage: 'event marketing --connection <id> --event <slug> (--on | --off) [--count-pending yes|no] [--count-approval-pending yes|no]',
+    options: {
+      connection: { type: 'string' },
+      event: { type: 'string' },
+      on: { type: 'boolean' },
+      off: { type: 'boolean' },
+      'count-pending': { type: 'string' },
+      'count-approval-pending': { type: 'string' },
+    },
+    async run(client, values, _p, out) {
+      if (Boolean(values.on) === Boolean(values.off)) throw new Error('Give exactly one of --on and --off.');
+      const yesNo = (name: string): boolean | undefined => {
+        const value = values[name];
+        if (value === undefined) return undefined;
+        if (value !== 'yes' && value !== 'no') throw new Error(`--${name} takes yes or no, not ${String(value)}.`);
+        return value === 'yes';
+      };
+      const countPending = yesNo('count-pending');
+      const countApprovalPending = yesNo('count-approval-pending');
+      const slug = need(values, 'event');
+      const answer = await client.put<{ event: { marketingEvent?: { enabled: boolean }; marketingEventProblem?: string | null; marketingEvents?: Record<string, { objectId: string; name: string }> }; availability: { available: boolean; reason?: string } }>(
+        `${connectionPath(values)}/events/${encodeURIComponent(slug)}/marketing-event`,
+        { enabled: Boolean(values.on), ...(countPending === undefined ? {} : { countPending }), ...(countApprovalPending === undefined ? {} : { countApprovalPending }) },
+      );
+      out(`Marketing event in HubSpot for ${slug}: ${answer.event.marketingEvent?.enabled ? 'on' : 'off'}.`);
+      if (!answer.availability.available) out(`Unavailable: ${answer.availability.reason}`);
+      else if (answer.event.marketingEventProblem) out(answer.event.marketingEventProblem);
+      for (const me of Object.values(answer.event.marketingEvents ?? {})) out(`  ${me.name}: HubSpot marketing event ${me.objectId}`);
+    },
+  },
+  {
     name: 'portal list',
     summary: 'list the HubSpot accounts that installed the app',
     usage: 'portal list',

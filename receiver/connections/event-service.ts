@@ -21,6 +21,7 @@ import { PretixForbiddenError } from '../pretix/errors';
 import type { PretixWebhook, PretixWebhookInput } from '../pretix/client';
 import type { PretixEvent, PretixEventSettings } from '../pretix/schemas';
 import { webhookActionsFor } from '../pretix/webhook-actions';
+import { marketingEventSummary } from './marketing-event-service';
 import { safeEqual, type SecretBox } from '../store/secrets';
 import type { Connection, EventConfig, Store, SweepState } from '../store/types';
 import { SyncConfigError, SyncError } from '../domain/errors';
@@ -172,6 +173,7 @@ export function createEventService(deps: EventServiceDeps) {
       mappingCount: (await effectiveMappings(deps.store, config)).length,
       webhook,
       ...(config?.mappingSetId ? { mappingSetId: config.mappingSetId } : {}),
+      ...(config ? { marketingEvent: marketingEventSummary(config) } : {}),
       ...(enabled && config?.autoEnabled ? { autoEnabled: true } : {}),
     };
   }

@@ -7,6 +7,7 @@ import { organizerSlugSchema, pretixBaseUrlSchema } from '../domain/pretix-url';
 import type { ConnectionService } from '../connections/connection-service';
 import type { EventConfigService } from '../connections/event-config-service';
 import type { EventService } from '../connections/event-service';
+import { marketingEventSettingsSchema, type MarketingEventService } from '../connections/marketing-event-service';
 import { mappingSetIdSchema, type MappingSetService } from '../connections/mapping-set-service';
 import type { InstallationService } from '../hubspot/installations';
 import { safeEqual } from '../store/secrets';
@@ -34,6 +35,8 @@ export interface AdminApiDeps {
   sweeper: ReconcileSweeper;
   /** Lag and backlog per portal (`queue status`). */
   health?: SyncHealth;
+  /** The per-event switch "Marketing event in HubSpot". */
+  marketingEvents?: MarketingEventService;
   now?: () => number;
 }
 
@@ -249,6 +252,15 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     const { id, event } = parse(eventParams, request.params, 'event');
     await requireConnection(id);
     return { sweep: await deps.sweeper.sweepEvent(id, event) };
+  });
+
+  // Saves the switch and which orders count; the answer says whether the portal granted the scopes it needs.
+  app.put('/connections/:id/events/:event/marketing-event', async (request) => {
+    const { id, event } = parse(eventParams, request.params, 'event');
+    requireConnection(id);
+    const body = parse(marketingEventSettingsSchema, request.body, 'marketing event settings');
+    if (!deps.marketingEvents) throw new HttpError(503, 'unavailable', 'Marketing events are not configured in this receiver.');
+    return await deps.marketingEvents.saveSettings(id, event, body);
   });
 
   app.post('/connections/:id/events/:event/:toggle', async (request) => {

@@ -311,6 +311,11 @@ export class HubSpotClient {
     });
   }
 
+  /** One call for API clients built on this one (marketing-events-client.ts): same transport, token and errors. */
+  async request<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
+    return this.guard(() => this.call(method, path, schema, body));
+  }
+
   private async guard<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();

@@ -26,6 +26,8 @@ export const SCOPE_NEEDS: readonly ScopeNeed[] = [
   { scope: 'crm.objects.companies.write', required: false, why: 'optional: mappings to companies' },
   { scope: 'crm.schemas.companies.read', required: false, why: 'optional: list company properties in the mapping editor' },
   { scope: 'crm.schemas.companies.write', required: false, why: 'optional: create company properties' },
+  { scope: 'crm.objects.marketing_events.read', required: false, why: 'optional: marketing events per pretix event and date, with registrations, check-ins and cancellations' },
+  { scope: 'crm.objects.marketing_events.write', required: false, why: 'optional: create marketing events and record attendance (without it contacts and deals still sync)' },
 ];
 
 export const REQUIRED_SCOPES: readonly string[] = SCOPE_NEEDS.filter((s) => s.required).map((s) => s.scope);

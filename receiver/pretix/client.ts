@@ -15,14 +15,17 @@ import {
   eventSettingsSchema,
   itemSchema,
   orderSchema,
+  organizerSchema,
   paginated,
   questionSchema,
+  subEventSchema,
   type PretixCheckinList,
   type PretixEvent,
   type PretixEventSettings,
   type PretixItem,
   type PretixOrder,
   type PretixQuestion,
+  type PretixSubEvent,
 } from './schemas';
 
 // The webhook resource (reference/pretix.md, "Driving a real pretix" §4). It belongs with the other response
@@ -226,6 +229,16 @@ export class PretixClient {
 
   async getEvent(event: string): Promise<PretixEvent> {
     return this.get(`${this.eventPath(event)}/`, eventSchema);
+  }
+
+  /** One date of an event series; null when pretix no longer has it (deleted). */
+  async getSubEvent(event: string, id: number): Promise<PretixSubEvent | null> {
+    return (await this.request('GET', this.url(`${this.eventPath(event)}/subevents/${pathSegment(String(id))}/`), subEventSchema, { notFoundAsNull: true })) ?? null;
+  }
+
+  /** The organizer's display name (for marketing events). */
+  async getOrganizerName(): Promise<string> {
+    return (await this.get(`organizers/${this.org()}/`, organizerSchema)).name;
   }
 
   async getEventSettings(event: string): Promise<PretixEventSettings> {

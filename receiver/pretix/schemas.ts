@@ -119,6 +119,18 @@ export const eventSchema = z.looseObject({
 });
 export type PretixEvent = z.infer<typeof eventSchema>;
 
+/** A date of an event series (`…/subevents/{id}/`). */
+export const subEventSchema = z.looseObject({
+  id: z.number().int(),
+  name: i18nString,
+  date_from: z.string().nullable(),
+  date_to: z.string().nullish(),
+  active: z.boolean().optional(),
+});
+export type PretixSubEvent = z.infer<typeof subEventSchema>;
+
+export const organizerSchema = z.looseObject({ name: z.string(), slug: z.string() });
+
 export const variationSchema = z.looseObject({ id: z.number().int(), value: i18nString });
 export const itemSchema = z.looseObject({
   id: z.number().int(),

@@ -52,9 +52,49 @@ export interface EventConfig {
   /** The connection's mapping set this event syncs with; absent or null: the event's own `mappings`. Read an
    * event's mappings through effectiveMappings() (connections/effective-mappings.ts), never `mappings` directly. */
   mappingSetId?: string | null;
+  /** The per-event switch "Marketing event in HubSpot" and which orders count (sync/participation.ts). */
+  marketingEvent?: MarketingEventSettings;
+  /** The HubSpot marketing events made for this event (one, or one per date of a series), by externalEventId. */
+  marketingEvents?: Record<string, StoredMarketingEvent>;
+  /** Why the marketing event is missing or stale (e.g. the portal did not grant the scopes); null when all is well. */
+  marketingEventProblem?: string | null;
   /** Enabled by "sync every event" (new in pretix, or listed when the option was turned on), not by a person. */
   autoEnabled?: boolean;
   updatedAt: string;
+}
+
+export interface MarketingEventSettings {
+  enabled: boolean;
+  /** Orders awaiting payment count as registered (default true: pretix's "placed"). */
+  countPending?: boolean;
+  /** Orders still waiting for the organizer's approval count (default false). */
+  countApprovalPending?: boolean;
+}
+
+/** A HubSpot marketing event for a pretix event or one date (sub-event) of it. */
+export interface StoredMarketingEvent {
+  externalEventId: string;
+  subeventId: number | null;
+  /** HubSpot's id, used for record links and batch updates. */
+  objectId: string;
+  name: string;
+  startDateTime?: string;
+  endDateTime?: string;
+  url?: string;
+  state: 'active' | 'completed' | 'cancelled';
+  syncedAt: string;
+}
+
+/** A person's participation in one marketing event, as last sent to HubSpot (per order, in its sync record). */
+export interface Participation {
+  externalEventId: string;
+  /** Lower-cased: the attendee's email, else the buyer's. */
+  email: string;
+  state: 'registered' | 'attended' | 'cancelled';
+  /** interactionDateTime sent (ms): the order's time, or the check-in's for attended. */
+  at: number;
+  /** Attended in HubSpot, but the check-in was reverted in pretix since: HubSpot has no way to un-attend. */
+  reverted?: boolean;
 }
 
 /** Named object mappings of a connection that several events share (organizer-wide), same shape as an event's. */
@@ -123,6 +163,8 @@ export interface SyncRecord {
   /** "fromType:fromId>toType:toId" pairs already associated, so a re-sync does not repeat them. */
   associations: string[];
   skipped: { mappingId: string; positionId: number | null; reason: string }[];
+  /** Marketing-event participations of this order's tickets (absent when the event has no marketing event). */
+  participation?: Participation[];
   failureClass?: FailureClass;
   lastError?: string;
 }

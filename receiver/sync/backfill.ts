@@ -10,7 +10,8 @@ import { Cutoff, settlesWithin } from '../lib/cutoff';
 import type { EventContextCache } from './event-context-cache';
 import type { ObjectMapping } from '../domain/mapping-schema';
 import { recordOutcomes } from './outcomes';
-import type { CrmClientLike, PretixClientLike } from './ports';
+import type { CrmClientLike, MarketingEventsLike, PretixClientLike } from './ports';
+import { marketingStepFor } from './marketing-event-sync';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { recordAccess, syncOrderBatch } from './sync-batch';
 import { effectiveMappings } from '../connections/effective-mappings';
@@ -25,6 +26,8 @@ export interface BackfillDeps {
   contexts: EventContextCache;
   pretixFor(connection: Connection): PretixClientLike;
   crmFor(portalId: string): Promise<CrmClientLike>;
+  /** The portal's Marketing Events client: a backfill registers existing attendees and marks check-ins attended. */
+  marketingFor?(portalId: string): Promise<MarketingEventsLike>;
   retryPolicy: RetryPolicy;
   logger: FastifyBaseLogger;
   now?: () => number;
@@ -202,6 +205,7 @@ export class BackfillRunner {
     const mappings = mappingsForRun(await effectiveMappings(store, config), state.mappingIds);
     const onlyMappings = state.mappingIds ? new Set(mappings.map((m) => String(m.id))) : null;
     const batchSize = this.deps.batchSize ?? 100;
+    const marketing = await marketingStepFor({ store, connection, event: state.event, context, pretix, now: this.now }, config, this.deps.marketingFor);
     const concurrency = this.deps.concurrency ?? 12;
 
     // Pages finish out of order (batches run concurrently); the resume point only moves over a finished prefix.
@@ -240,6 +244,7 @@ export class BackfillRunner {
           connectionId: connection.id,
           ...recordAccess(store, connection.id, state.event),
           now: () => new Date(this.now()),
+          marketing,
         });
         // Its requests were cut off: these outcomes say nothing about the orders, and the page stays unfinished.
         if (this.cutoff.isCut) return;

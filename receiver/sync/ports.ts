@@ -7,9 +7,11 @@ import type {
   PretixItem,
   PretixOrder,
   PretixQuestion,
+  PretixSubEvent,
 } from '../pretix/schemas';
 import type { CrmObject as CrmObjectRef, UpsertInput } from '../hubspot/crm-client';
 import type { OrdersPage } from '../pretix/client';
+import type { MarketingEventsClient } from '../hubspot/marketing-events-client';
 import type { FailureClass } from '../domain/errors';
 import type { HubSpotObjectType } from '../domain/mapping-schema';
 
@@ -23,7 +25,13 @@ export interface PretixClientLike {
   listCheckinLists(event: string): Promise<PretixCheckinList[]>;
   getOrder(event: string, code: string): Promise<PretixOrder | null>;
   listOrders(event: string, options?: { modifiedSince?: string; ordering?: string; startPage?: number }): AsyncIterable<OrdersPage>;
+  /** For marketing events (optional so that test doubles without series need not have them). */
+  getSubEvent?(event: string, id: number): Promise<PretixSubEvent | null>;
+  getOrganizerName?(): Promise<string>;
 }
+
+/** The Marketing Events calls the sync makes (../hubspot/marketing-events-client.ts). */
+export type MarketingEventsLike = Pick<MarketingEventsClient, 'upsert' | 'update' | 'complete' | 'cancel' | 'recordAttendance'>;
 
 export type { CrmObject as CrmObjectRef, UpsertInput } from '../hubspot/crm-client';
 

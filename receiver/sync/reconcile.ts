@@ -23,6 +23,8 @@ export interface SweepDeps {
   now?: () => number;
   /** What the client behind pretixFor was built with: stop() cuts its requests off at its deadline. */
   cutoff?: Cutoff;
+  /** After each event's sweep: its marketing events' names, dates, completion and cancellation. */
+  refreshMarketingEvents?(connectionId: string, event: string): Promise<void>;
   /** Enables the events of "sync every event" connections that the receiver does not know yet; returns their slugs. */
   discoverEvents?: (connection: Connection) => Promise<string[]>;
 }
@@ -153,6 +155,12 @@ export class ReconcileSweeper {
     };
     await store.saveSweep(state);
     if (stale.length > 0) logger.info({ event, found, enqueued: stale.length }, 'reconcile sweep queued changed orders');
+    try {
+      await this.deps.refreshMarketingEvents?.(connectionId, event);
+    } catch (error) {
+      // Tried again at the next sweep; the orders' sweep above is done either way.
+      if (!this.cutoff.isCut) logger.warn({ event, error: classify(error).message }, 'marketing events not refreshed');
+    }
     return state;
   }
 }

@@ -10,6 +10,7 @@ import type { ObjectMapping } from '../domain/mapping-schema';
 import { planOrderSync, type PlannedObject } from './mapping-engine';
 import type { CrmClientLike, UpsertInput } from './ports';
 import type { EventContext } from './event-context';
+import type { MarketingBatchEntry } from './marketing-event-sync';
 
 export interface OrderFailure {
   failureClass: FailureClass;
@@ -31,6 +32,8 @@ export interface SyncBatchInput {
   recordKey: (code: string) => string;
   previousRecord: (code: string) => Promise<SyncRecord | undefined>;
   now: () => Date;
+  /** After the mappings: the marketing-event participations of the orders that synced (marketing-event-sync.ts). */
+  marketing?: (entries: MarketingBatchEntry[]) => Promise<void>;
 }
 
 interface OrderState {
@@ -90,10 +93,22 @@ export async function syncOrderBatch(input: SyncBatchInput): Promise<OrderOutcom
     await associateMapping(mapping, mappingId, alive(), input.crm);
   }
 
-  return states.map((state): OrderOutcome => {
+  const outcomes = states.map((state): OrderOutcome => {
     if (state.failure) return { code: state.order.code, failure: state.failure };
     return { code: state.order.code, record: toRecord(state, input) };
   });
+  if (!input.marketing) return outcomes;
+  const orders = new Map(input.orders.map((order) => [order.code, order]));
+  const entries: MarketingBatchEntry[] = [];
+  for (const o of outcomes) if (o.record) entries.push({ order: orders.get(o.code)!, record: o.record, previous: await input.previousRecord(o.code) });
+  try {
+    await input.marketing(entries);
+  } catch (error) {
+    // Contacts and deals went through; the jobs retry the whole order, whose upserts change nothing the second time.
+    const failure = classify(error);
+    return outcomes.map((o) => (o.record ? { code: o.code, failure: { ...failure, message: `Marketing event: ${failure.message}` } } : o));
+  }
+  return outcomes;
 }
 
 async function writeMapping(mapping: ObjectMapping, mappingId: string, states: OrderState[], crm: CrmClientLike): Promise<void> {

@@ -13,7 +13,8 @@ import { Cutoff, settlesWithin } from '../lib/cutoff';
 import type { EventContextCache } from './event-context-cache';
 import { fetchOrders } from './order-fetcher';
 import type { OrderPrefetch } from './order-prefetch';
-import type { CrmClientLike, PretixClientLike } from './ports';
+import type { CrmClientLike, MarketingEventsLike, PretixClientLike } from './ports';
+import { marketingStepFor } from './marketing-event-sync';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { failedRecord } from './outcomes';
 import { ArrivalTracker, decideFlush, DEFAULT_FLUSH_POLICY, type BudgetUsage, type FlushDecision, type FlushPolicyOptions } from './flush-policy';
@@ -35,6 +36,8 @@ export type WorkerStore = Pick<
   | 'releaseJobs'
   | 'getSyncRecord'
   | 'putSyncRecords'
+  | 'saveEventConfig'
+  | 'getInstallation'
 >;
 
 export interface WorkerDeps {
@@ -43,6 +46,8 @@ export interface WorkerDeps {
   contexts: EventContextCache;
   pretixFor(connection: Connection): PretixClientLike;
   crmFor(portalId: string): Promise<CrmClientLike>;
+  /** The portal's Marketing Events client, for events with "Marketing event in HubSpot" on. */
+  marketingFor?(portalId: string): Promise<MarketingEventsLike>;
   /** Orders the reconcile sweep already fetched. */
   prefetch?: OrderPrefetch;
   logger: FastifyBaseLogger;
@@ -195,7 +200,8 @@ export class SyncWorker {
   private async requestsPerBatch(): Promise<number> {
     let most = 0;
     for (const config of await this.deps.store.listEventConfigs()) {
-      if (config.enabled) most = Math.max(most, hubspotRequestsPerBatch(await effectiveMappings(this.deps.store, config)));
+      // A batch of an event with a marketing event adds its attendance call (one per date and state; usually one).
+      if (config.enabled) most = Math.max(most, hubspotRequestsPerBatch(await effectiveMappings(this.deps.store, config)) + (config.marketingEvent?.enabled ? 1 : 0));
     }
     return most;
   }
@@ -304,6 +310,7 @@ export class SyncWorker {
       }
       const present = jobs.filter((job) => orders.get(job.code));
       const batchSize = this.deps.batchSize ?? 100;
+      const marketing = await marketingStepFor({ store, connection, event: first.event, context, pretix, now: this.now }, eventConfig, this.deps.marketingFor);
       for (let i = 0; i < present.length; i += batchSize) {
         // Stopping: no new batch. The rest stay claimed, and stop() puts them back in line.
         if (this.stopRequested()) break;
@@ -317,6 +324,7 @@ export class SyncWorker {
           connectionId: connection.id,
           ...recordAccess(store, connection.id, first.event),
           now: () => new Date(this.now()),
+          marketing,
         });
         await this.settle(slice, outcomes);
       }

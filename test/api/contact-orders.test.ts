@@ -91,7 +91,7 @@ describe('contact card: synced and unsynced orders', () => {
   });
 
   it('answers an empty list for unknown emails and for none', async () => {
-    expect((await ordersOf(stack, '1', ['nobody@example.com'])).body).toEqual({ connected: true, orders: [], producedBy: [], warnings: [] });
+    expect((await ordersOf(stack, '1', ['nobody@example.com'])).body).toEqual({ connected: true, orders: [], producedBy: [], warnings: [], marketingEvents: [], marketingEventNotices: [] });
     expect((await ordersOf(stack, '1', [])).body.orders).toEqual([]);
   });
 

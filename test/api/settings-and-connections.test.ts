@@ -21,7 +21,7 @@ describe('settings: connections', () => {
   it('reads empty settings with the webhook action types', async () => {
     const { status, body } = await stack.api.get<SettingsResponse>('/api/v1/settings');
     expect(status).toBe(200);
-    expect(body).toEqual({ portalId: PORTAL_ID, connections: [], webhookActionTypes: [...ORDER_ACTIONS] });
+    expect(body).toEqual({ portalId: PORTAL_ID, connections: [], webhookActionTypes: [...ORDER_ACTIONS], marketingEvents: { available: true, reason: null } });
   });
 
   it('answers field errors for every invalid field at once', async () => {

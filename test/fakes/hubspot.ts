@@ -11,6 +11,7 @@ import type { CrmHandler, CrmRouteRule, FakeCore } from './hubspot/core';
 import { FakeHttpError, errorBody } from './hubspot/http';
 import { registerObjectRoutes } from './hubspot/object-routes';
 import { registerOAuthRoutes } from './hubspot/oauth-routes';
+import { MarketingEventRegistry, publicEvent, registerMarketingEventRoutes, type FakeMarketingEvent, type FakeParticipation } from './hubspot/marketing-event-routes';
 import { Portal, type StoredObject } from './hubspot/portal';
 import { checkValue, type PropertyDefinition, type PropertyDefinitionInput, type PropertyGroup } from './hubspot/properties';
 import { registerPropertyRoutes } from './hubspot/property-routes';
@@ -27,6 +28,7 @@ import {
 } from './hubspot/traffic';
 
 export type { App, AppRegistration } from './hubspot/auth';
+export type { AttendanceState, FakeMarketingEvent, FakeParticipation } from './hubspot/marketing-event-routes';
 export type { StoredObject } from './hubspot/portal';
 export type { PropertyDefinition, PropertyDefinitionInput, PropertyGroup, PropertyOption } from './hubspot/properties';
 export type { FaultSpec, RateLimitSpec, RecordedRequest, RequestFilter } from './hubspot/traffic';
@@ -126,6 +128,7 @@ export class FakeHubSpot {
   private readonly gate = new HoldGate();
   private authorizing?: string;
   private nextObjectId = 30_000_000_001;
+  private readonly marketing = new MarketingEventRegistry();
   private shuffleCounter = 0;
 
   constructor(private readonly options: FakeHubSpotOptions = {}) {
@@ -141,6 +144,7 @@ export class FakeHubSpot {
     registerObjectRoutes(core);
     registerPropertyRoutes(core);
     registerAssociationRoutes(core);
+    registerMarketingEventRoutes(core, this.marketing);
   }
 
   async listen(): Promise<void> {
@@ -362,6 +366,18 @@ export class FakeHubSpot {
 
   propertyGroups(portalId: string | number, type: HubSpotObjectType): PropertyGroup[] {
     return [...this.entry(portalKey(portalId)).portal.groupsOf(type).values()].map((g) => structuredClone(g));
+  }
+
+  /** The portal's marketing events as the API shows them (plus the external ids). */
+  marketingEvents(portalId: string | number): (ReturnType<typeof publicEvent> & Pick<FakeMarketingEvent, 'externalAccountId' | 'externalEventId'>)[] {
+    return [...this.marketing.of(portalKey(portalId)).events.values()].map((e) => structuredClone(publicEvent(e)));
+  }
+
+  /** Participations of a marketing event (by objectId), or of every event of the portal. */
+  participations(portalId: string | number, objectId?: string): FakeParticipation[] {
+    return [...this.marketing.of(portalKey(portalId)).participations.values()]
+      .filter((p) => objectId === undefined || p.objectId === objectId)
+      .map((p) => structuredClone(p));
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────────────

@@ -49,11 +49,12 @@ describe('page template', () => {
 });
 
 describe('scopes', () => {
-  it('asks for contacts and deals (objects and schemas) as required and companies as optional', () => {
+  it('asks for contacts and deals (objects and schemas) as required, companies and marketing events as optional', () => {
     expect(REQUIRED_SCOPES).toEqual(
       expect.arrayContaining(['oauth', 'crm.objects.contacts.write', 'crm.objects.deals.write', 'crm.schemas.contacts.write']),
     );
-    expect(OPTIONAL_SCOPES.every((s) => s.includes('companies'))).toBe(true);
+    expect(OPTIONAL_SCOPES.every((s) => s.includes('companies') || s.includes('marketing_events'))).toBe(true);
+    expect(OPTIONAL_SCOPES).toEqual(expect.arrayContaining(['crm.objects.marketing_events.read', 'crm.objects.marketing_events.write']));
     expect(REQUIRED_SCOPES.filter((s) => OPTIONAL_SCOPES.includes(s))).toEqual([]);
     expect(missingScopes(REQUIRED_SCOPES, ['contacts', 'companies'])).toEqual(['crm.objects.companies.read', 'crm.objects.companies.write']);
   });

@@ -50,6 +50,8 @@ function memoryStore(codes: string[], now: number) {
     getEventConfig: async (connectionId, event) => (connectionId === 'c1' && event === 'democon' ? EVENT : undefined),
     listEventConfigs: async () => [EVENT],
     getMappingSet: async () => undefined,
+    getInstallation: async () => undefined,
+    saveEventConfig: async () => {},
     async claimDueJobs(at, limit) {
       const due = [...jobs.values()].filter((job) => job.state === 'pending' && job.nextAttemptAt <= at).slice(0, limit);
       due.forEach((job) => Object.assign(job, { state: 'in_flight', inFlightSince: at }));

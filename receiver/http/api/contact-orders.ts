@@ -4,6 +4,7 @@
 // has). Every pretix call runs against one deadline; whatever does not come back in time becomes a warning, never a
 // failed card.
 import type { CardOrder, CardPosition, ContactOrdersResponse } from '../../../src/app/shared/api-types';
+import { contactMarketingEvents } from './contact-marketing-events';
 import type { PretixOrder } from '../../pretix/schemas';
 import type { Connection, Store, SyncRecord } from '../../store/types';
 import { jobKey } from '../../store/types';
@@ -168,6 +169,7 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
     orders,
     producedBy: producedBy(records, contactId, emails, (record) => mappingsByEvent.get(`${record.connectionId}:${record.event}`) ?? []),
     warnings: [...warnings],
+    ...(await contactMarketingEvents(store, portalId, records, emails, deps.hubspotAppUrl)),
   };
   return fitInto(response, MAX_RESPONSE_BYTES);
 }

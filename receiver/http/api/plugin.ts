@@ -8,6 +8,10 @@ import { DuplicateConnectionError, type ConnectionService } from '../../connecti
 import type { NewProperty, NewPropertyGroup, PropertyDefinition } from '../../hubspot/crm-client';
 import { PretixConnectionError } from '../../pretix/errors';
 import { ORDER_ACTIONS } from '../../pretix/webhook-actions';
+import { marketingEventSummary, type MarketingEventService } from '../../connections/marketing-event-service';
+import type { Availability } from '../../sync/marketing-event-sync';
+
+const availabilityOf = (a: Availability) => (a.available ? { available: true, reason: null } : { available: false, reason: a.reason });
 import type { Connection, JobTrigger, Store } from '../../store/types';
 import { jobKey } from '../../store/types';
 import type { EventContextCache } from '../../sync/event-context-cache';
@@ -84,6 +88,8 @@ export interface CardApiDeps {
   health?: Pick<SyncHealth, 'portal'>;
   /** Queues a manual job and syncs it at once, outside the worker's cycle; false if left to the worker (in flight). */
   syncNow?(trigger: JobTrigger): Promise<boolean>;
+  /** "Marketing event in HubSpot" per event (optional scopes). */
+  marketingEvents?: Pick<MarketingEventService, 'saveSettings' | 'availability'>;
   now?: () => number;
   /** Deadline for the pretix and HubSpot calls made while answering one request (default 10 s; HubSpot waits 15 s). */
   upstreamTimeoutMs?: number;
@@ -199,6 +205,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
         portalId,
         connections: (await deps.connections.list(portalId)).map(connectionSummary),
         webhookActionTypes: [...ORDER_ACTIONS],
+        ...(deps.marketingEvents ? { marketingEvents: availabilityOf(await deps.marketingEvents.availability(portalId)) } : {}),
       };
     },
 
@@ -239,6 +246,16 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
       const connection = await ownConnection(portalId, params.connectionId);
       const service = deps.events;
       return { event: await createDeadline(timeoutMs).race(service.setEnabled(connection.id, params.event, body.enabled), `pretix (${connection.organizer})`) };
+    },
+
+    async setMarketingEvent({ portalId, params, body }) {
+      const connection = await ownConnection(portalId, params.connectionId);
+      if (!deps.marketingEvents) throw new HttpError(503, 'unavailable', 'Marketing events are not configured in this receiver.');
+      const saved = await createDeadline(timeoutMs).race(deps.marketingEvents.saveSettings(connection.id, params.event, body), `HubSpot (portal ${portalId})`);
+      return {
+        marketingEvent: marketingEventSummary(saved.event),
+        availability: saved.availability.available ? { available: true, reason: null } : { available: false, reason: saved.availability.reason },
+      };
     },
 
     async setAllEvents({ portalId, params, body }) {

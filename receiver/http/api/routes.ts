@@ -36,6 +36,8 @@ import {
   deleteMappingSetResponseSchema,
   setEventEnabledRequestSchema,
   setEventEnabledResponseSchema,
+  setMarketingEventRequestSchema,
+  setMarketingEventResponseSchema,
   settingsResponseSchema,
   sourceFieldsQuerySchema,
   sourceFieldsResponseSchema,
@@ -157,6 +159,19 @@ export const API_ROUTES = {
     body: setEventEnabledRequestSchema,
     response: setEventEnabledResponseSchema,
     errors: [404, 409, 502, 504],
+  },
+  setMarketingEvent: {
+    method: 'PUT',
+    path: '/connections/:connectionId/events/:event/marketing-event',
+    summary: 'Switch "Marketing event in HubSpot" on or off for an event, and choose which orders count',
+    description:
+      'Turning it on for an enabled event creates its HubSpot marketing event (a series: one per date, on its first order). ' +
+      'Needs the optional marketing-event scopes; without them the answer says why (`availability`) and contacts and deals sync on.',
+    tags: ['settings'],
+    params: eventParamsSchema,
+    body: setMarketingEventRequestSchema,
+    response: setMarketingEventResponseSchema,
+    errors: [404],
   },
   getMappings: {
     method: 'GET',

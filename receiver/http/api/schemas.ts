@@ -89,11 +89,22 @@ export const contactOrdersQuerySchema = z.object({
 });
 export const contactOrdersParamsSchema = z.object({ contactId: z.string().regex(/^\d{1,20}$/, 'must be a HubSpot record id') });
 
+const cardMarketingEventSchema = z.object({
+  connectionId: z.string(),
+  event: z.string(),
+  externalEventId: z.string(),
+  name: z.string(),
+  state: z.enum(['registered', 'attended', 'cancelled', 'reverted']),
+  at: z.string(),
+  hubspotUrl: z.string().nullable(),
+});
 export const contactOrdersResponseSchema = z.object({
   connected: z.boolean(),
   orders: z.array(cardOrderSchema),
   producedBy: z.array(z.string()),
   warnings: z.array(z.string()),
+  marketingEvents: z.array(cardMarketingEventSchema).optional(),
+  marketingEventNotices: z.array(z.string()).optional(),
 });
 assertType<Same<z.infer<typeof contactOrdersResponseSchema>, Contract.ContactOrdersResponse>>();
 
@@ -124,6 +135,7 @@ export const settingsResponseSchema = z.object({
   portalId: z.string(),
   connections: z.array(connectionSummarySchema),
   webhookActionTypes: z.array(z.string()),
+  marketingEvents: z.object({ available: z.boolean(), reason: z.string().nullable() }).optional(),
 });
 assertType<Same<z.infer<typeof settingsResponseSchema>, Contract.SettingsResponse>>();
 
@@ -158,9 +170,21 @@ export const eventSummarySchema = z.object({
     message: z.string().nullable(),
   }),
   mappingSetId: z.string().nullable().optional(),
+  marketingEvent: z
+    .object({ enabled: z.boolean(), countPending: z.boolean(), countApprovalPending: z.boolean(), marketingEvents: z.number().int(), problem: z.string().nullable() })
+    .optional(),
   autoEnabled: z.boolean().optional(),
 });
 assertType<Same<z.infer<typeof eventSummarySchema>, Contract.EventSummary>>();
+
+export const marketingEventAvailabilitySchema = z.object({ available: z.boolean(), reason: z.string().nullable() });
+export const setMarketingEventRequestSchema = z.object({ enabled: z.boolean(), countPending: z.boolean().optional(), countApprovalPending: z.boolean().optional() });
+assertType<Same<z.infer<typeof setMarketingEventRequestSchema>, Contract.SetMarketingEventRequest>>();
+export const setMarketingEventResponseSchema = z.object({
+  marketingEvent: z.object({ enabled: z.boolean(), countPending: z.boolean(), countApprovalPending: z.boolean(), marketingEvents: z.number().int(), problem: z.string().nullable() }),
+  availability: marketingEventAvailabilitySchema,
+});
+assertType<Same<z.infer<typeof setMarketingEventResponseSchema>, Contract.SetMarketingEventResponse>>();
 
 export const eventsResponseSchema = z.object({ events: z.array(eventSummarySchema) });
 assertType<Same<z.infer<typeof eventsResponseSchema>, Contract.EventsResponse>>();

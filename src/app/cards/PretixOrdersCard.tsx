@@ -10,6 +10,7 @@ import {
   type ExtensionPointApiActions,
 } from '@hubspot/ui-extensions';
 import { CardWarnings } from './components/CardWarnings';
+import { MarketingEvents } from './components/MarketingEvents';
 import { NotConnected } from './components/NotConnected';
 import { OrdersTable } from './components/OrdersTable';
 import { ProducedBy } from './components/ProducedBy';
@@ -81,6 +82,7 @@ export const PretixOrdersCard = ({ context, actions }: PretixOrdersCardProps) =>
           locale={locale}
         />
       )}
+      <MarketingEvents events={data.marketingEvents ?? []} notices={data.marketingEventNotices ?? []} timeZone={timeZone} locale={locale} />
       <ProducedBy mappings={data.producedBy} settingsUrl={settingsUrl} />
     </Flex>
   );

@@ -1,4 +1,5 @@
 import {
+  Alert,
   Divider,
   Flex,
   LoadingSpinner,
@@ -72,6 +73,11 @@ export const Settings = ({ context, actions }: SettingsProps) => {
         timeZone={timeZone}
         locale={locale}
       />
+      {settings.state.data.marketingEvents?.available === false && (
+        <Alert title="Marketing events are unavailable" variant="warning" testId="marketing-events-unavailable">
+          {settings.state.data.marketingEvents.reason ?? 'The HubSpot app lacks the marketing-event scopes.'}
+        </Alert>
+      )}
       {connection && (
         <>
           <Divider />

@@ -15,6 +15,7 @@ export const paths = {
     `${event(connectionId, eventSlug)}/mappings/create-missing-properties`,
   sourceFields: (connectionId: string, eventSlug: string) => `${event(connectionId, eventSlug)}/source-fields`,
   backfill: (connectionId: string, eventSlug: string) => `${event(connectionId, eventSlug)}/backfill`,
+  marketingEvent: (connectionId: string, eventSlug: string) => `${event(connectionId, eventSlug)}/marketing-event`,
   hubspotProperties: (objectType: HubSpotObjectType) => `/api/v1/hubspot/properties/${segment(objectType)}`,
   mappingSets: (connectionId: string) => `/api/v1/connections/${segment(connectionId)}/mapping-sets`,
   mappingSet: (connectionId: string, setId: string) => `/api/v1/connections/${segment(connectionId)}/mapping-sets/${segment(setId)}`,

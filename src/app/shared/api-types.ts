@@ -76,6 +76,24 @@ export interface ContactOrdersResponse {
   producedBy: string[];
   /** Orders that could not be loaded from pretix (organizer unreachable…), so the card can say so. */
   warnings: string[];
+  /** The contact's participation in the HubSpot marketing events of pretix events and dates. */
+  marketingEvents?: CardMarketingEvent[];
+  /** Why marketing events are missing for an event that has the switch on (e.g. the scopes were not granted). */
+  marketingEventNotices?: string[];
+}
+
+/** One marketing event (a pretix event or date) and this contact's state in it. */
+export interface CardMarketingEvent {
+  connectionId: string;
+  event: string;
+  externalEventId: string;
+  name: string;
+  /** `reverted`: attended in HubSpot, but the check-in was reverted in pretix (HubSpot cannot un-attend). */
+  state: 'registered' | 'attended' | 'cancelled' | 'reverted';
+  /** When: the order's time, or the check-in's for attended (ISO 8601). */
+  at: string;
+  /** The marketing event in HubSpot, when its id is known. */
+  hubspotUrl: string | null;
 }
 
 /** POST /api/v1/orders/sync */
@@ -128,6 +146,8 @@ export interface SettingsResponse {
   connections: ConnectionSummary[];
   /** The order action types a pretix webhook must send. */
   webhookActionTypes: string[];
+  /** Whether marketing events can be made in this portal (optional scopes). */
+  marketingEvents?: MarketingEventAvailability;
 }
 
 /** POST /api/v1/connections (test and save) — 400 with fieldErrors baseUrl / organizer / apiToken */
@@ -152,8 +172,36 @@ export interface EventSummary {
   webhook: { state: 'registered' | 'manual' | 'none'; id: number | null; message: string | null };
   /** The organizer-wide mapping set the event syncs with; absent or null: its own mappings. */
   mappingSetId?: string | null;
+  /** "Marketing event in HubSpot": the switch, which orders count, and why it is missing if it is. */
+  marketingEvent?: EventMarketingEvent;
   /** Enabled by "sync every event of this organizer" rather than by a person. */
   autoEnabled?: boolean;
+}
+
+export interface EventMarketingEvent {
+  enabled: boolean;
+  countPending: boolean;
+  countApprovalPending: boolean;
+  /** How many marketing events exist for it (one, or one per date of a series). */
+  marketingEvents: number;
+  problem: string | null;
+}
+
+/** PUT /api/v1/connections/:connectionId/events/:event/marketing-event */
+export interface SetMarketingEventRequest {
+  enabled: boolean;
+  countPending?: boolean;
+  countApprovalPending?: boolean;
+}
+export interface SetMarketingEventResponse {
+  marketingEvent: EventMarketingEvent;
+  availability: MarketingEventAvailability;
+}
+
+/** Whether the portal granted the optional marketing-event scopes. */
+export interface MarketingEventAvailability {
+  available: boolean;
+  reason: string | null;
 }
 
 /** GET /api/v1/connections/:connectionId/events */

@@ -229,6 +229,19 @@ const ROUTES: Route[] = [
       },
     },
   },
+  { pattern: new RegExp(`^${O}/$`), kind: 'other', eventScoped: false, methods: { GET: (ctx) => ({ status: 200, body: { name: ctx.organizer.name, slug: ctx.organizer.slug } }) } },
+  {
+    pattern: new RegExp(`^${E}/subevents/([^/]+)/$`),
+    kind: 'other',
+    eventScoped: true,
+    methods: {
+      GET: (ctx) => {
+        const id = ctx.params[2];
+        const subevent = ctx.event!.subevents.find((s) => String(s.id) === id);
+        return subevent ? { status: 200, body: subevent } : { status: 404, body: { detail: 'Not found.' } };
+      },
+    },
+  },
   { pattern: new RegExp(`^${E}/$`), kind: 'other', eventScoped: true, methods: { GET: (ctx) => ({ status: 200, body: ctx.event!.event }) } },
   { pattern: new RegExp(`^${E}/settings/$`), kind: 'other', eventScoped: true, methods: { GET: (ctx) => ({ status: 200, body: ctx.event!.settings }) } },
   { pattern: new RegExp(`^${E}/items/$`), kind: 'other', eventScoped: true, methods: { GET: (ctx) => listReply(ctx, ctx.event!.items) } },

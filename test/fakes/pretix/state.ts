@@ -64,6 +64,7 @@ export interface AddEventExtras {
   items?: Json[];
   questions?: Json[];
   checkinLists?: Json[];
+  subevents?: Json[];
 }
 
 export interface PlaceOrdersOptions extends LaneOptions {
@@ -156,6 +157,7 @@ export class PretixFakeState {
       items: structuredClone(extras.items ?? []),
       questions: structuredClone(extras.questions ?? []),
       checkinLists: structuredClone(extras.checkinLists ?? []),
+      subevents: structuredClone(extras.subevents ?? []),
       orders: org.events.get(slug)?.orders ?? new OrderStore(this.nextOrderPk),
     });
   }
@@ -210,6 +212,31 @@ export class PretixFakeState {
     const next = mutate(draft) ?? draft;
     orders.replace(code, next, this.now());
     return structuredClone(next);
+  }
+
+  /**
+   * Checks a ticket in the way pretix's check-in API does: a check-in on the position (entry, at `datetime`), the order
+   * touched, and the `pretix.event.checkin` webhook with the position and list (pretix sends no time in it).
+   */
+  async checkIn(organizer: string, event: string, code: string, positionId: number, list: number, datetime: string): Promise<EmitResult> {
+    let positionid = 0;
+    this.updateOrder(organizer, event, code, (order) => {
+      const position = (order.positions as Json[]).find((p) => p.id === positionId);
+      if (!position) throw new Error(`fake pretix: no position ${positionId} in ${code}`);
+      positionid = position.positionid as number;
+      const checkins = (position.checkins as Json[] | undefined) ?? [];
+      position.checkins = [...checkins, { id: this.nextPositionId++, list, datetime, type: 'entry', gate: null, device: null, device_id: null, auto_checked_in: false }];
+    });
+    return this.emit(organizer, event, code, 'pretix.event.checkin', { orderposition_id: positionId, orderposition_positionid: positionid, checkin_list: list, type: 'entry', first_checkin: null });
+  }
+
+  /** Reverts a position's check-ins on a list (pretix's backend "revert"), with its webhook. */
+  async revertCheckIn(organizer: string, event: string, code: string, positionId: number, list: number): Promise<EmitResult> {
+    this.updateOrder(organizer, event, code, (order) => {
+      const position = (order.positions as Json[]).find((p) => p.id === positionId)!;
+      position.checkins = ((position.checkins as Json[] | undefined) ?? []).filter((c) => c.list !== list);
+    });
+    return this.emit(organizer, event, code, 'pretix.event.checkin.reverted', { orderposition_id: positionId, checkin_list: list });
   }
 
   getOrder(organizer: string, event: string, code: string): Json | undefined {

@@ -28,6 +28,8 @@ export interface EventData {
   items: Json[];
   questions: Json[];
   checkinLists: Json[];
+  /** Dates of an event series (`…/subevents/`), when the event has `has_subevents`. */
+  subevents: Json[];
 }
 
 export interface WebhookRecord {

@@ -6,6 +6,7 @@ import { filterEvents, isFiltered, NO_FILTER, pageOf, type DateFilter, type Even
 import { formatDate } from '../lib/format';
 import { BulkSync } from './BulkSync';
 import { EventSyncToggle } from './EventSyncToggle';
+import { MarketingEventToggle } from './MarketingEventToggle';
 import { WebhookState } from './WebhookState';
 
 interface EventsTableProps {
@@ -70,6 +71,7 @@ export const EventsTable = (props: EventsTableProps) => {
         <TableHeader>Dates</TableHeader>
         <TableHeader>State</TableHeader>
         <TableHeader>Sync</TableHeader>
+        <TableHeader>Marketing event in HubSpot</TableHeader>
         <TableHeader>Webhook</TableHeader>
         <TableHeader>Mappings</TableHeader>
       </TableRow>
@@ -161,6 +163,9 @@ const EventRow = ({ event, ...props }: EventsTableProps & { event: EventSummary 
           </Text>
         )}
       </Flex>
+    </TableCell>
+    <TableCell>
+      <MarketingEventToggle portalId={props.portalId} connectionId={props.connectionId} event={event} notify={props.notify} onChanged={props.onEventChanged} />
     </TableCell>
     <TableCell>
       <WebhookState event={event} webhookUrl={props.webhookUrl} actionTypes={props.actionTypes} />
