@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   }
   await server.listen({ port: config.port, host: config.host });
   services.worker.start();
-  const resumed = services.backfills.resumeAll();
+  const resumed = await services.backfills.resumeAll();
+  services.backfills.watchForOrphans();
   services.sweeper.start();
 
   const { configured, missing } = describeConfig(config);

@@ -1,6 +1,8 @@
 // The reconcile sweep: pretix sends no webhook for some changes (a refund back to pending, for one) and gives up
 // on deliveries after about 59 hours, so every enabled event is listed periodically with modified_since the last
 // watermark, and orders whose sync record is older than their last_modified are queued again.
+// One sweep per event at a time across receiver instances: a sweep holds the event's lease (lib/leases.ts); the
+// periodic round also leaves out events another instance swept within the last half interval.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Connection, Store, SweepState } from '../store/types';
 import { jobKey } from '../store/types';
@@ -8,6 +10,7 @@ import { classify } from '../domain/errors';
 import { Cutoff, settlesWithin } from '../lib/cutoff';
 import type { OrderPrefetch } from './order-prefetch';
 import type { PretixClientLike } from './ports';
+import { createMemoryLeases, holdLease, type Leases } from '../lib/leases';
 
 export interface SweepDeps {
   store: Store;
@@ -21,7 +24,14 @@ export interface SweepDeps {
   now?: () => number;
   /** What the client behind pretixFor was built with: stop() cuts its requests off at its deadline. */
   cutoff?: Cutoff;
+  /** Where a sweep takes its per-event lease (default: this process only). */
+  leases?: Leases;
+  /** How long a sweep's lease lasts unrenewed (default 60 s). */
+  leaseTtlMs?: number;
 }
+
+/** The lease the sweep of one event holds while it runs. */
+export const sweepLeaseName = (connectionId: string, event: string) => `sweep:${connectionId}:${event}`;
 
 const olderThan = (recorded: string | undefined, current: string) => !recorded || Date.parse(recorded) < Date.parse(current);
 
@@ -34,10 +44,12 @@ export class ReconcileSweeper {
   private readonly now: () => number;
   private stopping = false;
   private readonly cutoff: Cutoff;
+  private readonly leases: Leases;
 
   constructor(private readonly deps: SweepDeps) {
     this.now = deps.now ?? Date.now;
     this.cutoff = deps.cutoff ?? new Cutoff();
+    this.leases = deps.leases ?? createMemoryLeases();
   }
 
   start(): void {
@@ -64,6 +76,9 @@ export class ReconcileSweeper {
         for (const config of this.deps.store.listEventConfigs()) {
           if (this.stopping) break;
           if (!config.enabled || !this.deps.store.getConnection(config.connectionId)) continue;
+          // Another instance's round got there first: every instance sweeping every interval would multiply the cost.
+          const last = this.deps.store.getSweep(config.connectionId, config.event)?.lastSweepAt;
+          if (last && this.now() - Date.parse(last) < this.deps.intervalMs / 2) continue;
           await this.sweepEvent(config.connectionId, config.event);
         }
       } finally {
@@ -80,7 +95,21 @@ export class ReconcileSweeper {
     await this.deps.store.saveSweep({ ...emptySweep(connectionId, event), ...previous, watermark });
   }
 
+  /** Sweeps one event; when another instance is sweeping it at this moment, answers with its last saved state. */
   async sweepEvent(connectionId: string, event: string): Promise<SweepState> {
+    const lease = await holdLease(this.leases, sweepLeaseName(connectionId, event), {
+      ttlMs: this.deps.leaseTtlMs ?? 60_000,
+      onError: (error) => this.deps.logger.warn({ event, err: error }, 'sweep lease could not be renewed; trying again'),
+    });
+    if (!lease) return this.deps.store.getSweep(connectionId, event) ?? emptySweep(connectionId, event);
+    try {
+      return await this.sweepLeased(connectionId, event);
+    } finally {
+      await lease.release().catch((error: unknown) => this.deps.logger.warn({ event, err: error }, 'sweep lease could not be released; it runs out by itself'));
+    }
+  }
+
+  private async sweepLeased(connectionId: string, event: string): Promise<SweepState> {
     const { store, logger } = this.deps;
     const previous = store.getSweep(connectionId, event) ?? emptySweep(connectionId, event);
     const connection = store.getConnection(connectionId);
