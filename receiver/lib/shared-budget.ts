@@ -21,13 +21,14 @@ export interface BudgetWindow {
 }
 
 export type TakeResult =
-  | { granted: true; slot: string; used: number }
+  | { granted: true; /** One or more, at most the count asked for. */ slots: string[]; used: number }
   | { granted: false; used: number; /** Ask again after this long (ms, ≥ 1). */ retryInMs: number };
 
 export interface SharedBudget {
   readonly window: BudgetWindow;
-  /** Takes one slot of `key`'s window for a request of this class, atomically with the check that it fits. */
-  take(key: string, priority: Priority): Promise<TakeResult>;
+  /** Takes up to `count` slots (default 1) of `key`'s window for requests of this class, atomically with the check
+   * that they fit; granted when at least one did. */
+  take(key: string, priority: Priority, count?: number): Promise<TakeResult>;
   /** The request holding `slot` has its answer now: from here it counts one window more. Never throws. */
   release(key: string, slot: string): void;
   /** Slots of `key` counted across every instance, as last seen (refreshed in the background when stale). */
@@ -81,14 +82,20 @@ export function createMemoryBudget(window: BudgetWindow, now: () => number = Dat
   };
   return {
     window,
-    async take(key, priority) {
+    async take(key, priority, count = 1) {
       const t = now();
       const current = live(key);
-      const verdict = decide(current, priority, window, t);
-      if (!verdict.fits) return { granted: false, used: verdict.used, retryInMs: verdict.retryInMs };
-      const slot: Slot = { id: nextId++, endsAt: t + window.holdMs + window.windowMs, open: true };
-      current.push(slot);
-      return { granted: true, slot: String(slot.id), used: verdict.used + 1 };
+      const taken: string[] = [];
+      for (;;) {
+        const verdict = decide(current, priority, window, t);
+        if (!verdict.fits || taken.length >= count) {
+          if (taken.length > 0) return { granted: true, slots: taken, used: verdict.used };
+          return { granted: false, used: verdict.used, retryInMs: verdict.retryInMs };
+        }
+        const slot: Slot = { id: nextId++, endsAt: t + window.holdMs + window.windowMs, open: true };
+        current.push(slot);
+        taken.push(String(slot.id));
+      }
     },
     release(key, id) {
       const slot = slots.get(key)?.find((candidate) => String(candidate.id) === id);

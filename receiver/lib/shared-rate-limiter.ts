@@ -2,8 +2,9 @@
 // background, a reserve for interactive calls, 429 pauses), but the window itself is a SharedBudget every instance
 // draws from, so three instances together stay within one portal's 110 requests per 10 s.
 //
-// Per key, one take is under way at a time and it is for the head of the queue (interactive first), so this
-// instance's own order of admission is the in-process one; the budget decides whether the slot exists. When it does
+// Per key, one take is under way at a time and it is for the head of the queue (interactive first; as many slots as
+// that line has waiting), so this instance's own order of admission is the in-process one; the budget decides
+// whether the slots exist. When it does
 // not, the budget says when to ask again (a slot leaving the window); releases by other instances are not announced,
 // so that is at most one window away. A budget that cannot be reached (database down) is asked again after a pause;
 // requests wait rather than go out uncounted.
@@ -83,20 +84,27 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
     }
     const line: Priority = state.waiting.interactive.length > 0 ? 'interactive' : 'background';
     state.taking = true;
-    budget.take(state.key, line).then(
+    // As many slots as this line has waiting: a burst is admitted in one take.
+    budget.take(state.key, line, state.waiting[line].length).then(
       (result) => {
         state.taking = false;
         if (result.granted) {
-          // The slot was taken for this line's head; an interactive request arriving meanwhile goes next.
-          const waiter = state.waiting[line].shift();
-          if (waiter) {
+          // The slots were taken for this line's first waiters; an interactive request arriving meanwhile goes next.
+          for (const slot of result.slots) {
+            const waiter = state.waiting[line].shift();
+            if (!waiter) {
+              budget.release(state.key, slot);
+              continue;
+            }
             state.open += 1;
             state.admitted[line] += 1;
-            waiter(result.slot);
-          } else budget.release(state.key, result.slot);
+            waiter(slot);
+          }
           pump(state);
         } else {
-          wakeAt(state, now() + result.retryInMs);
+          // Not sooner than a moment: slots that leave meanwhile are taken together, and instances woken by the
+          // same slot do not all ask for it at once. At most 50 ms (0.5 % of HubSpot's window) of a slot's time.
+          wakeAt(state, now() + Math.max(result.retryInMs, Math.min(50, budget.window.windowMs / 100)));
           // An interactive request that arrived during a background take must not wait for background's retry.
           if (line === 'background' && state.waiting.interactive.length > 0) pump(state);
         }
