@@ -17,8 +17,8 @@ import { createOAuthStateStore } from './hubspot/oauth-state';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
 import { Cutoff } from './lib/cutoff';
 import { createRateLimiter, type Priority, type RateLimiter } from './lib/rate-limiter';
-import type { Leases } from './lib/leases';
-import type { BudgetWindow, SharedBudget } from './lib/shared-budget';
+import type { BudgetWindow } from './lib/shared-budget';
+import type { SharedCoordination } from './lib/shared-coordination';
 import { createSharedRateLimiter } from './lib/shared-rate-limiter';
 import { createRetryLog } from './lib/retry-log';
 import { PretixClient } from './pretix/client';
@@ -49,12 +49,7 @@ export interface ServiceOptions {
   shared?: SharedCoordination;
 }
 
-export interface SharedCoordination {
-  leases: Leases;
-  /** Builds the budget of one service's windows (the limiters' parameters are decided here, in one place). */
-  budgetFor(service: 'hubspot' | 'pretix', window: BudgetWindow): SharedBudget;
-  onBudgetError?(error: unknown): void;
-}
+export type { SharedCoordination };
 
 /** The longest a request may hold a slot unanswered before the shared budget presumes its instance dead: above
  * every client's per-attempt timeout (20 s). */
