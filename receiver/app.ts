@@ -33,7 +33,7 @@ export interface AppOptions {
   /** Where log lines go (tests capture them to prove no secret is logged). */
   logStream?: NodeJS.WritableStream;
   worker?: WorkerTuning;
-  backfill?: { concurrency?: number; batchSize?: number };
+  backfill?: { concurrency?: number; batchSize?: number; leaseTtlMs?: number };
   /** Card/settings API: deadline for pretix and HubSpot calls made while answering (default 10 s). */
   api?: { upstreamTimeoutMs?: number };
   /** Several instances on one database: shared rate budgets and leases (see services.ts). */

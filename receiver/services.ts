@@ -41,7 +41,7 @@ export interface ServiceOptions {
   resolvePretixHost?: ResolveHost;
   now?: () => number;
   worker?: WorkerTuning;
-  backfill?: { concurrency?: number; batchSize?: number };
+  backfill?: { concurrency?: number; batchSize?: number; leaseTtlMs?: number };
   /**
    * Several instances on one database (DATABASE_URL): rate budgets every instance draws from, and leases for what
    * runs once at a time (a backfill or sweep per event, a token refresh per portal). Without it, both are in-process.
