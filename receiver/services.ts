@@ -240,6 +240,7 @@ export function createServices(options: ServiceOptions) {
     ...backfillClients,
     cutoff: background.backfill,
     leases,
+    leaseTtlMs: config.sync.leaseTtlMs,
     retryPolicy: config.sync,
     logger: logger.child({ component: 'backfill' }),
     now: options.now,

@@ -1,7 +1,7 @@
 // A loopback HTTP proxy that hands each request to the next of several receivers in turn, as a load balancer with
 // round robin does (compose.yaml's Caddy, for the tests). A backend that refuses the connection (its process was
-// killed) is skipped for that request and the next one is tried, as Caddy's lb_retries does; an answer, whatever its
-// status, is passed back as it is. Backends can be swapped while it runs (an instance restarted on a new port).
+// killed) is skipped for that request and the next one is tried, as Caddy's lb_retries does; a request that went out
+// and lost its connection is answered 502, never sent twice; an answer, whatever its status, is passed back as it is. Backends can be swapped while it runs (an instance restarted on a new port).
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -25,8 +25,19 @@ function forward(backend: URL, req: IncomingMessage, body: Buffer, res: ServerRe
         answer.once('error', () => resolve(true));
       },
     );
-    // Refused or reset before any answer: try the next backend. (After part of an answer, nothing can be retried.)
-    upstream.once('error', () => resolve(res.headersSent));
+    // Refused (nothing was sent): try the next backend. Reset after the request went out: it may have been acted on,
+    // so it is not sent again; the client gets 502, as from Caddy, and pretix delivers it again later.
+    let connected = false;
+    upstream.once('socket', (socket) => {
+      if (!socket.connecting) connected = true;
+      else socket.once('connect', () => (connected = true));
+    });
+    upstream.once('error', () => {
+      if (!connected) return resolve(false);
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'bad_gateway', message: 'the receiver closed the connection' }));
+      resolve(true);
+    });
     upstream.end(body);
   });
 }
