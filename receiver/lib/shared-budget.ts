@@ -21,7 +21,7 @@ export interface BudgetWindow {
 }
 
 export type TakeResult =
-  | { granted: true; /** One or more, at most the count asked for. */ slots: string[]; used: number }
+  | { granted: true; /** One or more, at most the count asked for. */ slots: string[]; used: number; /** Fewer than asked: when to ask for the rest (ms). */ retryInMs?: number }
   | { granted: false; used: number; /** Ask again after this long (ms, ≥ 1). */ retryInMs: number };
 
 export interface SharedBudget {

@@ -29,6 +29,8 @@ interface KeyState {
   taking: boolean;
   pausedUntil: number;
   timer: { handle: unknown; at: number } | null;
+  /** The line the budget last refused (or served in part) and the timer waits for. */
+  blocked: Priority | null;
   /** This instance's requests sent and not yet answered, and its answered ones still in the window. */
   open: number;
   finished: number[];
@@ -53,6 +55,7 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
         taking: false,
         pausedUntil: 0,
         timer: null,
+        blocked: null,
         open: 0,
         finished: [],
         admitted: { interactive: 0, background: 0 },
@@ -69,7 +72,10 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
     if (state.timer && state.timer.at <= at) return;
     if (state.timer) clearTimer(state.timer.handle);
     const handle = setTimer(() => {
-      if (state.timer?.handle === handle) state.timer = null;
+      if (state.timer?.handle === handle) {
+        state.timer = null;
+        state.blocked = null;
+      }
       pump(state);
     }, Math.max(0, at - now()));
     state.timer = { handle, at };
@@ -83,6 +89,9 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
       return;
     }
     const line: Priority = state.waiting.interactive.length > 0 ? 'interactive' : 'background';
+    // Waiting for a slot to leave already: a new arrival asks again only if it is interactive and interactive was
+    // not what the budget refused (each take costs a database round trip).
+    if (state.timer && state.blocked !== null && (line === 'background' || state.blocked === 'interactive')) return;
     state.taking = true;
     // As many slots as this line has waiting: a burst is admitted in one take.
     budget.take(state.key, line, state.waiting[line].length).then(
@@ -100,8 +109,13 @@ export function createSharedRateLimiter(options: SharedRateLimiterOptions): Rate
             state.admitted[line] += 1;
             waiter(slot);
           }
+          if (result.retryInMs !== undefined && state.waiting[line].length > 0) {
+            state.blocked = line;
+            wakeAt(state, now() + Math.max(result.retryInMs, Math.min(50, budget.window.windowMs / 100)));
+          }
           pump(state);
         } else {
+          state.blocked = line;
           // Not sooner than a moment: slots that leave meanwhile are taken together, and instances woken by the
           // same slot do not all ask for it at once. At most 50 ms (0.5 % of HubSpot's window) of a slot's time.
           wakeAt(state, now() + Math.max(result.retryInMs, Math.min(50, budget.window.windowMs / 100)));

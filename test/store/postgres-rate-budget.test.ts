@@ -66,11 +66,11 @@ describe('PostgreSQL rate budget', () => {
     expect(elapsed).toBeGreaterThanOrEqual(8 * intervalMs);
     expect(elapsed).toBeLessThan(10 * (intervalMs + 60) + 2000);
     const trips = budgets.reduce((sum, budget) => sum + budget.roundTrips(), 0);
-    // All three saturated on one key, slots leaving every 25 ms: refused takes (another instance got the slot that
-    // left) cost more than one trip per request; measured about 2.3 here. Reported, and bounded so a herd shows.
+    // All three saturated on one key, slots leaving every 25 ms: the odd refused take (another instance got the slot
+    // that left) costs a trip more; measured 1.1–1.5 here (2.3 before waiters took turns). Bounded so a herd shows.
     const perRequest = trips / requests.length;
     process.stderr.write(`postgres rate budget: ${perRequest.toFixed(2)} round trips per request (3 saturated instances, 500 ms window)\n`);
-    expect(perRequest).toBeLessThan(3);
+    expect(perRequest).toBeLessThan(2);
     await Promise.all(budgets.map((budget) => budget.close()));
   }, 60_000);
 

@@ -21,11 +21,13 @@ CREATE TABLE IF NOT EXISTS rate_slots (
   is_open boolean NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rate_slots_key_ends ON rate_slots (slot_key, ends_at);
--- Instances waiting for a key's slots: each waits for a different slot to leave, rather than all of them waking at
--- once for the same one (a thundering herd that would cost a refused round trip per instance per slot).
+-- Instances waiting for a key's slots, first come first served: each waits for a different slot to leave (the one
+-- of its place in line), rather than all of them waking at once for the same one (a thundering herd that would cost
+-- a refused round trip per instance per slot). One served with demand left goes to the back of the line.
 CREATE TABLE IF NOT EXISTS rate_waiters (
   slot_key text NOT NULL,
   holder text NOT NULL,
+  since timestamptz NOT NULL,
   until timestamptz NOT NULL,
   PRIMARY KEY (slot_key, holder)
 );
@@ -87,14 +89,20 @@ BEGIN
   IF cardinality(slots) > 0 THEN
     DELETE FROM rate_waiters WHERE slot_key = p_key AND holder = p_holder;
     retry_ms := 0;
-    RETURN NEXT;
-    RETURN;
+    -- Served in full: nothing to wait for.
+    IF cardinality(slots) = p_count THEN
+      RETURN NEXT;
+      RETURN;
+    END IF;
   END IF;
-  -- Refused: join the waiters, and wait for the slot of this instance's rank among them to leave.
+  -- Refused, or served in part: in line (at the back after being served), and wait for the slot of this instance's
+  -- place in line to leave.
   DELETE FROM rate_waiters WHERE slot_key = p_key AND until <= t;
-  INSERT INTO rate_waiters (slot_key, holder, until) VALUES (p_key, p_holder, t + 2 * p_window_ms * interval '1 millisecond')
+  INSERT INTO rate_waiters (slot_key, holder, since, until) VALUES (p_key, p_holder, t, t + 2 * p_window_ms * interval '1 millisecond')
     ON CONFLICT (slot_key, holder) DO UPDATE SET until = excluded.until;
-  SELECT count(*) INTO rank FROM rate_waiters WHERE slot_key = p_key AND holder < p_holder;
+  SELECT count(*) INTO rank FROM rate_waiters w
+   WHERE w.slot_key = p_key AND w.holder <> p_holder
+     AND (w.since, w.holder) < (SELECT m.since, m.holder FROM rate_waiters m WHERE m.slot_key = p_key AND m.holder = p_holder);
   next_at := t + p_window_ms * interval '1 millisecond';
   SELECT ends_at INTO first_end FROM rate_slots WHERE slot_key = p_key AND NOT is_open ORDER BY ends_at OFFSET rank LIMIT 1;
   IF first_end IS NOT NULL THEN next_at := least(next_at, first_end + interval '1 millisecond'); END IF;
@@ -170,7 +178,7 @@ export function createPostgresBudget(db: Queryable, options: PostgresBudgetOptio
       }
       const row = rows[0]!;
       seen.set(key, { used: row.used, at: Date.now(), refreshing: false });
-      if (row.slots.length > 0) return { granted: true, slots: row.slots.map(String), used: row.used };
+      if (row.slots.length > 0) return { granted: true, slots: row.slots.map(String), used: row.used, ...(row.slots.length < count ? { retryInMs: row.retry_ms } : {}) };
       return { granted: false, used: row.used, retryInMs: row.retry_ms };
     },
     release(key, slot) {
