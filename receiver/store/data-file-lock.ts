@@ -12,7 +12,7 @@
 // started at another time (pid reuse; in a container the receiver is often pid 1 on every start), and takes it over.
 // Limit: liveness is judged in this machine's pid namespace. Two containers with separate pid namespaces must not
 // share one data volume; the README says so.
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, linkSync, fsyncSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync, linkSync, fsyncSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -159,6 +159,9 @@ function createExclusive(file: string, holder: Holder): boolean {
   return true;
 }
 
+/** How long a start keeps trying while other starting processes take the lock over (each step takes microseconds). */
+const TAKEOVER_PATIENCE_MS = 5_000;
+
 /**
  * Takes the lock of `dataFile` or throws DataFileLockedError naming the live holder. A lock left by a dead process
  * is taken over. Creates the data file's directory if needed, and nothing else.
@@ -170,7 +173,8 @@ export async function acquireDataFileLock(dataFile: string): Promise<DataFileLoc
   }
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const me: Holder = { pid: process.pid, startTime: startTimeOf(process.pid), host: hostname(), since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 5; attempt += 1) {
+  const giveUpAt = Date.now() + TAKEOVER_PATIENCE_MS;
+  while (Date.now() < giveUpAt) {
     if (writeExclusive(file, me)) {
       heldHere.add(file);
       return ownedLock(file, me);
@@ -185,39 +189,47 @@ export async function acquireDataFileLock(dataFile: string): Promise<DataFileLoc
       );
     }
     if (isAlive(holder)) throw new DataFileLockedError(dataFile, file, holder);
-    takeOverStale(file, holder);
+    if (!removeIfStillStale(file, holder, me)) await sleep(2);
   }
   throw new DataFileLockError(`could not take ${file}: other processes keep taking it; is more than one receiver starting on ${dataFile}?`);
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const sameHolder = (a: Holder, b: Holder) => a.pid === b.pid && a.since === b.since && a.startTime === b.startTime;
+
 /**
- * Moves a dead holder's lock aside. Two starting processes may both judge the same lock stale; the rename lets only
- * one of them move it, and if what was moved is not the stale lock (another process took the lock meanwhile) it is
- * put back, so that a live holder's lock is never removed.
+ * Deletes a dead holder's lock, or returns false if another starting process is doing so right now (try again).
+ *
+ * Why a guard: unlink(2) and rename(2) act on a name, not on the file the caller looked at, so two processes that both
+ * judged the same lock stale could each remove it, the slower one removing the lock the faster one had just created
+ * (two winners). Only the holder of `<lock>.takeover` may remove a stale lock, and it checks under the guard that the
+ * lock is still the stale one. Nothing else can replace that file meanwhile: a lock is only ever created where none
+ * exists, and only its owner releases it. The guard is held for one synchronous step, so a guard whose holder is dead
+ * (a crash inside that step) is simply deleted; two processes breaking a dead guard at once is the one case left.
  */
-function takeOverStale(file: string, stale: Holder): void {
-  const aside = `${file}.stale-${process.pid}`;
+function removeIfStillStale(file: string, stale: Holder, me: Holder): boolean {
+  const guard = `${file}.takeover`;
+  if (!writeExclusive(guard, me)) {
+    const guardHolder = readHolder(guard);
+    if (guardHolder === 'unreadable' || (typeof guardHolder === 'object' && !isAlive(guardHolder))) unlinkIfPresent(guard);
+    return false;
+  }
   try {
-    renameSync(file, aside);
+    const current = readHolder(file);
+    if (typeof current === 'object' && sameHolder(current, stale)) unlinkIfPresent(file);
+  } finally {
+    unlinkIfPresent(guard);
+  }
+  return true;
+}
+
+function unlinkIfPresent(file: string): void {
+  try {
+    unlinkSync(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else moved it first
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const moved = readHolder(aside);
-  if (moved !== 'missing' && moved !== 'unreadable' && (moved.pid !== stale.pid || moved.since !== stale.since)) {
-    try {
-      linkSync(aside, file); // put the live lock back; fails only if yet another process locked meanwhile
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== undefined && NO_HARD_LINKS.has(code)) {
-        renameSync(aside, file); // no hard links here: put it back by name
-        return;
-      }
-      // EEXIST: a third process created the lock in the microseconds it was aside, and the one we moved is lost with
-      // it. Three receivers starting on one stale lock within that window is the case this does not cover.
-    }
-  }
-  unlinkSync(aside);
 }
 
 function ownedLock(file: string, me: Holder): DataFileLock {

@@ -39,7 +39,7 @@ describe('data file lock under a race', () => {
     const dataFile = join(dir.path, 'data', 'state.json');
     // A lock whose holder is gone: a pid far above any pid_max in use, so no process has it.
     await writeFile(lockFileFor(dataFile), JSON.stringify({ pid: 2 ** 30, startTime: '1', host: hostname(), since: 'long ago' }));
-    const contenders = Array.from({ length: 6 }, () => {
+    const contenders = Array.from({ length: 12 }, () => {
       const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CONTENDER, dataFile], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -50,7 +50,8 @@ describe('data file lock under a race', () => {
       for (const { child } of contenders) child.stdin.write('go\n');
       await waitFor(() => contenders.every((c) => /won|lost/.test(c.output())), 'every contender done', 30_000, 20);
       const results = contenders.map((c) => /won|lost \w+/.exec(c.output())![0]).sort();
-      expect(results).toEqual(['lost DataFileLockedError', 'lost DataFileLockedError', 'lost DataFileLockedError', 'lost DataFileLockedError', 'lost DataFileLockedError', 'won']);
+      expect(results.filter((r) => r === 'won')).toHaveLength(1);
+      expect(results.filter((r) => r === 'lost DataFileLockedError')).toHaveLength(contenders.length - 1);
     } finally {
       for (const { child } of contenders) child.stdin.end();
     }

@@ -1,7 +1,7 @@
 // The data file lock: refused while its holder lives, taken over once the holder is gone (SIGKILL leaves the file).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -95,6 +95,34 @@ describe('data file lock', () => {
   it('is taken over when it names this very pid from an earlier start (a container restarts its pid 1)', async () => {
     await holderFile(process.pid, '1');
     (await acquireDataFileLock(dataFile)).release();
+  });
+
+  it('leaves a stale lock alone while another start holds the takeover guard, and takes it once the guard is gone', async () => {
+    // Two starts that both judged a lock stale must not both remove it (the slower would remove the faster one's new
+    // lock): only the guard's holder may, so while a live process holds the guard, the stale lock stays as it is.
+    await holderFile(2 ** 30, '1');
+    const stale = await readFile(lockFile, 'utf8');
+    const pid = await otherProcess();
+    const guard = `${lockFile}.takeover`;
+    await writeFile(guard, JSON.stringify({ pid, startTime: startTimeOf(pid), host: hostname(), since: 'now' }));
+    let taken = false;
+    const acquiring = acquireDataFileLock(dataFile).then((lock) => ((taken = true), lock));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(taken).toBe(false);
+    expect(await readFile(lockFile, 'utf8')).toBe(stale);
+    await rm(guard);
+    const lock = await acquiring;
+    expect(JSON.parse(await readFile(lockFile, 'utf8'))).toMatchObject({ pid: process.pid });
+    lock.release();
+  });
+
+  it('breaks a takeover guard whose holder died inside it', async () => {
+    await holderFile(2 ** 30, '1');
+    await writeFile(`${lockFile}.takeover`, JSON.stringify({ pid: 2 ** 30 - 1, startTime: '1', host: hostname(), since: 'long ago' }));
+    const lock = await acquireDataFileLock(dataFile);
+    expect(JSON.parse(await readFile(lockFile, 'utf8'))).toMatchObject({ pid: process.pid });
+    lock.release();
+    expect(await readdir(join(dir.path, 'data'))).toEqual([]);
   });
 
   it('refuses a lock file that names no receiver, asking a person to look', async () => {
