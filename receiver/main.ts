@@ -34,7 +34,13 @@ async function main(): Promise<void> {
   const secretKey = knownKey ?? (await resolveSecretKey(config));
   // Loaded only now: a receiver refused at the lock or by damaged state stops before loading the rest of itself.
   const { buildApp } = await import('./app');
-  const { server, services, intake } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key) });
+  // Several instances: rate budgets and leases shared through PostgreSQL (store/postgres/coordination.ts).
+  let coordinationError: (error: unknown) => void = (error) => process.stderr.write(`PostgreSQL coordination: ${String(error)}\n`);
+  const shared = config.databaseUrl
+    ? await (await import('./store/postgres/coordination')).openPostgresCoordination(config.databaseUrl, { onError: (error) => coordinationError(error) })
+    : undefined;
+  const { server, services, intake } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key), shared: shared?.coordination });
+  coordinationError = (error) => server.log.warn({ err: error }, 'PostgreSQL coordination (rate budgets, leases) failed; retrying');
 
   for (const damage of repaired) {
     server.log.warn({ file: damage.file, lines: damage.lines, keptIn: damage.keptIn }, `skipped damaged state (--repair): ${damage.reason}`);
@@ -82,6 +88,7 @@ async function main(): Promise<void> {
     backstop.unref();
     try {
       await shutDown({ server, intake, services, store, timeoutMs, logger: server.log });
+      await shared?.close();
       process.exit(0);
     } catch (error) {
       server.log.error({ err: error }, 'shutdown failed');

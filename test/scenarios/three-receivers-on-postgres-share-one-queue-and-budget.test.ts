@@ -18,7 +18,7 @@ import { waitFor } from '../helpers/wait-for';
 // Written before the PostgreSQL store (branch h11) was merged: it runs once the receiver starts on DATABASE_URL with
 // the shared coordination wired in (receiver/main.ts), and is skipped, visibly, until then.
 const integrated =
-  existsSync(join(REPO_ROOT, 'receiver/store/postgres/pool.ts')) && readFileSync(join(REPO_ROOT, 'receiver/main.ts'), 'utf8').includes('createPostgresCoordination');
+  existsSync(join(REPO_ROOT, 'receiver/store/postgres/pool.ts')) && readFileSync(join(REPO_ROOT, 'receiver/main.ts'), 'utf8').includes('openPostgresCoordination');
 
 describe.skipIf(!integrated)('three receivers on one PostgreSQL', () => {
   let world: PostgresReceivers;
