@@ -7,7 +7,7 @@ import { runCardBenchmark } from './card';
 import { runSyncNowDuringBackfillBenchmark, type SyncNowDuringBackfillResult } from './sync-now-during-backfill';
 import { runProgressSaveBenchmark } from './progress-saves';
 import { runTrafficBenchmark, trafficTable, type ExtraTrafficRow } from './traffic';
-import { runScaleBenchmark } from './scale';
+import { runScaleBenchmark, runSharedBudgetBackfill } from './scale';
 
 const only = process.argv[2];
 
@@ -92,6 +92,16 @@ if (!only || only === 'card') {
   console.log(`cold load (event data not cached): ${fmt(c.coldMs, 0)} ms, ${c.coldPretixRequests} pretix requests`);
   console.log(`${c.loads} loads after warm-up: p50 ${fmt(c.p50, 1)} ms, p95 ${fmt(c.p95, 1)} ms (goal ≤ 300 ms), max ${fmt(c.max, 1)} ms`);
   console.log(`pretix requests per load ${fmt(c.pretixRequestsPerLoad, 2)} (goal ≤ 2 for the search); 429s: ${c.pretix429}`);
+}
+
+if (only === 'scale' || only === 'scale-budget') {
+  console.log('\n## Backfills on 1 and 3 receivers sharing one rate budget in PostgreSQL, 10,000 orders in all, limits 360/min (pretix) and 110/10 s (HubSpot)');
+  for (const instances of [1, 3]) {
+    const r = await runSharedBudgetBackfill(instances);
+    console.log(
+      `${instances} instance(s): ${fmt(r.seconds, 1)} s for ${r.hubspotRequests} HubSpot + ${r.pretixRequests} pretix requests, theoretical minimum ${fmt(r.theoreticalSeconds, 1)} s → efficiency ${fmt(r.efficiency)} (goal ≥ 0.9); busiest window HubSpot ${r.hubspotMaxInWindow}/110, pretix ${r.pretixMaxInWindow}/360; 429s HubSpot ${r.hubspot429}, pretix ${r.pretix429}`,
+    );
+  }
 }
 
 if (only === 'scale') {

@@ -14,6 +14,18 @@ import type { BackfillProgressView } from '../receiver/sync/backfill';
 import { startPostgresReceivers, type PostgresReceivers } from '../test/helpers/postgres-receivers';
 import { startProcessStack } from '../test/helpers/process-stack';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../test/helpers/stack';
+import { adminTokenFor } from '../receiver/app';
+import { createAdminClient } from '../receiver/cli/admin-client';
+import type { PublicConnection } from '../receiver/connections/connection-service';
+import { createSecretBox } from '../receiver/store/secrets';
+import { startFakeHubSpot } from '../test/fakes/hubspot';
+import { startFakePretix } from '../test/fakes/pretix';
+import { freePort } from '../test/helpers/free-port';
+import { buyerAndDealMappings, defineOrderIdProperty } from '../test/helpers/mappings';
+import { startPostgresCluster } from '../test/helpers/postgres-cluster';
+import { startReceiverProcess, type ReceiverProcess } from '../test/helpers/receiver-process';
+import { HUBSPOT_TOKEN, PRETIX_TOKEN, SECRET_KEY } from '../test/helpers/stack';
+import { tempDir } from '../test/helpers/temp-dir';
 import { minimumSeconds, REAL_LIMITS } from './backfill';
 
 const LIFTED = { limit: 1_000_000, intervalMs: 10_000 };
@@ -156,4 +168,107 @@ export async function runScaleBenchmark(): Promise<ScaleResult> {
     await world.close();
   }
   return { bareRps, lowdb, postgres, backfill };
+}
+
+export interface SharedBudgetBackfillResult {
+  instances: number;
+  orders: number;
+  seconds: number;
+  hubspotRequests: number;
+  pretixRequests: number;
+  theoreticalSeconds: number;
+  efficiency: number;
+  hubspotMaxInWindow: number;
+  pretixMaxInWindow: number;
+  hubspot429: number;
+  pretix429: number;
+}
+
+/**
+ * The global budget alone, at the real limits: `instances` receiver processes, each with its own data file and
+ * connection, all on one PostgreSQL for their rate budgets and leases, each backfilling its share of 10,000 orders
+ * of one organizer into one portal at the same moment. Efficiency as bench/backfill.ts computes it: the least time
+ * all their requests together need under the limits, over the time taken.
+ */
+export async function runSharedBudgetBackfill(instances: number, totalOrders = 10_000): Promise<SharedBudgetBackfillResult> {
+  const cluster = await startPostgresCluster();
+  const pretix = await startFakePretix({ rateLimit: REAL_LIMITS.pretix, maxRecordedRequests: 100 });
+  pretix.seedFromFixtures();
+  pretix.addToken(PRETIX_TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
+  const hubspot = await startFakeHubSpot({ rateLimit: REAL_LIMITS.hubspot, recordBodies: false });
+  hubspot.addStaticToken(HUBSPOT_TOKEN, PORTAL_ID);
+  defineOrderIdProperty(hubspot, PORTAL_ID);
+  const dir = await tempDir();
+  const receivers: ReceiverProcess[] = [];
+  try {
+    // One event per instance, so that each backfill has orders of its own.
+    const events = Array.from({ length: instances }, (_, i) => (i === 0 ? EVENT : `${EVENT}-${i}`));
+    const template = pretix.eventState(ORGANIZER, EVENT);
+    for (const event of events.slice(1)) pretix.addEvent(ORGANIZER, { ...template.event, slug: event }, { settings: template.settings, items: template.items, questions: template.questions, checkinLists: template.checkinLists });
+    const perEvent = Math.floor(totalOrders / instances);
+    for (const event of events) pretix.generateOrders(ORGANIZER, event, event === EVENT ? perEvent - 2 : perEvent, { startDate: '2025-01-01T00:00:00Z', spacingMs: 60_000 });
+    for (let i = 0; i < instances; i += 1) {
+      const port = await freePort();
+      receivers.push(
+        await startReceiverProcess({
+          PORT: String(port),
+          PUBLIC_URL: `http://127.0.0.1:${port}`,
+          DATA_FILE: `${dir.path}/instance-${i}/state.json`,
+          SECRET_KEY,
+          HUBSPOT_API_URL: hubspot.url,
+          HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
+          HUBSPOT_PORTAL_ID: PORTAL_ID,
+          RECONCILE_INTERVAL: '0',
+          LOG_LEVEL: 'warn',
+          DATABASE_URL: cluster.url,
+        }),
+      );
+    }
+    const admins = receivers.map((receiver) => createAdminClient(receiver.url, adminTokenFor(createSecretBox(SECRET_KEY))));
+    const paths: string[] = [];
+    for (const [i, admin] of admins.entries()) {
+      const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL_ID, baseUrl: pretix.url, organizer: ORGANIZER, apiToken: PRETIX_TOKEN });
+      const path = `/connections/${connection.id}/events/${events[i]}`;
+      await admin.put(`${path}/mappings?enable=true`, buyerAndDealMappings());
+      paths.push(path);
+    }
+    pretix.resetStats();
+    hubspot.resetTraffic();
+    // Let the set-up's requests leave the windows before the clock starts (as bench/backfill.ts does).
+    await new Promise((resolve) => setTimeout(resolve, REAL_LIMITS.hubspot.intervalMs + 200));
+    const started = performance.now();
+    await Promise.all(admins.map((admin, i) => admin.post(`${paths[i]}/backfill`)));
+    await Promise.all(
+      admins.map(async (admin, i) => {
+        for (;;) {
+          const { backfill } = await admin.get<{ backfill: BackfillProgressView }>(`${paths[i]}/backfill`);
+          if (backfill.state === 'done') return;
+          if (backfill.state !== 'running') throw new Error(`backfill ${i} ended ${backfill.state}: ${backfill.error}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const hubspotRequests = hubspot.requestCount({ portalId: PORTAL_ID });
+    const pretixRequests = pretix.stats(ORGANIZER).total;
+    const theoreticalSeconds = Math.max(minimumSeconds(hubspotRequests, REAL_LIMITS.hubspot), minimumSeconds(pretixRequests, REAL_LIMITS.pretix));
+    return {
+      instances,
+      orders: perEvent * instances,
+      seconds,
+      hubspotRequests,
+      pretixRequests,
+      theoreticalSeconds,
+      efficiency: theoreticalSeconds / seconds,
+      hubspotMaxInWindow: hubspot.maxRequestsInAnyWindow(PORTAL_ID),
+      pretixMaxInWindow: pretix.maxRequestsInAnyWindow(ORGANIZER),
+      hubspot429: hubspot.rateLimitedCount(PORTAL_ID),
+      pretix429: pretix.stats(ORGANIZER).throttled,
+    };
+  } finally {
+    await Promise.all(receivers.map((receiver) => receiver.killAll()));
+    await Promise.all([pretix.close(), hubspot.close()]);
+    await cluster.stop();
+    await dir.remove();
+  }
 }
