@@ -86,8 +86,8 @@ export async function runBurstBenchmark(orders = 1000): Promise<BurstResult> {
     const wanted = new Set(codes);
     for (;;) {
       const deals = hubspot.objects(PORTAL, 'deals');
-      if (deals.filter((d) => wanted.has(String(d.properties.pretix_order_id))).length === wanted.size && store.listJobs().length === 0) break;
-      if (store.queueCounts().failed > 0) throw new Error(`sync failed: ${JSON.stringify(store.listJobs({ state: 'failed' })[0])}`);
+      if (deals.filter((d) => wanted.has(String(d.properties.pretix_order_id))).length === wanted.size && (await store.listJobs()).length === 0) break;
+      if ((await store.queueCounts()).failed > 0) throw new Error(`sync failed: ${JSON.stringify((await store.listJobs({ state: 'failed' }))[0])}`);
       if (performance.now() - started > 180_000) throw new Error('burst not synced within 180 s');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

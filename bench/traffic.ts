@@ -121,8 +121,8 @@ async function waitForDeals(stack: TrafficStack, placed: PlacedOrder[], timeoutM
   for (;;) {
     const created = new Map<string, number>();
     for (const deal of stack.hubspot.objects(PORTAL, 'deals')) created.set(String(deal.properties.pretix_order_id), Date.parse(deal.createdAt));
-    if (placed.every((p) => created.has(p.code)) && stack.store.listJobs().length === 0) return created;
-    if (stack.store.queueCounts().failed > 0) throw new Error(`sync failed: ${JSON.stringify(stack.store.listJobs({ state: 'failed' })[0])}`);
+    if (placed.every((p) => created.has(p.code)) && (await stack.store.listJobs()).length === 0) return created;
+    if ((await stack.store.queueCounts()).failed > 0) throw new Error(`sync failed: ${JSON.stringify((await stack.store.listJobs({ state: 'failed' }))[0])}`);
     if (Date.now() - started > timeoutMs) throw new Error(`not synced within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -185,10 +185,10 @@ export function createServices(options: ServiceOptions) {
     ...workerClients,
     cutoff: background.worker,
     prefetch,
-    hubspotBudget: () => {
+    hubspotBudget: async () => {
       // The busiest portal decides: one process serves them all from one queue.
       let used = 0;
-      for (const portalId of new Set(store.listConnections().map((c) => c.portalId))) used = Math.max(used, hubspotLimiter.inWindow(portalId));
+      for (const portalId of new Set((await store.listConnections()).map((c) => c.portalId))) used = Math.max(used, hubspotLimiter.inWindow(portalId));
       return { used, limit: hubspotLimiter.limit, windowMs: hubspotLimiter.intervalMs };
     },
     logger: logger.child({ component: 'worker' }),

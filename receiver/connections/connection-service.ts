@@ -47,28 +47,30 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
   // of the same organizer during that write must be caught here.
   const saving = new Set<string>();
   const identity = (input: ConnectionInput) => `${input.portalId} ${input.baseUrl} ${input.organizer.toLowerCase()}`;
-  const refuseDuplicate = (input: ConnectionInput) => {
+  const refuseDuplicate = async (input: ConnectionInput) => {
     const organizer = input.organizer.toLowerCase();
-    const existing = deps.store.listConnections(input.portalId).find((c) => c.baseUrl === input.baseUrl && c.organizer.toLowerCase() === organizer);
-    if (existing || saving.has(identity(input))) throw new DuplicateConnectionError(input);
+    const existing = (await deps.store.listConnections(input.portalId)).find((c) => c.baseUrl === input.baseUrl && c.organizer.toLowerCase() === organizer);
+    if (existing) throw new DuplicateConnectionError(input);
   };
 
   const webhookUrl = (connection: Connection) =>
     `${deps.publicUrl}/webhooks/pretix/${deps.secrets.decrypt(connection.webhookTokenSealed)}`;
 
-  const toPublic = (connection: Connection): PublicConnection => ({
+  const toPublic = async (connection: Connection): Promise<PublicConnection> => ({
     id: connection.id,
     portalId: connection.portalId,
     baseUrl: connection.baseUrl,
     organizer: connection.organizer,
     createdAt: connection.createdAt,
     webhookUrl: webhookUrl(connection),
-    events: deps.store.listEventConfigs(connection.id).map((e) => ({
-      event: e.event,
-      enabled: e.enabled,
-      mappings: effectiveMappings(deps.store, e).length,
-      webhookId: e.webhookId ?? null,
-    })),
+    events: await Promise.all(
+      (await deps.store.listEventConfigs(connection.id)).map(async (e) => ({
+        event: e.event,
+        enabled: e.enabled,
+        mappings: (await effectiveMappings(deps.store, e)).length,
+        webhookId: e.webhookId ?? null,
+      })),
+    ),
   });
 
   return {
@@ -76,10 +78,12 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     webhookUrl,
 
     async add(input: ConnectionInput): Promise<PublicConnection> {
-      refuseDuplicate(input);
+      if (saving.has(identity(input))) throw new DuplicateConnectionError(input);
+      await refuseDuplicate(input);
       await deps.verifyPretixAccess(input);
-      // Checked again: the same organizer may have been added (a double click) while pretix was being asked.
-      refuseDuplicate(input);
+      // Checked again: the same organizer may have been added (a double click) while pretix was being asked. The
+      // in-memory mark is taken before the store is read, so that two adds reading at once cannot both pass.
+      if (saving.has(identity(input))) throw new DuplicateConnectionError(input);
       const token = randomToken();
       const connection: Connection = {
         id: randomUUID(),
@@ -93,6 +97,7 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       };
       saving.add(identity(input));
       try {
+        await refuseDuplicate(input);
         await deps.store.saveConnection(connection);
       } finally {
         saving.delete(identity(input));
@@ -100,8 +105,8 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
       return toPublic(connection);
     },
 
-    list(portalId?: string): PublicConnection[] {
-      return deps.store.listConnections(portalId).map(toPublic);
+    async list(portalId?: string): Promise<PublicConnection[]> {
+      return Promise.all((await deps.store.listConnections(portalId)).map(toPublic));
     },
   };
 }

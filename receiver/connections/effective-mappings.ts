@@ -4,8 +4,8 @@
 import type { ObjectMapping } from '../domain/mapping-schema';
 import type { EventConfig, Store } from '../store/types';
 
-export function effectiveMappings(store: Pick<Store, 'getMappingSet'>, config: EventConfig | undefined): ObjectMapping[] {
+export async function effectiveMappings(store: Pick<Store, 'getMappingSet'>, config: EventConfig | undefined): Promise<ObjectMapping[]> {
   if (!config) return [];
-  if (config.mappingSetId) return store.getMappingSet(config.connectionId, config.mappingSetId)?.mappings ?? [];
+  if (config.mappingSetId) return (await store.getMappingSet(config.connectionId, config.mappingSetId))?.mappings ?? [];
   return config.mappings;
 }

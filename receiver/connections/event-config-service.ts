@@ -54,8 +54,8 @@ export function changedMappingIds(before: ObjectMapping[], after: ObjectMapping[
 export function createEventConfigService(deps: EventConfigServiceDeps) {
   const now = deps.now ?? Date.now;
 
-  const requireConnection = (connectionId: string): Connection => {
-    const connection = deps.store.getConnection(connectionId);
+  const requireConnection = async (connectionId: string): Promise<Connection> => {
+    const connection = await deps.store.getConnection(connectionId);
     if (!connection) throw new ServiceError(404, 'unknown_connection', `No connection ${connectionId}.`);
     return connection;
   };
@@ -63,7 +63,7 @@ export function createEventConfigService(deps: EventConfigServiceDeps) {
   /** Field errors and warnings of `mappings` against the event's source fields and the portal's properties. */
   async function check(connectionId: string, event: string, mappings: ObjectMapping[], race: Race = noDeadline): Promise<CheckResult> {
     if (mappings.length === 0) return { fieldErrors: {}, warnings: {} };
-    const connection = requireConnection(connectionId);
+    const connection = await requireConnection(connectionId);
     const catalogues = await deps.catalogues.load(connection, event, mappings.map((m) => m.external_object_type), race);
     return checkMappings(mappings, catalogues);
   }
@@ -74,7 +74,7 @@ export function createEventConfigService(deps: EventConfigServiceDeps) {
     /** Checks, then saves the event's mappings; throws InvalidMappingsError (nothing saved) when a field is wrong. */
     async saveMappings(connectionId: string, event: string, mappings: ObjectMapping[], options: SaveMappingsOptions = {}): Promise<SavedMappings> {
       // Own mappings saved while a set is in use would silently do nothing: say where the change belongs instead.
-      const setId = deps.store.getEventConfig(connectionId, event)?.mappingSetId;
+      const setId = (await deps.store.getEventConfig(connectionId, event))?.mappingSetId;
       if (setId) {
         throw new ServiceError(
           409,
@@ -85,7 +85,7 @@ export function createEventConfigService(deps: EventConfigServiceDeps) {
       const { fieldErrors, warnings } = await check(connectionId, event, mappings, options.race);
       if (Object.keys(fieldErrors).length > 0) throw new InvalidMappingsError(fieldErrors);
       // Read after the (slow) check: a webhook change made meanwhile must not be overwritten with older values.
-      const existing = deps.store.getEventConfig(connectionId, event);
+      const existing = await deps.store.getEventConfig(connectionId, event);
       const before = existing?.mappings ?? [];
       const config: EventConfig = {
         ...existing,
@@ -105,7 +105,7 @@ export function createEventConfigService(deps: EventConfigServiceDeps) {
         if (!(error instanceof ServiceError)) throw error;
         throw new ServiceError(error.statusCode, error.code, `The mappings were saved, but the event was not enabled: ${error.message}`);
       }
-      saved.config = deps.store.getEventConfig(connectionId, event) ?? config;
+      saved.config = await deps.store.getEventConfig(connectionId, event) ?? config;
       return saved;
     },
   };

@@ -93,17 +93,16 @@ export function createEventService(deps: EventServiceDeps) {
     return next;
   };
 
-  const requireConnection = (id: string): Connection => {
-    const connection = deps.store.getConnection(id);
+  const requireConnection = async (id: string): Promise<Connection> => {
+    const connection = await deps.store.getConnection(id);
     if (!connection) throw new EventServiceError(404, 'unknown_connection', `No connection ${id}.`);
     return connection;
   };
 
   const webhookUrl = (connection: Connection) => `${deps.publicUrl}/webhooks/pretix/${deps.secrets.decrypt(connection.webhookTokenSealed)}`;
 
-  const manualInstructions = (connection: Connection, reason: string) => {
-    const enabled = deps.store
-      .listEventConfigs(connection.id)
+  const manualInstructions = async (connection: Connection, reason: string) => {
+    const enabled = (await deps.store.listEventConfigs(connection.id))
       .filter((e) => e.enabled)
       .map((e) => e.event)
       .sort();
@@ -127,7 +126,7 @@ export function createEventService(deps: EventServiceDeps) {
     return locales.get(key);
   }
 
-  function summarize(connection: Connection, slug: string, event: PretixEvent | undefined, name: string, config: EventConfig | undefined): EventSummary {
+  async function summarize(connection: Connection, slug: string, event: PretixEvent | undefined, name: string, config: EventConfig | undefined): Promise<EventSummary> {
     const enabled = config?.enabled ?? false;
     let webhook: EventSummary['webhook'];
     if (!enabled) {
@@ -136,7 +135,7 @@ export function createEventService(deps: EventServiceDeps) {
       webhook = {
         state: 'manual',
         id: null,
-        message: manualInstructions(connection, config.webhookProblem ?? 'This pretix API token may not manage webhooks.'),
+        message: await manualInstructions(connection, config.webhookProblem ?? 'This pretix API token may not manage webhooks.'),
       };
     } else {
       webhook = { state: 'registered', id: config?.webhookId ?? null, message: config?.webhookProblem ?? null };
@@ -149,7 +148,7 @@ export function createEventService(deps: EventServiceDeps) {
       live: event?.live ?? false,
       testmode: event?.testmode ?? false,
       enabled,
-      mappingCount: effectiveMappings(deps.store, config).length,
+      mappingCount: (await effectiveMappings(deps.store, config)).length,
       webhook,
       ...(config?.mappingSetId ? { mappingSetId: config.mappingSetId } : {}),
     };
@@ -195,7 +194,7 @@ export function createEventService(deps: EventServiceDeps) {
   /** Records the webhook outcome on every enabled event of the connection (they share the one webhook). */
   async function recordOutcome(connectionId: string, outcome: WebhookOutcome, except: string): Promise<void> {
     if (outcome.mode === 'failed') return;
-    for (const config of deps.store.listEventConfigs(connectionId)) {
+    for (const config of await deps.store.listEventConfigs(connectionId)) {
       if (!config.enabled || config.event === except) continue;
       await deps.store.saveEventConfig({
         ...config,
@@ -213,7 +212,7 @@ export function createEventService(deps: EventServiceDeps) {
     /** The organizer's events from pretix, merged with what is enabled here (events enabled here but gone from
      * pretix are listed too, so they can be disabled). */
     async listEvents(connectionId: string): Promise<EventSummary[]> {
-      const connection = requireConnection(connectionId);
+      const connection = await requireConnection(connectionId);
       const pretix = deps.pretixFor(connection);
       let events: PretixEvent[];
       try {
@@ -221,7 +220,7 @@ export function createEventService(deps: EventServiceDeps) {
       } catch (error) {
         throw pretixProblem(error, `Could not list the events of organizer "${connection.organizer}"`);
       }
-      const configs = new Map(deps.store.listEventConfigs(connectionId).map((c) => [c.event, c]));
+      const configs = new Map((await deps.store.listEventConfigs(connectionId)).map((c) => [c.event, c]));
       // A multilingual name needs the event's locale: one settings request per event the first time. A few run side
       // by side, so that an organizer with hundreds of events still lists within the API deadline.
       const names = new Array<string>(events.length);
@@ -234,23 +233,23 @@ export function createEventService(deps: EventServiceDeps) {
       };
       await Promise.all(Array.from({ length: Math.min(LOCALE_LOOKUPS_AT_ONCE, events.length) }, lane));
       const summaries: EventSummary[] = [];
-      events.forEach((event, index) => {
-        summaries.push(summarize(connection, event.slug, event, names[index]!, configs.get(event.slug)));
+      for (const [index, event] of events.entries()) {
+        summaries.push(await summarize(connection, event.slug, event, names[index]!, configs.get(event.slug)));
         configs.delete(event.slug);
-      });
+      }
       for (const config of configs.values()) {
-        if (config.enabled) summaries.push(summarize(connection, config.event, undefined, `${config.event} (not found in pretix)`, config));
+        if (config.enabled) summaries.push(await summarize(connection, config.event, undefined, `${config.event} (not found in pretix)`, config));
       }
       return summaries;
     },
 
     /** Starts or stops syncing one event, registering or narrowing the pretix webhook accordingly. */
-    setEnabled(connectionId: string, event: string, enabled: boolean): Promise<EventSummary> {
-      requireConnection(connectionId);
+    async setEnabled(connectionId: string, event: string, enabled: boolean): Promise<EventSummary> {
+      await requireConnection(connectionId);
       return serialized(connectionId, async () => {
         // Looked up again once it is this toggle's turn: a removal queued before it may have deleted the connection,
         // and enabling then would register a pretix webhook to a dead URL and leave an orphaned event behind.
-        const connection = requireConnection(connectionId);
+        const connection = await requireConnection(connectionId);
         const pretix = deps.pretixFor(connection);
         let events: PretixEvent[] | null;
         try {
@@ -268,7 +267,7 @@ export function createEventService(deps: EventServiceDeps) {
             `Organizer "${connection.organizer}" has no event "${event}" that this API token can see.`,
           );
         }
-        const wanted = new Set(deps.store.listEventConfigs(connectionId).filter((c) => c.enabled).map((c) => c.event));
+        const wanted = new Set((await deps.store.listEventConfigs(connectionId)).filter((c) => c.enabled).map((c) => c.event));
         if (enabled) wanted.add(event);
         else wanted.delete(event);
         // pretix only takes its own event slugs in limit_events.
@@ -277,7 +276,7 @@ export function createEventService(deps: EventServiceDeps) {
           ? await reconcileWebhook(connection, pretix, [...wanted].filter((slug) => known!.has(slug)))
           : ({ mode: 'failed', message: 'pretix could not be reached' } as const);
 
-        const existing = deps.store.getEventConfig(connectionId, event);
+        const existing = await deps.store.getEventConfig(connectionId, event);
         if (enabled && outcome.mode === 'failed') {
           throw new EventServiceError(
             502,
@@ -308,7 +307,7 @@ export function createEventService(deps: EventServiceDeps) {
         await deps.store.saveEventConfig(config);
         await recordOutcome(connectionId, outcome, event);
         const name = pretixEvent ? eventName(pretixEvent, await localeOf(connection, pretix, pretixEvent)) : event;
-        return summarize(connection, event, pretixEvent, name, config);
+        return await summarize(connection, event, pretixEvent, name, config);
       });
     },
 
@@ -316,8 +315,8 @@ export function createEventService(deps: EventServiceDeps) {
      * Removes the connection after taking its webhook out of pretix. If pretix cannot be reached the connection
      * stays (answer 502) unless `force`, which removes it and names the webhook the person must delete by hand.
      */
-    removeConnection(connectionId: string, options: { force?: boolean } = {}): Promise<ConnectionRemoval> {
-      const connection = requireConnection(connectionId);
+    async removeConnection(connectionId: string, options: { force?: boolean } = {}): Promise<ConnectionRemoval> {
+      const connection = await requireConnection(connectionId);
       return serialized(connectionId, async () => {
         const outcome = await reconcileWebhook(connection, deps.pretixFor(connection), []);
         const target = webhookUrl(connection);

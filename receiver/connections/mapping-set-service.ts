@@ -53,16 +53,16 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
   const now = deps.now ?? Date.now;
   const { store } = deps;
 
-  const requireConnection = (connectionId: string) => {
-    if (!store.getConnection(connectionId)) throw new ServiceError(404, 'unknown_connection', `No connection ${connectionId}.`);
+  const requireConnection = async (connectionId: string) => {
+    if (!await store.getConnection(connectionId)) throw new ServiceError(404, 'unknown_connection', `No connection ${connectionId}.`);
   };
-  const requireSet = (connectionId: string, id: string): MappingSet => {
-    const set = store.getMappingSet(connectionId, id);
+  const requireSet = async (connectionId: string, id: string): Promise<MappingSet> => {
+    const set = await store.getMappingSet(connectionId, id);
     if (!set) throw new ServiceError(404, 'unknown_mapping_set', `No mapping set "${id}" on this connection.`);
     return set;
   };
-  const usersOf = (connectionId: string, id: string): EventConfig[] =>
-    store.listEventConfigs(connectionId).filter((e) => e.mappingSetId === id);
+  const usersOf = async (connectionId: string, id: string): Promise<EventConfig[]> =>
+    (await store.listEventConfigs(connectionId)).filter((e) => e.mappingSetId === id);
 
   /** Checks `mappings` against every event in `events`; throws InvalidMappingsError naming the events that fail. */
   async function checkAgainst(connectionId: string, events: string[], mappings: ObjectMapping[], race: Race) {
@@ -102,12 +102,12 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
   }
 
   async function save(connectionId: string, id: string, input: { name?: string; mappings: ObjectMapping[] }, race: Race = noDeadline): Promise<SavedMappingSet> {
-    requireConnection(connectionId);
+    await requireConnection(connectionId);
     mappingSetIdSchema.parse(id);
-    const users = usersOf(connectionId, id);
+    const users = await usersOf(connectionId, id);
     const warnings = await checkAgainst(connectionId, users.map((e) => e.event), input.mappings, race);
     // Read after the (slow) checks, like the event-config service does.
-    const existing = store.getMappingSet(connectionId, id);
+    const existing = await store.getMappingSet(connectionId, id);
     const set: MappingSet = {
       connectionId,
       id,
@@ -117,19 +117,20 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
     };
     await store.saveMappingSet(set);
     const changed = existing ? changedMappingIds(existing.mappings, set.mappings) : [];
-    const current = usersOf(connectionId, id);
+    const current = await usersOf(connectionId, id);
     return { set, events: current.map((e) => e.event), warnings, resync: await resync(connectionId, current, changed) };
   }
 
   return {
-    list(connectionId: string): MappingSetSummary[] {
-      requireConnection(connectionId);
-      return store.listMappingSets(connectionId).map((set) => ({ set, events: usersOf(connectionId, set.id).map((e) => e.event) }));
+    async list(connectionId: string): Promise<MappingSetSummary[]> {
+      await requireConnection(connectionId);
+      const sets = await store.listMappingSets(connectionId);
+      return Promise.all(sets.map(async (set) => ({ set, events: (await usersOf(connectionId, set.id)).map((e) => e.event) })));
     },
 
-    get(connectionId: string, id: string): MappingSetSummary {
-      requireConnection(connectionId);
-      return { set: requireSet(connectionId, id), events: usersOf(connectionId, id).map((e) => e.event) };
+    async get(connectionId: string, id: string): Promise<MappingSetSummary> {
+      await requireConnection(connectionId);
+      return { set: await requireSet(connectionId, id), events: (await usersOf(connectionId, id)).map((e) => e.event) };
     },
 
     /** Creates or replaces a set; refused (nothing saved) when it does not fit one of the events that use it. */
@@ -137,8 +138,8 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
 
     /** A set made of what `event` syncs with now (its own mappings, or its set's). */
     async copyFromEvent(connectionId: string, event: string, id: string, name?: string, race: Race = noDeadline): Promise<SavedMappingSet> {
-      requireConnection(connectionId);
-      const mappings = effectiveMappings(store, store.getEventConfig(connectionId, event));
+      await requireConnection(connectionId);
+      const mappings = await effectiveMappings(store, await store.getEventConfig(connectionId, event));
       if (mappings.length === 0) throw new ServiceError(409, 'no_mappings', `Event ${event} has no mappings to copy.`);
       return save(connectionId, id, { name, mappings }, race);
     },
@@ -148,13 +149,13 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
      * Returns which mappings now differ from what the event synced with, for the re-sync the caller may offer.
      */
     async assign(connectionId: string, event: string, id: string | null, race: Race = noDeadline) {
-      requireConnection(connectionId);
+      await requireConnection(connectionId);
       if (id !== null) {
-        const set = requireSet(connectionId, id);
+        const set = await requireSet(connectionId, id);
         await checkAgainst(connectionId, [event], set.mappings, race);
       }
-      const existing = store.getEventConfig(connectionId, event);
-      const before = effectiveMappings(store, existing);
+      const existing = await store.getEventConfig(connectionId, event);
+      const before = await effectiveMappings(store, existing);
       const config: EventConfig = {
         ...existing,
         connectionId,
@@ -166,7 +167,7 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
         updatedAt: new Date(now()).toISOString(),
       };
       await store.saveEventConfig(config);
-      return { config, changedMappingIds: changedMappingIds(before, effectiveMappings(store, config)), hadMappings: before.length > 0 };
+      return { config, changedMappingIds: changedMappingIds(before, await effectiveMappings(store, config)), hadMappings: before.length > 0 };
     },
   };
 }

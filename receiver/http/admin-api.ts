@@ -63,20 +63,20 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     }
   });
 
-  const requireConnection = (id: string) => {
-    const connection = deps.store.getConnection(id);
+  const requireConnection = async (id: string) => {
+    const connection = await deps.store.getConnection(id);
     if (!connection) throw new HttpError(404, 'unknown_connection', `No connection ${id}.`);
     return connection;
   };
 
   app.get('/status', async () => ({
     config: deps.describe(),
-    queue: deps.store.queueCounts(),
-    portals: deps.installations.list(),
-    connections: deps.connections.list(),
+    queue: await deps.store.queueCounts(),
+    portals: await deps.installations.list(),
+    connections: await deps.connections.list(),
   }));
 
-  app.get('/portals', async () => ({ portals: deps.installations.list() }));
+  app.get('/portals', async () => ({ portals: await deps.installations.list() }));
 
   // Revokes the portal's refresh token at HubSpot and deletes its tokens here.
   app.post('/portals/:portalId/disconnect', async (request) => {
@@ -84,7 +84,7 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     return { portal: await deps.installations.disconnect(portalId) };
   });
 
-  app.get('/connections', async () => ({ connections: deps.connections.list() }));
+  app.get('/connections', async () => ({ connections: await deps.connections.list() }));
 
   app.post('/connections', async (request, reply) => {
     const body = parse(connectionBody, request.body, 'connection');
@@ -97,20 +97,20 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
   app.delete('/connections/:id', async (request) => {
     const { id } = parse(z.object({ id: z.string().uuid() }), request.params, 'connection id');
     const { force } = parse(z.object({ force: z.enum(['true', 'false']).optional() }), request.query, 'query');
-    requireConnection(id);
+    await requireConnection(id);
     return await deps.events.removeConnection(id, { force: force === 'true' });
   });
 
   app.get('/connections/:id/events', async (request) => {
     const { id } = parse(z.object({ id: z.string().uuid() }), request.params, 'connection id');
-    requireConnection(id);
+    await requireConnection(id);
     return { events: await deps.events.listEvents(id) };
   });
 
   app.get('/connections/:id/events/:event', async (request) => {
     const { id, event } = parse(eventParams, request.params, 'event');
-    requireConnection(id);
-    const config = deps.store.getEventConfig(id, event);
+    await requireConnection(id);
+    const config = await deps.store.getEventConfig(id, event);
     if (!config) throw new HttpError(404, 'unknown_event', `Event ${event} has no settings yet.`);
     return { event: config };
   });
@@ -120,7 +120,7 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
   app.put('/connections/:id/events/:event/mappings', async (request) => {
     const { id, event } = parse(eventParams, request.params, 'event');
     const { enable } = parse(z.object({ enable: z.enum(['true', 'false']).optional() }), request.query, 'query');
-    requireConnection(id);
+    await requireConnection(id);
     const mappings = parse(mappingFileSchema, request.body, 'object mappings');
     const saved = await deps.eventConfigs.saveMappings(id, event, mappings, { enable: enable === 'true' }).catch(rethrowInvalidMappings);
     // Existing orders keep what the old mappings wrote until they are synced again: offer it instead of staying silent.
@@ -146,12 +146,12 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
 
   app.get('/connections/:id/mapping-sets', async (request) => {
     const { id } = parse(z.object({ id: z.string().uuid() }), request.params, 'connection id');
-    return { sets: deps.mappingSets.list(id) };
+    return { sets: await deps.mappingSets.list(id) };
   });
 
   app.get('/connections/:id/mapping-sets/:set', async (request) => {
     const { id, set } = parse(setParams, request.params, 'mapping set');
-    return deps.mappingSets.get(id, set);
+    return await deps.mappingSets.get(id, set);
   });
 
   app.put('/connections/:id/mapping-sets/:set', async (request) => {
@@ -189,7 +189,7 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
 
   app.post('/connections/:id/events/:event/backfill', async (request, reply) => {
     const { id, event } = parse(eventParams, request.params, 'event');
-    requireConnection(id);
+    await requireConnection(id);
     const { mappingIds } = parse(backfillBody, request.body ?? {}, 'backfill request');
     try {
       await deps.backfills.start(id, event, mappingIds ?? null);
@@ -198,73 +198,78 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
       if (error instanceof SyncConfigError) throw new HttpError(409, 'cannot_backfill', error.message);
       throw error;
     }
-    return reply.status(202).send({ backfill: deps.backfills.progress(id, event) });
+    return reply.status(202).send({ backfill: await deps.backfills.progress(id, event) });
   });
 
   app.get('/connections/:id/events/:event/backfill', async (request) => {
     const { id, event } = parse(eventParams, request.params, 'event');
-    requireConnection(id);
-    const backfill = deps.backfills.progress(id, event);
+    await requireConnection(id);
+    const backfill = await deps.backfills.progress(id, event);
     if (!backfill) throw new HttpError(404, 'no_backfill', `No backfill of ${event} has been started.`);
     return { backfill };
   });
 
   app.delete('/connections/:id/events/:event/backfill', async (request) => {
     const { id, event } = parse(eventParams, request.params, 'event');
-    requireConnection(id);
+    await requireConnection(id);
     const backfill = await deps.backfills.cancel(id, event);
     if (!backfill) throw new HttpError(404, 'no_backfill', `No backfill of ${event} is running.`);
     return { backfill };
   });
 
   app.get('/sweeps', async () => ({
-    sweeps: deps.store.listEventConfigs().filter((e) => e.enabled).map(
-      (e) => deps.store.getSweep(e.connectionId, e.event) ?? { connectionId: e.connectionId, event: e.event, watermark: null, lastSweepAt: null, lastFound: 0, lastEnqueued: 0, lastError: null },
+    sweeps: await Promise.all(
+      (await deps.store.listEventConfigs())
+        .filter((e) => e.enabled)
+        .map(
+          async (e) =>
+            (await deps.store.getSweep(e.connectionId, e.event)) ?? { connectionId: e.connectionId, event: e.event, watermark: null, lastSweepAt: null, lastFound: 0, lastEnqueued: 0, lastError: null },
+        ),
     ),
   }));
 
   app.post('/connections/:id/events/:event/sweep', async (request) => {
     const { id, event } = parse(eventParams, request.params, 'event');
-    requireConnection(id);
+    await requireConnection(id);
     return { sweep: await deps.sweeper.sweepEvent(id, event) };
   });
 
   app.post('/connections/:id/events/:event/:toggle', async (request) => {
     const params = parse(eventParams.extend({ toggle: z.enum(['enable', 'disable']) }), request.params, 'event');
-    requireConnection(params.id);
+    await requireConnection(params.id);
     return { event: await deps.events.setEnabled(params.id, params.event, params.toggle === 'enable') };
   });
 
   app.post('/connections/:id/events/:event/orders/:code/sync', async (request, reply) => {
     const params = parse(eventParams.extend({ code: orderCodeSchema }), request.params, 'order');
-    const connection = requireConnection(params.id);
+    const connection = await requireConnection(params.id);
     const trigger: JobTrigger = { portalId: connection.portalId, connectionId: connection.id, event: params.event, code: params.code, action: 'manual' };
     await deps.store.enqueue([trigger], now());
     deps.onQueued();
-    return reply.status(202).send({ job: deps.store.getJob(jobKey(connection.id, params.event, params.code)) });
+    return reply.status(202).send({ job: await deps.store.getJob(jobKey(connection.id, params.event, params.code)) });
   });
 
   app.get('/jobs', async (request) => {
     const query = parse(jobStateQuery, request.query, 'job filter');
-    const jobs = deps.store.listJobs(query).map((job) => ({
+    const jobs = (await deps.store.listJobs(query)).map((job) => ({
       ...job,
       failureLabel: job.state === 'failed' && job.failureClass ? FAILURE_LABELS[job.failureClass === 'transient' ? 'exceeded' : job.failureClass] : undefined,
     }));
-    return { counts: deps.store.queueCounts(query.portalId), jobs };
+    return { counts: await deps.store.queueCounts(query.portalId), jobs };
   });
 
-  app.get('/sync-health', async () => ({ portals: deps.health?.all() ?? [] }));
+  app.get('/sync-health', async () => ({ portals: (await deps.health?.all()) ?? [] }));
 
   app.post('/jobs/retry', async (request) => {
     const { key } = parse(z.object({ key: z.string().min(1) }), request.body, 'retry request');
     if (!(await deps.store.retryJob(key, now()))) throw new HttpError(404, 'unknown_job', `No waiting job ${key}.`);
     deps.onQueued();
-    return { job: deps.store.getJob(key) };
+    return { job: await deps.store.getJob(key) };
   });
 
   app.get('/records/:id/:event/:code', async (request) => {
     const params = parse(eventParams.extend({ code: orderCodeSchema }), request.params, 'order');
-    const record = deps.store.getSyncRecord(jobKey(params.id, params.event, params.code));
+    const record = await deps.store.getSyncRecord(jobKey(params.id, params.event, params.code));
     if (!record) throw new HttpError(404, 'unknown_record', 'This order has not been synced yet.');
     return { record };
   });

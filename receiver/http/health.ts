@@ -6,7 +6,7 @@ import type { Store } from '../store/types';
 
 export async function healthRoutes(app: FastifyInstance, deps: { store: Store; startedAt: number }): Promise<void> {
   app.get('/healthz', async (_request, reply) => {
-    const queue = deps.store.queueCounts();
+    const queue = await deps.store.queueCounts();
     const storage = deps.store.health();
     return reply.code(storage.ok ? 200 : 503).send({
       status: storage.ok ? 'ok' : 'failing',

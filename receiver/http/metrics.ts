@@ -27,15 +27,16 @@ export function createMetricsRegistry(deps: Omit<MetricsDeps, 'adminToken' | 're
   });
   deps.health.onSample((sample) => lag.observe({ portal: sample.portalId }, sample.lagMs / 1000));
 
-  const backlogGauge = (name: string, help: string, read: (b: ReturnType<SyncHealth['portal']>['backlog']) => number | null) =>
+  const backlogGauge = (name: string, help: string, read: (b: Awaited<ReturnType<SyncHealth['portal']>>['backlog']) => number | null) =>
     new Gauge({
       name,
       help,
       labelNames: ['portal'],
       registers: [registry],
-      collect() {
+      async collect() {
+        const all = await deps.health.all();
         this.reset();
-        for (const { portalId, backlog } of deps.health.all()) {
+        for (const { portalId, backlog } of all) {
           const value = read(backlog);
           if (value !== null) this.set({ portal: portalId }, value);
         }

@@ -200,17 +200,29 @@ export async function statusPageRoutes(app: FastifyInstance, deps: StatusPageDep
 
   app.get('/', async (request, reply) => {
     const { configured, missing } = describeConfig(deps.config);
-    const connections = deps.store.listConnections().map((connection) => ({ connection, events: deps.store.listEventConfigs(connection.id).map((e) => ({ ...e, mappings: effectiveMappings(deps.store, e) })) }));
+    const connections = await Promise.all(
+      (await deps.store.listConnections()).map(async (connection) => ({
+        connection,
+        events: await Promise.all((await deps.store.listEventConfigs(connection.id)).map(async (e) => ({ ...e, mappings: await effectiveMappings(deps.store, e) }))),
+      })),
+    );
+    // The page is rendered synchronously: each enabled event's backfill and sweep are read first.
+    const activities = new Map<string, { backfill?: BackfillState; sweep?: SweepState }>();
+    for (const { connection, events } of connections) {
+      for (const e of events) {
+        activities.set(`${connection.id}:${e.event}`, { backfill: await deps.store.getBackfill(connection.id, e.event), sweep: await deps.store.getSweep(connection.id, e.event) });
+      }
+    }
     const data: StatusData = {
       configured,
       missing,
       oauth: deps.config.hubspot.oauth !== undefined,
       staticPortal: deps.config.hubspot.staticToken?.portalId ?? null,
-      portals: deps.installations.list(),
+      portals: await deps.installations.list(),
       connections,
-      activity: (connectionId, event) => ({ backfill: deps.store.getBackfill(connectionId, event), sweep: deps.store.getSweep(connectionId, event) }),
-      queue: deps.store.queueCounts(),
-      health: deps.health?.all() ?? [],
+      activity: (connectionId, event) => activities.get(`${connectionId}:${event}`) ?? {},
+      queue: await deps.store.queueCounts(),
+      health: (await deps.health?.all()) ?? [],
       // Portal ids and organizer names are nobody else's business on a public production URL.
       details: deps.config.env !== 'production' || hasAdminToken(request),
     };

@@ -35,7 +35,7 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
   app.post('/webhooks/pretix/:token', { bodyLimit: WEBHOOK_BODY_LIMIT, schema: { response: { 200: answerSchema } } }, async (request, reply) => {
     const params = paramsSchema.safeParse(request.params);
     const fingerprint = params.success ? deps.secrets.fingerprint(params.data.token) : '';
-    const connection = params.success ? deps.store.findConnectionByWebhookFingerprint(fingerprint) : undefined;
+    const connection = params.success ? await deps.store.findConnectionByWebhookFingerprint(fingerprint) : undefined;
     // Only a keyed hash of the token is stored and compared (in constant time), so neither the lookup nor the
     // comparison works on the secret itself.
     if (!connection || !safeEqual(connection.webhookTokenFingerprint, fingerprint)) {
@@ -58,7 +58,7 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
       return reply.send({ status: 'ignored', reason: 'not an order notification' });
     }
 
-    const eventConfig = deps.store.getEventConfig(connection.id, event);
+    const eventConfig = await deps.store.getEventConfig(connection.id, event);
     if (!eventConfig?.enabled) {
       log().info({ event }, 'webhook for an event that is not enabled ignored');
       return reply.send({ status: 'ignored', reason: `event ${event} is not enabled for sync` });

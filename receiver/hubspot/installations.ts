@@ -43,9 +43,8 @@ export function createInstallationService(deps: InstallationServiceDeps) {
   const now = deps.now ?? Date.now;
 
   return {
-    list(): PublicInstallation[] {
-      return deps.store
-        .listInstallations()
+    async list(): Promise<PublicInstallation[]> {
+      return (await deps.store.listInstallations())
         .sort((a, b) => a.portalId.localeCompare(b.portalId))
         .map(toPublicInstallation);
     },
@@ -57,7 +56,7 @@ export function createInstallationService(deps: InstallationServiceDeps) {
      */
     async completeInstall(portalId: string, tokens: TokenResponse, scopes: string[]): Promise<{ installation: PublicInstallation; requeued: number }> {
       const at = now();
-      const previous = deps.store.getInstallation(portalId);
+      const previous = await deps.store.getInstallation(portalId);
       const installation: Installation = {
         portalId,
         status: 'active',
@@ -71,7 +70,7 @@ export function createInstallationService(deps: InstallationServiceDeps) {
       };
       await deps.store.saveInstallation(installation);
       let requeued = 0;
-      for (const job of deps.store.listJobs({ portalId, state: 'failed' })) {
+      for (const job of await deps.store.listJobs({ portalId, state: 'failed' })) {
         if (job.failureClass === 'config' && (await deps.store.retryJob(job.key, at))) requeued += 1;
       }
       if (requeued > 0) deps.onQueued?.();
@@ -81,7 +80,7 @@ export function createInstallationService(deps: InstallationServiceDeps) {
     /** Revokes the portal's refresh token at HubSpot and deletes both tokens here. Nothing changes if HubSpot
      * cannot be reached (the person is told and can try again). */
     async disconnect(portalId: string): Promise<PublicInstallation> {
-      const installation = deps.store.getInstallation(portalId);
+      const installation = await deps.store.getInstallation(portalId);
       if (!installation) throw new InstallationError(404, 'unknown_portal', `Portal ${portalId} never installed the app.`);
       if (installation.refreshTokenSealed) {
         if (!deps.oauth) {

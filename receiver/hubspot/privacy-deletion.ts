@@ -19,11 +19,11 @@ export function createPrivacyDeletions(store: Store): PrivacyDeletions {
       const ids = new Set(contactIds);
       const isForgotten = (object: SyncedObject) => object.objectType === 'contacts' && ids.has(object.hubspotId);
       // One scan of the portal's records for the whole batch: HubSpot sends up to 100 events per request.
-      const naming = store.findSyncRecords(portalId, (record) => record.objects.some(isForgotten));
+      const naming = await store.findSyncRecords(portalId, (record) => record.objects.some(isForgotten));
       const emails = new Set(naming.flatMap((record) => record.objects.filter((o) => isForgotten(o) && o.idProperty === 'email').map((o) => o.idValue.toLowerCase())));
       // Orders that carry the email without having written to that contact (a mapping that was skipped) too.
       const affected = new Map(naming.map((record) => [record.key, record]));
-      for (const record of emails.size > 0 ? store.findSyncRecordsByEmails(portalId, [...emails]) : []) affected.set(record.key, record);
+      for (const record of emails.size > 0 ? await store.findSyncRecordsByEmails(portalId, [...emails]) : []) affected.set(record.key, record);
 
       const deleteKeys: string[] = [];
       const redacted: SyncRecord[] = [];

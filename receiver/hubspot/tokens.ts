@@ -60,8 +60,8 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
   const leases = deps.leases ?? createMemoryLeases();
   const pollMs = deps.refreshPollMs ?? 100;
 
-  const activeInstallation = (portalId: string): Installation => {
-    const installation = deps.store.getInstallation(portalId);
+  const activeInstallation = async (portalId: string): Promise<Installation> => {
+    const installation = await deps.store.getInstallation(portalId);
     if (!installation || installation.status !== 'active' || !installation.accessTokenSealed || !installation.refreshTokenSealed) {
       const reason = installation?.uninstalledReason ? ` (${installation.uninstalledReason})` : '';
       throw new SyncConfigError(`${notConnectedMessage(portalId)}${reason}`);
@@ -70,7 +70,7 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
   };
 
   async function markUninstalled(installation: Installation, reason: string): Promise<void> {
-    const current = deps.store.getInstallation(installation.portalId);
+    const current = await deps.store.getInstallation(installation.portalId);
     // A reinstall between our refresh attempt and its refusal must not be undone.
     if (!current || current.refreshTokenSealed !== installation.refreshTokenSealed) return;
     await deps.store.saveInstallation({
@@ -86,7 +86,7 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
   }
 
   async function refresh(portalId: string): Promise<string> {
-    const installation = activeInstallation(portalId);
+    const installation = await activeInstallation(portalId);
     if (!deps.oauth) {
       throw new SyncConfigError(
         `Portal ${portalId} was installed through OAuth, but HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET are not set, so its token cannot be refreshed.`,
@@ -108,10 +108,10 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
         `HubSpot refused to refresh the token of portal ${portalId}: ${(error as Error).message}. Check HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.`,
       );
     }
-    const current = deps.store.getInstallation(portalId);
+    const current = await deps.store.getInstallation(portalId);
     if (!current || current.status !== 'active' || current.refreshTokenSealed !== installation.refreshTokenSealed) {
       // Disconnected or reinstalled while we waited: the stored state wins.
-      return deps.secrets.decrypt(activeInstallation(portalId).accessTokenSealed!);
+      return deps.secrets.decrypt((await activeInstallation(portalId)).accessTokenSealed!);
     }
     const issuedAt = now();
     await deps.store.saveInstallation({
@@ -133,9 +133,9 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
    * works for a while, so requests go on with it and the next call tries the refresh again. Anything but an outage
    * (an uninstall, bad client credentials), or a token about to run out, still fails.
    */
-  function tokenStillValidDespite(portalId: string, error: unknown): string {
+  async function tokenStillValidDespite(portalId: string, error: unknown): Promise<string> {
     if (!(error instanceof TransientSyncError)) throw error;
-    const installation = deps.store.getInstallation(portalId);
+    const installation = await deps.store.getInstallation(portalId);
     if (installation?.status !== 'active' || !installation.accessTokenSealed || installation.accessTokenExpiresAt - STILL_VALID_SLACK_MS <= now()) {
       throw error;
     }
@@ -151,11 +151,11 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
   async function refreshLeased(portalId: string, stale: (installation: Installation) => boolean): Promise<string> {
     const lease = tokenRefreshLeaseName(portalId);
     for (;;) {
-      const current = activeInstallation(portalId);
+      const current = await activeInstallation(portalId);
       if (!stale(current)) return deps.secrets.decrypt(current.accessTokenSealed!);
       if (await leases.acquire(lease, REFRESH_LEASE_TTL_MS)) {
         try {
-          const again = activeInstallation(portalId);
+          const again = await activeInstallation(portalId);
           if (!stale(again)) return deps.secrets.decrypt(again.accessTokenSealed!);
           return await refresh(portalId);
         } finally {
@@ -183,14 +183,14 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
       if (staticToken && staticToken.portalId === portalId) return staticToken.accessToken;
       let pending = inflight.get(portalId);
       if (!pending) {
-        const installation = activeInstallation(portalId);
+        const installation = await activeInstallation(portalId);
         if (!nearExpiry(installation)) return deps.secrets.decrypt(installation.accessTokenSealed!);
         pending = refreshOnce(portalId, nearExpiry);
       }
       try {
         return await pending;
       } catch (error) {
-        return tokenStillValidDespite(portalId, error);
+        return await tokenStillValidDespite(portalId, error);
       }
     },
 
@@ -201,7 +201,7 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
         await pending;
         return true;
       }
-      const installation = activeInstallation(portalId);
+      const installation = await activeInstallation(portalId);
       if (!safeEqual(deps.secrets.decrypt(installation.accessTokenSealed!), token)) return true;
       // Stale while it is still the rejected token: another instance's refresh replaces it, and that one is used.
       await refreshOnce(portalId, (current) => safeEqual(deps.secrets.decrypt(current.accessTokenSealed!), token));

@@ -214,14 +214,14 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
   const mappingSets = durableView(data.mappingSets);
 
   const store: Store = {
-    getInstallation: (portalId) => installations.visible[portalId],
-    listInstallations: () => Object.values(installations.visible),
+    getInstallation: async (portalId) => installations.visible[portalId],
+    listInstallations: async () => Object.values(installations.visible),
     saveInstallation: (installation) => installations.set(installation.portalId, installation),
 
-    getConnection: (id) => connections.visible[id],
-    findConnectionByWebhookFingerprint: (fingerprint) =>
+    getConnection: async (id) => connections.visible[id],
+    findConnectionByWebhookFingerprint: async (fingerprint) =>
       Object.values(connections.visible).find((c) => c.webhookTokenFingerprint === fingerprint),
-    listConnections: (portalId) =>
+    listConnections: async (portalId) =>
       Object.values(connections.visible).filter((c) => portalId === undefined || c.portalId === portalId),
     saveConnection: (connection) => connections.set(connection.id, connection),
     async deleteConnection(id) {
@@ -241,12 +241,12 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       }
       await Promise.all([mainCommit.commit(), records.purge(records.keysOfConnection(id))]);
     },
-    getEventConfig: (connectionId, event) => events.visible[eventKey(connectionId, event)],
-    listEventConfigs: (connectionId) =>
+    getEventConfig: async (connectionId, event) => events.visible[eventKey(connectionId, event)],
+    listEventConfigs: async (connectionId) =>
       Object.values(events.visible).filter((e) => connectionId === undefined || e.connectionId === connectionId),
     saveEventConfig: (config) => events.set(eventKey(config.connectionId, config.event), config),
-    getMappingSet: (connectionId, id) => mappingSets.visible[eventKey(connectionId, id)],
-    listMappingSets: (connectionId) => Object.values(mappingSets.visible).filter((set) => set.connectionId === connectionId),
+    getMappingSet: async (connectionId, id) => mappingSets.visible[eventKey(connectionId, id)],
+    listMappingSets: async (connectionId) => Object.values(mappingSets.visible).filter((set) => set.connectionId === connectionId),
     saveMappingSet: (set) => mappingSets.set(eventKey(set.connectionId, set.id), set),
 
     async acceptWebhook(notificationKey, trigger, now): Promise<AcceptResult> {
@@ -301,7 +301,7 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       await mainCommit.commit();
       return claimed ? job : null;
     },
-    claimDueJobs(now, limit) {
+    async claimDueJobs(now, limit) {
       const due = Object.values(data.jobs)
         .filter((job) => job.state === 'pending' && job.nextAttemptAt <= now)
         .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
@@ -313,7 +313,7 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       }
       return due;
     },
-    nextDueAt() {
+    async nextDueAt() {
       let next: number | null = null;
       for (const job of Object.values(data.jobs)) {
         if (job.state === 'pending' && (next === null || job.nextAttemptAt < next)) next = job.nextAttemptAt;
@@ -403,8 +403,8 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       if (recovered > 0) await mainCommit.commit();
       return recovered;
     },
-    getJob: (key) => data.jobs[key],
-    listJobs(filter = {}) {
+    getJob: async (key) => data.jobs[key],
+    async listJobs(filter = {}) {
       return Object.values(data.jobs).filter(
         (job) =>
           (filter.portalId === undefined || job.portalId === filter.portalId) &&
@@ -412,7 +412,7 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
           (filter.connectionId === undefined || job.connectionId === filter.connectionId),
       );
     },
-    queueCounts(portalId) {
+    async queueCounts(portalId) {
       const counts: QueueCounts = {
         pending: 0,
         inFlight: 0,
@@ -434,14 +434,14 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       return counts;
     },
 
-    getBackfill: (connectionId, event) => visibleBackfills[eventKey(connectionId, event)],
-    listBackfills: () => Object.values(visibleBackfills),
+    getBackfill: async (connectionId, event) => visibleBackfills[eventKey(connectionId, event)],
+    listBackfills: async () => Object.values(visibleBackfills),
     // One journal line per save (a backfill saves once a page), not a checkpoint of the whole file.
     saveBackfill: (state) => saveProgress({ kind: 'backfill', state }, state, data.backfills, visibleBackfills),
-    getSweep: (connectionId, event) => visibleSweeps[eventKey(connectionId, event)],
+    getSweep: async (connectionId, event) => visibleSweeps[eventKey(connectionId, event)],
     saveSweep: (state) => saveProgress({ kind: 'sweep', state }, state, data.sweeps, visibleSweeps),
 
-    getSyncRecord: (key) => records.get(key),
+    getSyncRecord: async (key) => records.get(key),
     async putSyncRecords(list: SyncRecord[]) {
       await records.put(list);
       for (const record of list) {
@@ -456,8 +456,8 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
     onWebhookSynced(listener) {
       syncedListeners.push(listener);
     },
-    findSyncRecordsByEmails: (portalId, emails) => records.findByEmails(portalId, emails),
-    findSyncRecords: (portalId, matches) => records.findInPortal(portalId, matches),
+    findSyncRecordsByEmails: async (portalId, emails) => records.findByEmails(portalId, emails),
+    findSyncRecords: async (portalId, matches) => records.findInPortal(portalId, matches),
     purgeSyncRecords: (keys, replacements) => records.purge(keys, replacements),
 
     health(): StoreHealth {

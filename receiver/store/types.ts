@@ -181,22 +181,22 @@ export type StoreHealth = { ok: true } | { ok: false; reason: string };
 
 export interface Store {
   // Installations (OAuth)
-  getInstallation(portalId: string): Installation | undefined;
-  listInstallations(): Installation[];
+  getInstallation(portalId: string): Promise<Installation | undefined>;
+  listInstallations(): Promise<Installation[]>;
   saveInstallation(installation: Installation): Promise<void>;
 
   // Connections and events
-  getConnection(id: string): Connection | undefined;
-  findConnectionByWebhookFingerprint(fingerprint: string): Connection | undefined;
-  listConnections(portalId?: string): Connection[];
+  getConnection(id: string): Promise<Connection | undefined>;
+  findConnectionByWebhookFingerprint(fingerprint: string): Promise<Connection | undefined>;
+  listConnections(portalId?: string): Promise<Connection[]>;
   saveConnection(connection: Connection): Promise<void>;
   /** Removes the connection, its events, jobs and sync records (their lines leave the disk, see purgeSyncRecords). */
   deleteConnection(id: string): Promise<void>;
-  getEventConfig(connectionId: string, event: string): EventConfig | undefined;
-  listEventConfigs(connectionId?: string): EventConfig[];
+  getEventConfig(connectionId: string, event: string): Promise<EventConfig | undefined>;
+  listEventConfigs(connectionId?: string): Promise<EventConfig[]>;
   saveEventConfig(config: EventConfig): Promise<void>;
-  getMappingSet(connectionId: string, id: string): MappingSet | undefined;
-  listMappingSets(connectionId: string): MappingSet[];
+  getMappingSet(connectionId: string, id: string): Promise<MappingSet | undefined>;
+  listMappingSets(connectionId: string): Promise<MappingSet[]>;
   saveMappingSet(set: MappingSet): Promise<void>;
 
   // Queue
@@ -215,9 +215,9 @@ export interface Store {
    */
   enqueueClaimed(trigger: JobTrigger, now: number): Promise<SyncJob | null>;
   /** Marks up to `limit` due jobs in flight and returns them, oldest first. */
-  claimDueJobs(now: number, limit: number): SyncJob[];
+  claimDueJobs(now: number, limit: number): Promise<SyncJob[]>;
   /** When the next job becomes due (for the worker's sleep), or null if none is pending. */
-  nextDueAt(): number | null;
+  nextDueAt(): Promise<number | null>;
   completeJobs(keys: string[], now: number): Promise<void>;
   failJob(key: string, failure: { failureClass: FailureClass; message: string; nextAttemptAt: number | null }, now: number): Promise<void>;
   /** Puts a failed (or waiting) job back in line now; false if there is no such job. */
@@ -228,27 +228,27 @@ export interface Store {
   recoverInFlight(now: number): Promise<number>;
   /** Rewrites the last error of these jobs (a privacy deletion takes a person's email out); how many changed. */
   redactJobErrors(keys: string[], redact: (message: string) => string): Promise<number>;
-  getJob(key: string): SyncJob | undefined;
-  listJobs(filter?: { portalId?: string; state?: JobState; connectionId?: string }): SyncJob[];
-  queueCounts(portalId?: string): QueueCounts;
+  getJob(key: string): Promise<SyncJob | undefined>;
+  listJobs(filter?: { portalId?: string; state?: JobState; connectionId?: string }): Promise<SyncJob[]>;
+  queueCounts(portalId?: string): Promise<QueueCounts>;
 
   // Backfills and reconcile sweeps. Durable before visible: a saved state is returned by the getters only once it
   // is on disk, so what the API shows is never ahead of what a restart resumes from.
-  getBackfill(connectionId: string, event: string): BackfillState | undefined;
-  listBackfills(): BackfillState[];
+  getBackfill(connectionId: string, event: string): Promise<BackfillState | undefined>;
+  listBackfills(): Promise<BackfillState[]>;
   saveBackfill(state: BackfillState): Promise<void>;
-  getSweep(connectionId: string, event: string): SweepState | undefined;
+  getSweep(connectionId: string, event: string): Promise<SweepState | undefined>;
   saveSweep(state: SweepState): Promise<void>;
 
   // Sync records
-  getSyncRecord(key: string): SyncRecord | undefined;
+  getSyncRecord(key: string): Promise<SyncRecord | undefined>;
   /** Also reports, for each synced record of an in-flight job with a webhook waiting, that webhook's lag. */
   putSyncRecords(records: SyncRecord[]): Promise<void>;
   /** Called for every webhook whose order reached HubSpot: ack → sync record time, per portal. */
   onWebhookSynced(listener: (sample: WebhookSyncedSample) => void): void;
-  findSyncRecordsByEmails(portalId: string, emails: string[]): SyncRecord[];
+  findSyncRecordsByEmails(portalId: string, emails: string[]): Promise<SyncRecord[]>;
   /** Scans a portal's records (read from disk): for rare requests such as a privacy deletion. */
-  findSyncRecords(portalId: string, matches: (record: SyncRecord) => boolean): SyncRecord[];
+  findSyncRecords(portalId: string, matches: (record: SyncRecord) => boolean): Promise<SyncRecord[]>;
   /** Deletes records (and replaces others with redacted copies), compacting the log, so that what they held is off the
    * disk once this resolves. */
   purgeSyncRecords(keys: string[], replacements?: SyncRecord[]): Promise<void>;

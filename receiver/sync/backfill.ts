@@ -119,21 +119,21 @@ export class BackfillRunner {
   }
 
   /** Running until its final state is saved (its promise may still be finishing its bookkeeping after that). */
-  isRunning(connectionId: string, event: string): boolean {
-    return this.running.has(this.key(connectionId, event)) && this.deps.store.getBackfill(connectionId, event)?.state === 'running';
+  async isRunning(connectionId: string, event: string): Promise<boolean> {
+    return this.running.has(this.key(connectionId, event)) && (await this.deps.store.getBackfill(connectionId, event))?.state === 'running';
   }
 
   /** Starts a backfill; refuses a second one for the same event while one runs. */
   async start(connectionId: string, event: string, mappingIds: string[] | null = null): Promise<BackfillState> {
     const { store } = this.deps;
-    if (this.isRunning(connectionId, event)) {
+    if (await this.isRunning(connectionId, event)) {
       throw new BackfillConflictError(`A backfill of ${event} is already running; wait for it or cancel it first.`);
     }
-    const connection = store.getConnection(connectionId);
-    const config = store.getEventConfig(connectionId, event);
+    const connection = await store.getConnection(connectionId);
+    const config = await store.getEventConfig(connectionId, event);
     if (!connection) throw new SyncConfigError(`No connection ${connectionId}.`);
     if (!config?.enabled) throw new SyncConfigError(`Event ${event} is not enabled for sync.`);
-    if (effectiveMappings(store, config).length === 0) throw new SyncConfigError(`Event ${event} has no object mappings yet.`);
+    if ((await effectiveMappings(store, config)).length === 0) throw new SyncConfigError(`Event ${event} has no object mappings yet.`);
     const lease = await this.takeLease(connectionId, event);
     if (!lease) throw new BackfillConflictError(`A backfill of ${event} is already running on another receiver instance; wait for it or cancel it first.`);
     const state: BackfillState = {
@@ -167,13 +167,13 @@ export class BackfillRunner {
    */
   async resumeAll(): Promise<number> {
     if (this.stopping) return 0;
-    const interrupted = this.deps.store.listBackfills().filter((b) => b.state === 'running' && !this.running.has(this.key(b.connectionId, b.event)));
+    const interrupted = (await this.deps.store.listBackfills()).filter((b) => b.state === 'running' && !this.running.has(this.key(b.connectionId, b.event)));
     let resumed = 0;
     for (const state of interrupted) {
       const lease = await this.takeLease(state.connectionId, state.event);
       if (!lease) continue;
       // Read again under the lease: the instance that held it may have finished it meanwhile.
-      const current = this.deps.store.getBackfill(state.connectionId, state.event);
+      const current = await this.deps.store.getBackfill(state.connectionId, state.event);
       if (current?.state !== 'running' || this.stopping || this.running.has(this.key(state.connectionId, state.event))) {
         await lease.release();
         continue;
@@ -200,10 +200,10 @@ export class BackfillRunner {
 
   async cancel(connectionId: string, event: string): Promise<BackfillState | undefined> {
     const running = this.running.get(this.key(connectionId, event));
-    if (!running || !this.isRunning(connectionId, event)) return undefined;
+    if (!running || !(await this.isRunning(connectionId, event))) return undefined;
     running.canceled = true;
     await running.done;
-    return this.deps.store.getBackfill(connectionId, event);
+    return await this.deps.store.getBackfill(connectionId, event);
   }
 
   /**
@@ -224,8 +224,8 @@ export class BackfillRunner {
 
   private stopping = false;
 
-  progress(connectionId: string, event: string): BackfillProgressView | undefined {
-    const state = this.deps.store.getBackfill(connectionId, event);
+  async progress(connectionId: string, event: string): Promise<BackfillProgressView | undefined> {
+    const state = await this.deps.store.getBackfill(connectionId, event);
     if (!state) return undefined;
     const run = this.running.get(this.key(connectionId, event));
     let ratePerSecond: number | null = null;
@@ -253,7 +253,7 @@ export class BackfillRunner {
         if (failure.internalError) this.deps.logger.error({ event: state.event, err: failure.internalError }, 'backfill failed with an internal error');
         else this.deps.logger.warn({ event: state.event, error: failure.message }, 'backfill failed');
         // The run saved its progress as it went; keep it rather than the state it started from.
-        const progress = this.deps.store.getBackfill(state.connectionId, state.event) ?? state;
+        const progress = (await this.deps.store.getBackfill(state.connectionId, state.event)) ?? state;
         await this.deps.store.saveBackfill({ ...progress, state: 'failed', error: failure.message, finishedAt: new Date(this.now()).toISOString() });
       })
       .finally(async () => {
@@ -269,13 +269,13 @@ export class BackfillRunner {
   private async execute(initial: BackfillState, run: Running): Promise<void> {
     const { store, logger } = this.deps;
     const state = { ...initial };
-    const connection = store.getConnection(state.connectionId);
-    const config = store.getEventConfig(state.connectionId, state.event);
+    const connection = await store.getConnection(state.connectionId);
+    const config = await store.getEventConfig(state.connectionId, state.event);
     if (!connection || !config) throw new SyncConfigError('The connection or event was removed.');
     const pretix = this.deps.pretixFor(connection);
     const crm = await this.deps.crmFor(connection.portalId);
     const context = await this.deps.contexts.get(`${connection.id}:${state.event}`, pretix, connection.organizer, state.event);
-    const mappings = mappingsForRun(effectiveMappings(store, config), state.mappingIds);
+    const mappings = mappingsForRun(await effectiveMappings(store, config), state.mappingIds);
     const onlyMappings = state.mappingIds ? new Set(mappings.map((m) => String(m.id))) : null;
     const batchSize = this.deps.batchSize ?? 100;
     const concurrency = this.deps.concurrency ?? 12;

@@ -24,7 +24,7 @@ export interface FetchOrdersOptions {
    * order is fetched on its own, which costs less than re-reading the orders the margin would cover). */
   resumeSlackMs?: number;
   /** Whether a job other than the wanted ones waits for this order (an order the list returns early is kept for it). */
-  awaited?: (code: string) => boolean;
+  awaited?: (code: string) => boolean | Promise<boolean>;
 }
 
 export interface WantedOrder {
@@ -74,7 +74,7 @@ export async function fetchOrders(
             served = true;
           } else if (!orders.has(order.code)) {
             others.push({ order, readAt });
-            served = options.awaited?.(order.code) ?? false;
+            served = (await options.awaited?.(order.code)) ?? false;
           }
           if (!served) continue;
           useful += 1;

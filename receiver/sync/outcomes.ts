@@ -53,7 +53,7 @@ export async function recordOutcomes(input: RecordOutcomesInput): Promise<{ sync
   let skipped = 0;
   for (const outcome of outcomes) {
     const key = jobKey(input.connectionId, input.event, outcome.code);
-    const previous = store.getSyncRecord(key);
+    const previous = await store.getSyncRecord(key);
     if (outcome.record) {
       records.push(mergeRecord(previous, outcome.record, input.onlyMappings));
       if (outcome.record.objects.length === 0) skipped += 1;

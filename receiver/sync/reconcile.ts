@@ -73,11 +73,11 @@ export class ReconcileSweeper {
   sweepAll(): Promise<void> {
     this.sweeping ??= (async () => {
       try {
-        for (const config of this.deps.store.listEventConfigs()) {
+        for (const config of await this.deps.store.listEventConfigs()) {
           if (this.stopping) break;
-          if (!config.enabled || !this.deps.store.getConnection(config.connectionId)) continue;
+          if (!config.enabled || !await this.deps.store.getConnection(config.connectionId)) continue;
           // Another instance's round got there first: every instance sweeping every interval would multiply the cost.
-          const last = this.deps.store.getSweep(config.connectionId, config.event)?.lastSweepAt;
+          const last = (await this.deps.store.getSweep(config.connectionId, config.event))?.lastSweepAt;
           if (last && this.now() - Date.parse(last) < this.deps.intervalMs / 2) continue;
           await this.sweepEvent(config.connectionId, config.event);
         }
@@ -90,7 +90,7 @@ export class ReconcileSweeper {
 
   /** Starts the sweep of an event from a known point (after a backfill, nothing older needs looking at). */
   async setWatermark(connectionId: string, event: string, watermark: string): Promise<void> {
-    const previous = this.deps.store.getSweep(connectionId, event);
+    const previous = await this.deps.store.getSweep(connectionId, event);
     if (previous?.watermark && Date.parse(previous.watermark) >= Date.parse(watermark)) return;
     await this.deps.store.saveSweep({ ...emptySweep(connectionId, event), ...previous, watermark });
   }
@@ -101,7 +101,7 @@ export class ReconcileSweeper {
       ttlMs: this.deps.leaseTtlMs ?? 60_000,
       onError: (error) => this.deps.logger.warn({ event, err: error }, 'sweep lease could not be renewed; trying again'),
     });
-    if (!lease) return this.deps.store.getSweep(connectionId, event) ?? emptySweep(connectionId, event);
+    if (!lease) return (await this.deps.store.getSweep(connectionId, event)) ?? emptySweep(connectionId, event);
     try {
       return await this.sweepLeased(connectionId, event);
     } finally {
@@ -111,8 +111,8 @@ export class ReconcileSweeper {
 
   private async sweepLeased(connectionId: string, event: string): Promise<SweepState> {
     const { store, logger } = this.deps;
-    const previous = store.getSweep(connectionId, event) ?? emptySweep(connectionId, event);
-    const connection = store.getConnection(connectionId);
+    const previous = await store.getSweep(connectionId, event) ?? emptySweep(connectionId, event);
+    const connection = await store.getConnection(connectionId);
     if (!connection) return previous;
     const overlap = this.deps.overlapMs ?? 60_000;
     const since = previous.watermark
@@ -129,10 +129,10 @@ export class ReconcileSweeper {
         for (const order of page.orders) {
           found += 1;
           const key = jobKey(connectionId, event, order.code);
-          const job = store.getJob(key);
+          const job = await store.getJob(key);
           // Queued already, or failed and waiting for a person: the sweep must not override either.
           if (job) continue;
-          if (olderThan(store.getSyncRecord(key)?.orderLastModified, order.last_modified)) stale.push(order);
+          if (olderThan((await store.getSyncRecord(key))?.orderLastModified, order.last_modified)) stale.push(order);
         }
       }
     } catch (error) {

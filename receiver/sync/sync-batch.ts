@@ -29,7 +29,7 @@ export interface SyncBatchInput {
   portalId: string;
   connectionId: string;
   recordKey: (code: string) => string;
-  previousRecord: (code: string) => SyncRecord | undefined;
+  previousRecord: (code: string) => Promise<SyncRecord | undefined>;
   now: () => Date;
 }
 
@@ -69,7 +69,7 @@ const objectRefKey = (mappingId: string, positionId: number | null) => `${mappin
 export async function syncOrderBatch(input: SyncBatchInput): Promise<OrderOutcome[]> {
   const states: OrderState[] = [];
   for (const order of input.orders) {
-    const previous = input.previousRecord(order.code);
+    const previous = await input.previousRecord(order.code);
     const state: OrderState = { order, objects: [], skipped: [], synced: [], associations: new Set(previous?.associations ?? []) };
     try {
       // ';' joins multiple-choice answers the way HubSpot's multiple-checkbox properties expect them.

@@ -46,19 +46,19 @@ export class SyncHealth {
     this.listeners.push(listener);
   }
 
-  portal(portalId: string): PortalSyncHealth {
+  async portal(portalId: string): Promise<PortalSyncHealth> {
     const now = this.now();
-    return { portalId, lag: this.lag.summary(portalId, now), backlog: backlogOf(this.store.queueCounts(portalId), now) };
+    return { portalId, lag: this.lag.summary(portalId, now), backlog: backlogOf(await this.store.queueCounts(portalId), now) };
   }
 
   /** Portals with a connection or with lag samples, sorted. */
-  portals(): string[] {
-    const ids = new Set([...this.store.listConnections().map((c) => c.portalId), ...this.lag.portals()]);
+  async portals(): Promise<string[]> {
+    const ids = new Set([...(await this.store.listConnections()).map((c) => c.portalId), ...this.lag.portals()]);
     return [...ids].sort();
   }
 
-  all(): PortalSyncHealth[] {
-    return this.portals().map((portalId) => this.portal(portalId));
+  async all(): Promise<PortalSyncHealth[]> {
+    return Promise.all((await this.portals()).map((portalId) => this.portal(portalId)));
   }
 }
 

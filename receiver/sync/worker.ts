@@ -55,7 +55,7 @@ export interface WorkerDeps {
   /** When to send a batch (see flush-policy.ts); unset fields keep the defaults. */
   flushPolicy?: Partial<FlushPolicyOptions>;
   /** The HubSpot budget in use right now (the busiest connected portal's window), for the flush policy. */
-  hubspotBudget?: () => BudgetUsage | null;
+  hubspotBudget?: () => BudgetUsage | null | Promise<BudgetUsage | null>;
   /** Upper bound for an idle sleep, so retries come due even without a nudge. */
   maxIdleMs?: number;
   /** Work outside the cycle (Sync now) that stop() waits for as well, within the same deadline. */
@@ -144,10 +144,18 @@ export class SyncWorker {
   private async run(): Promise<void> {
     const { maxIdleMs = 1000 } = this.deps;
     while (this.running) {
+      // The store's answers first, then the time and the arrivals in one synchronous step, so that the decision
+      // sees one moment (a webhook announced while the store was being read counts in this decision or the next,
+      // never half in each).
+      const [budget, requestsPerBatch, nextDueInStore] = await Promise.all([
+        this.deps.hubspotBudget?.() ?? null,
+        this.requestsPerBatch(),
+        this.deps.store.nextDueAt(),
+      ]);
       const t = this.now();
-      const decision = this.decide(t);
+      const decision = this.decide(t, budget, requestsPerBatch);
       // Jobs nobody announced (retries coming due, jobs recovered after a crash, a claim's overflow) go straight away.
-      const nextDue = this.arrivals.backlog === 0 ? this.deps.store.nextDueAt() : null;
+      const nextDue = this.arrivals.backlog === 0 ? nextDueInStore : null;
       if (decision.flush || (nextDue !== null && nextDue <= t)) {
         try {
           const limit = this.claimLimitFor(this.arrivals.backlog);
@@ -166,8 +174,7 @@ export class SyncWorker {
   }
 
   /** Whether to send what is waiting now, from the backlog, the arrival rate and the HubSpot budget. */
-  private decide(t: number): FlushDecision {
-    const budget = this.deps.hubspotBudget?.() ?? null;
+  private decide(t: number, budget: BudgetUsage | null, requestsPerBatch: number): FlushDecision {
     return decideFlush(
       {
         now: t,
@@ -177,7 +184,7 @@ export class SyncWorker {
         lastFlushEndedAt: this.lastFlushEndedAt,
         interactive: this.arrivals.interactive,
         meanGapMs: this.arrivals.meanGapMs,
-        requestsPerBatch: this.requestsPerBatch(),
+        requestsPerBatch,
         budget,
       },
       this.policy,
@@ -185,10 +192,10 @@ export class SyncWorker {
   }
 
   /** The costliest enabled event's batch: the policy must not underestimate what a flush spends. */
-  private requestsPerBatch(): number {
+  private async requestsPerBatch(): Promise<number> {
     let most = 0;
-    for (const config of this.deps.store.listEventConfigs()) {
-      if (config.enabled) most = Math.max(most, hubspotRequestsPerBatch(effectiveMappings(this.deps.store, config)));
+    for (const config of await this.deps.store.listEventConfigs()) {
+      if (config.enabled) most = Math.max(most, hubspotRequestsPerBatch(await effectiveMappings(this.deps.store, config)));
     }
     return most;
   }
@@ -234,7 +241,7 @@ export class SyncWorker {
 
   /** Processes up to `limit` jobs due at `at`; how many it took. */
   async runOnce(at = this.now(), limit = this.claimLimitFor(0)): Promise<number> {
-    const jobs = this.deps.store.claimDueJobs(at, limit);
+    const jobs = await this.deps.store.claimDueJobs(at, limit);
     if (jobs.length === 0) return 0;
     for (const job of jobs) this.claimed.add(job.key);
     const groups = new Map<string, SyncJob[]>();
@@ -251,8 +258,8 @@ export class SyncWorker {
   private async syncGroup(jobs: SyncJob[]): Promise<void> {
     const { store, logger } = this.deps;
     const first = jobs[0]!;
-    const connection = store.getConnection(first.connectionId);
-    const eventConfig = store.getEventConfig(first.connectionId, first.event);
+    const connection = await store.getConnection(first.connectionId);
+    const eventConfig = await store.getEventConfig(first.connectionId, first.event);
     if (!connection || !eventConfig?.enabled) {
       // Removed or disabled since the webhook arrived: nothing is to be synced any more.
       logger.info({ connectionId: first.connectionId, event: first.event, jobs: jobs.length }, 'dropping jobs of a removed or disabled event');
@@ -260,7 +267,7 @@ export class SyncWorker {
       return;
     }
     try {
-      const mappings = effectiveMappings(store, eventConfig);
+      const mappings = await effectiveMappings(store, eventConfig);
       if (mappings.length === 0) {
         throw new SyncConfigError(`No object mappings are configured for event ${first.event}.`);
       }
@@ -277,7 +284,7 @@ export class SyncWorker {
         const eventKey = `${connection.id}:${first.event}`;
         const fetched = await fetchOrders(pretix, first.event, toFetch, this.now, {
           resumeFrom: this.listResumePoints.get(eventKey),
-          awaited: (code) => store.getJob(jobKey(connection.id, first.event, code))?.state === 'pending',
+          awaited: async (code) => (await store.getJob(jobKey(connection.id, first.event, code)))?.state === 'pending',
         });
         if (fetched.newestModified !== null) this.listResumePoints.set(eventKey, Math.max(fetched.newestModified, this.listResumePoints.get(eventKey) ?? 0));
         fetched.orders.forEach((order, code) => orders.set(code, order));
@@ -285,7 +292,7 @@ export class SyncWorker {
         // those: the prefetch serves an order only to a job triggered before it was read.
         for (const { order, readAt } of fetched.others) {
           const key = jobKey(connection.id, first.event, order.code);
-          const waiting = store.getJob(key);
+          const waiting = await store.getJob(key);
           if (waiting && waiting.state !== 'in_flight' && waiting.lastTriggeredAt <= readAt) this.deps.prefetch?.put(key, order, readAt);
         }
       }
@@ -324,9 +331,10 @@ export class SyncWorker {
         logger.warn({ event: first.event, jobs: jobs.length, failureClass: failure.failureClass, error: failure.message }, 'sync of a batch failed');
       }
       // One group commit for all of them rather than one file write each.
+      const stillOurs = [];
+      for (const job of jobs) if (this.claimed.has(job.key) && (await store.getJob(job.key))?.state === 'in_flight') stillOurs.push(job);
       await Promise.all(
-        jobs
-          .filter((job) => this.claimed.has(job.key) && store.getJob(job.key)?.state === 'in_flight')
+        stillOurs
           .map((job) => this.fail(job.key, { ...failure, nextAttemptAt: nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now()) })),
       );
     }
@@ -371,7 +379,7 @@ export class SyncWorker {
       const retryAt = nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now());
       if (failure.internalError) logger.error({ job: job.key, err: failure.internalError }, 'order sync failed with an internal error');
       else logger.warn({ job: job.key, failureClass: failure.failureClass, error: failure.message, retryAt }, 'order sync failed');
-      records.push(failedRecord(store.getSyncRecord(job.key), job, failure, new Date(this.now())));
+      records.push(failedRecord(await store.getSyncRecord(job.key), job, failure, new Date(this.now())));
       failures.push(this.fail(job.key, { ...failure, nextAttemptAt: retryAt }));
     }
     await Promise.all(failures);

@@ -26,7 +26,7 @@ describe('contact card: synced and unsynced orders', () => {
     await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     const queued = await stack.api.send<SyncOrderResponse>('POST', '/api/v1/orders/sync', { connectionId: connection.id, event: EVENT, code: 'Q7X3M' });
     expect(queued.status).toBe(202);
-    await waitFor(() => stack.store.getSyncRecord(jobKey(connection.id, EVENT, 'Q7X3M'))?.status === 'synced', 'Q7X3M synced');
+    await waitFor(async () => (await stack.store.getSyncRecord(jobKey(connection.id, EVENT, 'Q7X3M')))?.status === 'synced', 'Q7X3M synced');
     janeId = stack.hubspot.findByProperty(PORTAL_ID, 'contacts', 'email', 'jane.doe@example.com')!.id;
   });
   afterAll(() => stack.close());
@@ -132,7 +132,7 @@ describe('contact card: queue states and pretix trouble', () => {
 
   it('shows a pending retry with the error and "Temporary error, will retry"', async () => {
     const now = Date.now();
-    stack.store.claimDueJobs(now, 10);
+    await stack.store.claimDueJobs(now, 10);
     await stack.store.failJob(key('R2D9K'), { failureClass: 'transient', message: 'pretix answered HTTP 503', nextAttemptAt: now + 60_000 }, now);
     expect(await stateOf('max.mustermann@example.net', 'R2D9K')).toMatchObject({
       state: 'pending',
@@ -143,7 +143,7 @@ describe('contact card: queue states and pretix trouble', () => {
 
   it('shows a stopped config failure with its label', async () => {
     const later = Date.now() + 61_000;
-    stack.store.claimDueJobs(later, 10);
+    await stack.store.claimDueJobs(later, 10);
     await stack.store.failJob(key('R2D9K'), { failureClass: 'config', message: 'HubSpot has no property tshirt_size', nextAttemptAt: null }, later);
     expect(await stateOf('max.mustermann@example.net', 'R2D9K')).toMatchObject({
       state: 'failed',
@@ -155,7 +155,7 @@ describe('contact card: queue states and pretix trouble', () => {
   it('shows exhausted automatic retries as "auto-retry limit exceeded"', async () => {
     await stack.api.send('POST', '/api/v1/orders/sync', { connectionId: connection.id, event: EVENT, code: 'Q7X3M' });
     const now = Date.now();
-    stack.store.claimDueJobs(now, 10);
+    await stack.store.claimDueJobs(now, 10);
     await stack.store.failJob(key('Q7X3M'), { failureClass: 'transient', message: 'HubSpot answered 502', nextAttemptAt: null }, now);
     expect(await stateOf('jane.doe@example.com', 'Q7X3M')).toMatchObject({
       state: 'failed',

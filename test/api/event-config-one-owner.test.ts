@@ -46,7 +46,7 @@ describe('event configuration has one owner', () => {
     const eventPath = `/connections/${connection.id}/events/${EVENT}`;
     return { connection, eventPath, settingsPath: `/api/v1${eventPath}/mappings` };
   };
-  const configOf = (connection: PublicConnection) => stack.store.getEventConfig(connection.id, EVENT);
+  const configOf = async (connection: PublicConnection) => await stack.store.getEventConfig(connection.id, EVENT);
 
   it('the admin API refuses a typo and a missing HubSpot property with the same 400 body as the settings API', async () => {
     const { connection, eventPath, settingsPath } = await start();
@@ -59,7 +59,7 @@ describe('event configuration has one owner', () => {
       'mappings.2.property_mappings.0.external_field': expect.stringContaining('no deals property "pretix_order_totl"'),
     });
     expect(viaAdmin).toEqual({ status: viaSettings.status, body: viaSettings.body });
-    expect(configOf(connection)).toBeUndefined();
+    expect(await configOf(connection)).toBeUndefined();
 
     // An event pretix does not have (not in the organizer's event list): the same 404 unknown_event from both, nothing saved.
     const unknownViaSettings = await stack.api.send<ApiError>('PUT', settingsPath.replace(EVENT, 'nosuchcon'), { mappings: exampleFile().object_mappings });
@@ -67,14 +67,14 @@ describe('event configuration has one owner', () => {
     expect(unknownViaSettings.status).toBe(404);
     expect(unknownViaSettings.body.error).toBe('unknown_event');
     expect(unknownViaAdmin).toEqual({ status: unknownViaSettings.status, body: unknownViaSettings.body });
-    expect(stack.store.getEventConfig(connection.id, 'nosuchcon')).toBeUndefined();
+    expect(await stack.store.getEventConfig(connection.id, 'nosuchcon')).toBeUndefined();
 
     // The CLI's client shows each field with where it is in the file.
     const refused = await stack.admin.put(`${eventPath}/mappings`, withMistakes()).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(AdminApiError);
     expect((refused as AdminApiError).message).toContain('mapping 1, property row 2, pretix_field (mappings.0.property_mappings.1.pretix_field): pretix has no field "invoice_address_nmae"');
     expect((refused as AdminApiError).message).toContain('mapping 3, property row 1, external_field');
-    expect(configOf(connection)).toBeUndefined();
+    expect(await configOf(connection)).toBeUndefined();
   });
 
   it('saving through the admin API does not enable the event; ?enable=true does, registering the pretix webhook', async () => {
@@ -82,8 +82,8 @@ describe('event configuration has one owner', () => {
     const saved = await stack.admin.put<{ event: EventConfig; warnings: Record<string, string> }>(`${eventPath}/mappings`, exampleFile());
     expect(saved.event.enabled).toBe(false);
     expect(saved.warnings).toEqual({});
-    expect(configOf(connection)).toMatchObject({ enabled: false });
-    expect(configOf(connection)?.mappings).toHaveLength(3);
+    expect(await configOf(connection)).toMatchObject({ enabled: false });
+    expect((await configOf(connection))?.mappings).toHaveLength(3);
     expect(stack.pretix.webhooks(ORGANIZER)).toEqual([]);
 
     const enabled = await stack.admin.put<{ event: EventConfig; enabled: { webhook: { state: string; id: number | null } } }>(`${eventPath}/mappings?enable=true`, exampleFile());
@@ -98,20 +98,20 @@ describe('event configuration has one owner', () => {
   it('saving keeps enabled, webhookId, webhookMode and webhookProblem, through either API', async () => {
     const { connection, eventPath, settingsPath } = await start({ permissions: 'no-webhooks' });
     await stack.admin.post(`${eventPath}/enable`);
-    const manual = configOf(connection)!;
+    const manual = (await configOf(connection))!;
     expect(manual).toMatchObject({ enabled: true, webhookMode: 'manual', webhookProblem: expect.stringContaining('403') });
     const keep = { enabled: manual.enabled, webhookId: manual.webhookId, webhookMode: manual.webhookMode, webhookProblem: manual.webhookProblem };
 
     await stack.admin.put(`${eventPath}/mappings`, exampleFile());
-    expect(configOf(connection)).toMatchObject(keep);
-    expect(configOf(connection)?.mappings).toHaveLength(3);
+    expect(await configOf(connection)).toMatchObject(keep);
+    expect((await configOf(connection))?.mappings).toHaveLength(3);
 
     const file = exampleFile();
     file.object_mappings[0]!.property_mappings = file.object_mappings[0]!.property_mappings.slice(0, 2);
     const viaSettings = await stack.api.send<MappingsResponse>('PUT', settingsPath, { mappings: file.object_mappings });
     expect(viaSettings.status).toBe(200);
-    expect(configOf(connection)).toMatchObject(keep);
-    expect(configOf(connection)?.mappings[0]!.property_mappings).toHaveLength(2);
+    expect(await configOf(connection)).toMatchObject(keep);
+    expect((await configOf(connection))?.mappings[0]!.property_mappings).toHaveLength(2);
   });
 
   it('removing a connection takes its pretix webhook out, from the admin API and the settings API alike', async () => {
@@ -124,7 +124,7 @@ describe('event configuration has one owner', () => {
     expect(removed.status).toBe(200);
     expect(removed.body).toMatchObject({ removed: true, webhookRemoved: true });
     expect(stack.pretix.webhooks(ORGANIZER).find((w) => w.id === hook!.id)?.enabled).toBe(false);
-    expect(stack.store.getConnection(connectionId)).toBeUndefined();
+    expect(await stack.store.getConnection(connectionId)).toBeUndefined();
 
     const second = await stack.connect({ webhook: 'none' });
     await stack.admin.post(`/connections/${second.id}/events/${EVENT}/enable`);
@@ -134,6 +134,6 @@ describe('event configuration has one owner', () => {
     expect(viaSettings.status).toBe(200);
     expect(viaSettings.body.message).toContain(`Removed pretix webhook ${secondHook!.id}`);
     expect(stack.pretix.webhooks(ORGANIZER).find((w) => w.id === secondHook!.id)?.enabled).toBe(false);
-    expect(stack.store.getConnection(second.id)).toBeUndefined();
+    expect(await stack.store.getConnection(second.id)).toBeUndefined();
   });
 });

@@ -75,8 +75,8 @@ describe('settings: events while the connection is being removed', () => {
     stack.pretix.latencyMs = 0;
     expect(removed.status).toBe(200);
     expect(enabled.status).toBe(404);
-    expect(stack.store.getConnection(connection.id)).toBeUndefined();
-    expect(stack.store.listEventConfigs(connection.id)).toEqual([]);
+    expect(await stack.store.getConnection(connection.id)).toBeUndefined();
+    expect(await stack.store.listEventConfigs(connection.id)).toEqual([]);
     expect(stack.pretix.webhooks(ORGANIZER).filter((w) => w.enabled && w.target_url === connection.webhookUrl)).toEqual([]);
   });
 });

@@ -62,14 +62,14 @@ describe('mapping sets in the settings API', () => {
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ error: 'uses_mapping_set' });
     expect(refused.body.message).toContain('"standard"');
-    expect(stack.store.getEventConfig(connection.id, NO_DOB)?.mappings).toEqual([]);
+    expect((await stack.store.getEventConfig(connection.id, NO_DOB))?.mappings).toEqual([]);
   });
 
   it('enables an event on a set without giving it default mappings of its own', async () => {
     const enabled = await stack.api.send<SetEventEnabledResponse>('PUT', `${base()}/events/${NO_DOB}`, { enabled: true });
     expect(enabled.status).toBe(200);
     expect(enabled.body.event).toMatchObject({ enabled: true, mappingSetId: 'standard', mappingCount: exampleMappingDtos().length });
-    expect(stack.store.getEventConfig(connection.id, NO_DOB)).toMatchObject({ enabled: true, mappingSetId: 'standard', mappings: [] });
+    expect(await stack.store.getEventConfig(connection.id, NO_DOB)).toMatchObject({ enabled: true, mappingSetId: 'standard', mappings: [] });
   });
 
   it('refuses a set that does not fit one of its events, naming it, and keeps the saved one', async () => {

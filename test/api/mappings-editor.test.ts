@@ -111,8 +111,8 @@ describe('mapping editor', () => {
       expect(status).toBe(200);
       expect(body.warnings).toEqual({});
       expect(normalized(body.mappings)).toEqual(normalized(exampleDtos()));
-      expect(stack.store.getEventConfig(connection.id, EVENT)?.enabled).toBe(false);
-      expect(stack.store.getEventConfig(connection.id, EVENT)?.mappings[1]!.property_mappings[3]!.value_map).toEqual({ TS_S: 'small', TS_M: 'medium', TS_L: 'large' });
+      expect((await stack.store.getEventConfig(connection.id, EVENT))?.enabled).toBe(false);
+      expect((await stack.store.getEventConfig(connection.id, EVENT))?.mappings[1]!.property_mappings[3]!.value_map).toEqual({ TS_S: 'small', TS_M: 'medium', TS_L: 'large' });
       const read = (await stack.api.get<MappingsResponse>(mappingsPath())).body;
       expect(read.mappings).toEqual(body.mappings);
       expect(read.warnings).toEqual({});
@@ -183,7 +183,7 @@ describe('mapping editor', () => {
       expect(status).toBe(404);
       expect(body.error).toBe('unknown_event');
       expect(body.message).toMatch(/no event "nosuchcon"/);
-      expect(stack.store.getEventConfig(connection.id, 'nosuchcon')).toBeUndefined();
+      expect(await stack.store.getEventConfig(connection.id, 'nosuchcon')).toBeUndefined();
     });
   });
 });

@@ -126,7 +126,7 @@ describe('OpenAPI document', () => {
     ).status;
     const now = Date.now();
     await stack.store.enqueue([{ portalId: PORTAL_ID, connectionId, event: EVENT, code: 'Q7X3M', action: 'manual' }], now);
-    stack.store.claimDueJobs(now, 100);
+    await stack.store.claimDueJobs(now, 100);
     answered[`post ${API_PREFIX}/sync-problems/retry`] = (
       await stack.api.send('POST', '/api/v1/sync-problems/retry', { key: jobKey(connectionId, EVENT, 'Q7X3M') })
     ).status;

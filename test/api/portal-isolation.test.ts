@@ -32,7 +32,7 @@ describe('portal isolation', () => {
   const failJob = async (portalId: string, connectionId: string, event: string, code: string) => {
     const now = Date.now();
     await stack.store.enqueue([{ portalId, connectionId, event, code, action: 'manual' }], now);
-    stack.store.claimDueJobs(now, 100);
+    await stack.store.claimDueJobs(now, 100);
     await stack.store.failJob(jobKey(connectionId, event, code), { failureClass: 'config', message: `broken ${code}`, nextAttemptAt: null }, now);
   };
 
@@ -104,9 +104,9 @@ describe('portal isolation', () => {
     await expectLikeNotFound((id) => asB.send('DELETE', `${base(id)}/events/${EVENT}/backfill`, {}));
     await expectLikeNotFound((id) => asB.send('DELETE', base(id), {}));
     // Nothing of A's changed.
-    expect(stack.store.getConnection(a.id)).toBeDefined();
-    expect(stack.store.getEventConfig(a.id, EVENT)?.mappings).toHaveLength(3);
-    expect(stack.store.getEventConfig(a.id, EVENT)?.enabled).toBe(true);
+    expect(await stack.store.getConnection(a.id)).toBeDefined();
+    expect((await stack.store.getEventConfig(a.id, EVENT))?.mappings).toHaveLength(3);
+    expect((await stack.store.getEventConfig(a.id, EVENT))?.enabled).toBe(true);
   });
 
   it("cannot queue or retry the other portal's orders", async () => {
@@ -115,8 +115,8 @@ describe('portal isolation', () => {
     const retryMissing = await asB.send<ApiError>('POST', '/api/v1/sync-problems/retry', { key: jobKey(UNKNOWN_ID, EVENT, 'R2D9K') });
     expect(retryA.status).toBe(404);
     expect(retryA.body.error).toBe(retryMissing.body.error);
-    expect(stack.store.getJob(jobKey(a.id, EVENT, 'R2D9K'))?.state).toBe('failed');
-    expect(stack.store.listJobs({ portalId: PORTAL_B }).every((job) => job.connectionId === bId)).toBe(true);
+    expect((await stack.store.getJob(jobKey(a.id, EVENT, 'R2D9K')))?.state).toBe('failed');
+    expect((await stack.store.listJobs({ portalId: PORTAL_B })).every((job) => job.connectionId === bId)).toBe(true);
   });
 
   it("cannot sign itself into the other portal with a second portalId", async () => {

@@ -74,7 +74,7 @@ describe('settings: connections', () => {
       webhookUrl: expect.stringMatching(new RegExp(`^${stack.api.publicUrl}/webhooks/pretix/[\\w-]+$`)),
     });
     expect(answer.text).not.toContain(PRETIX_TOKEN);
-    expect(stack.store.getConnection(connection.id)?.portalId).toBe(PORTAL_ID);
+    expect((await stack.store.getConnection(connection.id))?.portalId).toBe(PORTAL_ID);
 
     const settings = await stack.api.get<SettingsResponse>('/api/v1/settings');
     expect(settings.body.connections).toEqual([connection]);
@@ -120,6 +120,6 @@ describe('settings: connection check that outlives the deadline', () => {
     // merely for a moment in which there is no connection yet.
     await waitFor(pretixAnswered, 'pretix answered late');
     await waitFor(() => stack.pretix.requests.some((r) => r.path.endsWith(`/organizers/${ORGANIZER}/webhooks/`) && r.status === 200), 'late connection taken out');
-    await waitFor(async () => (await stack.store.flush(), stack.store.listConnections(PORTAL_ID).length === 0), 'no late connection');
+    await waitFor(async () => (await stack.store.flush(), (await stack.store.listConnections(PORTAL_ID)).length === 0), 'no late connection');
   });
 });

@@ -26,13 +26,13 @@ describe('sync now', () => {
     expect(status).toBe(202);
     expect(body.status).toBe('queued');
     expect(body.message).toContain('Q7X3M');
-    expect(stack.store.getJob(jobKey(connection.id, EVENT, 'Q7X3M'))).toMatchObject({ state: 'pending', triggers: ['manual'] });
+    expect(await stack.store.getJob(jobKey(connection.id, EVENT, 'Q7X3M'))).toMatchObject({ state: 'pending', triggers: ['manual'] });
   });
 
   it('merges into a job that is already waiting', async () => {
     const { body } = await syncNow({ connectionId: connection.id, event: EVENT, code: 'Q7X3M' });
     expect(body.status).toBe('merged');
-    expect(stack.store.listJobs({ connectionId: connection.id })).toHaveLength(1);
+    expect(await stack.store.listJobs({ connectionId: connection.id })).toHaveLength(1);
   });
 
   it('refuses events that do not sync', async () => {
@@ -72,7 +72,7 @@ describe('sync problems and retry', () => {
   it('lists a sync that stopped on a configuration problem, with its label', async () => {
     stack.pretix.revokeToken(PRETIX_TOKEN);
     await stack.api.send('POST', '/api/v1/orders/sync', { connectionId: connection.id, event: EVENT, code: 'Q7X3M' });
-    await waitFor(() => stack.store.getJob(key())?.state === 'failed', 'the sync to stop');
+    await waitFor(async () => (await stack.store.getJob(key()))?.state === 'failed', 'the sync to stop');
     const list = await problems();
     expect(list).toEqual([
       {
@@ -95,8 +95,8 @@ describe('sync problems and retry', () => {
     const { status, body } = await stack.api.send<SyncOrderResponse>('POST', '/api/v1/sync-problems/retry', { key: key() });
     expect(status).toBe(202);
     expect(body.status).toBe('queued');
-    await waitFor(() => stack.store.getSyncRecord(key())?.status === 'synced', 'the retried sync');
-    await waitFor(() => stack.store.getJob(key()) === undefined, 'the job to complete');
+    await waitFor(async () => (await stack.store.getSyncRecord(key()))?.status === 'synced', 'the retried sync');
+    await waitFor(async () => await stack.store.getJob(key()) === undefined, 'the job to complete');
     expect(await problems()).toEqual([]);
   });
 

@@ -65,7 +65,7 @@ describe('unsafe path segments and unknown events', () => {
       expect(answer.status, `${event}/${code}`).toBe(400);
       expect(answer.body.error).toBe('invalid_request');
     }
-    expect(stack.store.queueCounts()).toMatchObject({ pending: 0, inFlight: 0 });
+    expect(await stack.store.queueCounts()).toMatchObject({ pending: 0, inFlight: 0 });
     expect(pretixRequests()).toBe(before);
   });
 
@@ -82,7 +82,7 @@ describe('unsafe path segments and unknown events', () => {
     expect(sync.status).toBe(400);
     expect(sync.body.fieldErrors?.code).toMatch(/order code/);
     expect(pretixRequests()).toBe(before);
-    expect(stack.store.queueCounts().pending).toBe(0);
+    expect((await stack.store.queueCounts()).pending).toBe(0);
   });
 
   it('refuses an admin sweep, backfill or order sync for event ".." with 400, saving nothing', async () => {
@@ -102,9 +102,9 @@ describe('unsafe path segments and unknown events', () => {
     }
     const order = await admin('POST', `/connections/${connection.id}/events/${EVENT}/orders/%2E%2E/sync`, '{}');
     expect(order.status).toBe(400);
-    expect(stack.store.getSweep(connection.id, '..')).toBeUndefined();
-    expect(stack.store.getBackfill(connection.id, '..')).toBeUndefined();
-    expect(stack.store.getEventConfig(connection.id, '..')).toBeUndefined();
+    expect(await stack.store.getSweep(connection.id, '..')).toBeUndefined();
+    expect(await stack.store.getBackfill(connection.id, '..')).toBeUndefined();
+    expect(await stack.store.getEventConfig(connection.id, '..')).toBeUndefined();
     expect(pretixRequests()).toBe(before);
   });
 

@@ -42,7 +42,7 @@ describe('event configuration service', () => {
         async setEnabled(connectionId, event) {
           enableCalls.push(`${connectionId}:${event}`);
           if (enableFails) throw enableFails;
-          const existing = store.getEventConfig(connectionId, event)!;
+          const existing = (await store.getEventConfig(connectionId, event))!;
           await store.saveEventConfig({ ...existing, enabled: true, webhookId: 5, webhookMode: 'registered', webhookProblem: null });
           return { slug: event, enabled: true } as EventSummary;
         },
@@ -67,7 +67,7 @@ describe('event configuration service', () => {
     const error = await service().saveMappings('c1', 'democon', [buyer('first_name')]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidMappingsError);
     expect(error).toMatchObject({ statusCode: 400, code: 'invalid_mappings', fieldErrors: { 'mappings.0.property_mappings.0.external_field': expect.stringContaining('"first_name"') } });
-    expect(store.getEventConfig('c1', 'democon')).toBeUndefined();
+    expect(await store.getEventConfig('c1', 'democon')).toBeUndefined();
   });
 
   it('saves a new event disabled, and never calls the event service unless asked to enable', async () => {
@@ -87,8 +87,8 @@ describe('event configuration service', () => {
     await store.saveEventConfig({ ...manual, webhookMode: 'manual', webhookProblem: 'pretix said 403' });
     catalogueLoads.release();
     await saving;
-    expect(store.getEventConfig('c1', 'democon')).toMatchObject({ enabled: true, webhookMode: 'manual', webhookProblem: 'pretix said 403' });
-    expect(store.getEventConfig('c1', 'democon')?.mappings).toEqual([buyer()]);
+    expect(await store.getEventConfig('c1', 'democon')).toMatchObject({ enabled: true, webhookMode: 'manual', webhookProblem: 'pretix said 403' });
+    expect((await store.getEventConfig('c1', 'democon'))?.mappings).toEqual([buyer()]);
   });
 
   it('enables through the event service when asked, and says the mappings were saved if enabling fails', async () => {
@@ -97,10 +97,10 @@ describe('event configuration service', () => {
     expect(saved.config).toMatchObject({ enabled: true, webhookId: 5 });
 
     enableFails = new ServiceError(502, 'webhook_not_registered', 'pretix could not be reached.');
-    await store.saveEventConfig({ ...store.getEventConfig('c1', 'democon')!, enabled: false });
+    await store.saveEventConfig({ ...(await store.getEventConfig('c1', 'democon'))!, enabled: false });
     const error = await service().saveMappings('c1', 'democon', [buyer(), { ...buyer(), id: 2 }], { enable: true }).catch((e: unknown) => e);
     expect(error).toMatchObject({ statusCode: 502, code: 'webhook_not_registered', message: 'The mappings were saved, but the event was not enabled: pretix could not be reached.' });
-    expect(store.getEventConfig('c1', 'democon')).toMatchObject({ enabled: false });
-    expect(store.getEventConfig('c1', 'democon')?.mappings).toHaveLength(2);
+    expect(await store.getEventConfig('c1', 'democon')).toMatchObject({ enabled: false });
+    expect((await store.getEventConfig('c1', 'democon'))?.mappings).toHaveLength(2);
   });
 });

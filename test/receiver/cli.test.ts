@@ -92,7 +92,7 @@ describe('pretix-hubspot CLI', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('The mappings were not saved: 1 field needs attention.');
     expect(refused.stderr).toContain('  - mapping 1, property row 2, pretix_field (mappings.0.property_mappings.1.pretix_field): pretix has no field "invoice_address_nmae"');
-    expect(stack.store.getEventConfig(id!, EVENT)).toBeUndefined();
+    expect(await stack.store.getEventConfig(id!, EVENT)).toBeUndefined();
 
     // Saving does not switch sync on; --enable does, through the event service, which registers the pretix webhook.
     const file = join(dir.path, 'mappings.json');

@@ -30,7 +30,7 @@ describe('shutDown()', () => {
     for (const code of pretix.generateOrders(ORGANIZER, EVENT, 150)) await pretix.emit(ORGANIZER, EVENT, code, 'pretix.event.order.placed');
     app.services.worker.start();
     // The flush policy claims whole batches: 100 in flight, 50 waiting for the next cycle.
-    await waitFor(() => store.queueCounts().inFlight === 100, 'the worker to claim a batch', 10_000);
+    await waitFor(async () => (await store.queueCounts()).inFlight === 100, 'the worker to claim a batch', 10_000);
     await waitFor(() => hubspotRequestsArrived > 0, 'the batch to be under way in HubSpot', 10_000, 5);
 
     const startedAt = Date.now();
@@ -49,7 +49,7 @@ describe('shutDown()', () => {
     // server's half-second graces.
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_000);
     expect(Date.now() - startedAt).toBeLessThan(2_500);
-    const jobs = store.listJobs();
+    const jobs = await store.listJobs();
     expect(jobs.map((job) => job.code)).not.toContain(late);
     expect(jobs).toHaveLength(150);
     for (const job of jobs) expect(job).toMatchObject({ state: 'pending', attempts: 0 });
@@ -83,7 +83,7 @@ describe('shutDown() during a backfill', () => {
     expect(Date.now() - startedAt).toBeLessThan(2_500);
 
     // Not failed, not canceled, nothing counted: the cut batches' orders are neither synced nor failed jobs.
-    expect(store.getBackfill(connectionId, EVENT)).toMatchObject({ state: 'running', nextPage: 1, processed: 0, failed: 0, error: null });
-    expect(store.listJobs()).toEqual([]);
+    expect(await store.getBackfill(connectionId, EVENT)).toMatchObject({ state: 'running', nextPage: 1, processed: 0, failed: 0, error: null });
+    expect(await store.listJobs()).toEqual([]);
   });
 });

@@ -56,7 +56,7 @@ describe('bad webhook deliveries', () => {
   it('stored nothing for any of them', async () => {
     await stack.store.flush();
     expect(await readFile(stack.dataFile, 'utf8')).toBe(before);
-    expect(stack.store.listJobs()).toHaveLength(0);
+    expect(await stack.store.listJobs()).toHaveLength(0);
   });
 
   it('logged neither the webhook secret nor the tokens', () => {

@@ -58,7 +58,7 @@ describe('adding a connection', () => {
       // The token never comes back in a message.
       expect(error.message).not.toContain(PRETIX_TOKEN);
     }
-    expect(stack.store.listConnections()).toEqual([]);
+    expect(await stack.store.listConnections()).toEqual([]);
     expect(await dataSnapshot(stack)).toEqual(before);
   });
 
@@ -73,7 +73,7 @@ describe('adding a connection', () => {
     const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')!.reason as AdminApiError;
     expect(refused.status).toBe(409);
     expect(refused.message).toMatch(/is already connected/);
-    expect(stack.store.listConnections(PORTAL_ID)).toHaveLength(1);
+    expect(await stack.store.listConnections(PORTAL_ID)).toHaveLength(1);
 
     // Once connected, a further add is refused before pretix is asked at all.
     const requests = stack.pretix.requests.length;

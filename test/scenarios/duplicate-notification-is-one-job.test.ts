@@ -22,16 +22,16 @@ describe('duplicate notification ids', () => {
     const placed = await stack.pretix.emit(ORGANIZER, EVENT, 'Q7X3M', 'pretix.event.order.placed');
     const calls = await stack.pretix.redeliver(placed.notificationId);
     expect(calls.map((c) => c.status)).toEqual([200]);
-    expect(stack.store.listJobs()).toHaveLength(1);
+    expect(await stack.store.listJobs()).toHaveLength(1);
     await stack.pretix.emit(ORGANIZER, EVENT, 'Q7X3M', 'pretix.event.order.paid');
-    const jobs = stack.store.listJobs();
+    const jobs = await stack.store.listJobs();
     expect(jobs).toHaveLength(1);
     expect(jobs[0]?.triggers).toEqual(['pretix.event.order.placed', 'pretix.event.order.paid']);
   });
 
   it('syncs that one job once', async () => {
     stack.app.services.worker.start();
-    await waitFor(() => stack.store.listJobs().length === 0, 'job done');
+    await waitFor(async () => (await stack.store.listJobs()).length === 0, 'job done');
     expect(stack.hubspot.requestCount({ portalId: PORTAL_ID, route: 'batch/upsert' })).toBe(3); // one per mapping
     expect(stack.hubspot.objects(PORTAL_ID, 'deals')).toHaveLength(1);
   });

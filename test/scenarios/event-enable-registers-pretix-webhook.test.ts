@@ -117,7 +117,7 @@ describe('webhook registration', () => {
   it('offers default mappings only when the event has none', async () => {
     const { s, toggle, connection } = await setup();
     await toggle(EVENT, true);
-    const config = s.store.getEventConfig(connection.id, EVENT)!;
+    const config = (await s.store.getEventConfig(connection.id, EVENT))!;
     expect(config.mappings.map((m) => `${m.pretix_model}→${m.external_object_type} by ${m.pretix_id_field}`)).toEqual([
       'Order→contacts by email',
       'OrderPosition→contacts by attendee_email',
@@ -131,7 +131,7 @@ describe('webhook registration', () => {
     await toggle(EVENT, false);
     const again = await toggle(EVENT, true);
     expect(again.mappingCount).toBe(1);
-    expect(s.store.getEventConfig(connection.id, EVENT)!.mappings[0]!.property_mappings).toEqual([]);
+    expect((await s.store.getEventConfig(connection.id, EVENT))!.mappings[0]!.property_mappings).toEqual([]);
   });
 
   it('falls back to manual mode with instructions when the token may not manage webhooks', async () => {
@@ -155,7 +155,7 @@ describe('webhook registration', () => {
       status: 404,
       message: expect.stringContaining('has no event "nosuchevent"'),
     });
-    expect(s.store.getEventConfig(connection.id, 'nosuchevent')).toBeUndefined();
+    expect(await s.store.getEventConfig(connection.id, 'nosuchevent')).toBeUndefined();
   });
 });
 
@@ -168,7 +168,7 @@ describe('removal', () => {
     await COMMANDS.find((c) => c.name === 'connection remove')!.run(s.admin, {}, [connection.id], (l) => lines.push(l));
     expect(lines.join('\n')).toMatch(/Removed pretix webhook \d+/);
     expect(s.pretix.webhooks(ORGANIZER).every((w) => !w.enabled)).toBe(true);
-    expect(s.store.getConnection(connection.id)).toBeUndefined();
+    expect(await s.store.getConnection(connection.id)).toBeUndefined();
   });
 
   it('says so when pretix cannot be reached: an enable fails, a disable warns, a removal is refused unless forced', async () => {
@@ -177,7 +177,7 @@ describe('removal', () => {
     await s.pretix.close();
 
     await expect(toggle(SECOND, true)).rejects.toMatchObject({ status: 502, message: expect.stringContaining('Could not enable event') });
-    expect(s.store.getEventConfig(connection.id, SECOND)).toBeUndefined();
+    expect(await s.store.getEventConfig(connection.id, SECOND)).toBeUndefined();
 
     const disabled = await toggle(EVENT, false);
     expect(disabled.enabled).toBe(false);
@@ -189,10 +189,10 @@ describe('removal', () => {
       status: 502,
       message: expect.stringContaining('The connection was not removed'),
     });
-    expect(s.store.getConnection(connection.id)).toBeDefined();
+    expect(await s.store.getConnection(connection.id)).toBeDefined();
 
     const forced = await s.admin.delete<{ webhookMessage: string }>(`/connections/${connection.id}?force=true`);
     expect(forced.webhookMessage).toContain(`delete the webhook with target URL ${connection.webhookUrl}`);
-    expect(s.store.getConnection(connection.id)).toBeUndefined();
+    expect(await s.store.getConnection(connection.id)).toBeUndefined();
   });
 });

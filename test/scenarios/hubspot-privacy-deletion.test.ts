@@ -58,7 +58,7 @@ describe('HubSpot privacy deletion of a contact', () => {
     await stack.admin.put(`/connections/${connection.id}/events/${EVENT}/mappings?enable=true`, exampleMappingsBody());
     for (const code of ['Q7X3M', 'R2D9K']) {
       await stack.api.send('POST', '/api/v1/orders/sync', { connectionId: connection.id, event: EVENT, code });
-      await waitFor(() => stack.store.getSyncRecord(jobKey(connection.id, EVENT, code))?.status === 'synced', `${code} synced`);
+      await waitFor(async () => (await stack.store.getSyncRecord(jobKey(connection.id, EVENT, code)))?.status === 'synced', `${code} synced`);
     }
     await stack.store.flush();
   });
@@ -110,7 +110,7 @@ describe('HubSpot privacy deletion of a contact', () => {
   it("removes an attendee from a shared order's record and deletes a record about one person, on disk too", async () => {
     const [john, max, jane] = [contactId(JOHN), contactId(MAX), contactId(JANE)];
     const shared = jobKey(connection.id, EVENT, 'Q7X3M');
-    expect(stack.store.getSyncRecord(shared)!.emails).toContain(JOHN);
+    expect((await stack.store.getSyncRecord(shared))!.emails).toContain(JOHN);
     // A later sync of the shared order failed with a message that quotes John's email, as HubSpot's validation does.
     const refusal = `HubSpot refused email ${JOHN.toUpperCase()} (INVALID_EMAIL)`;
     await stack.store.enqueueFailed(
@@ -130,21 +130,21 @@ describe('HubSpot privacy deletion of a contact', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ received: 2, privacyDeletions: 2, recordsDeleted: 1, recordsRedacted: 1 });
 
-    expect(stack.store.getSyncRecord(jobKey(connection.id, EVENT, 'R2D9K'))).toBeUndefined();
-    const redacted = stack.store.getSyncRecord(shared)!;
+    expect(await stack.store.getSyncRecord(jobKey(connection.id, EVENT, 'R2D9K'))).toBeUndefined();
+    const redacted = (await stack.store.getSyncRecord(shared))!;
     expect(redacted.emails).toEqual([JANE]);
     expect(redacted.objects.some((o) => o.hubspotId === john)).toBe(false);
     expect(redacted.objects.some((o) => o.hubspotId === jane)).toBe(true);
     expect(redacted.objects.some((o) => o.objectType === 'deals')).toBe(true);
     expect(redacted.associations.some((pair) => pair.includes(`contacts:${john}`))).toBe(false);
-    expect(stack.store.findSyncRecordsByEmails(PORTAL_ID, [JOHN, MAX])).toEqual([]);
-    expect(stack.store.findSyncRecordsByEmails(PORTAL_ID, [JANE]).map((r) => r.key)).toEqual([shared]);
+    expect(await stack.store.findSyncRecordsByEmails(PORTAL_ID, [JOHN, MAX])).toEqual([]);
+    expect((await stack.store.findSyncRecordsByEmails(PORTAL_ID, [JANE])).map((r) => r.key)).toEqual([shared]);
 
     // Not just superseded: the files hold no trace of either person.
     const onDisk = await readFile(recordsFile(), 'utf8');
     for (const trace of [JOHN, MAX, `"${john}"`, `"${max}"`]) expect(onDisk).not.toContain(trace);
     expect(onDisk).toContain(JANE);
-    expect(stack.store.getJob(shared)?.lastError).toBe('HubSpot refused email [deleted] (INVALID_EMAIL)');
+    expect((await stack.store.getJob(shared))?.lastError).toBe('HubSpot refused email [deleted] (INVALID_EMAIL)');
     await stack.store.flush();
     expect((await readFile(stack.dataFile, 'utf8')).toLowerCase()).not.toContain(JOHN);
 

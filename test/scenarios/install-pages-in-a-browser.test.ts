@@ -62,7 +62,7 @@ describe('install pages in a browser', () => {
     await expect(page.locator('#next-step').textContent()).resolves.toContain('Add a pretix connection');
     await page.screenshot({ path: join(SCREENSHOTS, '5-status-after-install.png'), fullPage: true });
 
-    expect(stack.store.getInstallation(PORTAL_ID)?.status).toBe('active');
+    expect((await stack.store.getInstallation(PORTAL_ID))?.status).toBe('active');
     expect(stack.hubspot.codeExchangeCount(PORTAL_ID)).toBe(1);
     await page.close();
   });

@@ -39,7 +39,7 @@ describe('lag and backlog you can see', () => {
     expect(calls.map((c) => c.status)).toEqual([200]);
     const deal = await waitFor(() => stack.hubspot.findByProperty(PORTAL_ID, 'deals', 'pretix_order_id', 'Q7X3M'), 'the deal in HubSpot');
     dealCreatedAt = Date.parse(deal.createdAt);
-    await waitFor(() => stack.store.queueCounts().pending + stack.store.queueCounts().inFlight === 0, 'the job done');
+    await waitFor(async () => (await stack.store.queueCounts()).pending + (await stack.store.queueCounts()).inFlight === 0, 'the job done');
   });
   afterAll(() => stack.close());
 

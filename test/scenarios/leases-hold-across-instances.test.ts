@@ -99,19 +99,19 @@ describe('leases across receiver instances', () => {
     await stack.admin.post(`${path}/backfill`);
     await expect(other.backfills.start(connection.id, EVENT)).rejects.toBeInstanceOf(BackfillConflictError);
     other.backfills.watchForOrphans(100);
-    const savedAtFreeze = await waitFor(() => {
-      const state = stack!.store.getBackfill(connection.id, EVENT)!;
+    const savedAtFreeze = await waitFor(async () => {
+      const state = (await stack!.store.getBackfill(connection.id, EVENT))!;
       return state.nextPage >= 15 ? state : null;
     }, 'backfill past page 15', 30_000, 20);
     aFrozen = true;
     a.freeze();
     const listedBeforeFreeze = stack.pretix.stats(ORGANIZER).orderList;
 
-    const done = await waitFor(() => {
-      const state = stack!.store.getBackfill(connection.id, EVENT)!;
+    const done = await waitFor(async () => {
+      const state = (await stack!.store.getBackfill(connection.id, EVENT))!;
       return state.state === 'done' ? state : null;
     }, 'backfill done on the other instance', 60_000, 50);
-    expect(other.backfills.progress(connection.id, EVENT)?.state).toBe('done');
+    expect((await other.backfills.progress(connection.id, EVENT))?.state).toBe('done');
     expect(done).toMatchObject({ state: 'done', total: codes.length + 2, nextPage: pages + 1, failed: 0 });
     // It went on from the page saved last, not from the start: the pages listed after the freeze are those from
     // there (plus the ones A had read ahead when it froze, at most two batches' worth).
@@ -122,7 +122,7 @@ describe('leases across receiver instances', () => {
     for (const code of codes) expect(deals.has(code)).toBe(true);
     // The frozen instance's hanging requests are cut off, as its shutdown would; it saved nothing after it froze.
     await stack.app.services.backfills.stopAll(0);
-    expect(stack.store.getBackfill(connection.id, EVENT)).toEqual(done);
+    expect(await stack.store.getBackfill(connection.id, EVENT)).toEqual(done);
   }, 90_000);
 
   it('refreshes a token once per portal when both instances need it at the same moment; both use the new one', async () => {

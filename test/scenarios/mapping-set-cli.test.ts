@@ -35,13 +35,13 @@ describe('mapping sets from the CLI', () => {
     const assigned = await run('set assign', { event: `${EVENT},${OTHER}`, set: 'standard' });
     expect(assigned).toContain(`Event ${EVENT} now syncs with mapping set standard.`);
     expect(assigned).toContain(`Event ${OTHER} now syncs with mapping set standard.`);
-    expect(stack.store.getEventConfig(connection, OTHER)?.mappingSetId).toBe('standard');
+    expect((await stack.store.getEventConfig(connection, OTHER))?.mappingSetId).toBe('standard');
     expect(await run('set list', {})).toMatch(new RegExp(`^standard  "Standard"  3 mapping\\(s\\), used by ${EVENT}, ${OTHER}$`));
   });
 
   it('puts an event back on its own mappings, and refuses a set id that is not a slug before calling the receiver', async () => {
     expect(await run('set assign', { event: OTHER, own: true })).toContain(`Event ${OTHER} now syncs with its own mappings.`);
-    expect(stack.store.getEventConfig(connection, OTHER)?.mappingSetId).toBeNull();
+    expect((await stack.store.getEventConfig(connection, OTHER))?.mappingSetId).toBeNull();
     await expect(run('set assign', { event: OTHER, set: '../x' })).rejects.toThrow(/--set must be/);
     await expect(run('set assign', { event: OTHER })).rejects.toThrow(/either --set/);
   });
@@ -50,6 +50,6 @@ describe('mapping sets from the CLI', () => {
     const out = await run('event disable', { event: `${EVENT},${OTHER}` });
     expect(out).toContain(`Event ${EVENT} is disabled.`);
     expect(out).toContain(`Event ${OTHER} is disabled.`);
-    expect(stack.store.listEventConfigs(connection).filter((e) => e.enabled)).toEqual([]);
+    expect((await stack.store.listEventConfigs(connection)).filter((e) => e.enabled)).toEqual([]);
   });
 });

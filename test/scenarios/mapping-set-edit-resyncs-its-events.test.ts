@@ -82,7 +82,7 @@ describe('a mapping set used by 50 events', () => {
   });
 
   it('refuses an edit that does not fit one of its events, naming it, and saves nothing', async () => {
-    const before = stack.store.getMappingSet(stack.store.listConnections()[0]!.id, 'season');
+    const before = await stack.store.getMappingSet((await stack.store.listConnections())[0]!.id, 'season');
     const refused = await adminPut(stack, `${base}/mapping-sets/season`, { mappings: { object_mappings: [...buyerAndDealMappings(), roleMapping()] } });
     expect(refused.status).toBe(400);
     expect(refused.body.error).toBe('invalid_mappings');
@@ -90,8 +90,8 @@ describe('a mapping set used by 50 events', () => {
     const keys = Object.keys(refused.body.fieldErrors ?? {});
     // Reported for the one event that lacks the question, and for no other.
     expect(keys).toEqual([`events.${ODD_EVENT}.mappings.2.property_mappings.0.pretix_field`]);
-    expect(stack.store.getMappingSet(before!.connectionId, 'season')).toEqual(before);
-    expect(stack.store.listBackfills()).toEqual([]);
+    expect(await stack.store.getMappingSet(before!.connectionId, 'season')).toEqual(before);
+    expect(await stack.store.listBackfills()).toEqual([]);
   });
 
   it('re-syncs exactly the orders of the events that use the set, each once, within both rate limits', async () => {
@@ -107,7 +107,7 @@ describe('a mapping set used by 50 events', () => {
     expect(saved.resync.notStarted).toEqual([]);
 
     await waitFor(
-      () => stack.store.listBackfills().length === SET_EVENTS.length && stack.store.listBackfills().every((b) => b.state === 'done'),
+      async () => (await stack.store.listBackfills()).length === SET_EVENTS.length && (await stack.store.listBackfills()).every((b) => b.state === 'done'),
       'the 50 backfills',
       90_000,
     );

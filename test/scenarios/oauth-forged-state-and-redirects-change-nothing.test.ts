@@ -56,7 +56,7 @@ describe('OAuth callback refusals', () => {
     expect(pageText(expired.html)).toContain('Request access');
 
     expect(stack.hubspot.codeExchangeCount()).toBe(0);
-    expect(stack.store.getInstallation(PORTAL_ID)).toBeUndefined();
+    expect(await stack.store.getInstallation(PORTAL_ID)).toBeUndefined();
     expect(await dataSnapshot(stack)).toEqual(before);
   });
 

@@ -51,7 +51,7 @@ describe('OAuth install journey', () => {
     expect(text).toContain('Add the card');
     expect(stack.hubspot.codeExchangeCount(PORTAL_ID)).toBe(1);
 
-    const installation = stack.store.getInstallation(PORTAL_ID)!;
+    const installation = (await stack.store.getInstallation(PORTAL_ID))!;
     expect(installation.status).toBe('active');
     expect(installation.scopes).toEqual(expect.arrayContaining([...REQUIRED_SCOPES]));
     expect(installation.accessTokenSealed).toMatch(/^v1:/);

@@ -19,7 +19,7 @@ describe('OAuth token refresh', () => {
     let skew = 0;
     stack = await startStack({ oauth: { tokenTtlMs: TTL_MS }, staticToken: false, now: () => Date.now() + skew });
     expect((await install(stack)).status).toBe(200);
-    const before = stack.store.getInstallation(PORTAL_ID)!;
+    const before = (await stack.store.getInstallation(PORTAL_ID))!;
     expect(refreshMarginMs(before)).toBe(3 * 60_000); // 10 % of 30 minutes
 
     const tokens = stack.app.services.tokens;
@@ -35,7 +35,7 @@ describe('OAuth token refresh', () => {
     expect(results.every((r) => r.missing.length === 1)).toBe(true);
     expect(stack.hubspot.refreshCount(PORTAL_ID)).toBe(1);
 
-    const after = stack.store.getInstallation(PORTAL_ID)!;
+    const after = (await stack.store.getInstallation(PORTAL_ID))!;
     const second = await tokens.getAccessToken(PORTAL_ID);
     expect(second).not.toBe(first);
     expect(after.accessTokenIssuedAt).toBeGreaterThan(before.accessTokenIssuedAt!);

@@ -44,15 +44,15 @@ describe('uninstall detection', () => {
     stack.hubspot.uninstall(PORTAL_ID);
     const second = await placeOrder(stack);
     const key = `${connection.id}:${EVENT}:${second.code}`;
-    const failed = await waitFor(() => {
-      const job = stack!.store.getJob(key);
+    const failed = await waitFor(async () => {
+      const job = await stack!.store.getJob(key);
       return job?.state === 'failed' ? job : undefined;
     }, 'job stopped');
     expect(failed.failureClass).toBe('config');
     // Whichever request met the refusal first, every job names the cause.
     expect(failed.lastError).toMatch(/uninstalled from (this )?portal/);
     expect(failed.lastError).toContain(PORTAL_ID);
-    const installation = stack.store.getInstallation(PORTAL_ID)!;
+    const installation = (await stack.store.getInstallation(PORTAL_ID))!;
     expect(installation.status).toBe('uninstalled');
     expect(installation.accessTokenSealed).toBeNull();
     expect(installation.refreshTokenSealed).toBeNull();
@@ -69,9 +69,9 @@ describe('uninstall detection', () => {
     expect(again.status).toBe(200);
     // (The stopped order's job, and any other job of the portal that met the refusal, e.g. from a reconcile sweep.)
     expect(pageText(again.html)).toMatch(/[1-9]\d* sync job\(s\) that waited for this account are queued again/);
-    expect(stack.store.getInstallation(PORTAL_ID)!.status).toBe('active');
+    expect((await stack.store.getInstallation(PORTAL_ID))!.status).toBe('active');
     await waitFor(() => stack!.hubspot.findByProperty(PORTAL_ID, 'contacts', 'email', second.email), 'waiting order synced after reinstall');
-    await waitFor(() => stack!.store.getJob(key) === undefined, 'job done');
+    await waitFor(async () => await stack!.store.getJob(key) === undefined, 'job done');
   });
 
   it('finds the uninstall at the scheduled refresh too, before any request is refused', async () => {
@@ -81,7 +81,7 @@ describe('uninstall detection', () => {
     stack.hubspot.uninstall(PORTAL_ID);
     skew = 30 * 60_000; // the token is due for refresh
     await expect(stack.app.services.tokens.getAccessToken(PORTAL_ID)).rejects.toThrow(/uninstalled/);
-    expect(stack.store.getInstallation(PORTAL_ID)!.status).toBe('uninstalled');
+    expect((await stack.store.getInstallation(PORTAL_ID))!.status).toBe('uninstalled');
     // Later callers get the configuration error without asking HubSpot again.
     const refreshes = stack.hubspot.refreshCount(PORTAL_ID);
     await expect(stack.app.services.tokens.getAccessToken(PORTAL_ID)).rejects.toThrow(/not connected/);
@@ -93,7 +93,7 @@ describe('disconnect', () => {
   it('revokes the refresh token at HubSpot and deletes both tokens (admin API)', async () => {
     stack = await startStack({ oauth: true, staticToken: false });
     expect((await install(stack)).status).toBe(200);
-    const sealed = stack.store.getInstallation(PORTAL_ID)!;
+    const sealed = (await stack.store.getInstallation(PORTAL_ID))!;
     const secrets = createSecretBox(SECRET_KEY);
     const refreshToken = secrets.decrypt(sealed.refreshTokenSealed!);
     const accessToken = secrets.decrypt(sealed.accessTokenSealed!);

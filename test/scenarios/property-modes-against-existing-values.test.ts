@@ -60,7 +60,7 @@ describe('mapping modes against existing HubSpot values', () => {
     });
     await stack.pretix.emit(ORGANIZER, EVENT, 'R2D9K', 'pretix.event.order.placed');
     await waitFor(() => stack.hubspot.findByProperty(PORTAL_ID, 'contacts', 'email', 'new.person@example.net'), 'new contact');
-    await waitFor(() => stack.store.queueCounts().pending === 0 && stack.store.queueCounts().inFlight === 0, 'queue drained');
+    await waitFor(async () => (await stack.store.queueCounts()).pending === 0 && (await stack.store.queueCounts()).inFlight === 0, 'queue drained');
     expect(stack.hubspot.findByProperty(PORTAL_ID, 'contacts', 'email', 'jane.doe@example.com')?.properties.pretix_events).toBe(
       'othercon;democon2024;democon',
     );

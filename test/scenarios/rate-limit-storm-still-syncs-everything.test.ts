@@ -26,10 +26,10 @@ describe('429 storm', () => {
   it('syncs 250 orders through 429s with Retry-After', async () => {
     stack.hubspot.failNext({ count: 6, status: 429, retryAfterSeconds: 1 });
     await Promise.all(codes.map((code) => stack.pretix.emit(ORGANIZER, EVENT, code, 'pretix.event.order.placed')));
-    await waitFor(() => stack.store.listJobs().length === 0, 'all jobs done', 60_000);
+    await waitFor(async () => (await stack.store.listJobs()).length === 0, 'all jobs done', 60_000);
     const deals = stack.hubspot.objects(PORTAL_ID, 'deals');
     expect(new Set(deals.map((d) => d.properties.pretix_order_id))).toEqual(new Set(codes));
-    expect(stack.store.queueCounts().failed).toBe(0);
+    expect((await stack.store.queueCounts()).failed).toBe(0);
   }, 90_000);
 
   it('never exceeded either limit', () => {

@@ -17,7 +17,7 @@ describe('reconcile sweep', () => {
     await stack.admin.put(`${path}/mappings?enable=true`, exampleMappingsBody());
     await stack.pretix.emit(ORGANIZER, EVENT, 'Q7X3M', 'pretix.event.order.placed');
     await waitFor(() => stack.hubspot.findByProperty(PORTAL_ID, 'deals', 'pretix_order_id', 'Q7X3M'), 'first sync');
-    await waitFor(() => stack.store.listJobs().length === 0, 'queue drained');
+    await waitFor(async () => (await stack.store.listJobs()).length === 0, 'queue drained');
   });
   afterAll(() => stack.close());
 
@@ -25,7 +25,7 @@ describe('reconcile sweep', () => {
     // The first sweep sees Q7X3M unchanged since its sync (and R2D9K never synced).
     const first = await stack.admin.post<{ sweep: SweepState }>(`${path}/sweep`);
     expect(first.sweep.lastError).toBeNull();
-    await waitFor(() => stack.store.listJobs().length === 0, 'queue drained');
+    await waitFor(async () => (await stack.store.listJobs()).length === 0, 'queue drained');
 
     stack.pretix.updateOrder(ORGANIZER, EVENT, 'Q7X3M', (order) => {
       order.status = 'n'; // a refund back to pending: pretix sends no webhook for it
@@ -40,7 +40,7 @@ describe('reconcile sweep', () => {
   });
 
   it('moves its watermark, so an unchanged event costs one request', async () => {
-    await waitFor(() => stack.store.listJobs().length === 0, 'queue drained');
+    await waitFor(async () => (await stack.store.listJobs()).length === 0, 'queue drained');
     stack.pretix.resetStats();
     const { sweep } = await stack.admin.post<{ sweep: SweepState }>(`${path}/sweep`);
     expect(sweep.lastEnqueued).toBe(0);
@@ -56,13 +56,13 @@ describe('reconcile sweep', () => {
       { id: 9, pretix_model: 'Order', external_object_type: 'contacts', pretix_id_field: 'email', external_id_field: 'email', property_mappings: [{ pretix_field: 'order_status', external_field: 'lifecyclestage', value_map: '{"p":"customer"}', overwrite: 'overwrite' }] },
     ]);
     await stack.admin.post(`${path}/orders/Q7X3M/sync`);
-    await waitFor(() => stack.store.queueCounts().failed === 1, 'config failure');
+    await waitFor(async () => (await stack.store.queueCounts()).failed === 1, 'config failure');
     stack.pretix.updateOrder(ORGANIZER, EVENT, 'Q7X3M', (order) => {
       order.comment = 'touched';
     });
     const { sweep } = await stack.admin.post<{ sweep: SweepState }>(`${path}/sweep`);
     expect(sweep.lastFound).toBe(1);
     expect(sweep.lastEnqueued).toBe(0);
-    expect(stack.store.queueCounts().failed).toBe(1);
+    expect((await stack.store.queueCounts()).failed).toBe(1);
   });
 });

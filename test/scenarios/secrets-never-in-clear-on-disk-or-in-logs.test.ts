@@ -55,7 +55,7 @@ describe('secrets at rest and in logs', () => {
     await waitFor(() => stack!.hubspot.findByProperty(PORTAL_ID, 'contacts', 'email', email), 'order synced');
     // A refresh too, so a refreshed token is covered as well.
     const secrets = createSecretBox(SECRET_KEY);
-    const firstAccess = secrets.decrypt(stack.store.getInstallation(PORTAL_ID)!.accessTokenSealed!);
+    const firstAccess = secrets.decrypt((await stack.store.getInstallation(PORTAL_ID))!.accessTokenSealed!);
     stack.hubspot.expireToken(firstAccess);
     const [second] = stack.pretix.generateOrders(ORGANIZER, EVENT, 1, { status: 'p' });
     const email2 = String(stack.pretix.getOrder(ORGANIZER, EVENT, second!)!.email).toLowerCase();
@@ -64,7 +64,7 @@ describe('secrets at rest and in logs', () => {
     expect(stack.hubspot.refreshCount(PORTAL_ID)).toBe(1);
     await stack.store.flush();
 
-    const installation = stack.store.getInstallation(PORTAL_ID)!;
+    const installation = (await stack.store.getInstallation(PORTAL_ID))!;
     const secretsInPlay: Record<string, string> = {
       'first access token': firstAccess,
       'access token': secrets.decrypt(installation.accessTokenSealed!),

@@ -50,7 +50,7 @@ describe('SIGKILL in the middle of a burst', () => {
 
     // What the killed receiver left on disk: the orders whose job is still to do.
     const atKill = await stack.openDataCopy();
-    const jobsLeft = new Set(atKill.store.listJobs({ connectionId: connection.id }).map((job) => job.code));
+    const jobsLeft = new Set((await atKill.store.listJobs({ connectionId: connection.id })).map((job) => job.code));
     await atKill.close();
     // Both kinds of order are there: the first wave done (each later acknowledgement waited for a commit that
     // included those completions), and work the kill left behind.

@@ -13,7 +13,7 @@ describe('a single order on an idle receiver', () => {
 
   it('is in HubSpot within 1.5 s of the webhook, with one request per mapping step', async () => {
     // Idle: nothing queued, nothing in flight, the worker asleep.
-    expect(stack.store.queueCounts()).toMatchObject({ pending: 0, inFlight: 0 });
+    expect(await stack.store.queueCounts()).toMatchObject({ pending: 0, inFlight: 0 });
     const figures = await placeAndMeasure(stack, 1, { lanes: 1 });
     expect(figures.lagMs.max).toBeLessThanOrEqual(1_500);
     expect(figures.hubspotPerOrder).toBe(4);

@@ -37,10 +37,10 @@ const nearestRank = (sorted: number[], p: number) => sorted[Math.min(sorted.leng
 /** Places the orders, waits until every one is a deal in HubSpot and the queue is empty, and measures. */
 export async function placeAndMeasure(stack: Stack, count: number, delivery: PlaceOrdersOptions, timeoutMs = 60_000): Promise<TrafficFigures> {
   const placed: PlacedOrder[] = await stack.pretix.placeOrders(ORGANIZER, EVENT, count, delivery);
-  const created = await waitFor(() => {
-    if (stack.store.queueCounts().failed > 0) throw new Error(`a job failed: ${JSON.stringify(stack.store.listJobs({ state: 'failed' })[0])}`);
+  const created = await waitFor(async () => {
+    if ((await stack.store.queueCounts()).failed > 0) throw new Error(`a job failed: ${JSON.stringify((await stack.store.listJobs({ state: 'failed' }))[0])}`);
     const byCode = new Map(stack.hubspot.objects(PORTAL_ID, 'deals').map((d) => [String(d.properties.pretix_order_id), Date.parse(d.createdAt)]));
-    return placed.every((p) => byCode.has(p.code)) && stack.store.listJobs().length === 0 ? byCode : null;
+    return placed.every((p) => byCode.has(p.code)) && (await stack.store.listJobs()).length === 0 ? byCode : null;
   }, `all ${count} orders as deals in HubSpot`, timeoutMs);
   const lags = placed.map((p) => {
     if (p.firstAckAt === null) throw new Error(`the webhook for ${p.code} was never answered with 2xx`);

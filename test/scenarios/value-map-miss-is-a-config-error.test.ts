@@ -43,6 +43,6 @@ describe('value-map miss', () => {
     await stack.admin.put(`/connections/${connectionId}/events/${EVENT}/mappings`, attendeeMapping({ TS_S: 'small', TS_M: 'medium', TS_L: 'large' }));
     await stack.admin.post('/jobs/retry', { key: `${connectionId}:${EVENT}:Q7X3M` });
     await waitFor(() => stack.hubspot.findByProperty(PORTAL_ID, 'contacts', 'email', 'jane.doe@example.com')?.properties.tshirt_size === 'medium', 'synced after retry');
-    expect(stack.store.queueCounts().failed).toBe(0);
+    expect((await stack.store.queueCounts()).failed).toBe(0);
   });
 });

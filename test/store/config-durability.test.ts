@@ -34,14 +34,14 @@ describe('configuration saves', () => {
     const savingConnection = store.saveConnection(connection);
     const savingEvent = store.saveEventConfig(eventConfig);
     await waitFor(() => syncs.started() > 0, 'the checkpoint to reach its fsync');
-    expect(store.getConnection('c1')).toBeUndefined();
-    expect(store.listConnections()).toEqual([]);
-    expect(store.findConnectionByWebhookFingerprint('fp')).toBeUndefined();
-    expect(store.getEventConfig('c1', 'democon')).toBeUndefined();
+    expect(await store.getConnection('c1')).toBeUndefined();
+    expect(await store.listConnections()).toEqual([]);
+    expect(await store.findConnectionByWebhookFingerprint('fp')).toBeUndefined();
+    expect(await store.getEventConfig('c1', 'democon')).toBeUndefined();
     syncs.release();
     await Promise.all([savingConnection, savingEvent]);
-    expect(store.getConnection('c1')).toEqual(connection);
-    expect(store.getEventConfig('c1', 'democon')).toEqual(eventConfig);
+    expect(await store.getConnection('c1')).toEqual(connection);
+    expect(await store.getEventConfig('c1', 'democon')).toEqual(eventConfig);
     syncs.restore();
   });
 
@@ -52,8 +52,8 @@ describe('configuration saves', () => {
     const renamed = { ...connection, organizer: 'renamed' };
     await expect(store.saveConnection(renamed)).rejects.toThrow(/EIO/);
     await expect(store.saveEventConfig(eventConfig)).rejects.toThrow(/EIO/);
-    expect(store.getConnection('c1')?.organizer).toBe('demo');
-    expect(store.getEventConfig('c1', 'democon')).toBeUndefined();
+    expect((await store.getConnection('c1'))?.organizer).toBe('demo');
+    expect(await store.getEventConfig('c1', 'democon')).toBeUndefined();
     syncs.restore();
     // The next checkpoint must not carry the refused saves to disk either.
     await store.saveInstallation({
@@ -68,8 +68,8 @@ describe('configuration saves', () => {
     });
     await store.close();
     store = await openLowdbStore(file);
-    expect(store.getConnection('c1')?.organizer).toBe('demo');
-    expect(store.getEventConfig('c1', 'democon')).toBeUndefined();
-    expect(store.getInstallation('42')?.status).toBe('active');
+    expect((await store.getConnection('c1'))?.organizer).toBe('demo');
+    expect(await store.getEventConfig('c1', 'democon')).toBeUndefined();
+    expect((await store.getInstallation('42'))?.status).toBe('active');
   });
 });

@@ -97,9 +97,9 @@ describe('damaged state', () => {
       await writeFile(file, JSON.stringify({ schemaVersion: 1, installations: { '9': { ...installation, futureField: 'kept' } }, connections: {}, jobs: {} }));
       const store = await openLowdbStore(file);
       open.push(store);
-      expect(store.getInstallation('9')).toMatchObject({ portalId: '9' });
-      expect(store.listBackfills()).toEqual([]);
-      await store.saveInstallation({ ...store.getInstallation('9')!, updatedAt: 'now' });
+      expect(await store.getInstallation('9')).toMatchObject({ portalId: '9' });
+      expect(await store.listBackfills()).toEqual([]);
+      await store.saveInstallation({ ...(await store.getInstallation('9'))!, updatedAt: 'now' });
       expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ schemaVersion: 1, installations: { '9': { futureField: 'kept', updatedAt: 'now' } } });
     });
   });
@@ -110,7 +110,7 @@ describe('damaged state', () => {
       await appendFile(segmentFile(segment), '{"notificationKey":"c1:3","trigger":{"portalId":"42","conn');
       const store = await openLowdbStore(file);
       open.push(store);
-      expect(store.listJobs().map((job) => job.code).sort()).toEqual(['AAAAA', 'BBBBB']);
+      expect((await store.listJobs()).map((job) => job.code).sort()).toEqual(['AAAAA', 'BBBBB']);
     });
 
     const header = (n: number) => `#journal ${JSON.stringify({ version: 1, segment: n })}\n`;
@@ -137,14 +137,14 @@ describe('damaged state', () => {
       open.push(store);
       expect(repaired).toEqual([{ file: segmentFile(5), lines: [3], reason: expect.any(String) as string, keptIn: `${segmentFile(5)}.damaged` }]);
       expect(await readFile(`${segmentFile(5)}.damaged`, 'utf8')).toBe(`${bad}\n`);
-      expect(store.listJobs().map((job) => job.code).sort()).toEqual(['AAAAA', 'BBBBB', 'CCCCC']);
+      expect((await store.listJobs()).map((job) => job.code).sort()).toEqual(['AAAAA', 'BBBBB', 'CCCCC']);
       // The repair's checkpoint took the damaged segment away: the next start needs no repair.
       expect(await segmentFiles()).not.toContain('db.json.journal.5.jsonl');
       await store.close();
       open.pop();
       const again = await openLowdbStore(file);
       open.push(again);
-      expect(again.listJobs()).toHaveLength(3);
+      expect(await again.listJobs()).toHaveLength(3);
     });
 
     it('an emptied segment the state file expects: refused; under repair started without it', async () => {
@@ -154,7 +154,7 @@ describe('damaged state', () => {
       const { store, repaired } = await openLowdbStoreReporting(file, { repair: true });
       open.push(store);
       expect(repaired).toMatchObject([{ file: segmentFile(5), lines: [], keptIn: null }]);
-      expect(store.listJobs().map((job) => job.code)).toEqual(['CCCCC']);
+      expect((await store.listJobs()).map((job) => job.code)).toEqual(['CCCCC']);
     });
 
     it('the checkpoint segment emptied while it is the newest: refused (its header was on disk before the checkpoint)', async () => {
@@ -176,7 +176,7 @@ describe('damaged state', () => {
       await journal(5, { 5: `${header(5)}${entry(1, 'AAAAA')}`, 6: '#journal {"version":1,"seg' });
       const store = await openLowdbStore(file);
       open.push(store);
-      expect(store.listJobs().map((job) => job.code)).toEqual(['AAAAA']);
+      expect((await store.listJobs()).map((job) => job.code)).toEqual(['AAAAA']);
       expect(await segmentFiles()).not.toContain('db.json.journal.6.jsonl');
     });
 
@@ -185,7 +185,7 @@ describe('damaged state', () => {
       await writeFile(segmentFile(2), entry(1, 'AAAAA'));
       const store = await openLowdbStore(file);
       open.push(store);
-      expect(store.listJobs().map((job) => job.code)).toEqual(['AAAAA']);
+      expect((await store.listJobs()).map((job) => job.code)).toEqual(['AAAAA']);
       expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ journalHeaders: true }); // from its checkpoint on
     });
 
@@ -196,7 +196,7 @@ describe('damaged state', () => {
       await writeFile(segmentFile(7), '');
       const store = await openLowdbStore(file);
       open.push(store);
-      expect(store.listJobs().map((job) => job.code)).toEqual(['AAAAA']);
+      expect((await store.listJobs()).map((job) => job.code)).toEqual(['AAAAA']);
     });
   });
 
@@ -224,7 +224,7 @@ describe('damaged state', () => {
       open.push(store);
       expect(repaired).toMatchObject([{ file: records, lines: [3], keptIn: `${records}.damaged` }]);
       expect(await readFile(`${records}.damaged`, 'utf8')).toBe(bad);
-      expect(['AAAAA', 'BBBBB', 'DDDDD'].map((code) => store.getSyncRecord(`c1:democon:${code}`)?.code)).toEqual(['AAAAA', 'BBBBB', 'DDDDD']);
+      expect(await Promise.all(['AAAAA', 'BBBBB', 'DDDDD'].map(async (code) => (await store.getSyncRecord(`c1:democon:${code}`))?.code))).toEqual(['AAAAA', 'BBBBB', 'DDDDD']);
       expect(await readFile(records, 'utf8')).not.toContain(bad.trim());
     });
 
@@ -242,7 +242,7 @@ describe('damaged state', () => {
       await store.close();
       const reopened = await openLowdbStore(file);
       open.push(reopened);
-      expect(reopened.getSyncRecord('c1:democon:EEEEE')?.code).toBe('EEEEE');
+      expect((await reopened.getSyncRecord('c1:democon:EEEEE'))?.code).toBe('EEEEE');
       expect(await readFile(records, 'utf8')).not.toContain('CC');
     });
   });

@@ -32,15 +32,15 @@ describe('lowdb store', () => {
   it('has the accepted webhook on disk when acceptWebhook resolves, readable by a new process', async () => {
     expect(await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000)).toBe('queued');
     const reopened = await openLowdbStore(file);
-    expect(reopened.getJob('c1:democon:AAAAA')).toMatchObject({ state: 'pending', triggers: ['pretix.event.order.placed'] });
+    expect(await reopened.getJob('c1:democon:AAAAA')).toMatchObject({ state: 'pending', triggers: ['pretix.event.order.placed'] });
   });
 
   it('dedupes on notification id and merges triggers for one order into one pending job', async () => {
     expect(await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000)).toBe('queued');
     expect(await store.acceptWebhook('c1:1', trigger('AAAAA'), 1001)).toBe('duplicate');
     expect(await store.acceptWebhook('c1:2', trigger('AAAAA', 'pretix.event.order.paid'), 1002)).toBe('merged');
-    expect(store.listJobs()).toHaveLength(1);
-    expect(store.getJob('c1:democon:AAAAA')?.triggers).toEqual(['pretix.event.order.placed', 'pretix.event.order.paid']);
+    expect(await store.listJobs()).toHaveLength(1);
+    expect((await store.getJob('c1:democon:AAAAA'))?.triggers).toEqual(['pretix.event.order.placed', 'pretix.event.order.paid']);
   });
 
   it('answers a duplicate only once the original notification is on disk', async () => {
@@ -90,7 +90,7 @@ describe('lowdb store', () => {
     // pretix retries after the 5xx: this time it must be stored, not waved through as already seen.
     expect(await store.acceptWebhook('c1:7', trigger('AAAAA'), 1001)).not.toBe('duplicate');
     const reopened = await openLowdbStore(file);
-    expect(reopened.getJob('c1:democon:AAAAA')?.state).toBe('pending');
+    expect((await reopened.getJob('c1:democon:AAAAA'))?.state).toBe('pending');
     await reopened.close();
   });
 
@@ -99,7 +99,7 @@ describe('lowdb store', () => {
     expect(results.every((r) => r === 'queued')).toBe(true);
     // No close, no checkpoint: a second process opening the files now sees what a restart after SIGKILL sees.
     const reopened = await openLowdbStore(file);
-    expect(reopened.listJobs()).toHaveLength(200);
+    expect(await reopened.listJobs()).toHaveLength(200);
     expect(await reopened.acceptWebhook('c1:10', trigger('C0'), 3000)).toBe('duplicate');
     await reopened.close();
   });
@@ -153,14 +153,14 @@ describe('lowdb store', () => {
 
   it('a trigger during a sync makes the job run again instead of being lost', async () => {
     await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
-    const [claimed] = store.claimDueJobs(1000, 10);
+    const [claimed] = await store.claimDueJobs(1000, 10);
     expect(claimed?.state).toBe('in_flight');
     await store.acceptWebhook('c1:2', trigger('AAAAA', 'pretix.event.order.paid'), 1001);
     await store.completeJobs(['c1:democon:AAAAA'], 1002);
-    expect(store.getJob('c1:democon:AAAAA')).toMatchObject({ state: 'pending', rerun: false });
-    store.claimDueJobs(1003, 10);
+    expect(await store.getJob('c1:democon:AAAAA')).toMatchObject({ state: 'pending', rerun: false });
+    await store.claimDueJobs(1003, 10);
     await store.completeJobs(['c1:democon:AAAAA'], 1004);
-    expect(store.getJob('c1:democon:AAAAA')).toBeUndefined();
+    expect(await store.getJob('c1:democon:AAAAA')).toBeUndefined();
   });
 
   it('reports each webhook lag once: from the oldest unsynced acknowledgement, a rerun from its own', async () => {
@@ -176,45 +176,45 @@ describe('lowdb store', () => {
     // Sync now: merged and claimed in one step; a second click finds it in flight and only asks for a rerun.
     expect((await store.enqueueClaimed(trigger('AAAAA', 'manual'), 1300))?.state).toBe('in_flight');
     expect(await store.enqueueClaimed(trigger('AAAAA', 'manual'), 1300)).toBeNull();
-    expect(store.getJob('c1:democon:AAAAA')?.rerun).toBe(true);
+    expect((await store.getJob('c1:democon:AAAAA'))?.rerun).toBe(true);
     await store.acceptWebhook('c1:3', trigger('AAAAA', 'pretix.event.order.modified'), 1400); // during the sync
     await store.putSyncRecords([record(1500)]);
     await store.completeJobs(['c1:democon:AAAAA'], 1500);
     expect(samples).toEqual([{ portalId: '42', lagMs: 500 }]);
     // The rerun measures from the webhook that arrived while the first run was in flight.
-    store.claimDueJobs(1600, 10);
+    await store.claimDueJobs(1600, 10);
     await store.failJob('c1:democon:AAAAA', { failureClass: 'transient', message: 'HubSpot 502', nextAttemptAt: 1700 }, 1650);
-    store.claimDueJobs(1700, 10);
+    await store.claimDueJobs(1700, 10);
     await store.putSyncRecords([record(1800, 'failed')]);
     await store.putSyncRecords([record(1900)]);
     await store.completeJobs(['c1:democon:AAAAA'], 1900);
     expect(samples).toEqual([{ portalId: '42', lagMs: 500 }, { portalId: '42', lagMs: 500 }]);
     // A job no webhook asked for (backfill, reconcile, Sync now alone) has no lag to report.
     await store.enqueue([trigger('BBBBB', 'manual')], 2000);
-    store.claimDueJobs(2000, 10);
+    await store.claimDueJobs(2000, 10);
     await store.putSyncRecords([{ ...record(2100), key: 'c1:democon:BBBBB', code: 'BBBBB' }]);
     expect(samples).toHaveLength(2);
   });
 
   it('recovers jobs left in flight by a crash', async () => {
     await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
-    store.claimDueJobs(1000, 10);
+    await store.claimDueJobs(1000, 10);
     await store.acceptWebhook('c1:2', trigger('BBBBB'), 1000);
     await store.saveInstallation({ portalId: '9', status: 'active', accessTokenSealed: null, refreshTokenSealed: null, accessTokenExpiresAt: 0, scopes: [], installedAt: '', updatedAt: '' }); // a checkpoint that includes the in-flight mark
     const reopened = await openLowdbStore(file);
-    expect(reopened.getJob('c1:democon:AAAAA')?.state).toBe('in_flight');
+    expect((await reopened.getJob('c1:democon:AAAAA'))?.state).toBe('in_flight');
     expect(await reopened.recoverInFlight(5000)).toBe(1);
-    expect(reopened.claimDueJobs(5000, 10).map((j) => j.code).sort()).toEqual(['AAAAA', 'BBBBB']);
+    expect((await reopened.claimDueJobs(5000, 10)).map((j) => j.code).sort()).toEqual(['AAAAA', 'BBBBB']);
   });
 
   it('failed jobs wait for a manual retry; a new trigger or retryJob revives them', async () => {
     await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000);
-    store.claimDueJobs(1000, 10);
+    await store.claimDueJobs(1000, 10);
     await store.failJob('c1:democon:AAAAA', { failureClass: 'config', message: 'bad mapping', nextAttemptAt: null }, 1001);
-    expect(store.claimDueJobs(9_999_999, 10)).toHaveLength(0);
-    expect(store.queueCounts()).toMatchObject({ failed: 1, failedByClass: { config: 1, permanent: 0, transient: 0 } });
+    expect(await store.claimDueJobs(9_999_999, 10)).toHaveLength(0);
+    expect(await store.queueCounts()).toMatchObject({ failed: 1, failedByClass: { config: 1, permanent: 0, transient: 0 } });
     expect(await store.retryJob('c1:democon:AAAAA', 2000)).toBe(true);
-    expect(store.getJob('c1:democon:AAAAA')).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(await store.getJob('c1:democon:AAAAA')).toMatchObject({ state: 'pending', attempts: 0 });
     expect(await store.retryJob('nope', 2000)).toBe(false);
   });
 
@@ -223,8 +223,8 @@ describe('lowdb store', () => {
       { key: 'a', portalId: '1', connectionId: 'c1', event: 'e', code: 'A', emails: ['x@example.com', 'y@example.com'], status: 'synced', syncedAt: '', objects: [], associations: [], skipped: [] },
       { key: 'b', portalId: '2', connectionId: 'c2', event: 'e', code: 'B', emails: ['x@example.com'], status: 'synced', syncedAt: '', objects: [], associations: [], skipped: [] },
     ]);
-    expect(store.findSyncRecordsByEmails('1', ['X@example.com']).map((r) => r.key)).toEqual(['a']);
-    expect(store.findSyncRecordsByEmails('2', ['y@example.com'])).toEqual([]);
+    expect((await store.findSyncRecordsByEmails('1', ['X@example.com'])).map((r) => r.key)).toEqual(['a']);
+    expect(await store.findSyncRecordsByEmails('2', ['y@example.com'])).toEqual([]);
   });
 
   it("removing a connection takes its sync records' emails off the disk, not only out of the index", async () => {
@@ -233,7 +233,7 @@ describe('lowdb store', () => {
       { key: 'b', portalId: '1', connectionId: 'c2', event: 'e', code: 'B', emails: ['kept@example.com'], status: 'synced', syncedAt: '', objects: [], associations: [], skipped: [] },
     ]);
     await store.deleteConnection('c1');
-    expect(store.getSyncRecord('a')).toBeUndefined();
+    expect(await store.getSyncRecord('a')).toBeUndefined();
     const onDisk = await readFile(recordsFileFor(file), 'utf8');
     expect(onDisk).not.toContain('gone@example.com');
     expect(onDisk).toContain('kept@example.com');
@@ -246,11 +246,11 @@ describe('lowdb store', () => {
     );
     const [a, b] = ['A', 'B'].map((code) => `c1:democon:${code}`) as [string, string];
     expect(await store.redactJobErrors([a, 'c1:democon:missing'], (text) => text.replace('p@example.com', '[deleted]'))).toBe(1);
-    expect(store.getJob(a)?.lastError).toBe('refused [deleted] in A');
-    expect(store.getJob(b)?.lastError).toBe('refused p@example.com in B');
+    expect((await store.getJob(a))?.lastError).toBe('refused [deleted] in A');
+    expect((await store.getJob(b))?.lastError).toBe('refused p@example.com in B');
     expect(await store.redactJobErrors([a], (text) => text.replace('p@example.com', '[deleted]'))).toBe(0);
     await store.close();
     store = await openLowdbStore(file);
-    expect(store.getJob(a)?.lastError).toBe('refused [deleted] in A');
+    expect((await store.getJob(a))?.lastError).toBe('refused [deleted] in A');
   });
 });

@@ -61,11 +61,11 @@ describe('backfill and sweep progress', () => {
     const saved = store.saveBackfill(backfill(4));
     await vi.waitFor(() => expect(disk.started()).toBeGreaterThan(0));
     // Written, not yet durable: the API (which reads the store) still shows the page a restart would resume from.
-    expect(store.getBackfill('c1', 'democon')?.nextPage).toBe(3);
-    expect(store.listBackfills().map((b) => b.nextPage)).toEqual([3]);
+    expect((await store.getBackfill('c1', 'democon'))?.nextPage).toBe(3);
+    expect((await store.listBackfills()).map((b) => b.nextPage)).toEqual([3]);
     disk.release();
     await saved;
-    expect(store.getBackfill('c1', 'democon')?.nextPage).toBe(4);
+    expect((await store.getBackfill('c1', 'democon'))?.nextPage).toBe(4);
     disk.restore();
   });
 
@@ -73,10 +73,10 @@ describe('backfill and sweep progress', () => {
     const disk = await holdDatasyncs(dir.path);
     const saved = store.saveSweep(sweep('2026-01-02T00:00:00.000Z'));
     await vi.waitFor(() => expect(disk.started()).toBeGreaterThan(0));
-    expect(store.getSweep('c1', 'democon')).toBeUndefined();
+    expect(await store.getSweep('c1', 'democon')).toBeUndefined();
     disk.release();
     await saved;
-    expect(store.getSweep('c1', 'democon')?.watermark).toBe('2026-01-02T00:00:00.000Z');
+    expect((await store.getSweep('c1', 'democon'))?.watermark).toBe('2026-01-02T00:00:00.000Z');
     disk.restore();
   });
 
@@ -89,8 +89,8 @@ describe('backfill and sweep progress', () => {
     // A process started now (as after a SIGKILL) resumes from the last page shown.
     const restarted = await openLowdbStore(file);
     try {
-      expect(restarted.getBackfill('c1', 'democon')?.nextPage).toBe(200);
-      expect(restarted.getSweep('c1', 'democon')?.watermark).toBe('2026-01-03T00:00:00.000Z');
+      expect((await restarted.getBackfill('c1', 'democon'))?.nextPage).toBe(200);
+      expect((await restarted.getSweep('c1', 'democon'))?.watermark).toBe('2026-01-03T00:00:00.000Z');
     } finally {
       await restarted.close();
     }
@@ -103,7 +103,7 @@ describe('backfill and sweep progress', () => {
     expect(onDisk.backfills['c1:democon']?.nextPage).toBe(7);
     await store.close();
     store = await openLowdbStore(file);
-    expect(store.getBackfill('c1', 'democon')?.nextPage).toBe(7);
+    expect((await store.getBackfill('c1', 'democon'))?.nextPage).toBe(7);
   });
 
   it("a removed connection's progress does not come back after a restart", async () => {
@@ -112,11 +112,11 @@ describe('backfill and sweep progress', () => {
     const late = store.saveBackfill(backfill(6));
     await store.deleteConnection('c1');
     await late;
-    expect(store.getBackfill('c1', 'democon')).toBeUndefined();
+    expect(await store.getBackfill('c1', 'democon')).toBeUndefined();
     const restarted = await openLowdbStore(file);
     try {
-      expect(restarted.listBackfills()).toEqual([]);
-      expect(restarted.getSweep('c1', 'democon')).toBeUndefined();
+      expect(await restarted.listBackfills()).toEqual([]);
+      expect(await restarted.getSweep('c1', 'democon')).toBeUndefined();
     } finally {
       await restarted.close();
     }

@@ -44,7 +44,7 @@ async function sync(crm: MemoryCrm, batch: PretixOrder[], mappings: ObjectMappin
     portalId: '42',
     connectionId: 'c1',
     recordKey: (code) => `c1:democon:${code}`,
-    previousRecord: (code) => previous.get(code),
+    previousRecord: async (code) => previous.get(code),
     now: () => new Date('2026-03-01T10:00:00Z'),
   });
 }

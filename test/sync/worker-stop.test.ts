@@ -46,17 +46,17 @@ function memoryStore(codes: string[], now: number) {
     });
   }
   const store: WorkerStore = {
-    getConnection: (id) => (id === 'c1' ? CONNECTION : undefined),
-    getEventConfig: (connectionId, event) => (connectionId === 'c1' && event === 'democon' ? EVENT : undefined),
-    listEventConfigs: () => [EVENT],
-    getMappingSet: () => undefined,
-    claimDueJobs(at, limit) {
+    getConnection: async (id) => (id === 'c1' ? CONNECTION : undefined),
+    getEventConfig: async (connectionId, event) => (connectionId === 'c1' && event === 'democon' ? EVENT : undefined),
+    listEventConfigs: async () => [EVENT],
+    getMappingSet: async () => undefined,
+    async claimDueJobs(at, limit) {
       const due = [...jobs.values()].filter((job) => job.state === 'pending' && job.nextAttemptAt <= at).slice(0, limit);
       due.forEach((job) => Object.assign(job, { state: 'in_flight', inFlightSince: at }));
       return due;
     },
-    nextDueAt: () => Math.min(...[...jobs.values()].filter((job) => job.state === 'pending').map((job) => job.nextAttemptAt)),
-    getJob: (key) => jobs.get(key),
+    nextDueAt: async () => Math.min(...[...jobs.values()].filter((job) => job.state === 'pending').map((job) => job.nextAttemptAt)),
+    getJob: async (key) => jobs.get(key),
     async completeJobs(keys) {
       keys.forEach((key) => jobs.delete(key));
     },
@@ -70,7 +70,7 @@ function memoryStore(codes: string[], now: number) {
         if (job?.state === 'in_flight') Object.assign(job, { state: 'pending', inFlightSince: undefined });
       }
     },
-    getSyncRecord: (key) => records.get(key),
+    getSyncRecord: async (key) => records.get(key),
     async putSyncRecords(list) {
       list.forEach((record) => records.set(record.key, record));
     },

@@ -86,7 +86,7 @@ describe('SyncWorker', () => {
     worker?.notify();
   }
 
-  const synced = () => store.listJobs().length === 0 && crm.objects.size > 0;
+  const synced = async () => (await store.listJobs()).length === 0 && crm.objects.size > 0;
 
   it('a quick run of webhooks lands in one batch: one request per mapping step, not one per order', async () => {
     startWorker();
@@ -112,7 +112,7 @@ describe('SyncWorker', () => {
     for (let i = 0; i < 250; i += 1) pretix.add(code(i), Date.now());
     await store.enqueue(Array.from({ length: 250 }, (_, i) => trigger(code(i))), Date.now());
     for (let i = 0; i < 250; i += 1) worker!.notify();
-    await waitFor(() => store.listJobs().length === 0, 'the backlog to sync');
+    await waitFor(async () => (await store.listJobs()).length === 0, 'the backlog to sync');
     // Two full batches right away, the last 50 as one batch, never 100 + 100 + 2 + 48.
     expect(crm.upsertSizes.filter((_, i) => i % 2 === 0)).toEqual([100, 100, 50]);
   });
@@ -139,7 +139,7 @@ describe('SyncWorker', () => {
     await store.enqueue([{ ...trigger('MANUAL'), action: 'manual' }], Date.now());
     const asked = Date.now();
     worker!.notify('interactive');
-    await waitFor(() => store.listJobs().length === 0, 'the manual sync and the held webhooks');
+    await waitFor(async () => (await store.listJobs()).length === 0, 'the manual sync and the held webhooks');
     expect(Date.now() - asked).toBeLessThan(2_000);
     // One batch: the held orders went along with the person's.
     expect(crm.upsertSizes).toEqual([4, 4]);
@@ -159,7 +159,7 @@ describe('SyncWorker', () => {
     await waitFor(synced, 'the first batch');
     pretix.calls.length = 0;
     await Promise.all(Array.from({ length: 10 }, (_, i) => place(60 + i)));
-    await waitFor(() => store.listJobs().length === 0 && crm.objects.size >= 140, 'the second batch');
+    await waitFor(async () => (await store.listJobs()).length === 0 && crm.objects.size >= 140, 'the second batch');
     // Oldest first from the first batch's newest order: one page holds the ten new ones.
     expect(pretix.calls).toEqual(['list last_modified page 1']);
   });

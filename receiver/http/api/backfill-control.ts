@@ -38,7 +38,7 @@ export function toBackfillProgress(view: BackfillProgressView | undefined): Back
 
 export function backfillControlFor(runner: BackfillRunner): BackfillControl {
   return {
-    progress: (connectionId, event) => toBackfillProgress(runner.progress(connectionId, event)),
+    progress: async (connectionId, event) => toBackfillProgress(await runner.progress(connectionId, event)),
     async start(connectionId, event) {
       try {
         await runner.start(connectionId, event);
@@ -47,12 +47,12 @@ export function backfillControlFor(runner: BackfillRunner): BackfillControl {
         if (error instanceof SyncConfigError) throw new HttpError(409, 'cannot_backfill', error.message);
         throw error;
       }
-      return toBackfillProgress(runner.progress(connectionId, event));
+      return toBackfillProgress(await runner.progress(connectionId, event));
     },
     async cancel(connectionId, event) {
       const state = await runner.cancel(connectionId, event);
       if (!state) throw new HttpError(404, 'no_backfill', `No backfill of ${event} is running.`);
-      return toBackfillProgress(runner.progress(connectionId, event));
+      return toBackfillProgress(await runner.progress(connectionId, event));
     },
   };
 }

@@ -14,6 +14,7 @@ import type { EventContext } from '../../sync/event-context';
 import { createDeadline, errorMessage, settleLimited, type Deadline } from './deadline';
 import { mappingLabel, objectLinks, pretixOrderUrl, STATUS_LABELS, syncState } from './presenters';
 import { effectiveMappings } from '../../connections/effective-mappings';
+import type { ObjectMapping } from '../../domain/mapping-schema';
 
 export interface OrderSearchOptions {
   email: string;
@@ -67,7 +68,7 @@ const truncate = (text: string, max: number) => (text.length > max ? `${text.sli
 
 export async function contactOrders(deps: ContactOrdersDeps, portalId: string, contactId: string, emails: string[]): Promise<ContactOrdersResponse> {
   const { store } = deps;
-  const connections = store.listConnections(portalId);
+  const connections = await store.listConnections(portalId);
   if (connections.length === 0) return { connected: false, orders: [], producedBy: [], warnings: [] };
 
   const deadline = createDeadline(deps.upstreamTimeoutMs);
@@ -75,13 +76,13 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
   const found = new Map<string, Found>();
   const connectionById = new Map(connections.map((c) => [c.id, c]));
   const where = (connection: Connection, event: string) => `${event} (${connection.organizer} on ${connection.baseUrl})`;
-  const records = emails.length > 0 ? store.findSyncRecordsByEmails(portalId, emails) : [];
+  const records = emails.length > 0 ? await store.findSyncRecordsByEmails(portalId, emails) : [];
 
   // 1. Live: the organizer's order list filtered by email, once per connection and email. It spans every event the
   // token can read; only events we sync (or synced this contact's orders in) belong on the card.
   const searches: { connection: Connection; email: string; shownEvents: Set<string> }[] = [];
   for (const connection of connections) {
-    const shownEvents = new Set(store.listEventConfigs(connection.id).filter((config) => config.enabled).map((config) => config.event));
+    const shownEvents = new Set((await store.listEventConfigs(connection.id)).filter((config) => config.enabled).map((config) => config.event));
     for (const record of records) if (record.connectionId === connection.id) shownEvents.add(record.event);
     if (shownEvents.size === 0) continue;
     for (const email of emails) searches.push({ connection, email, shownEvents });
@@ -146,17 +147,26 @@ export async function contactOrders(deps: ContactOrdersDeps, portalId: string, c
     deps.contexts.get(`${connection.id}:${event}`, deps.pretixFor(connection), connection.organizer, event);
   const contexts = await loadContexts(shown, loadContext, deadline, warnings, where);
 
-  const orders = shown.map((entry) => {
+  // Each event's mappings once, read before the synchronous assembly below needs them.
+  const mappingsByEvent = new Map<string, ObjectMapping[]>();
+  const mappingsOf = async (connectionId: string, event: string) => {
+    const key = `${connectionId}:${event}`;
+    if (!mappingsByEvent.has(key)) mappingsByEvent.set(key, await effectiveMappings(store, await store.getEventConfig(connectionId, event)));
+    return mappingsByEvent.get(key)!;
+  };
+  const orders = [];
+  for (const entry of shown) {
     const key = jobKey(entry.connection.id, entry.event, entry.order.code);
-    const mappings = effectiveMappings(store, store.getEventConfig(entry.connection.id, entry.event));
-    const record = recordByKey.get(key) ?? store.getSyncRecord(key);
-    return cardOrder(entry, contexts.get(`${entry.connection.id}:${entry.event}`) ?? null, record, store.getJob(key), mappings, deps.hubspotAppUrl, portalId, warnings);
-  });
+    const mappings = await mappingsOf(entry.connection.id, entry.event);
+    const record = recordByKey.get(key) ?? (await store.getSyncRecord(key));
+    orders.push(cardOrder(entry, contexts.get(`${entry.connection.id}:${entry.event}`) ?? null, record, await store.getJob(key), mappings, deps.hubspotAppUrl, portalId, warnings));
+  }
+  for (const record of records) await mappingsOf(record.connectionId, record.event);
 
   const response: ContactOrdersResponse = {
     connected: true,
     orders,
-    producedBy: producedBy(records, contactId, emails, (record) => effectiveMappings(store, store.getEventConfig(record.connectionId, record.event))),
+    producedBy: producedBy(records, contactId, emails, (record) => mappingsByEvent.get(`${record.connectionId}:${record.event}`) ?? []),
     warnings: [...warnings],
   };
   return fitInto(response, MAX_RESPONSE_BYTES);

@@ -144,8 +144,8 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
   // ----- helpers -----
 
   /** The connection if it belongs to the portal; another portal's connection is as unknown as a missing one. */
-  const ownConnection = (portalId: string, connectionId: string): Connection => {
-    const connection = store.getConnection(connectionId);
+  const ownConnection = async (portalId: string, connectionId: string): Promise<Connection> => {
+    const connection = await store.getConnection(connectionId);
     if (!connection || connection.portalId !== portalId) throw notFound(`connection ${connectionId}`);
     return connection;
   };
@@ -173,13 +173,13 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     },
 
     async syncOrder({ portalId, body }) {
-      const connection = ownConnection(portalId, body.connectionId);
-      const config = store.getEventConfig(connection.id, body.event);
+      const connection = await ownConnection(portalId, body.connectionId);
+      const config = await store.getEventConfig(connection.id, body.event);
       if (!config?.enabled) {
         throw new HttpError(409, 'event_not_enabled', `Sync is not enabled for event ${body.event}; enable it in the app settings first.`);
       }
       const key = jobKey(connection.id, body.event, body.code);
-      const before = store.getJob(key);
+      const before = await store.getJob(key);
       const trigger: JobTrigger = { portalId, connectionId: connection.id, event: body.event, code: body.code, action: 'manual' };
       // A person waits: sync it now rather than when the worker's cycle (or a backfill's batches) get to it.
       const started = deps.syncNow ? await deps.syncNow(trigger) : (await store.enqueue([trigger], now()), false);
@@ -194,7 +194,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     async getSettings({ portalId }) {
       return {
         portalId,
-        connections: deps.connections.list(portalId).map(connectionSummary),
+        connections: (await deps.connections.list(portalId)).map(connectionSummary),
         webhookActionTypes: [...ORDER_ACTIONS],
       };
     },
@@ -219,7 +219,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     },
 
     async deleteConnection({ portalId, params, body }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       const removed = `The connection to ${connection.organizer} on ${connection.baseUrl} was removed.`;
       // Takes the pretix webhook out first; refuses (502) while pretix is unreachable unless forced.
       const removal = await createDeadline(timeoutMs).race(deps.events.removeConnection(connection.id, { force: body.force }), `pretix (${connection.organizer})`);
@@ -227,21 +227,21 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     },
 
     async listEvents({ portalId, params }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       const service = deps.events;
       return { events: await createDeadline(timeoutMs).race(service.listEvents(connection.id), `pretix (${connection.organizer})`) };
     },
 
     async setEventEnabled({ portalId, params, body }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       const service = deps.events;
       return { event: await createDeadline(timeoutMs).race(service.setEnabled(connection.id, params.event, body.enabled), `pretix (${connection.organizer})`) };
     },
 
     async getMappings({ portalId, params }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       // What the event syncs with: its mapping set's rows when it uses one (saving those here is refused, see saveMappings).
-      const mappings = effectiveMappings(store, store.getEventConfig(connection.id, params.event));
+      const mappings = await effectiveMappings(store, await store.getEventConfig(connection.id, params.event));
       let warnings: Record<string, string> = {};
       if (mappings.length > 0) {
         try {
@@ -256,7 +256,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     },
 
     async saveMappings({ portalId, params, body }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       const mappings: ObjectMapping[] = body.mappings;
       // The settings page's toggle enables the event: saving here never switches sync on or off.
       const { warnings } = await deps.eventConfigs
@@ -266,12 +266,12 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     },
 
     async listMappingSets({ portalId, params }) {
-      const connection = ownConnection(portalId, params.connectionId);
-      return { sets: deps.mappingSets.list(connection.id).map(mappingSetDto) };
+      const connection = await ownConnection(portalId, params.connectionId);
+      return { sets: (await deps.mappingSets.list(connection.id)).map(mappingSetDto) };
     },
 
     async saveMappingSet({ portalId, params, body }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       const saved = await deps.mappingSets
         .save(connection.id, params.set, { name: body.name, mappings: body.mappings }, createDeadline(timeoutMs).race)
         .catch(rethrowInvalidMappings);
@@ -279,7 +279,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     },
 
     async copyMappingSet({ portalId, params, body }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       const saved = await deps.mappingSets
         .copyFromEvent(connection.id, params.event, params.set, body.name, createDeadline(timeoutMs).race)
         .catch(rethrowInvalidMappings);
@@ -287,14 +287,14 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     },
 
     async assignMappingSet({ portalId, params, body }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       const assigned = await deps.mappingSets.assign(connection.id, params.event, body.set, createDeadline(timeoutMs).race).catch(rethrowInvalidMappings);
       return { event: params.event, mappingSetId: assigned.config.mappingSetId ?? null, changedMappingIds: assigned.changedMappingIds };
     },
 
     async createMissingProperties({ portalId, params, body }) {
-      const connection = ownConnection(portalId, params.connectionId);
-      const drafts: MappingDraft[] = body.mappings ?? effectiveMappings(store, store.getEventConfig(connection.id, params.event));
+      const connection = await ownConnection(portalId, params.connectionId);
+      const drafts: MappingDraft[] = body.mappings ?? await effectiveMappings(store, await store.getEventConfig(connection.id, params.event));
       if (drafts.length === 0) return { created: [], existing: 0 };
       const deadline = createDeadline(timeoutMs);
       const types = [...new Set(drafts.map((m) => m.external_object_type))];
@@ -332,7 +332,7 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     },
 
     async getSourceFields({ portalId, params, query }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       return sourceFieldGroups(await eventContext(connection, params.event, createDeadline(timeoutMs)), query.model);
     },
 
@@ -341,17 +341,16 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     },
 
     async listSyncProblems({ portalId }) {
-      const problems = store
-        .listJobs({ portalId, state: 'failed' })
+      const problems = (await store.listJobs({ portalId, state: 'failed' }))
         .sort((a, b) => (b.lastErrorAt ?? 0) - (a.lastErrorAt ?? 0))
         .slice(0, MAX_SYNC_PROBLEMS)
         .map(syncProblem);
-      const { lag, backlog } = deps.health?.portal(portalId) ?? { lag: { count: 0, p50Ms: null, p95Ms: null, maxMs: null }, backlog: backlogOf(store.queueCounts(portalId), now()) };
+      const { lag, backlog } = (await deps.health?.portal(portalId)) ?? { lag: { count: 0, p50Ms: null, p95Ms: null, maxMs: null }, backlog: backlogOf(await store.queueCounts(portalId), now()) };
       return { problems, health: { lag, backlog } };
     },
 
     async retrySyncProblem({ portalId, body }) {
-      const job = store.getJob(body.key);
+      const job = await store.getJob(body.key);
       if (!job || job.portalId !== portalId) throw notFound(`sync problem ${body.key}`);
       if (!(await store.retryJob(job.key, now()))) {
         throw new HttpError(409, 'in_flight', `Order ${job.code} is being synced right now.`);
@@ -361,17 +360,17 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
     },
 
     async getBackfill({ portalId, params }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       return backfillControl().progress(connection.id, params.event);
     },
 
     async startBackfill({ portalId, params }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       return backfillControl().start(connection.id, params.event);
     },
 
     async cancelBackfill({ portalId, params }) {
-      const connection = ownConnection(portalId, params.connectionId);
+      const connection = await ownConnection(portalId, params.connectionId);
       return backfillControl().cancel(connection.id, params.event);
     },
   };
