@@ -8,6 +8,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // One throwaway PostgreSQL cluster for the run (test/helpers/postgres-cluster.ts).
+          globalSetup: ['test/helpers/postgres-global-setup.ts'],
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx', 'receiver/**/*.test.ts', 'src/**/*.test.tsx'],
           exclude: ['test/e2e/**', '**/node_modules/**'],
           environment: 'node',

@@ -7,7 +7,7 @@ import { runCardBenchmark } from './card';
 import { runSyncNowDuringBackfillBenchmark, type SyncNowDuringBackfillResult } from './sync-now-during-backfill';
 import { runProgressSaveBenchmark } from './progress-saves';
 import { runTrafficBenchmark, trafficTable, type ExtraTrafficRow } from './traffic';
-import { runScaleBenchmark, runSharedBudgetBackfill } from './scale';
+import { runScaleBenchmark, runSharedBudgetBackfill, stopBenchCluster } from './scale';
 
 const only = process.argv[2];
 
@@ -118,3 +118,5 @@ if (only === 'scale') {
   const b = s.backfill;
   console.log(`backfill of 10,000 orders with ${b.instances} instances at the real limits: ${fmt(b.seconds, 1)} s, theoretical minimum ${fmt(b.theoreticalSeconds, 1)} s → efficiency ${fmt(b.efficiency)} (goal ≥ 0.9); most HubSpot requests in any 10 s ${b.hubspotMaxInWindow}/110; 429s HubSpot ${b.hubspot429}, pretix ${b.pretix429}`);
 }
+
+await stopBenchCluster();

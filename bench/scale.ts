@@ -98,6 +98,30 @@ const directWebhookUrls = (world: PostgresReceivers) => {
   return world.receivers.map((receiver) => `${receiver!.url}${path}`);
 };
 
+// One throwaway cluster for the benchmark run (the tests get theirs from vitest's global setup), a fresh database per
+// measurement so that one run's rows never slow the next.
+let cluster: Awaited<ReturnType<typeof startPostgresCluster>> | null = null;
+let databases = 0;
+async function freshDatabase(): Promise<string> {
+  cluster ??= await startPostgresCluster();
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: cluster.adminUrl });
+  await admin.connect();
+  const name = `bench_${databases++}`;
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
+  } finally {
+    await admin.end();
+  }
+  return `postgres://postgres@127.0.0.1:${cluster.port}/${name}`;
+}
+
+/** Stops the benchmark's cluster (bench/run.ts calls it at the end). */
+export async function stopBenchCluster(): Promise<void> {
+  await cluster?.stop();
+  cluster = null;
+}
+
 export async function runScaleBenchmark(): Promise<ScaleResult> {
   const bareRps = await bareRoute();
 
@@ -117,7 +141,7 @@ export async function runScaleBenchmark(): Promise<ScaleResult> {
 
   const postgres: ScaleResult['postgres'] = [];
   for (const instances of [1, 2, 3]) {
-    const world = await startPostgresReceivers({ count: instances, hubspot: { rateLimit: LIFTED, recordBodies: false }, env: LIFTED_ENV });
+    const world = await startPostgresReceivers({ databaseUrl: await freshDatabase(), count: instances, hubspot: { rateLimit: LIFTED, recordBodies: false }, env: LIFTED_ENV });
     try {
       world.pretix.addWebhook(ORGANIZER, { target_url: world.connection.webhookUrl, all_events: true, limit_events: [], action_types: ['pretix.event.order.placed'] });
       const urls = directWebhookUrls(world);
@@ -135,7 +159,7 @@ export async function runScaleBenchmark(): Promise<ScaleResult> {
   }
 
   const env = { HUBSPOT_RATE_LIMIT: '110/10s', PRETIX_RATE_LIMIT: '360/1m', RECONCILE_INTERVAL: '0' };
-  const world = await startPostgresReceivers({ count: 3, hubspot: { rateLimit: REAL_LIMITS.hubspot, recordBodies: false }, env });
+  const world = await startPostgresReceivers({ databaseUrl: await freshDatabase(), count: 3, hubspot: { rateLimit: REAL_LIMITS.hubspot, recordBodies: false }, env });
   let backfill: ScaleResult['backfill'];
   try {
     world.pretix.generateOrders(ORGANIZER, EVENT, 9_998, { startDate: '2025-01-01T00:00:00Z', spacingMs: 60_000 });
@@ -191,7 +215,7 @@ export interface SharedBudgetBackfillResult {
  * all their requests together need under the limits, over the time taken.
  */
 export async function runSharedBudgetBackfill(instances: number, totalOrders = 10_000): Promise<SharedBudgetBackfillResult> {
-  const cluster = await startPostgresCluster();
+  const databaseUrl = await freshDatabase();
   const pretix = await startFakePretix({ rateLimit: REAL_LIMITS.pretix, maxRecordedRequests: 100 });
   pretix.seedFromFixtures();
   pretix.addToken(PRETIX_TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
@@ -220,7 +244,7 @@ export async function runSharedBudgetBackfill(instances: number, totalOrders = 1
           HUBSPOT_PORTAL_ID: PORTAL_ID,
           RECONCILE_INTERVAL: '0',
           LOG_LEVEL: 'warn',
-          DATABASE_URL: cluster.url,
+          DATABASE_URL: databaseUrl,
         }),
       );
     }
@@ -268,7 +292,6 @@ export async function runSharedBudgetBackfill(instances: number, totalOrders = 1
   } finally {
     await Promise.all(receivers.map((receiver) => receiver.killAll()));
     await Promise.all([pretix.close(), hubspot.close()]);
-    await cluster.stop();
     await dir.remove();
   }
 }

@@ -36,10 +36,9 @@ async function main(): Promise<void> {
   const { buildApp } = await import('./app');
   // Several instances: rate budgets and leases shared through PostgreSQL (store/postgres/coordination.ts).
   let coordinationError: (error: unknown) => void = (error) => process.stderr.write(`PostgreSQL coordination: ${String(error)}\n`);
-  const shared = config.databaseUrl
-    ? await (await import('./store/postgres/coordination')).openPostgresCoordination(config.databaseUrl, { onError: (error) => coordinationError(error) })
-    : undefined;
-  const { server, services, intake } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key), shared: shared?.coordination });
+  const pool = config.databaseUrl ? (await import('./store/postgres/pool')).createPostgresPool(config.databaseUrl) : undefined;
+  const shared = pool ? await (await import('./store/postgres/coordination')).openPostgresCoordination(pool, { onError: (error) => coordinationError(error) }) : undefined;
+  const { server, services, intake } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key), shared });
   coordinationError = (error) => server.log.warn({ err: error }, 'PostgreSQL coordination (rate budgets, leases) failed; retrying');
 
   for (const damage of repaired) {
@@ -88,7 +87,7 @@ async function main(): Promise<void> {
     backstop.unref();
     try {
       await shutDown({ server, intake, services, store, timeoutMs, logger: server.log });
-      await shared?.close();
+      await pool?.end();
       process.exit(0);
     } catch (error) {
       server.log.error({ err: error }, 'shutdown failed');

@@ -9,14 +9,12 @@ import { startFakeHubSpot, type FakeHubSpot, type FakeHubSpotOptions } from '../
 import { startFakePretix, type FakePretix } from '../fakes/pretix';
 import { freePort } from './free-port';
 import { exampleMappingsBody } from './mappings';
-import { startPostgresCluster, type PostgresCluster } from './postgres-cluster';
 import { startReceiverProcess, type ReceiverProcess } from './receiver-process';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy';
 import { defineExampleProperties, EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, PRETIX_TOKEN, SECRET_KEY } from './stack';
 import { tempDir } from './temp-dir';
 
 export interface PostgresReceivers {
-  cluster: PostgresCluster;
   pretix: FakePretix;
   hubspot: FakeHubSpot;
   proxy: RoundRobinProxy;
@@ -35,12 +33,13 @@ export interface PostgresReceivers {
 
 export interface PostgresReceiversOptions {
   count: number;
+  /** An empty database for them (createTestDatabase() in a test, a cluster of its own in a benchmark). */
+  databaseUrl: string;
   hubspot?: FakeHubSpotOptions;
   env?: Record<string, string>;
 }
 
 export async function startPostgresReceivers(options: PostgresReceiversOptions): Promise<PostgresReceivers> {
-  const cluster = await startPostgresCluster();
   const pretix = await startFakePretix();
   pretix.seedFromFixtures();
   pretix.addToken(PRETIX_TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
@@ -53,7 +52,7 @@ export async function startPostgresReceivers(options: PostgresReceiversOptions):
   const envFor = async (index: number) => ({
     PORT: String(await freePort()),
     PUBLIC_URL: proxy.url,
-    DATABASE_URL: cluster.url,
+    DATABASE_URL: options.databaseUrl,
     DATA_FILE: `${dir.path}/instance-${index}/state.json`,
     SECRET_KEY,
     HUBSPOT_API_URL: hubspot.url,
@@ -77,7 +76,6 @@ export async function startPostgresReceivers(options: PostgresReceiversOptions):
   await admin.put(`${eventPath}/mappings?enable=true`, exampleMappingsBody());
 
   const result: PostgresReceivers = {
-    cluster,
     pretix,
     hubspot,
     proxy,
@@ -96,7 +94,6 @@ export async function startPostgresReceivers(options: PostgresReceiversOptions):
       await Promise.all(receivers.map((receiver) => receiver?.killAll()));
       await proxy.close();
       await Promise.all([pretix.close(), hubspot.close()]);
-      await cluster.stop();
       await dir.remove();
     },
   };

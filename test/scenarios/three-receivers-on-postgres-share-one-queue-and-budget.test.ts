@@ -10,22 +10,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncJob } from '../../receiver/store/types';
 import type { BackfillProgressView } from '../../receiver/sync/backfill';
+import { createTestDatabase } from '../helpers/postgres-cluster';
 import { startPostgresReceivers, type PostgresReceivers } from '../helpers/postgres-receivers';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../helpers/stack';
 import { REPO_ROOT } from '../helpers/receiver-process';
 import { waitFor } from '../helpers/wait-for';
 
-// Written before the PostgreSQL store (branch h11) was merged: it runs once the receiver starts on DATABASE_URL with
-// the shared coordination wired in (receiver/main.ts), and is skipped, visibly, until then.
-const integrated =
-  existsSync(join(REPO_ROOT, 'receiver/store/postgres/pool.ts')) && readFileSync(join(REPO_ROOT, 'receiver/main.ts'), 'utf8').includes('openPostgresCoordination');
+// Written before the PostgreSQL store (branch h11) was merged: it runs once receiver/main.ts opens a PostgreSQL store
+// on DATABASE_URL (the shared coordination is wired in already), and is skipped, visibly, until then.
+const main = readFileSync(join(REPO_ROOT, 'receiver/main.ts'), 'utf8');
+const integrated = existsSync(join(REPO_ROOT, 'receiver/store/postgres/pool.ts')) && /PostgresStore/.test(main) && main.includes('openPostgresCoordination');
 
 describe.skipIf(!integrated)('three receivers on one PostgreSQL', () => {
   let world: PostgresReceivers;
 
   beforeAll(async () => {
     // A slow HubSpot keeps jobs in flight when the kill lands. Claims and leases expire within seconds here.
-    world = await startPostgresReceivers({ count: 3, hubspot: { latencyMs: 40 }, env: { LEASE_TTL: '2s', CLAIM_TTL: '3s' } });
+    world = await startPostgresReceivers({ databaseUrl: await createTestDatabase(), count: 3, hubspot: { latencyMs: 40 }, env: { LEASE_TTL: '2s', CLAIM_TTL: '3s' } });
     world.pretix.addWebhook(ORGANIZER, { target_url: world.connection.webhookUrl, all_events: true, limit_events: [], action_types: ['pretix.event.order.placed'] });
   }, 120_000);
   afterAll(() => world?.close());

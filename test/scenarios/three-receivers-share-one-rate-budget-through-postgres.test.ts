@@ -12,7 +12,7 @@ import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot';
 import { startFakePretix, type FakePretix } from '../fakes/pretix';
 import { freePort } from '../helpers/free-port';
 import { exampleMappingsBody } from '../helpers/mappings';
-import { startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster';
+import { createTestDatabase } from '../helpers/postgres-cluster';
 import { startReceiverProcess, type ReceiverProcess } from '../helpers/receiver-process';
 import { defineExampleProperties, EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, PRETIX_TOKEN, SECRET_KEY } from '../helpers/stack';
 import { tempDir } from '../helpers/temp-dir';
@@ -87,9 +87,7 @@ async function threeBackfills(databaseUrl: string | undefined): Promise<{ hubspo
 
 describe('three receivers on one PostgreSQL for their rate budgets', () => {
   it('stay within one portal window and one organizer window together, and use them fully', async () => {
-    const cluster: PostgresCluster = await startPostgresCluster();
-    cleanup.push(() => cluster.stop());
-    const { hubspot, pretix, seconds, orders } = await threeBackfills(cluster.url);
+    const { hubspot, pretix, seconds, orders } = await threeBackfills(await createTestDatabase());
     expect(hubspot.rateLimitedCount(PORTAL_ID)).toBe(0);
     expect(pretix.stats(ORGANIZER).throttled).toBe(0);
     expect(hubspot.maxRequestsInAnyWindow(PORTAL_ID, HUBSPOT.intervalMs)).toBeLessThanOrEqual(HUBSPOT.limit);

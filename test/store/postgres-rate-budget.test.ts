@@ -8,25 +8,24 @@ import type { BudgetWindow } from '../../receiver/lib/shared-budget';
 import { createSharedRateLimiter } from '../../receiver/lib/shared-rate-limiter';
 import { createPostgresLeases, LEASES_SCHEMA } from '../../receiver/store/postgres/leases';
 import { createPostgresBudget, RATE_BUDGET_SCHEMA } from '../../receiver/store/postgres/rate-budget';
-import { startPostgresCluster, type PostgresCluster } from '../helpers/postgres-cluster';
+import { createTestDatabase } from '../helpers/postgres-cluster';
 import { waitFor } from '../helpers/wait-for';
 
-let cluster: PostgresCluster;
+let databaseUrl: string;
 const pools: pg.Pool[] = [];
 const pool = () => {
-  const created = new pg.Pool({ connectionString: cluster.url, max: 4 });
+  const created = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   pools.push(created);
   return created;
 };
 
 beforeAll(async () => {
-  cluster = await startPostgresCluster();
+  databaseUrl = await createTestDatabase();
   await pool().query(RATE_BUDGET_SCHEMA + LEASES_SCHEMA);
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.end()));
-  await cluster?.stop();
 });
 
 const seeded = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

@@ -1,7 +1,7 @@
 // What several receiver instances on one PostgreSQL share besides the store: the rate budgets (one window per
 // HubSpot portal and per pretix organizer, for all instances together) and the leases. One holder id per process.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import type { SharedCoordination } from '../../lib/shared-coordination';
 import { createPostgresLeases, LEASES_SCHEMA } from './leases';
 import type { Queryable } from './queryable';
@@ -22,11 +22,9 @@ export function createPostgresCoordination(db: Queryable, options: { holder?: st
 /** Serialises the DDL of instances starting at the same moment (concurrent CREATE OR REPLACE FUNCTION fails). */
 const SCHEMA_LOCK = 7_246_113;
 
-/** Connects to DATABASE_URL, makes sure the coordination tables and functions exist, and builds the coordination. */
-export async function openPostgresCoordination(url: string, options: { onError?: (error: unknown) => void } = {}): Promise<{ coordination: SharedCoordination; close(): Promise<void> }> {
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
-  // An idle connection the server dropped must not take the process down; the next query reconnects.
-  pool.on('error', (error) => options.onError?.(error));
+/** Makes sure the coordination tables and functions exist on `pool` (the process's one pool, store/postgres/pool.ts),
+ * and builds the coordination on it. */
+export async function openPostgresCoordination(pool: pg.Pool, options: { onError?: (error: unknown) => void } = {}): Promise<SharedCoordination> {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
@@ -38,5 +36,5 @@ export async function openPostgresCoordination(url: string, options: { onError?:
   } finally {
     client.release();
   }
-  return { coordination: createPostgresCoordination(pool, options), close: () => pool.end() };
+  return createPostgresCoordination(pool, options);
 }
