@@ -110,6 +110,9 @@ BEGIN
     SELECT ends_at INTO grace_end FROM rate_slots WHERE slot_key = p_key AND NOT is_open AND ends_at > t + grace ORDER BY ends_at OFFSET rank LIMIT 1;
     IF grace_end IS NOT NULL THEN next_at := least(next_at, grace_end - grace + interval '1 millisecond'); END IF;
   END IF;
+  -- In line until a moment after it is due to ask again: an instance that no longer asks (its work is done, or it
+  -- died) must not hold its place and make the others wait for slots nobody takes.
+  UPDATE rate_waiters SET until = next_at + interval '250 milliseconds' WHERE slot_key = p_key AND holder = p_holder;
   retry_ms := greatest(1, ceil(extract(epoch FROM next_at - t) * 1000))::int;
   RETURN NEXT;
 END $$;
