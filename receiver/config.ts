@@ -39,6 +39,9 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_URL: httpUrl.default('http://localhost:3000'),
   DATA_FILE: z.string().min(1).default('./data/pretix-hubspot.json'),
+  DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// (or postgresql://) URL').optional()),
+  DATABASE_POOL_MAX: positiveInt.default(10),
+  DATABASE_CLAIM_TTL: duration.default(60_000),
   SECRET_KEY: optionalString.pipe(
     z
       .string()
@@ -81,6 +84,8 @@ export interface Config {
   host: string;
   publicUrl: string;
   dataFile: string;
+  /** PostgreSQL instead of the data file (several instances on one database); absent: the lowdb data file. */
+  database?: { url: string; poolMax: number; claimTtlMs: number };
   /** Absent only in development, where main.ts generates one beside the data file. */
   secretKey?: string;
   logLevel: string;
@@ -133,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     host: e.HOST,
     publicUrl: e.PUBLIC_URL,
     dataFile: e.DATA_FILE,
+    database: e.DATABASE_URL ? { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, claimTtlMs: e.DATABASE_CLAIM_TTL } : undefined,
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
@@ -166,7 +172,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
 export function describeConfig(config: Config): { configured: string[]; missing: string[] } {
   const configured = [
     `listening on http://${config.host}:${config.port} (public URL ${config.publicUrl})`,
-    `data file ${config.dataFile}`,
+    config.database ? `PostgreSQL store ${describeDatabaseUrl(config.database.url)} (pool of ${config.database.poolMax})` : `data file ${config.dataFile}`,
     `HubSpot API ${config.hubspot.apiUrl}, limit ${config.hubspot.rateLimit.limit} requests / ${config.hubspot.rateLimit.intervalMs / 1000} s per portal`,
     `pretix limit ${config.pretix.rateLimit.limit} requests / ${config.pretix.rateLimit.intervalMs / 1000} s per organizer`,
   ];
@@ -185,4 +191,14 @@ export function describeConfig(config: Config): { configured: string[]; missing:
     missing.push('PUBLIC_URL: not HTTPS; pretix and HubSpot need a public HTTPS URL to reach this receiver');
   }
   return { configured, missing };
+}
+
+/** host:port/database of a DATABASE_URL, without the user and password. */
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host || '(socket)'}${parsed.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
 }

@@ -7,6 +7,7 @@ import { existingSecretKey, resolveSecretKey, SecretKeyError } from './secret-ke
 import { shutDown } from './shutdown';
 import { DataFileLockedError, DataFileLockError, acquireDataFileLock } from './store/data-file-lock';
 import { openLowdbStoreReporting } from './store/lowdb-store';
+import { openPostgresStore } from './store/postgres/postgres-store';
 import { DamagedStateError } from './store/damaged-state';
 import { createSecretBox } from './store/secrets';
 
@@ -26,11 +27,14 @@ async function main(): Promise<void> {
     throw error;
   }
   // The lock comes before anything else touches the data directory: a second receiver must leave it as it found it.
-  await acquireDataFileLock(config.dataFile);
+  // With PostgreSQL there is no data file to guard: several instances share the database on purpose.
+  if (!config.database) await acquireDataFileLock(config.dataFile);
   // Everything is checked before anything is written: the key (a damaged one stops the start), then the store
   // (damaged state stops it before any file changes); only then is a missing development key generated.
   const knownKey = await existingSecretKey(config);
-  const { store, repaired } = await openLowdbStoreReporting(config.dataFile, { repair: config.repairDamagedState });
+  const { store, repaired } = config.database
+    ? { store: await openPostgresStore(config.database.url, { poolSettings: { max: config.database.poolMax }, claimTtlMs: config.database.claimTtlMs }), repaired: [] }
+    : await openLowdbStoreReporting(config.dataFile, { repair: config.repairDamagedState });
   const secretKey = knownKey ?? (await resolveSecretKey(config));
   // Loaded only now: a receiver refused at the lock or by damaged state stops before loading the rest of itself.
   const { buildApp } = await import('./app');

@@ -11,6 +11,7 @@ export async function healthRoutes(app: FastifyInstance, deps: { store: Store; s
     return reply.code(storage.ok ? 200 : 503).send({
       status: storage.ok ? 'ok' : 'failing',
       ...(storage.ok ? {} : { reason: storage.reason }),
+      store: { kind: storage.kind ?? 'lowdb', ok: storage.ok, reason: storage.ok ? null : storage.reason },
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       queue: { pending: queue.pending, failed: queue.failed },
     });

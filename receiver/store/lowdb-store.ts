@@ -462,7 +462,7 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
 
     health(): StoreHealth {
       const reason = [problems.journal, problems.checkpoint].filter((p) => p !== null).join('; ');
-      return reason === '' ? { ok: true } : { ok: false, reason };
+      return reason === '' ? { ok: true, kind: 'lowdb' } : { ok: false, kind: 'lowdb', reason };
     },
     async flush() {
       await Promise.all([journal.flush(), mainCommit.flush(), records.flush()]);

@@ -177,7 +177,9 @@ export interface QueueCounts {
   oldestPendingAt: number | null;
 }
 
-export type StoreHealth = { ok: true } | { ok: false; reason: string };
+export type StoreKind = 'lowdb' | 'postgres';
+
+export type StoreHealth = { ok: true; kind?: StoreKind } | { ok: false; reason: string; kind?: StoreKind };
 
 export interface Store {
   // Installations (OAuth)

@@ -11,6 +11,7 @@ import { ORDER_ACTIONS } from '../../receiver/pretix/webhook-actions';
 import { loadConfig } from '../../receiver/config';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
 import { openLowdbStore } from '../../receiver/store/lowdb-store';
+import { openPostgresStore } from '../../receiver/store/postgres/postgres-store';
 import { createSecretBox } from '../../receiver/store/secrets';
 import type { Store } from '../../receiver/store/types';
 import type { WorkerTuning } from '../../receiver/sync/worker';
@@ -129,7 +130,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   };
   const config = loadConfig(env);
-  const store = await openLowdbStore(config.dataFile);
+  // DATABASE_URL in `env`: the PostgreSQL store, as the receiver's main.ts chooses it.
+  const store = config.database
+    ? await openPostgresStore(config.database.url, { claimTtlMs: config.database.claimTtlMs })
+    : await openLowdbStore(config.dataFile);
   const secrets = createSecretBox(SECRET_KEY);
   let logText = '';
   const logStream = new Writable({

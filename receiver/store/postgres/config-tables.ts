@@ -1,0 +1,69 @@
+// Installations, connections, event configurations, mapping sets and backfill/sweep progress: small documents,
+// each written in one statement (so a save is committed, and visible to every instance, once it resolves).
+// Installations hold their tokens as the SecretBox sealed them: PostgreSQL never sees a token in plain text.
+import type pg from 'pg';
+import type { BackfillState, Connection, EventConfig, Installation, MappingSet, SweepState } from '../types';
+import { inTransaction } from './pool';
+
+const json = (value: unknown) => JSON.stringify(value);
+
+export function createConfigTables(pool: pg.Pool) {
+  const one = async <T>(sql: string, params: unknown[]): Promise<T | undefined> => (await pool.query<{ data: T }>(sql, params)).rows[0]?.data;
+  const all = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => (await pool.query<{ data: T }>(sql, params)).rows.map((r) => r.data);
+  const pair = (table: string, second: string) => ({
+    get: <T>(connectionId: string, id: string) => one<T>(`SELECT data FROM ${table} WHERE connection_id = $1 AND ${second} = $2`, [connectionId, id]),
+    save: async (connectionId: string, id: string, data: unknown) => {
+      await pool.query(
+        `INSERT INTO ${table} (connection_id, ${second}, data) VALUES ($1, $2, $3) ON CONFLICT (connection_id, ${second}) DO UPDATE SET data = $3`,
+        [connectionId, id, json(data)],
+      );
+    },
+  });
+  const events = pair('event_configs', 'event');
+  const sets = pair('mapping_sets', 'id');
+  const backfills = pair('backfills', 'event');
+  const sweeps = pair('sweeps', 'event');
+
+  return {
+    getInstallation: (portalId: string) => one<Installation>('SELECT data FROM installations WHERE portal_id = $1', [portalId]),
+    listInstallations: () => all<Installation>('SELECT data FROM installations ORDER BY portal_id'),
+    async saveInstallation(installation: Installation) {
+      await pool.query('INSERT INTO installations (portal_id, data) VALUES ($1, $2) ON CONFLICT (portal_id) DO UPDATE SET data = $2', [installation.portalId, json(installation)]);
+    },
+
+    getConnection: (id: string) => one<Connection>('SELECT data FROM connections WHERE id = $1', [id]),
+    findConnectionByWebhookFingerprint: (fingerprint: string) => one<Connection>('SELECT data FROM connections WHERE webhook_fingerprint = $1', [fingerprint]),
+    listConnections: (portalId?: string) =>
+      all<Connection>('SELECT data FROM connections WHERE $1::text IS NULL OR portal_id = $1 ORDER BY created_at, id', [portalId ?? null]),
+    async saveConnection(connection: Connection) {
+      await pool.query(
+        `INSERT INTO connections (id, portal_id, webhook_fingerprint, created_at, data) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET portal_id = $2, webhook_fingerprint = $3, data = $5`,
+        [connection.id, connection.portalId, connection.webhookTokenFingerprint, connection.createdAt, json(connection)],
+      );
+    },
+    /** Everything that belongs to the connection, in one transaction. */
+    async deleteConnection(id: string) {
+      await inTransaction(pool, async (client) => {
+        for (const table of ['event_configs', 'mapping_sets', 'backfills', 'sweeps', 'jobs', 'sync_records', 'seen_notifications']) {
+          await client.query(`DELETE FROM ${table} WHERE connection_id = $1`, [id]);
+        }
+        await client.query('DELETE FROM connections WHERE id = $1', [id]);
+      });
+    },
+
+    getEventConfig: (connectionId: string, event: string) => events.get<EventConfig>(connectionId, event),
+    listEventConfigs: (connectionId?: string) =>
+      all<EventConfig>('SELECT data FROM event_configs WHERE $1::text IS NULL OR connection_id = $1 ORDER BY connection_id, event', [connectionId ?? null]),
+    saveEventConfig: (config: EventConfig) => events.save(config.connectionId, config.event, config),
+    getMappingSet: (connectionId: string, id: string) => sets.get<MappingSet>(connectionId, id),
+    listMappingSets: (connectionId: string) => all<MappingSet>('SELECT data FROM mapping_sets WHERE connection_id = $1 ORDER BY id', [connectionId]),
+    saveMappingSet: (set: MappingSet) => sets.save(set.connectionId, set.id, set),
+
+    getBackfill: (connectionId: string, event: string) => backfills.get<BackfillState>(connectionId, event),
+    listBackfills: () => all<BackfillState>('SELECT data FROM backfills ORDER BY connection_id, event'),
+    saveBackfill: (state: BackfillState) => backfills.save(state.connectionId, state.event, state),
+    getSweep: (connectionId: string, event: string) => sweeps.get<SweepState>(connectionId, event),
+    saveSweep: (state: SweepState) => sweeps.save(state.connectionId, state.event, state),
+  };
+}

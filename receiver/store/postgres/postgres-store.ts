@@ -1,0 +1,133 @@
+// The Store on PostgreSQL (DATABASE_URL), for several receiver instances on one database. Every write is
+// committed before its promise resolves, so what one instance acknowledged every other instance sees. The queue's
+// cross-instance rules are in queue.ts; this module composes the tables into the Store interface.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import type { Store, SyncRecord, WebhookSyncedSample } from '../types';
+import { createConfigTables } from './config-tables';
+import { runMigrations } from './migrations';
+import { createPostgresPool, inTransaction, type PoolSettings } from './pool';
+import { createPostgresQueue } from './queue';
+import { QueryHealth } from './query-health';
+import { createSyncRecords, writeSyncRecords } from './sync-records';
+
+export const DEFAULT_CLAIM_TTL_MS = 60_000;
+
+export interface PostgresStoreOptions {
+  /** A pool to use (and not to close); otherwise one is made from the URL. */
+  pool?: pg.Pool;
+  poolSettings?: PoolSettings;
+  /** This instance's name on its claims; unique per process by default. */
+  instanceId?: string;
+  /** A claim not renewed for this long is taken over by another instance (its instance is taken for dead). */
+  claimTtlMs?: number;
+  /** The clock of claims (tests move it). */
+  clock?: () => number;
+}
+
+export type PostgresStore = Store & {
+  readonly pool: pg.Pool;
+  readonly instanceId: string;
+};
+
+export async function openPostgresStore(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const ownsPool = options.pool === undefined;
+  const pool = options.pool ?? createPostgresPool(databaseUrl, options.poolSettings);
+  const instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+  const clock = options.clock ?? Date.now;
+  try {
+    await runMigrations(pool);
+  } catch (error) {
+    if (ownsPool) await pool.end().catch(() => undefined);
+    throw error;
+  }
+
+  const health = new QueryHealth();
+  const tracked = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A) => health.track(() => fn(...args));
+  const config = createConfigTables(pool);
+  const queue = createPostgresQueue(pool, { instanceId, claimTtlMs, clock });
+  const records = createSyncRecords(pool);
+  const syncedListeners: ((sample: WebhookSyncedSample) => void)[] = [];
+
+  // Renews this instance's claims well before they run out; a failed renewal is retried at the next tick (a claim
+  // survives two missed ones).
+  const renewal = setInterval(() => void health.track(() => queue.renewClaims()).catch(() => undefined), Math.max(50, Math.floor(claimTtlMs / 3)));
+  renewal.unref();
+
+  const store: PostgresStore = {
+    pool,
+    instanceId,
+    getInstallation: tracked(config.getInstallation),
+    listInstallations: tracked(config.listInstallations),
+    saveInstallation: tracked(config.saveInstallation),
+    getConnection: tracked(config.getConnection),
+    findConnectionByWebhookFingerprint: tracked(config.findConnectionByWebhookFingerprint),
+    listConnections: tracked(config.listConnections),
+    saveConnection: tracked(config.saveConnection),
+    deleteConnection: tracked(config.deleteConnection),
+    getEventConfig: tracked(config.getEventConfig),
+    listEventConfigs: tracked(config.listEventConfigs),
+    saveEventConfig: tracked(config.saveEventConfig),
+    getMappingSet: tracked(config.getMappingSet),
+    listMappingSets: tracked(config.listMappingSets),
+    saveMappingSet: tracked(config.saveMappingSet),
+
+    acceptWebhook: tracked(queue.acceptWebhook),
+    enqueue: tracked(queue.enqueue),
+    enqueueFailed: tracked(queue.enqueueFailed),
+    enqueueClaimed: tracked(queue.enqueueClaimed),
+    claimDueJobs: tracked(queue.claimDueJobs),
+    nextDueAt: tracked(queue.nextDueAt),
+    completeJobs: tracked(queue.completeJobs),
+    failJob: tracked(queue.failJob),
+    retryJob: tracked(queue.retryJob),
+    releaseJobs: tracked(queue.releaseJobs),
+    recoverInFlight: tracked(queue.recoverInFlight),
+    redactJobErrors: tracked(queue.redactJobErrors),
+    getJob: tracked(queue.getJob),
+    listJobs: tracked(queue.listJobs),
+    queueCounts: tracked(queue.queueCounts),
+
+    getBackfill: tracked(config.getBackfill),
+    listBackfills: tracked(config.listBackfills),
+    saveBackfill: tracked(config.saveBackfill),
+    getSweep: tracked(config.getSweep),
+    saveSweep: tracked(config.saveSweep),
+
+    getSyncRecord: tracked(records.get),
+    putSyncRecords: tracked(async (list: SyncRecord[]) => {
+      if (list.length === 0) return;
+      // The records and the lag bookkeeping of their jobs commit together; the samples go out after the commit.
+      const samples = await inTransaction(pool, async (client) => {
+        await writeSyncRecords(client, list);
+        const taken: WebhookSyncedSample[] = [];
+        for (const record of [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+          if (record.status !== 'synced') continue;
+          const ack = await queue.takeWebhookAck(client, record.key);
+          if (!ack) continue;
+          const at = Date.parse(record.syncedAt);
+          taken.push({ portalId: ack.portalId, lagMs: Math.max(0, at - ack.ackedAt), at });
+        }
+        return taken;
+      });
+      for (const sample of samples) for (const listener of syncedListeners) listener(sample);
+    }),
+    onWebhookSynced(listener) {
+      syncedListeners.push(listener);
+    },
+    findSyncRecordsByEmails: tracked(records.findByEmails),
+    findSyncRecords: tracked(records.findInPortal),
+    purgeSyncRecords: tracked((keys: string[], replacements?: SyncRecord[]) => inTransaction(pool, (client) => records.purge(client, keys, replacements))),
+
+    health: () => health.health(),
+    // Every write is committed when its promise resolves: nothing is buffered.
+    flush: async () => undefined,
+    async close() {
+      clearInterval(renewal);
+      if (ownsPool) await pool.end();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,301 @@
+// The sync queue in PostgreSQL: one row per order's job (the primary key is "one pending job per order" across
+// instances), the notification ids taken in (their primary key is the dedupe), and claims that are row locks
+// while they are taken (FOR UPDATE SKIP LOCKED) and then a lease: claimed_by names the instance, claim_expires_at
+// says until when. A live instance renews its leases; those of an instance that died run out and the next claim
+// takes the job over. An instance finishes, fails or releases only jobs it still holds, so a job is never synced
+// by two instances at once (except after a lease ran out, when the late one's outcome is dropped).
+import type pg from 'pg';
+import type { FailureClass } from '../../domain/errors';
+import { completeJob, failJob, mergeTrigger, newJob, recordOutsideFailure, releaseJob, retryJob, type JobFailure } from '../job-transitions';
+import { splitNotificationKey } from '../seen-notifications';
+import { jobKey, type AcceptResult, type JobState, type JobTrigger, type QueueCounts, type SyncJob } from '../types';
+import { inTransaction } from './pool';
+
+type Db = pg.Pool | pg.PoolClient;
+
+export interface QueueOptions {
+  /** This instance's name in claimed_by. */
+  instanceId: string;
+  /** How long a claim holds without renewal (ms). */
+  claimTtlMs: number;
+  /** The clock of leases (not of due times, which callers pass as `now`). */
+  clock: () => number;
+  /** How long notification ids are remembered: longer than pretix retries a delivery (about 59 hours). */
+  seenRetentionMs?: number;
+}
+
+const SEEN_RETENTION_MS = 4 * 24 * 3_600_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+async function writeJob(db: Db, job: SyncJob, claim: { by: string; expiresAt: number } | null): Promise<void> {
+  await db.query(
+    `INSERT INTO jobs (key, portal_id, connection_id, state, next_attempt_at, first_triggered_at, failure_class, claimed_by, claim_expires_at, data)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (key) DO UPDATE SET state = $4, next_attempt_at = $5, failure_class = $7, claimed_by = $8, claim_expires_at = $9, data = $10`,
+    [job.key, job.portalId, job.connectionId, job.state, job.nextAttemptAt, job.firstTriggeredAt, job.failureClass ?? null, claim?.by ?? null, claim?.expiresAt ?? null, JSON.stringify(job)],
+  );
+}
+
+interface LockedJob {
+  job: SyncJob;
+  claimedBy: string | null;
+  claimExpiresAt: number | null;
+}
+
+async function lockJob(client: pg.PoolClient, key: string): Promise<LockedJob | undefined> {
+  const { rows } = await client.query<{ data: SyncJob; claimed_by: string | null; claim_expires_at: string | null }>(
+    'SELECT data, claimed_by, claim_expires_at FROM jobs WHERE key = $1 FOR UPDATE',
+    [key],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return { job: row.data, claimedBy: row.claimed_by, claimExpiresAt: row.claim_expires_at === null ? null : Number(row.claim_expires_at) };
+}
+
+export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
+  const { instanceId, claimTtlMs, clock } = options;
+  const seenRetentionMs = options.seenRetentionMs ?? SEEN_RETENTION_MS;
+  let lastPruneAt = 0;
+  const lease = () => ({ by: instanceId, expiresAt: clock() + claimTtlMs });
+  /** Whether this instance may end the job's run: it holds the claim, or nobody does. */
+  const mayFinish = (locked: LockedJob) => locked.job.state !== 'in_flight' || locked.claimedBy === null || locked.claimedBy === instanceId;
+  /** The claim a job keeps when rewritten without ending its run. */
+  const keptClaim = (locked: LockedJob) =>
+    locked.job.state === 'in_flight' && locked.claimedBy !== null ? { by: locked.claimedBy, expiresAt: locked.claimExpiresAt ?? clock() } : null;
+
+  /** Adds a trigger to the order's job; inserting first, so that two instances adding at once make one job. */
+  async function merge(client: pg.PoolClient, trigger: JobTrigger, now: number, fromWebhook: boolean): Promise<{ result: 'queued' | 'merged'; locked: LockedJob }> {
+    const key = jobKey(trigger.connectionId, trigger.event, trigger.code);
+    for (;;) {
+      const fresh = newJob(trigger, now, fromWebhook);
+      const inserted = await client.query(
+        `INSERT INTO jobs (key, portal_id, connection_id, state, next_attempt_at, first_triggered_at, data)
+         VALUES ($1, $2, $3, 'pending', $4, $5, $6) ON CONFLICT (key) DO NOTHING RETURNING key`,
+        [key, fresh.portalId, fresh.connectionId, fresh.nextAttemptAt, fresh.firstTriggeredAt, JSON.stringify(fresh)],
+      );
+      if (inserted.rowCount === 1) return { result: 'queued', locked: { job: fresh, claimedBy: null, claimExpiresAt: null } };
+      const locked = await lockJob(client, key);
+      // Completed and deleted between our insert and our lock: insert again.
+      if (!locked) continue;
+      mergeTrigger(locked.job, trigger, now, fromWebhook);
+      await writeJob(client, locked.job, keptClaim(locked));
+      return { result: 'merged', locked };
+    }
+  }
+
+  /** Several jobs in one transaction lock them in key order, so that two such transactions cannot deadlock. */
+  const byKey = (a: JobTrigger, b: JobTrigger) => {
+    const ka = jobKey(a.connectionId, a.event, a.code);
+    const kb = jobKey(b.connectionId, b.event, b.code);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+
+  async function pruneSeen(now: number): Promise<void> {
+    if (now - lastPruneAt < PRUNE_EVERY_MS) return;
+    lastPruneAt = now;
+    await pool.query('DELETE FROM seen_notifications WHERE seen_at < $1', [now - seenRetentionMs]);
+  }
+
+  return {
+    async acceptWebhook(notificationKey: string, trigger: JobTrigger, now: number): Promise<AcceptResult> {
+      await pruneSeen(now);
+      const { connectionId, id } = splitNotificationKey(notificationKey);
+      // Committed before this resolves, so the route acknowledges only what a restart (of any instance) keeps. A
+      // duplicate arriving at another instance meanwhile waits on the primary key until this commits (or rolls back,
+      // and then it is taken in as new).
+      return inTransaction(pool, async (client) => {
+        const seen = await client.query(
+          'INSERT INTO seen_notifications (connection_id, notification_id, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1',
+          [connectionId, id, now],
+        );
+        if (seen.rowCount === 0) return 'duplicate';
+        return (await merge(client, trigger, now, true)).result;
+      });
+    },
+
+    async enqueue(triggers: JobTrigger[], now: number): Promise<number> {
+      if (triggers.length === 0) return 0;
+      await inTransaction(pool, async (client) => {
+        for (const trigger of [...triggers].sort(byKey)) await merge(client, trigger, now, false);
+      });
+      return triggers.length;
+    },
+
+    async enqueueFailed(failed: { trigger: JobTrigger; failure: JobFailure }[], now: number): Promise<void> {
+      if (failed.length === 0) return;
+      await inTransaction(pool, async (client) => {
+        for (const { trigger, failure } of [...failed].sort((a, b) => byKey(a.trigger, b.trigger))) {
+          const { locked } = await merge(client, trigger, now, false);
+          if (locked.job.state === 'in_flight') continue;
+          recordOutsideFailure(locked.job, failure, now);
+          await writeJob(client, locked.job, null);
+        }
+      });
+    },
+
+    async enqueueClaimed(trigger: JobTrigger, now: number): Promise<SyncJob | null> {
+      return inTransaction(pool, async (client) => {
+        const { locked } = await merge(client, trigger, now, false);
+        if (locked.job.state !== 'pending') return null;
+        Object.assign(locked.job, { state: 'in_flight', inFlightSince: now });
+        await writeJob(client, locked.job, lease());
+        return locked.job;
+      });
+    },
+
+    async claimDueJobs(now: number, limit: number): Promise<SyncJob[]> {
+      if (limit <= 0) return [];
+      // Due pending jobs, and jobs whose claim ran out (their instance died); rows another claim holds right now
+      // are skipped, not waited for.
+      const { rows } = await pool.query<{ data: SyncJob }>(
+        `WITH due AS (
+           SELECT key FROM jobs
+           WHERE (state = 'pending' AND next_attempt_at <= $1) OR (state = 'in_flight' AND claim_expires_at <= $2)
+           ORDER BY next_attempt_at
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED
+         )
+         UPDATE jobs SET state = 'in_flight', claimed_by = $4, claim_expires_at = $5,
+           data = jobs.data || jsonb_build_object('state', 'in_flight', 'inFlightSince', $1::bigint)
+         FROM due WHERE jobs.key = due.key
+         RETURNING jobs.data`,
+        [now, clock(), limit, instanceId, clock() + claimTtlMs],
+      );
+      return rows.map((r) => r.data).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+    },
+
+    async nextDueAt(): Promise<number | null> {
+      // A claim of another instance running out is due too: this instance takes the job over then.
+      const { rows } = await pool.query<{ next: string | null }>(
+        `SELECT LEAST(
+           (SELECT min(next_attempt_at) FROM jobs WHERE state = 'pending'),
+           (SELECT min(claim_expires_at) FROM jobs WHERE state = 'in_flight' AND claimed_by IS DISTINCT FROM $1)
+         ) AS next`,
+        [instanceId],
+      );
+      const next = rows[0]?.next ?? null;
+      return next === null ? null : Number(next);
+    },
+
+    /** Keeps this instance's claims alive while their syncs run. */
+    async renewClaims(): Promise<number> {
+      const result = await pool.query("UPDATE jobs SET claim_expires_at = $2 WHERE state = 'in_flight' AND claimed_by = $1", [instanceId, clock() + claimTtlMs]);
+      return result.rowCount ?? 0;
+    },
+
+    async completeJobs(keys: string[], now: number): Promise<void> {
+      if (keys.length === 0) return;
+      await inTransaction(pool, async (client) => {
+        for (const key of [...keys].sort()) {
+          const locked = await lockJob(client, key);
+          if (!locked || !mayFinish(locked)) continue;
+          if (completeJob(locked.job, now) === 'delete') await client.query('DELETE FROM jobs WHERE key = $1', [key]);
+          else await writeJob(client, locked.job, null);
+        }
+      });
+    },
+
+    async failJob(key: string, failure: JobFailure, now: number): Promise<void> {
+      await inTransaction(pool, async (client) => {
+        const locked = await lockJob(client, key);
+        if (!locked || !mayFinish(locked)) return;
+        failJob(locked.job, failure, now);
+        await writeJob(client, locked.job, null);
+      });
+    },
+
+    async retryJob(key: string, now: number): Promise<boolean> {
+      return inTransaction(pool, async (client) => {
+        const locked = await lockJob(client, key);
+        if (!locked || !retryJob(locked.job, now)) return false;
+        await writeJob(client, locked.job, null);
+        return true;
+      });
+    },
+
+    async releaseJobs(keys: string[], now: number): Promise<void> {
+      if (keys.length === 0) return;
+      await inTransaction(pool, async (client) => {
+        for (const key of [...keys].sort()) {
+          const locked = await lockJob(client, key);
+          if (!locked || !mayFinish(locked) || !releaseJob(locked.job, now)) continue;
+          await writeJob(client, locked.job, null);
+        }
+      });
+    },
+
+    /** On start: this instance's own claims, and claims that ran out, go back in line; live claims of others stay. */
+    async recoverInFlight(now: number): Promise<number> {
+      const result = await pool.query(
+        `UPDATE jobs SET state = 'pending', next_attempt_at = $1, claimed_by = NULL, claim_expires_at = NULL,
+           data = (jobs.data - 'inFlightSince') || jsonb_build_object('state', 'pending', 'nextAttemptAt', $1::bigint)
+         WHERE state = 'in_flight' AND (claimed_by IS NULL OR claimed_by = $2 OR claim_expires_at <= $3)`,
+        [now, instanceId, clock()],
+      );
+      return result.rowCount ?? 0;
+    },
+
+    async redactJobErrors(keys: string[], redact: (message: string) => string): Promise<number> {
+      let changed = 0;
+      await inTransaction(pool, async (client) => {
+        for (const key of [...keys].sort()) {
+          const locked = await lockJob(client, key);
+          if (locked?.job.lastError === undefined) continue;
+          const redacted = redact(locked.job.lastError);
+          if (redacted === locked.job.lastError) continue;
+          locked.job.lastError = redacted;
+          await writeJob(client, locked.job, keptClaim(locked));
+          changed += 1;
+        }
+      });
+      return changed;
+    },
+
+    async getJob(key: string): Promise<SyncJob | undefined> {
+      const { rows } = await pool.query<{ data: SyncJob }>('SELECT data FROM jobs WHERE key = $1', [key]);
+      return rows[0]?.data;
+    },
+
+    async listJobs(filter: { portalId?: string; state?: JobState; connectionId?: string } = {}): Promise<SyncJob[]> {
+      const { rows } = await pool.query<{ data: SyncJob }>(
+        `SELECT data FROM jobs WHERE ($1::text IS NULL OR portal_id = $1) AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR connection_id = $3)
+         ORDER BY first_triggered_at, key`,
+        [filter.portalId ?? null, filter.state ?? null, filter.connectionId ?? null],
+      );
+      return rows.map((r) => r.data);
+    },
+
+    async queueCounts(portalId?: string): Promise<QueueCounts> {
+      const { rows } = await pool.query<{ state: JobState; failure_class: FailureClass | null; n: string; oldest: string | null }>(
+        `SELECT state, CASE WHEN state = 'failed' THEN failure_class END AS failure_class, count(*) AS n, min(first_triggered_at) AS oldest
+         FROM jobs WHERE $1::text IS NULL OR portal_id = $1 GROUP BY 1, 2`,
+        [portalId ?? null],
+      );
+      const counts: QueueCounts = { pending: 0, inFlight: 0, failed: 0, failedByClass: { transient: 0, permanent: 0, config: 0 }, oldestPendingAt: null };
+      for (const row of rows) {
+        const n = Number(row.n);
+        if (row.state === 'pending') {
+          counts.pending += n;
+          counts.oldestPendingAt = row.oldest === null ? null : Number(row.oldest);
+        } else if (row.state === 'in_flight') counts.inFlight += n;
+        else {
+          counts.failed += n;
+          counts.failedByClass[row.failure_class ?? 'transient'] += n;
+        }
+      }
+      return counts;
+    },
+
+    /** For the lag samples: the in-flight job of a record just synced, with a webhook waiting; cleared. */
+    async takeWebhookAck(client: pg.PoolClient, key: string): Promise<{ portalId: string; ackedAt: number } | null> {
+      const locked = await lockJob(client, key);
+      if (locked?.job.state !== 'in_flight' || locked.job.webhookAckedAt === undefined) return null;
+      const ackedAt = locked.job.webhookAckedAt;
+      locked.job.webhookAckedAt = undefined;
+      await writeJob(client, locked.job, keptClaim(locked));
+      return { portalId: locked.job.portalId, ackedAt };
+    },
+  };
+}
+
+export type PostgresQueue = ReturnType<typeof createPostgresQueue>;

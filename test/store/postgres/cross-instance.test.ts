@@ -1,0 +1,120 @@
+// What must hold when several receiver instances share one PostgreSQL database: duplicates arriving at two
+// instances at once make one job, concurrent claims are disjoint, a dead instance's claims are taken over once
+// they run out (and not before), and migrations run by instances starting together are harmless.
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runMigrations } from '../../../receiver/store/postgres/migrations';
+import { openPostgresStore, type PostgresStore } from '../../../receiver/store/postgres/postgres-store';
+import { createTestDatabase, skipPostgres } from '../../helpers/postgres-cluster';
+import { key, trigger } from '../contract/store-contract';
+
+describe.skipIf(skipPostgres)('PostgreSQL store across instances', () => {
+  let url: string;
+  let clock: number;
+  const stores: PostgresStore[] = [];
+  const instance = async (name: string, claimTtlMs = 60_000) => {
+    const store = await openPostgresStore(url, { instanceId: name, claimTtlMs, clock: () => clock });
+    stores.push(store);
+    return store;
+  };
+
+  beforeEach(async () => {
+    url = await createTestDatabase();
+    clock = 1_000_000;
+  });
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+  });
+
+  it('takes a notification delivered to two instances at the same moment in once', async () => {
+    const [a, b] = [await instance('a'), await instance('b')];
+    for (let n = 1; n <= 25; n += 1) {
+      const results = await Promise.all([a.acceptWebhook(`c1:${n}`, trigger(`O${n}`), 1000 + n), b.acceptWebhook(`c1:${n}`, trigger(`O${n}`), 1000 + n)]);
+      expect(results.sort()).toEqual(['duplicate', 'queued']);
+    }
+    expect(await a.listJobs()).toHaveLength(25);
+    expect((await a.getJob(key('O7')))?.triggers).toEqual(['pretix.event.order.placed']);
+  });
+
+  it('makes one pending job of two notifications of one order arriving at two instances at once', async () => {
+    const [a, b] = [await instance('a'), await instance('b')];
+    for (let n = 1; n <= 25; n += 1) {
+      const results = await Promise.all([
+        a.acceptWebhook(`c1:${2 * n}`, trigger(`O${n}`), 1000),
+        b.acceptWebhook(`c1:${2 * n + 1}`, trigger(`O${n}`, 'pretix.event.order.paid'), 1000),
+      ]);
+      expect(results.sort()).toEqual(['merged', 'queued']);
+    }
+    const jobs = await a.listJobs();
+    expect(jobs).toHaveLength(25);
+    expect(jobs.every((j) => j.triggers.length === 2 && j.state === 'pending')).toBe(true);
+  });
+
+  it('gives concurrent claims of two instances disjoint sets of jobs that together are all of them', async () => {
+    const [a, b] = [await instance('a'), await instance('b')];
+    await a.enqueue(Array.from({ length: 300 }, (_, i) => trigger(`O${i}`)), 1000);
+    const rounds = await Promise.all([a, b, a, b, a, b].map((s) => s.claimDueJobs(2000, 60)));
+    const keys = rounds.flat().map((j) => j.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toHaveLength(300);
+    const { rows } = await a.pool.query<{ claimed_by: string; n: string }>("SELECT claimed_by, count(*) AS n FROM jobs WHERE state = 'in_flight' GROUP BY 1");
+    expect(rows.reduce((sum, r) => sum + Number(r.n), 0)).toBe(300);
+  });
+
+  it("takes a dead instance's claims over once they run out, and not while they hold", async () => {
+    const a = await instance('a', 10_000);
+    await a.enqueue(Array.from({ length: 10 }, (_, i) => trigger(`O${i}`)), 1000);
+    expect(await a.claimDueJobs(2000, 100)).toHaveLength(10);
+    // "a" dies: its claims are neither completed nor renewed.
+    await a.close();
+    stores.splice(stores.indexOf(a), 1);
+
+    const b = await instance('b', 10_000);
+    clock += 5_000;
+    expect(await b.recoverInFlight(clock)).toBe(0);
+    expect(await b.claimDueJobs(clock, 100)).toEqual([]);
+    expect(await b.nextDueAt()).toBe(1_000_000 + 10_000);
+
+    clock += 5_001;
+    const taken = await b.claimDueJobs(clock, 100);
+    expect(taken).toHaveLength(10);
+    await b.completeJobs(taken.map((j) => j.key), clock);
+    expect(await b.listJobs()).toEqual([]);
+  });
+
+  it('drops the outcome of an instance whose claim was taken over: the job is synced by one instance at a time', async () => {
+    const a = await instance('a', 10_000);
+    const b = await instance('b', 10_000);
+    await a.enqueue([trigger('A')], 1000);
+    expect(await a.claimDueJobs(2000, 10)).toHaveLength(1);
+    // "a" stalls past its lease (no renewal reached the database) and "b" takes the job over.
+    await a.pool.query('UPDATE jobs SET claim_expires_at = $1', [clock - 1]);
+    expect((await b.claimDueJobs(clock, 10)).map((j) => j.key)).toEqual([key('A')]);
+    await a.completeJobs([key('A')], clock);
+    await a.failJob(key('A'), { failureClass: 'transient', message: 'late', nextAttemptAt: clock }, clock);
+    await a.releaseJobs([key('A')], clock);
+    expect(await b.getJob(key('A'))).toMatchObject({ state: 'in_flight', attempts: 0 });
+    expect(await a.claimDueJobs(clock, 10)).toEqual([]);
+    // recoverInFlight of "a" (a restart) leaves the live claim of "b" alone.
+    expect(await a.recoverInFlight(clock)).toBe(0);
+    await b.completeJobs([key('A')], clock);
+    expect(await b.getJob(key('A'))).toBeUndefined();
+  });
+
+  it('runs migrations once, however many instances start at the same moment, and again harmlessly', async () => {
+    const pools = Array.from({ length: 3 }, () => new pg.Pool({ connectionString: url, max: 2 }));
+    try {
+      const applied = await Promise.all(pools.map((p) => runMigrations(p)));
+      expect(applied.filter((versions) => versions.length > 0)).toHaveLength(1);
+      expect(await runMigrations(pools[0]!)).toEqual([]);
+      const { rows } = await pools[0]!.query<{ n: string }>('SELECT count(*) AS n FROM schema_migrations');
+      expect(Number(rows[0]!.n)).toBe(applied.flat().length);
+      // Three stores opening together on the migrated database work side by side.
+      const opened = await Promise.all(['x', 'y', 'z'].map((name) => instance(name)));
+      await Promise.all(opened.map((s, i) => s.enqueue([trigger(`O${i}`)], 1000)));
+      expect(await opened[0]!.listJobs()).toHaveLength(3);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+  });
+});
