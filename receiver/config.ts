@@ -48,11 +48,6 @@ const envSchema = z.object({
       .min(32, 'must be at least 32 characters (for example `openssl rand -base64 32`)')
       .optional(),
   ),
-  // Several instances: the database they share (postgres://user:password@host:5432/db).
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\/./, 'a postgres:// or postgresql:// URL')
-    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HUBSPOT_API_URL: httpUrl.default('https://api.hubapi.com'),
   HUBSPOT_APP_URL: httpUrl.default('https://app.hubspot.com'),
@@ -89,8 +84,6 @@ export interface Config {
   /** Absent only in development, where main.ts generates one beside the data file. */
   secretKey?: string;
   logLevel: string;
-  /** Several instances on one PostgreSQL (DATABASE_URL); absent: everything stays in this process. */
-  databaseUrl?: string;
   hubspot: {
     apiUrl: string;
     appUrl: string;
@@ -141,7 +134,6 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     database: e.DATABASE_URL ? { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, claimTtlMs: e.DATABASE_CLAIM_TTL } : undefined,
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
-    databaseUrl: e.DATABASE_URL,
     hubspot: {
       apiUrl: e.HUBSPOT_API_URL,
       appUrl: e.HUBSPOT_APP_URL,

@@ -16,8 +16,8 @@ import { EVENT, ORGANIZER, PORTAL_ID } from '../helpers/stack';
 import { REPO_ROOT } from '../helpers/receiver-process';
 import { waitFor } from '../helpers/wait-for';
 
-// Written before the PostgreSQL store (branch h11) was merged: it runs once receiver/main.ts opens a PostgreSQL store
-// on DATABASE_URL (the shared coordination is wired in already), and is skipped, visibly, until then.
+// Runs once receiver/main.ts opens a PostgreSQL store on DATABASE_URL with the shared coordination (skipped, visibly,
+// on a branch without them).
 const main = readFileSync(join(REPO_ROOT, 'receiver/main.ts'), 'utf8');
 const integrated = existsSync(join(REPO_ROOT, 'receiver/store/postgres/pool.ts')) && /PostgresStore/.test(main) && main.includes('openPostgresCoordination');
 
@@ -25,8 +25,10 @@ describe.skipIf(!integrated)('three receivers on one PostgreSQL', () => {
   let world: PostgresReceivers;
 
   beforeAll(async () => {
-    // A slow HubSpot keeps jobs in flight when the kill lands. Claims and leases expire within seconds here.
-    world = await startPostgresReceivers({ databaseUrl: await createTestDatabase(), count: 3, hubspot: { latencyMs: 40 }, env: { LEASE_TTL: '2s', CLAIM_TTL: '3s' } });
+    // A slow HubSpot keeps jobs in flight when the kill lands. Claims and leases expire within seconds here; a claim
+    // must outlast the longest batch sync though (its rate-limit waits included): with 3 s, batches waiting for the
+    // shared budget lost their claims to other instances and 17 orders were written once too often.
+    world = await startPostgresReceivers({ databaseUrl: await createTestDatabase(), count: 3, hubspot: { latencyMs: 40 }, env: { LEASE_TTL: '2s', DATABASE_CLAIM_TTL: '15s' } });
     world.pretix.addWebhook(ORGANIZER, { target_url: world.connection.webhookUrl, all_events: true, limit_events: [], action_types: ['pretix.event.order.placed'] });
   }, 120_000);
   afterAll(() => world?.close());
@@ -65,12 +67,12 @@ describe.skipIf(!integrated)('three receivers on one PostgreSQL', () => {
     const answers = await Promise.all(
       codes.flatMap((code, i) => {
         const body = JSON.stringify({ notification_id: 900_000 + i, organizer: ORGANIZER, event: EVENT, code, action: 'pretix.event.order.placed' });
-        return [0, 1].map((index) => fetch(`${world.receivers[index]!.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => ({ code, status: r.status, body: (await r.json()) as { result?: string } })));
+        return [0, 1].map((index) => fetch(`${world.receivers[index]!.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => ({ code, status: r.status, body: (await r.json()) as { status?: string } })));
       }),
     );
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
     for (const code of codes) {
-      const results = answers.filter((answer) => answer.code === code).map((answer) => answer.body.result).sort();
+      const results = answers.filter((answer) => answer.code === code).map((answer) => answer.body.status).sort();
       expect(results).toEqual(['duplicate', 'queued']);
     }
     await drained();

@@ -1,6 +1,6 @@
-// The rate budgets are global: three receiver processes, each with its own data file but all on one PostgreSQL for
-// their rate budgets and leases (DATABASE_URL), backfill the same pretix organizer into the same HubSpot portal at
-// once. Together they stay within the portal's and the organizer's window, with no 429, and fill them. Without DATABASE_URL the same three
+// The rate budgets are global: three receiver processes on one PostgreSQL (DATABASE_URL) each backfill one event of
+// the same pretix organizer into the same HubSpot portal at once. Together they stay within the portal's and the
+// organizer's window, with no 429, and fill them. Without DATABASE_URL the same three
 // processes each keep a window of their own and overrun the fakes' limits: what the test would catch.
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminTokenFor } from '../../receiver/app';
@@ -41,7 +41,10 @@ async function threeBackfills(databaseUrl: string | undefined): Promise<{ hubspo
     await Promise.all([pretix.close(), hubspot.close()]);
     await dir.remove();
   });
-  const orders = pretix.generateOrders(ORGANIZER, EVENT, 598).length + 2;
+  const events = [EVENT, `${EVENT}-1`, `${EVENT}-2`];
+  const template = pretix.eventState(ORGANIZER, EVENT);
+  for (const event of events.slice(1)) pretix.addEvent(ORGANIZER, { ...template.event, slug: event }, { settings: template.settings, items: template.items, questions: template.questions, checkinLists: template.checkinLists });
+  const orders = events.reduce((sum, event) => sum + pretix.generateOrders(ORGANIZER, event, event === EVENT ? 198 : 200).length, 2);
   for (let i = 0; i < 3; i += 1) {
     const port = await freePort();
     receivers.push(
@@ -62,10 +65,13 @@ async function threeBackfills(databaseUrl: string | undefined): Promise<{ hubspo
     );
   }
   const admins = receivers.map((receiver) => createAdminClient(receiver.url, adminTokenFor(createSecretBox(SECRET_KEY))));
+  // One connection in the shared store; without it, one per instance's own data file.
   const paths: string[] = [];
-  for (const admin of admins) {
-    const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL_ID, baseUrl: pretix.url, organizer: ORGANIZER, apiToken: PRETIX_TOKEN });
-    const path = `/connections/${connection.id}/events/${EVENT}`;
+  let shared: PublicConnection | undefined;
+  for (const [i, admin] of admins.entries()) {
+    const connection = databaseUrl && shared ? shared : (await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL_ID, baseUrl: pretix.url, organizer: ORGANIZER, apiToken: PRETIX_TOKEN })).connection;
+    shared = connection;
+    const path = `/connections/${connection.id}/events/${events[i]}`;
     await admin.put(`${path}/mappings?enable=true`, exampleMappingsBody());
     paths.push(path);
   }
@@ -92,7 +98,7 @@ describe('three receivers on one PostgreSQL for their rate budgets', () => {
     expect(pretix.stats(ORGANIZER).throttled).toBe(0);
     expect(hubspot.maxRequestsInAnyWindow(PORTAL_ID, HUBSPOT.intervalMs)).toBeLessThanOrEqual(HUBSPOT.limit);
     expect(pretix.maxRequestsInAnyWindow(ORGANIZER, PRETIX.intervalMs)).toBeLessThanOrEqual(PRETIX.limit);
-    // Every order of the three backfills reached HubSpot (one deal per order: the three upsert the same ones).
+    // Every order of the three backfills reached HubSpot.
     expect(new Set(hubspot.objects(PORTAL_ID, 'deals').map((deal) => deal.properties.pretix_order_id)).size).toBe(orders);
     // And used, not just respected: together they filled one of the windows at least once. (How long backfills take against the least their requests need is for the benchmark at
     // the real limits, `npm run bench -- scale`: with windows of 1 s, fixed costs such as each backfill's event
