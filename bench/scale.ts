@@ -209,9 +209,8 @@ export interface SharedBudgetBackfillResult {
 }
 
 /**
- * The global budget alone, at the real limits: `instances` receiver processes, each with its own data file and
- * connection, all on one PostgreSQL for their rate budgets and leases, each backfilling its share of 10,000 orders
- * of one organizer into one portal at the same moment. Efficiency as bench/backfill.ts computes it: the least time
+ * The global budget at the real limits: `instances` receiver processes on one PostgreSQL, each backfilling one
+ * event (its share of 10,000 orders) of one organizer into one portal at the same moment. Efficiency as bench/backfill.ts computes it: the least time
  * all their requests together need under the limits, over the time taken.
  */
 export async function runSharedBudgetBackfill(instances: number, totalOrders = 10_000): Promise<SharedBudgetBackfillResult> {
@@ -250,8 +249,9 @@ export async function runSharedBudgetBackfill(instances: number, totalOrders = 1
     }
     const admins = receivers.map((receiver) => createAdminClient(receiver.url, adminTokenFor(createSecretBox(SECRET_KEY))));
     const paths: string[] = [];
+    // One store for all (DATABASE_URL selects the PostgreSQL store): one connection, one event per instance.
+    const { connection } = await admins[0]!.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL_ID, baseUrl: pretix.url, organizer: ORGANIZER, apiToken: PRETIX_TOKEN });
     for (const [i, admin] of admins.entries()) {
-      const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL_ID, baseUrl: pretix.url, organizer: ORGANIZER, apiToken: PRETIX_TOKEN });
       const path = `/connections/${connection.id}/events/${events[i]}`;
       await admin.put(`${path}/mappings?enable=true`, buyerAndDealMappings());
       paths.push(path);
