@@ -223,9 +223,11 @@ export function createServices(options: ServiceOptions) {
   };
   drainSyncNow = () => manualSync.drainClaimed();
   const health = new SyncHealth(store, options.now);
+  const sweepPretixFor = pretixClientsFor('background', {}, background.sweep);
   const sweeper = new ReconcileSweeper({
     store,
-    pretixFor: pretixClientsFor('background', {}, background.sweep),
+    pretixFor: sweepPretixFor,
+    discoverEvents: (connection) => events.discoverNewEvents(connection.id, sweepPretixFor(connection)),
     cutoff: background.sweep,
     prefetch,
     onQueued: () => worker.notify(),

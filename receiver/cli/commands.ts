@@ -79,13 +79,14 @@ function printSavedSet(saved: SavedMappingSet, values: Record<string, string | b
 function printConnection(c: PublicConnection, out: (line: string) => void) {
   out(`${c.id}  portal ${c.portalId}  ${c.baseUrl}  organizer ${c.organizer}`);
   out(`  webhook URL (register in pretix, organizer settings → Webhooks): ${c.webhookUrl}`);
-  for (const e of c.events) out(`  event ${e.event}: ${e.enabled ? 'enabled' : 'disabled'}, ${e.mappings} mapping(s)`);
+  if (c.syncAllEvents) out(`  syncs every event of the organizer; new events use ${c.defaultMappingSetId ? `mapping set ${c.defaultMappingSetId}` : 'the default mappings'}`);
+  for (const e of c.events) out(`  event ${e.event}: ${e.enabled ? (e.autoEnabled ? 'enabled automatically' : 'enabled') : 'disabled'}, ${e.mappings} mapping(s)`);
 }
 
 function printEvent(e: EventSummary, out: (line: string) => void) {
   const dates = [e.dateFrom?.slice(0, 10), e.dateTo?.slice(0, 10)].filter(Boolean).join(' – ');
   const state = [e.live ? 'live' : 'not live', e.testmode ? 'test mode' : ''].filter(Boolean).join(', ');
-  const sync = e.enabled ? `enabled, ${e.mappingCount} mapping(s), webhook ${e.webhook.state}${e.webhook.id !== null ? ` #${e.webhook.id}` : ''}` : 'disabled';
+  const sync = e.enabled ? `enabled${e.autoEnabled ? ' automatically' : ''}, ${e.mappingCount} mapping(s), webhook ${e.webhook.state}${e.webhook.id !== null ? ` #${e.webhook.id}` : ''}` : 'disabled';
   out(`${e.slug}  ${e.name}  ${dates}  (${state})  — ${sync}`);
   if (e.webhook.message) out(`  ${e.webhook.message}`);
 }
@@ -116,6 +117,22 @@ export const COMMANDS: Command[] = [
       printConnection(connection, out);
       out(`Next: pretix-hubspot event list --connection ${connection.id}`);
       out(`      pretix-hubspot event enable --connection ${connection.id} --event <slug>   (registers the pretix webhook)`);
+    },
+  },
+  {
+    name: 'connection all-events',
+    summary: 'sync every event of the organizer, new ones included (--on), or only the events enabled one by one (--off)',
+    usage: 'connection all-events --connection <id> (--on [--set <set id> | --default-mappings] | --off)',
+    options: { connection: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' }, set: { type: 'string' }, 'default-mappings': { type: 'boolean' } },
+    async run(client, values, _p, out) {
+      if (Boolean(values.on) === Boolean(values.off)) throw new UsageError('give either --on or --off');
+      if (typeof values.set === 'string' && values['default-mappings']) throw new UsageError('give --set or --default-mappings, not both');
+      const body: { enabled: boolean; defaultMappingSet?: string | null } = { enabled: Boolean(values.on) };
+      if (typeof values.set === 'string') body.defaultMappingSet = needChecked(values, 'set', mappingSetIdSchema);
+      if (values['default-mappings']) body.defaultMappingSet = null;
+      const answer = await client.put<{ message: string; adopted: string[] }>(`${connectionPath(values)}/all-events`, body);
+      out(answer.message);
+      if (answer.adopted.length > 0) out(`Enabled: ${answer.adopted.join(', ')}`);
     },
   },
   {
@@ -230,6 +247,16 @@ export const COMMANDS: Command[] = [
       const name = typeof values.name === 'string' ? values.name : undefined;
       const saved = await client.post<SavedMappingSet>(`${setPath(values)}/copy-from/${encodeURIComponent(event)}`, name ? { name } : {});
       printSavedSet(saved, values, out);
+    },
+  },
+  {
+    name: 'set delete',
+    summary: 'delete a mapping set that no event uses (refused, naming them, while events sync with it)',
+    usage: 'set delete --connection <id> --set <set id>',
+    options: { connection: { type: 'string' }, set: { type: 'string' } },
+    async run(client, values, _p, out) {
+      const { deleted } = await client.delete<{ deleted: string }>(setPath(values));
+      out(`Deleted mapping set ${deleted}.`);
     },
   },
   {
@@ -441,4 +468,23 @@ export function findCommand(argv: string[]): { command: Command; rest: string[] 
 
 export function parseCommandArgs(command: Command, rest: string[]) {
   return parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+}
+
+/** `pretix-hubspot --help`. */
+export function generalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Usage: pretix-hubspot [--receiver URL] <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Every command takes --help. The receiver must be running (npm start); the CLI reads the same',
+    'configuration (.env, DATA_FILE, SECRET_KEY) to authenticate to it.',
+  ].join('\n');
+}
+
+/** `pretix-hubspot <command> --help`. */
+export function commandHelp(command: Command): string {
+  return `${command.summary}\n\nUsage: pretix-hubspot ${command.usage}`;
 }

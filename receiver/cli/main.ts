@@ -6,22 +6,9 @@ import { loadConfig } from '../config';
 import { readSecretKey, SecretKeyError } from '../secret-key';
 import { createSecretBox } from '../store/secrets';
 import { AdminApiError, createAdminClient } from './admin-client';
-import { COMMANDS, findCommand, parseCommandArgs, UsageError } from './commands';
+import { commandHelp, findCommand, generalHelp, parseCommandArgs, UsageError } from './commands';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
-
-function generalHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return [
-    'Usage: pretix-hubspot [--receiver URL] <command> [options]',
-    '',
-    'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Every command takes --help. The receiver must be running (npm start); the CLI reads the same',
-    'configuration (.env, DATA_FILE, SECRET_KEY) to authenticate to it.',
-  ].join('\n');
-}
 
 async function main(argv: string[]): Promise<number> {
   const global = parseArgs({ args: argv, options: { receiver: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: false, allowPositionals: true });
@@ -45,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (parsed.values.help) {
-    out(`${command.summary}\n\nUsage: pretix-hubspot ${command.usage}`);
+    out(commandHelp(command));
     return 0;
   }
   if (existsSync('.env')) process.loadEnvFile('.env');

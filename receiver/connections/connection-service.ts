@@ -21,7 +21,10 @@ export interface PublicConnection {
   organizer: string;
   createdAt: string;
   webhookUrl: string;
-  events: { event: string; enabled: boolean; mappings: number; webhookId: number | null }[];
+  /** "Sync every event of this organizer", and the set the events it enables sync with (null: default mappings). */
+  syncAllEvents: boolean;
+  defaultMappingSetId: string | null;
+  events: { event: string; enabled: boolean; autoEnabled?: boolean; mappings: number; webhookId: number | null }[];
 }
 
 export interface ConnectionServiceDeps {
@@ -63,10 +66,13 @@ export function createConnectionService(deps: ConnectionServiceDeps) {
     organizer: connection.organizer,
     createdAt: connection.createdAt,
     webhookUrl: webhookUrl(connection),
+    syncAllEvents: connection.syncAllEvents === true,
+    defaultMappingSetId: connection.defaultMappingSetId ?? null,
     events: await Promise.all(
       (await deps.store.listEventConfigs(connection.id)).map(async (e) => ({
         event: e.event,
         enabled: e.enabled,
+        ...(e.autoEnabled ? { autoEnabled: true } : {}),
         mappings: (await effectiveMappings(deps.store, e)).length,
         webhookId: e.webhookId ?? null,
       })),

@@ -8,15 +8,21 @@
 // without its webhook, and a connection is not removed while its webhook would keep pointing at a dead URL (unless
 // forced, and then the answer names the webhook to delete).
 //
+// "Sync every event of this organizer" (`setAllEvents`): the one webhook then has `all_events: true` and also listens to
+// `pretix.event.added`; turning it on enables every event the receiver does not know yet, and from then on new events
+// are enabled as they appear (`adoptEvent`: called by the webhook route and by the reconcile sweep, which lists the
+// organizer's events as a safety net). Turning it off narrows the webhook to the enabled events again; events it
+// enabled keep syncing (they show as "enabled automatically") until a person disables them.
+//
 // The card/settings API calls `listEvents` and `setEnabled`; the admin API and CLI call all of them.
 import type { EventSummary } from '../../src/app/shared/api-types';
 import { ServiceError } from '../lib/service-error';
 import { PretixForbiddenError } from '../pretix/errors';
 import type { PretixWebhook, PretixWebhookInput } from '../pretix/client';
 import type { PretixEvent, PretixEventSettings } from '../pretix/schemas';
-import { ORDER_ACTIONS } from '../pretix/webhook-actions';
+import { webhookActionsFor } from '../pretix/webhook-actions';
 import { safeEqual, type SecretBox } from '../store/secrets';
-import type { Connection, EventConfig, Store } from '../store/types';
+import type { Connection, EventConfig, Store, SweepState } from '../store/types';
 import { SyncConfigError, SyncError } from '../domain/errors';
 import { defaultMappings } from './default-mappings';
 import { effectiveMappings } from './effective-mappings';
@@ -56,6 +62,21 @@ type WebhookOutcome =
   | { mode: 'failed'; message: string };
 
 export class EventServiceError extends ServiceError {}
+
+/** What turning "sync every event" on or off did. */
+export interface AllEventsOutcome {
+  connection: Connection;
+  /** Events enabled because the option was turned on (unknown to the receiver until then). */
+  adopted: string[];
+  /** Turning it off: events it had enabled that keep syncing until a person disables them. */
+  stillEnabled: string[];
+  /** Events with settings of their own that are disabled: the option leaves them disabled. */
+  leftDisabled: string[];
+  /** For the person: what happened, including the webhook. */
+  message: string;
+}
+
+export type AdoptResult = 'enabled' | 'known' | 'not_syncing_all_events';
 
 function eventName(event: PretixEvent, locale: string | undefined): string {
   if (typeof event.name === 'string') return event.name;
@@ -106,10 +127,10 @@ export function createEventService(deps: EventServiceDeps) {
       .filter((e) => e.enabled)
       .map((e) => e.event)
       .sort();
+    const events = connection.syncAllEvents ? 'all events' : `events ${enabled.join(', ') || '(the enabled events)'}`;
     return (
       `${reason} Register the webhook by hand in pretix (organizer "${connection.organizer}" → Settings → Webhooks): ` +
-      `target URL ${webhookUrl(connection)}, events ${enabled.join(', ') || '(the enabled events)'}, ` +
-      `action types ${ORDER_ACTIONS.join(', ')}.`
+      `target URL ${webhookUrl(connection)}, ${events}, action types ${webhookActionsFor(connection).join(', ')}.`
     );
   };
 
@@ -151,6 +172,7 @@ export function createEventService(deps: EventServiceDeps) {
       mappingCount: (await effectiveMappings(deps.store, config)).length,
       webhook,
       ...(config?.mappingSetId ? { mappingSetId: config.mappingSetId } : {}),
+      ...(enabled && config?.autoEnabled ? { autoEnabled: true } : {}),
     };
   }
 
@@ -162,7 +184,7 @@ export function createEventService(deps: EventServiceDeps) {
     const target = webhookUrl(connection);
     try {
       const ours = (await pretix.listWebhooks()).filter((w) => safeEqual(w.target_url, target));
-      if (slugs.length === 0) {
+      if (slugs.length === 0 && !connection.syncAllEvents) {
         const removed: number[] = [];
         for (const hook of ours.filter((w) => w.enabled)) {
           await pretix.deleteWebhook(hook.id);
@@ -173,9 +195,10 @@ export function createEventService(deps: EventServiceDeps) {
       const body: PretixWebhookInput = {
         target_url: target,
         enabled: true,
-        all_events: false,
-        limit_events: [...slugs].sort(),
-        action_types: [...ORDER_ACTIONS],
+        // Every event, new ones included (pretix only announces a new event to a webhook that covers all events).
+        all_events: connection.syncAllEvents === true,
+        limit_events: connection.syncAllEvents ? [] : [...slugs].sort(),
+        action_types: webhookActionsFor(connection),
         comment: `pretix-hubspot: HubSpot portal ${connection.portalId}`,
       };
       const keep = ours.find((w) => w.enabled) ?? ours[0];
@@ -194,20 +217,153 @@ export function createEventService(deps: EventServiceDeps) {
   /** Records the webhook outcome on every enabled event of the connection (they share the one webhook). */
   async function recordOutcome(connectionId: string, outcome: WebhookOutcome, except: string): Promise<void> {
     if (outcome.mode === 'failed') return;
-    for (const config of await deps.store.listEventConfigs(connectionId)) {
-      if (!config.enabled || config.event === except) continue;
-      await deps.store.saveEventConfig({
-        ...config,
-        webhookId: outcome.mode === 'registered' ? outcome.id : null,
-        webhookMode: outcome.mode === 'manual' ? 'manual' : 'registered',
-        webhookProblem: outcome.mode === 'manual' ? outcome.reason : null,
-        updatedAt: now().toISOString(),
-      });
-    }
+    // Side by side: the store folds concurrent saves into shared checkpoints (hundreds of events, a few writes).
+    const saves = (await deps.store.listEventConfigs(connectionId))
+      .filter((config) => config.enabled && config.event !== except)
+      .map((config) =>
+        deps.store.saveEventConfig({
+          ...config,
+          webhookId: outcome.mode === 'registered' ? outcome.id : null,
+          webhookMode: outcome.mode === 'manual' ? 'manual' : 'registered',
+          webhookProblem: outcome.mode === 'manual' ? outcome.reason : null,
+          updatedAt: now().toISOString(),
+        }),
+      );
+    await Promise.all(saves);
+  }
+
+  /** Adoptions under way, so that two deliveries for one new event save it once. */
+  const adopting = new Map<string, Promise<AdoptResult>>();
+
+  /** The settings of an event that "sync every event" enables: the connection's default set, else the defaults. */
+  async function adoptedConfig(connection: Connection, event: string, webhook: Pick<EventConfig, 'webhookId' | 'webhookMode' | 'webhookProblem'>): Promise<EventConfig> {
+    const setId = connection.defaultMappingSetId && (await deps.store.getMappingSet(connection.id, connection.defaultMappingSetId)) ? connection.defaultMappingSetId : null;
+    return {
+      connectionId: connection.id,
+      event,
+      enabled: true,
+      autoEnabled: true,
+      mappings: setId ? [] : defaultMappings(),
+      ...(setId ? { mappingSetId: setId } : {}),
+      ...webhook,
+      updatedAt: now().toISOString(),
+    };
+  }
+
+  /** The webhook fields every enabled event of the connection shares, as the last toggle recorded them. */
+  async function sharedWebhook(connectionId: string): Promise<Pick<EventConfig, 'webhookId' | 'webhookMode' | 'webhookProblem'>> {
+    const sibling = (await deps.store.listEventConfigs(connectionId)).find((c) => c.enabled);
+    return { webhookId: sibling?.webhookId ?? null, webhookMode: sibling?.webhookMode ?? 'registered', webhookProblem: sibling?.webhookProblem ?? null };
   }
 
   return {
     webhookUrl,
+
+    /**
+     * Enables an event that "sync every event" covers and the receiver does not know yet (no settings of its own),
+     * with the connection's default set. Called for `pretix.event.added`, for an order of an unknown event and by
+     * the sweep; needs no pretix request, because the webhook already covers every event. An event a person
+     * configured or disabled is left as it is ('known').
+     */
+    adoptEvent(connectionId: string, event: string): Promise<AdoptResult> {
+      const key = `${connectionId}:${event}`;
+      const running = adopting.get(key);
+      if (running) return running;
+      const work = (async (): Promise<AdoptResult> => {
+        const connection = await deps.store.getConnection(connectionId);
+        if (!connection?.syncAllEvents) return 'not_syncing_all_events';
+        if (await deps.store.getEventConfig(connectionId, event)) return 'known';
+        await deps.store.saveEventConfig(await adoptedConfig(connection, event, await sharedWebhook(connectionId)));
+        // A new event: its first sweep lists all of its orders, so orders placed before it was seen are not missed.
+        if (!(await deps.store.getSweep(connectionId, event))) {
+          const sweep: SweepState = { connectionId, event, watermark: new Date(0).toISOString(), lastSweepAt: null, lastFound: 0, lastEnqueued: 0, lastError: null };
+          await deps.store.saveSweep(sweep);
+        }
+        return 'enabled';
+      })();
+      adopting.set(key, work);
+      void work.finally(() => adopting.delete(key)).catch(() => undefined);
+      return work;
+    },
+
+    /** The sweep's safety net: lists the organizer's events and adopts those not known yet; returns them. */
+    async discoverNewEvents(connectionId: string, pretix: Pick<PretixEventsPort, 'listEvents'>): Promise<string[]> {
+      const connection = await deps.store.getConnection(connectionId);
+      if (!connection?.syncAllEvents) return [];
+      const known = new Set((await deps.store.listEventConfigs(connectionId)).map((c) => c.event));
+      const unknown = (await pretix.listEvents()).filter((e) => !known.has(e.slug)).map((e) => e.slug);
+      const results = await Promise.all(unknown.map(async (slug) => ((await this.adoptEvent(connectionId, slug)) === 'enabled' ? slug : null)));
+      return results.filter((slug): slug is string => slug !== null);
+    },
+
+    /**
+     * Turns "sync every event of this organizer" on or off (and sets the default mapping set of the events it
+     * enables). On: the webhook covers all events and new ones, and every event of the organizer without settings
+     * here is enabled now. Off: the webhook covers the enabled events only; those it enabled stay enabled.
+     * Nothing changes when pretix refuses or cannot be reached (502 with the reason).
+     */
+    setAllEvents(connectionId: string, options: { enabled: boolean; defaultMappingSetId?: string | null }): Promise<AllEventsOutcome> {
+      return serialized(connectionId, async () => {
+        const connection = await requireConnection(connectionId);
+        const setId = options.defaultMappingSetId === undefined ? (connection.defaultMappingSetId ?? null) : options.defaultMappingSetId;
+        if (setId !== null && !(await deps.store.getMappingSet(connectionId, setId))) {
+          throw new EventServiceError(404, 'unknown_mapping_set', `No mapping set "${setId}" on this connection.`);
+        }
+        const updated: Connection = { ...connection, syncAllEvents: options.enabled, defaultMappingSetId: setId };
+        const pretix = deps.pretixFor(updated);
+        let events: PretixEvent[];
+        try {
+          events = await pretix.listEvents();
+        } catch (error) {
+          throw pretixProblem(error, `Could not change "sync every event": pretix did not list the events of organizer "${connection.organizer}"`);
+        }
+        const configs = new Map((await deps.store.listEventConfigs(connectionId)).map((c) => [c.event, c]));
+        const known = new Set(events.map((e) => e.slug));
+        const enabledSlugs = [...configs.values()].filter((c) => c.enabled && known.has(c.event)).map((c) => c.event);
+        const outcome = await reconcileWebhook(updated, pretix, enabledSlugs);
+        if (outcome.mode === 'failed') {
+          throw new EventServiceError(
+            502,
+            'webhook_not_registered',
+            `"Sync every event" was not ${options.enabled ? 'turned on' : 'turned off'}: the pretix webhook could not be changed (${outcome.message}). Nothing was changed; try again when pretix is reachable.`,
+          );
+        }
+        await deps.store.saveConnection(updated);
+        const webhook = {
+          webhookId: outcome.mode === 'registered' ? outcome.id : null,
+          webhookMode: outcome.mode === 'manual' ? ('manual' as const) : ('registered' as const),
+          webhookProblem: outcome.mode === 'manual' ? outcome.reason : null,
+        };
+        const adopted = options.enabled ? events.filter((e) => !configs.has(e.slug)).map((e) => e.slug) : [];
+        // Side by side: the store writes them in shared checkpoints, so 200 events cost a few writes, not 200.
+        await Promise.all(adopted.map(async (slug) => deps.store.saveEventConfig(await adoptedConfig(updated, slug, webhook))));
+        await recordOutcome(connectionId, outcome, '');
+        if (!options.enabled) {
+          // A new event adopted while the webhook was being narrowed (adoption does not wait in this queue) would be
+          // enabled but outside limit_events: narrow once more to what is enabled now.
+          // (An event without settings before was adopted meanwhile from pretix's own notification: it exists there.)
+          const enabledNow = (await deps.store.listEventConfigs(connectionId))
+            .filter((c) => c.enabled && (known.has(c.event) || !configs.has(c.event)))
+            .map((c) => c.event);
+          if (enabledNow.some((slug) => !enabledSlugs.includes(slug))) await reconcileWebhook(updated, pretix, enabledNow);
+        }
+        const leftDisabled = options.enabled ? [...configs.values()].filter((c) => !c.enabled).map((c) => c.event).sort() : [];
+        const stillEnabled = options.enabled ? [] : [...configs.values()].filter((c) => c.enabled && c.autoEnabled).map((c) => c.event).sort();
+        const parts: string[] = [];
+        if (options.enabled) {
+          parts.push(
+            `Every event of organizer "${connection.organizer}" syncs now, new ones as soon as pretix announces them, with ${setId ? `mapping set ${setId}` : 'the default mappings'}.`,
+            `${adopted.length} event(s) were enabled.`,
+          );
+          if (leftDisabled.length > 0) parts.push(`Left disabled because they have settings of their own: ${leftDisabled.join(', ')}.`);
+        } else {
+          parts.push('New events are no longer enabled automatically.');
+          if (stillEnabled.length > 0) parts.push(`${stillEnabled.length} event(s) enabled automatically keep syncing until you disable them: ${stillEnabled.join(', ')}.`);
+        }
+        if (outcome.mode === 'manual') parts.push(await manualInstructions(updated, outcome.reason));
+        return { connection: updated, adopted: adopted.sort(), stillEnabled, leftDisabled, message: parts.join(' ') };
+      });
+    },
 
     /** The organizer's events from pretix, merged with what is enabled here (events enabled here but gone from
      * pretix are listed too, so they can be disabled). */
@@ -298,6 +454,8 @@ export function createEventService(deps: EventServiceDeps) {
           // Enabling without mappings starts from the defaults; they are ordinary mappings afterwards.
           mappings: enabled && !existing?.mappingSetId && (existing?.mappings.length ?? 0) === 0 ? defaultMappings() : (existing?.mappings ?? []),
           ...(existing?.mappingSetId ? { mappingSetId: existing.mappingSetId } : {}),
+          // A person's toggle: from now on the event is theirs, whatever "sync every event" did before.
+          autoEnabled: false,
           webhookId: outcome.mode === 'registered' ? outcome.id : enabled ? null : (existing?.webhookId ?? null),
           webhookMode: outcome.mode === 'manual' ? 'manual' : 'registered',
           webhookProblem: outcome.mode === 'manual' ? outcome.reason : webhookProblem,
@@ -318,7 +476,8 @@ export function createEventService(deps: EventServiceDeps) {
     async removeConnection(connectionId: string, options: { force?: boolean } = {}): Promise<ConnectionRemoval> {
       const connection = await requireConnection(connectionId);
       return serialized(connectionId, async () => {
-        const outcome = await reconcileWebhook(connection, deps.pretixFor(connection), []);
+        // No events and not every event: the webhook is deleted even when the connection synced every event.
+        const outcome = await reconcileWebhook({ ...connection, syncAllEvents: false }, deps.pretixFor(connection), []);
         const target = webhookUrl(connection);
         let webhookMessage: string | null = null;
         if (outcome.mode === 'failed') {

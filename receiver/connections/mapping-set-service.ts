@@ -3,7 +3,9 @@
 // question identifier that one event lacks is refused for that event by name. Editing a set re-syncs, in the
 // background, the orders of every enabled event that uses it, for the mappings that changed only (the backfill
 // runner's `mappingIds`, as `--apply changed` does for one event); the pretix and HubSpot clients' rate limiters
-// keep those runs within both limits.
+// keep those runs within both limits. The answer waits only until those backfills are on disk (started side by side,
+// so their journal lines share fsyncs), never for the re-sync itself: HubSpot gives a settings-page call 15 s.
+// A set is deleted only while nothing uses it: events (409 naming them) or "sync every event" as its default set.
 import { z } from 'zod';
 import type { ObjectMapping } from '../domain/mapping-schema';
 import { SyncConfigError } from '../domain/errors';
@@ -17,6 +19,9 @@ import { changedMappingIds, InvalidMappingsError, type EventConfigService } from
 export const mappingSetIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1–64 lower-case letters, digits or dashes, starting with a letter or digit');
+
+/** Events whose mappings are checked side by side when a set is saved (catalogue reads in flight: 5 per event). */
+const CHECKS_AT_ONCE = 4;
 
 export interface MappingSetServiceDeps {
   store: Store;
@@ -69,14 +74,24 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
     const fieldErrors: Record<string, string> = {};
     const warnings: Record<string, string> = {};
     const failing: string[] = [];
-    // One event after the other: the catalogues are cached per event, and a burst of 50 checks would compete with
-    // the webhook path for the organizer's pretix budget.
-    for (const event of events) {
-      const result = await deps.eventConfigs.check(connectionId, event, mappings, race);
+    // A few events at a time: a cold catalogue costs 5 pretix requests that each wait for pretix's answer, so 50
+    // events one after the other could take longer than hubspot.fetch waits; the organizer's rate limiter (which
+    // keeps a reserve for exactly these interactive calls) still paces them. Results are merged in event order.
+    const results = new Array<Awaited<ReturnType<typeof deps.eventConfigs.check>>>(events.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < events.length) {
+        const index = next++;
+        results[index] = await deps.eventConfigs.check(connectionId, events[index]!, mappings, race);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CHECKS_AT_ONCE, events.length) }, lane));
+    events.forEach((event, index) => {
+      const result = results[index]!;
       if (Object.keys(result.fieldErrors).length > 0) failing.push(event);
       Object.assign(fieldErrors, forEvent(event, result.fieldErrors));
       Object.assign(warnings, forEvent(event, result.warnings));
-    }
+    });
     if (failing.length > 0) {
       const error = new InvalidMappingsError(fieldErrors);
       error.message = `The mapping set was not saved: it does not fit event${failing.length === 1 ? '' : 's'} ${failing.join(', ')} (${Object.keys(fieldErrors).length} field(s) need attention).`;
@@ -88,15 +103,24 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
   async function resync(connectionId: string, events: EventConfig[], changed: string[]): Promise<Resync> {
     const result: Resync = { changedMappingIds: changed, started: [], notStarted: [] };
     if (changed.length === 0) return result;
-    for (const config of events) {
-      if (!config.enabled) continue;
-      try {
-        await deps.backfills.start(connectionId, config.event, changed);
-        result.started.push(config.event);
-      } catch (error) {
-        if (!(error instanceof BackfillConflictError || error instanceof SyncConfigError)) throw error;
-        result.notStarted.push({ event: config.event, reason: error.message });
-      }
+    // Side by side: each start only saves its backfill (one journal line) and launches it, so 200 of them cost a few
+    // shared fsyncs; the runs themselves go on in the background, paced by the shared rate limiters.
+    const outcomes = await Promise.all(
+      events
+        .filter((config) => config.enabled)
+        .map(async (config) => {
+          try {
+            await deps.backfills.start(connectionId, config.event, changed);
+            return { event: config.event, reason: null };
+          } catch (error) {
+            if (!(error instanceof BackfillConflictError || error instanceof SyncConfigError)) throw error;
+            return { event: config.event, reason: error.message };
+          }
+        }),
+    );
+    for (const { event, reason } of outcomes) {
+      if (reason === null) result.started.push(event);
+      else result.notStarted.push({ event, reason });
     }
     return result;
   }
@@ -135,6 +159,29 @@ export function createMappingSetService(deps: MappingSetServiceDeps) {
 
     /** Creates or replaces a set; refused (nothing saved) when it does not fit one of the events that use it. */
     save,
+
+    /**
+     * Deletes a set nothing uses. Refused with 409 while events sync with it (they are named: assign them another set
+     * or their own mappings first) or while it is the default set of "sync every event"; silently detaching would
+     * change what those events write to HubSpot.
+     */
+    async delete(connectionId: string, id: string): Promise<{ deleted: string }> {
+      await requireConnection(connectionId);
+      await requireSet(connectionId, id);
+      const users = (await usersOf(connectionId, id)).map((e) => e.event).sort();
+      if (users.length > 0) {
+        throw new ServiceError(
+          409,
+          'mapping_set_in_use',
+          `Mapping set "${id}" was not deleted: ${users.length} event(s) sync with it (${users.join(', ')}). Give them another set or their own mappings first.`,
+        );
+      }
+      if ((await store.getConnection(connectionId))?.defaultMappingSetId === id) {
+        throw new ServiceError(409, 'mapping_set_is_default', `Mapping set "${id}" was not deleted: it is the set that "sync every event" gives new events. Choose another default first.`);
+      }
+      await store.deleteMappingSet(connectionId, id);
+      return { deleted: id };
+    },
 
     /** A set made of what `event` syncs with now (its own mappings, or its set's). */
     async copyFromEvent(connectionId: string, event: string, id: string, name?: string, race: Race = noDeadline): Promise<SavedMappingSet> {

@@ -160,6 +160,23 @@ export async function adminApiRoutes(app: FastifyInstance, deps: AdminApiDeps): 
     return await deps.mappingSets.save(id, set, body).catch(rethrowInvalidMappings);
   });
 
+  // 409 while events use it (or it is the default set of "sync every event"), naming them; nothing changes then.
+  app.delete('/connections/:id/mapping-sets/:set', async (request) => {
+    const { id, set } = parse(setParams, request.params, 'mapping set');
+    return await deps.mappingSets.delete(id, set);
+  });
+
+  // "Sync every event of this organizer": `{"enabled": true, "defaultMappingSet": "season"}` (null: the default
+  // mappings; omitted: keep the current one). Registers the all-events webhook (502 and nothing changed if pretix
+  // refuses), enables the events not known yet, and answers what it did.
+  app.put('/connections/:id/all-events', async (request) => {
+    const { id } = parse(z.object({ id: z.string().uuid() }), request.params, 'connection id');
+    const body = parse(z.object({ enabled: z.boolean(), defaultMappingSet: mappingSetIdSchema.nullable().optional() }).strict(), request.body, 'all-events setting');
+    await requireConnection(id);
+    const outcome = await deps.events.setAllEvents(id, { enabled: body.enabled, defaultMappingSetId: body.defaultMappingSet });
+    return { ...outcome, connection: await deps.connections.toPublic(outcome.connection) };
+  });
+
   // A new set (or a replaced one) made of what the event syncs with now.
   app.post('/connections/:id/mapping-sets/:set/copy-from/:event', async (request) => {
     const { id, set, event } = parse(setParams.extend({ event: eventSlugSchema }), request.params, 'mapping set');

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { webhookPayloadSchema } from '../pretix/schemas';
+import { EVENT_ADDED_ACTION } from '../pretix/webhook-actions';
 import type { SecretBox } from '../store/secrets';
 import { safeEqual } from '../store/secrets';
 import type { Store } from '../store/types';
@@ -13,6 +14,8 @@ export interface PretixWebhookDeps {
   store: Store;
   secrets: SecretBox;
   onQueued: () => void;
+  /** "Sync every event": enables an event the receiver does not know yet (the event service's adoptEvent). */
+  adoptEvent?: (connectionId: string, event: string) => Promise<'enabled' | 'known' | 'not_syncing_all_events'>;
   now?: () => number;
 }
 
@@ -53,12 +56,32 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
       return reply.send({ status: 'ignored', reason: `this webhook URL belongs to organizer ${connection.organizer}, not ${organizer}` });
     }
     const { event, code } = envelope.data;
+    const storageFailed = (error: unknown, what = 'the journal cannot be written'): never => {
+      // Not on disk, so not acknowledged: a 5xx makes pretix deliver it again later. /healthz names the reason.
+      log().error({ err: error }, `webhook not stored: ${what}`);
+      reply.header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS));
+      throw new HttpError(503, 'storage_unavailable', 'The receiver cannot store webhooks right now (see /healthz); nothing was acknowledged.');
+    };
+    // A new event of an organizer synced as a whole: enabled (on disk) before the answer. Its orders may follow at
+    // once. An event we do not know is the point of this notification, never a 404.
+    if (action === EVENT_ADDED_ACTION && event !== undefined && code === undefined) {
+      if (!connection.syncAllEvents || !deps.adoptEvent) return reply.send({ status: 'ignored', reason: '"sync every event" is off for this connection' });
+      const adopted = await deps.adoptEvent(connection.id, event).catch((error: unknown) => storageFailed(error, 'the new event could not be saved'));
+      log().info({ event, adopted }, 'new pretix event');
+      return reply.send({ status: adopted === 'enabled' ? 'enabled' : 'ignored', ...(adopted === 'enabled' ? {} : { reason: `event ${event} is known already` }) });
+    }
     if (code === undefined || event === undefined) {
       log().info('webhook without an order ignored');
       return reply.send({ status: 'ignored', reason: 'not an order notification' });
     }
 
-    const eventConfig = await deps.store.getEventConfig(connection.id, event);
+    let eventConfig = await deps.store.getEventConfig(connection.id, event);
+    // An order of an event we have not seen yet, while every event syncs: pretix may deliver it before (or without)
+    // the event's own notification, so the event is enabled here as well.
+    if (!eventConfig && connection.syncAllEvents && deps.adoptEvent) {
+      await deps.adoptEvent(connection.id, event).catch((error: unknown) => storageFailed(error, 'the new event could not be saved'));
+      eventConfig = await deps.store.getEventConfig(connection.id, event);
+    }
     if (!eventConfig?.enabled) {
       log().info({ event }, 'webhook for an event that is not enabled ignored');
       return reply.send({ status: 'ignored', reason: `event ${event} is not enabled for sync` });
@@ -72,10 +95,7 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
         now(),
       );
     } catch (error) {
-      // Not on disk, so not acknowledged: a 5xx makes pretix deliver it again later. /healthz names the reason.
-      log().error({ err: error }, 'webhook not stored: the journal cannot be written');
-      reply.header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS));
-      throw new HttpError(503, 'storage_unavailable', 'The receiver cannot store webhooks right now (see /healthz); nothing was acknowledged.');
+      storageFailed(error);
     }
     if (result !== 'duplicate') deps.onQueued();
     if (request.log.level === 'debug' || request.log.level === 'trace') log().debug({ code, result }, 'webhook accepted');

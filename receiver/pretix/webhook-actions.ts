@@ -15,3 +15,12 @@ export const ORDER_ACTIONS: readonly string[] = [
   'pretix.event.order.approved',
   'pretix.event.order.denied',
 ];
+
+/** pretix's notification that an event was created in the organizer (`{notification_id, organizer, event, action}`,
+ * no order code): subscribed to only by a connection that syncs every event, whose webhook covers all events. */
+export const EVENT_ADDED_ACTION = 'pretix.event.added';
+
+/** The action types of a connection's webhook: the order actions, plus new events when it syncs every event. */
+export function webhookActionsFor(connection: { syncAllEvents?: boolean }): string[] {
+  return connection.syncAllEvents ? [...ORDER_ACTIONS, EVENT_ADDED_ACTION] : [...ORDER_ACTIONS];
+}

@@ -206,7 +206,13 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       // A later save (or a removal) may have replaced it meanwhile: that one decides what is shown.
       if (persisted[key] === value) visible[key] = value;
     };
-    return { visible, set };
+    // A removal is shown at once, like a connection's: a crash before its checkpoint only brings the entry back.
+    const remove = async (key: string): Promise<void> => {
+      delete persisted[key];
+      delete visible[key];
+      await mainCommit.commit();
+    };
+    return { visible, set, remove };
   };
   const installations = durableView(data.installations);
   const connections = durableView(data.connections);
@@ -248,6 +254,7 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
     getMappingSet: async (connectionId, id) => mappingSets.visible[eventKey(connectionId, id)],
     listMappingSets: async (connectionId) => Object.values(mappingSets.visible).filter((set) => set.connectionId === connectionId),
     saveMappingSet: (set) => mappingSets.set(eventKey(set.connectionId, set.id), set),
+    deleteMappingSet: (connectionId, id) => mappingSets.remove(eventKey(connectionId, id)),
 
     async acceptWebhook(notificationKey, trigger, now): Promise<AcceptResult> {
       pruneNotifications(now);

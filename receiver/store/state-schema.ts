@@ -32,6 +32,8 @@ const connectionSchema: z.ZodType<Connection> = z.looseObject({
   webhookTokenFingerprint: z.string(),
   webhookTokenSealed: z.string(),
   createdAt: z.string(),
+  syncAllEvents: z.boolean().optional(),
+  defaultMappingSetId: z.string().nullable().optional(),
 });
 
 const eventConfigSchema = z.looseObject({
@@ -45,6 +47,7 @@ const eventConfigSchema = z.looseObject({
   webhookMode: z.enum(['registered', 'manual']).optional(),
   webhookProblem: z.string().nullable().optional(),
   mappingSetId: z.string().nullable().optional(),
+  autoEnabled: z.boolean().optional(),
   updatedAt: z.string(),
 }) as unknown as z.ZodType<EventConfig>;
 

@@ -30,6 +30,11 @@ export interface Connection {
   webhookTokenFingerprint: string;
   webhookTokenSealed: string;
   createdAt: string;
+  /** "Sync every event of this organizer": the pretix webhook covers all events (`all_events: true`, plus
+   * `pretix.event.added`), and events this receiver does not know yet are enabled as soon as they appear. */
+  syncAllEvents?: boolean;
+  /** The mapping set such automatically enabled events sync with; absent or null: the default mappings. */
+  defaultMappingSetId?: string | null;
 }
 
 export interface EventConfig {
@@ -47,6 +52,8 @@ export interface EventConfig {
   /** The connection's mapping set this event syncs with; absent or null: the event's own `mappings`. Read an
    * event's mappings through effectiveMappings() (connections/effective-mappings.ts), never `mappings` directly. */
   mappingSetId?: string | null;
+  /** Enabled by "sync every event" (new in pretix, or listed when the option was turned on), not by a person. */
+  autoEnabled?: boolean;
   updatedAt: string;
 }
 
@@ -200,6 +207,8 @@ export interface Store {
   getMappingSet(connectionId: string, id: string): Promise<MappingSet | undefined>;
   listMappingSets(connectionId: string): Promise<MappingSet[]>;
   saveMappingSet(set: MappingSet): Promise<void>;
+  /** Removes the set (callers make sure no event uses it first). */
+  deleteMappingSet(connectionId: string, id: string): Promise<void>;
 
   // Queue
   /** Dedupes on notification id, merges into the order's pending job, and resolves once it is on disk. */

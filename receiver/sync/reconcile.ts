@@ -1,6 +1,8 @@
 // The reconcile sweep: pretix sends no webhook for some changes (a refund back to pending, for one) and gives up
 // on deliveries after about 59 hours, so every enabled event is listed periodically with modified_since the last
-// watermark, and orders whose sync record is older than their last_modified are queued again.
+// watermark, and orders whose sync record is older than their last_modified are queued again. For a connection that
+// syncs every event, the sweep first lists the organizer's events and enables those not known yet (a safety net for a
+// `pretix.event.added` that never arrived), so that they are swept in the same round.
 // One sweep per event at a time across receiver instances: a sweep holds the event's lease (lib/leases.ts); the
 // periodic round also leaves out events another instance swept within the last half interval.
 import type { FastifyBaseLogger } from 'fastify';
@@ -28,6 +30,8 @@ export interface SweepDeps {
   leases?: Leases;
   /** How long a sweep's lease lasts unrenewed (default 60 s). */
   leaseTtlMs?: number;
+  /** Enables the events of "sync every event" connections that the receiver does not know yet; returns their slugs. */
+  discoverEvents?: (connection: Connection) => Promise<string[]>;
 }
 
 /** The lease the sweep of one event holds while it runs. */
@@ -73,6 +77,7 @@ export class ReconcileSweeper {
   sweepAll(): Promise<void> {
     this.sweeping ??= (async () => {
       try {
+        await this.discoverAll();
         for (const config of await this.deps.store.listEventConfigs()) {
           if (this.stopping) break;
           if (!config.enabled || !await this.deps.store.getConnection(config.connectionId)) continue;
@@ -86,6 +91,22 @@ export class ReconcileSweeper {
       }
     })();
     return this.sweeping;
+  }
+
+  private async discoverAll(): Promise<void> {
+    const { discoverEvents } = this.deps;
+    if (!discoverEvents) return;
+    for (const connection of await this.deps.store.listConnections()) {
+      if (this.stopping || !connection.syncAllEvents) continue;
+      try {
+        const found = await discoverEvents(connection);
+        if (found.length > 0) this.deps.logger.info({ connectionId: connection.id, events: found }, 'reconcile sweep enabled new pretix events');
+      } catch (error) {
+        if (this.cutoff.isCut) return;
+        // The events known already are swept regardless; the next sweep looks for new ones again.
+        this.deps.logger.warn({ connectionId: connection.id, error: classify(error).message }, 'reconcile sweep could not list the organizer\'s events');
+      }
+    }
   }
 
   /** Starts the sweep of an event from a known point (after a backfill, nothing older needs looking at). */

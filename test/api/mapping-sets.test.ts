@@ -83,10 +83,41 @@ describe('mapping sets in the settings API', () => {
     expect(body.sets[0]!.mappings[1]!.property_mappings.some((p) => p.pretix_field === 'question_DOB')).toBe(false);
   });
 
+  it('refuses to delete a set while an event uses it or "sync every event" gives it to new events, naming why, and deletes it once nothing does', async () => {
+    const before = (await stack.store.getMappingSet(connection.id, 'standard'));
+    const inUse = await stack.api.send<ApiError>('DELETE', `${base()}/mapping-sets/standard`);
+    expect(inUse.status).toBe(409);
+    expect(inUse.body).toMatchObject({ error: 'mapping_set_in_use' });
+    expect(inUse.body.message).toContain(NO_DOB);
+    expect((await stack.store.getMappingSet(connection.id, 'standard'))).toEqual(before);
+    expect((await stack.store.getEventConfig(connection.id, NO_DOB))?.mappingSetId).toBe('standard');
+
+    await stack.api.send('PUT', `${base()}/events/${NO_DOB}/mapping-set`, { set: null });
+    await stack.store.saveConnection({ ...(await stack.store.getConnection(connection.id))!, defaultMappingSetId: 'standard' });
+    const isDefault = await stack.api.send<ApiError>('DELETE', `${base()}/mapping-sets/standard`);
+    expect(isDefault.status).toBe(409);
+    expect(isDefault.body).toMatchObject({ error: 'mapping_set_is_default' });
+    expect((await stack.store.getMappingSet(connection.id, 'standard'))).toEqual(before);
+
+    await stack.store.saveConnection({ ...(await stack.store.getConnection(connection.id))!, defaultMappingSetId: null });
+    const deleted = await stack.api.send<{ deleted: string }>('DELETE', `${base()}/mapping-sets/standard`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ deleted: 'standard' });
+    expect((await stack.store.getMappingSet(connection.id, 'standard'))).toBeUndefined();
+    const { body } = await stack.api.get<MappingSetsResponse>(`${base()}/mapping-sets`);
+    expect(body.sets).toEqual([]);
+    const again = await stack.api.send<ApiError>('DELETE', `${base()}/mapping-sets/standard`);
+    expect(again.status).toBe(404);
+  });
+
   it('refuses a set id that is not a slug, and answers another portal 404', async () => {
     const bad = await stack.api.send<ApiError>('PUT', `${base()}/mapping-sets/Not%20A%20Slug`, { mappings: exampleMappingDtos() });
     expect(bad.status).toBe(400);
     const other = await stack.api.get<ApiError>(`${base()}/mapping-sets`, {}, '999999');
     expect(other.status).toBe(404);
+    await stack.api.send('PUT', `${base()}/mapping-sets/kept`, { mappings: exampleMappingDtos() });
+    const foreignDelete = await stack.api.send<ApiError>('DELETE', `${base()}/mapping-sets/kept`, undefined, '999999');
+    expect(foreignDelete.status).toBe(404);
+    expect((await stack.store.getMappingSet(connection.id, 'kept'))).toBeDefined();
   });
 });

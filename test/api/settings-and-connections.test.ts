@@ -72,6 +72,8 @@ describe('settings: connections', () => {
       organizer: ORGANIZER,
       createdAt: expect.stringMatching(/^\d{4}-/),
       webhookUrl: expect.stringMatching(new RegExp(`^${stack.api.publicUrl}/webhooks/pretix/[\\w-]+$`)),
+      syncAllEvents: false,
+      defaultMappingSetId: null,
     });
     expect(answer.text).not.toContain(PRETIX_TOKEN);
     expect((await stack.store.getConnection(connection.id))?.portalId).toBe(PORTAL_ID);

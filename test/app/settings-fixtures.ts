@@ -19,6 +19,8 @@ export const settings: SettingsResponse = {
       organizer: 'acme',
       createdAt: '2026-02-01T10:00:00Z',
       webhookUrl: 'https://pretix-hubspot.example.com/webhooks/pretix/wh_abc',
+      syncAllEvents: false,
+      defaultMappingSetId: null,
     },
   ],
   webhookActionTypes: ['pretix.event.order.placed', 'pretix.event.order.paid', 'pretix.event.order.canceled'],

@@ -394,6 +394,26 @@ describe('webhook delivery', () => {
     expect(fake.webhookCalls.map((c) => c.status)).toEqual([200, 200]);
   });
 
+  it('creates an event through the API and announces it only to all-events webhooks listening to pretix.event.added', async () => {
+    subscribe({ all_events: false, limit_events: [EVENT], action_types: ['pretix.event.added', 'pretix.event.order.placed'] });
+    const all = subscribe({ all_events: true, limit_events: [], action_types: ['pretix.event.added'] });
+    subscribe({ all_events: true, limit_events: [], action_types: ['pretix.event.order.placed'] });
+    fake.addToken('creator', { organizer: ORG, permissions: { eventsCreate: true } });
+    const refused = await api(`organizers/${ORG}/events/`, { method: 'POST', body: { slug: 'newcon', name: { en: 'New' }, date_from: '2027-01-01T00:00:00Z' } });
+    expect(refused.status).toBe(403);
+    const missing = await api(`organizers/${ORG}/events/`, { method: 'POST', token: 'creator', body: { slug: 'newcon' } });
+    expect(missing.status).toBe(400);
+    expect(Object.keys(missing.body)).toEqual(['name', 'date_from']);
+    const created = await api(`organizers/${ORG}/events/`, { method: 'POST', token: 'creator', body: { slug: 'newcon', name: { en: 'New' }, date_from: '2027-01-01T00:00:00Z' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ slug: 'newcon', name: { en: 'New' } });
+    expect(listener.received.map((r) => r.body)).toEqual([{ notification_id: expect.any(Number), organizer: ORG, event: 'newcon', action: 'pretix.event.added' }]);
+    expect(fake.webhookCalls.map((c) => c.webhookId)).toEqual([all.id]);
+    const again = await api(`organizers/${ORG}/events/`, { method: 'POST', token: 'creator', body: { slug: 'newcon', name: { en: 'New' }, date_from: '2027-01-01T00:00:00Z' } });
+    expect(again.status).toBe(400);
+    expect(listener.received).toHaveLength(1);
+  });
+
   it('skips other events, unsubscribed and unregistered actions, and disabled webhooks', async () => {
     const hook = subscribe();
     fake.addEvent(ORG, { slug: 'other' });

@@ -46,6 +46,24 @@ describe('mapping sets from the CLI', () => {
     await expect(run('set assign', { event: OTHER })).rejects.toThrow(/either --set/);
   });
 
+  it('deletes a set only once no event uses it, saying which do', async () => {
+    await expect(run('set delete', { set: 'standard' })).rejects.toThrow(new RegExp(`1 event\\(s\\) sync with it \\(${EVENT}\\)`));
+    expect((await stack.store.getMappingSet(connection, 'standard'))).toBeDefined();
+    await run('set assign', { event: EVENT, own: true });
+    expect(await run('set delete', { set: 'standard' })).toContain('Deleted mapping set standard.');
+    expect((await stack.store.getMappingSet(connection, 'standard'))).toBeUndefined();
+  });
+
+  it('turns "sync every event" on with a default set and off again', async () => {
+    await run('set copy', { event: EVENT, set: 'season' });
+    const on = await run('connection all-events', { on: true, set: 'season' });
+    expect(on).toContain('with mapping set season');
+    expect((await stack.store.getConnection(connection))).toMatchObject({ syncAllEvents: true, defaultMappingSetId: 'season' });
+    await expect(run('connection all-events', { on: true, off: true })).rejects.toThrow(/either --on or --off/);
+    expect(await run('connection all-events', { off: true })).toContain('New events are no longer enabled automatically.');
+    expect((await stack.store.getConnection(connection))?.syncAllEvents).toBe(false);
+  });
+
   it('disables several events in one command', async () => {
     const out = await run('event disable', { event: `${EVENT},${OTHER}` });
     expect(out).toContain(`Event ${EVENT} is disabled.`);

@@ -32,6 +32,7 @@ import type { CatalogueSource } from '../../connections/catalogues';
 import type { EventConfigService } from '../../connections/event-config-service';
 import { effectiveMappings } from '../../connections/effective-mappings';
 import type { MappingSetService, MappingSetSummary, SavedMappingSet } from '../../connections/mapping-set-service';
+import type { AllEventsOutcome } from '../../connections/event-service';
 import { connectionSummary, syncProblem } from './presenters';
 import { API_ROUTES, type RouteId, type RouteSpec } from './routes';
 import { portalOf, registerSignedRequests } from './signed-requests';
@@ -40,6 +41,8 @@ import { portalOf, registerSignedRequests } from './signed-requests';
 export interface EventServiceLike {
   listEvents(connectionId: string): Promise<EventSummary[]>;
   setEnabled(connectionId: string, event: string, enabled: boolean): Promise<EventSummary>;
+  /** "Sync every event of this organizer" on or off. */
+  setAllEvents(connectionId: string, options: { enabled: boolean; defaultMappingSetId?: string | null }): Promise<AllEventsOutcome>;
   /** Removes the connection after taking its webhook out of pretix: the one way a connection is removed. */
   removeConnection(connectionId: string, options?: { force?: boolean }): Promise<{ webhookMessage: string | null }>;
 }
@@ -73,7 +76,7 @@ export interface CardApiDeps {
   /** Checks and saves mappings: the same rules as the admin API. */
   eventConfigs: Pick<EventConfigService, 'check' | 'saveMappings'>;
   /** Organizer-wide mapping sets (the same service as the admin API's). */
-  mappingSets: Pick<MappingSetService, 'list' | 'save' | 'copyFromEvent' | 'assign'>;
+  mappingSets: Pick<MappingSetService, 'list' | 'save' | 'copyFromEvent' | 'assign' | 'delete'>;
   /** Until the backfill runner is wired, the backfill endpoints answer 501. */
   backfill?: BackfillControl;
   onQueued(): void;
@@ -238,6 +241,16 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
       return { event: await createDeadline(timeoutMs).race(service.setEnabled(connection.id, params.event, body.enabled), `pretix (${connection.organizer})`) };
     },
 
+    async setAllEvents({ portalId, params, body }) {
+      const connection = await ownConnection(portalId, params.connectionId);
+      const outcome = await createDeadline(timeoutMs).race(
+        deps.events.setAllEvents(connection.id, { enabled: body.enabled, defaultMappingSetId: body.defaultMappingSetId }),
+        `pretix (${connection.organizer})`,
+      );
+      const { connection: saved, ...rest } = outcome;
+      return { ...rest, connection: connectionSummary(await deps.connections.toPublic(saved)) };
+    },
+
     async getMappings({ portalId, params }) {
       const connection = await ownConnection(portalId, params.connectionId);
       // What the event syncs with: its mapping set's rows when it uses one (saving those here is refused, see saveMappings).
@@ -276,6 +289,11 @@ export async function cardApiRoutes(app: FastifyInstance, deps: CardApiDeps): Pr
         .save(connection.id, params.set, { name: body.name, mappings: body.mappings }, createDeadline(timeoutMs).race)
         .catch(rethrowInvalidMappings);
       return savedSetDto(saved);
+    },
+
+    async deleteMappingSet({ portalId, params }) {
+      const connection = await ownConnection(portalId, params.connectionId);
+      return await deps.mappingSets.delete(connection.id, params.set);
     },
 
     async copyMappingSet({ portalId, params, body }) {

@@ -108,12 +108,22 @@ export function syncProblem(job: SyncJob): SyncProblem {
   };
 }
 
-export function connectionSummary(connection: { id: string; baseUrl: string; organizer: string; createdAt: string; webhookUrl: string }): ConnectionSummary {
+export function connectionSummary(connection: {
+  id: string;
+  baseUrl: string;
+  organizer: string;
+  createdAt: string;
+  webhookUrl: string;
+  syncAllEvents?: boolean;
+  defaultMappingSetId?: string | null;
+}): ConnectionSummary {
   return {
     id: connection.id,
     baseUrl: connection.baseUrl,
     organizer: connection.organizer,
     createdAt: connection.createdAt,
     webhookUrl: connection.webhookUrl,
+    syncAllEvents: connection.syncAllEvents === true,
+    defaultMappingSetId: connection.defaultMappingSetId ?? null,
   };
 }

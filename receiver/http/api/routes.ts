@@ -31,6 +31,9 @@ import {
   mappingSetsResponseSchema,
   saveMappingSetRequestSchema,
   saveMappingSetResponseSchema,
+  setAllEventsRequestSchema,
+  setAllEventsResponseSchema,
+  deleteMappingSetResponseSchema,
   setEventEnabledRequestSchema,
   setEventEnabledResponseSchema,
   settingsResponseSchema,
@@ -130,6 +133,21 @@ export const API_ROUTES = {
     response: eventsResponseSchema,
     errors: [404, 409, 502, 504],
   },
+  setAllEvents: {
+    method: 'PUT',
+    path: '/connections/:connectionId/all-events',
+    summary: '"Sync every event of this organizer" on or off, with the mapping set new events get',
+    description:
+      'On: the pretix webhook covers all events (`all_events: true`, plus `pretix.event.added`), every event without settings here is ' +
+      'enabled now, and new events are enabled as they appear (the reconcile sweep lists the events as a safety net). Off: the webhook ' +
+      'covers the enabled events again; events enabled automatically keep syncing (`stillEnabled`) until disabled. 502 and nothing ' +
+      'changed when pretix refuses or cannot be reached.',
+    tags: ['settings'],
+    params: connectionParamsSchema,
+    body: setAllEventsRequestSchema,
+    response: setAllEventsResponseSchema,
+    errors: [404, 409, 502, 504],
+  },
   setEventEnabled: {
     method: 'PUT',
     path: '/connections/:connectionId/events/:event',
@@ -186,6 +204,18 @@ export const API_ROUTES = {
     docBody: saveMappingSetRequestSchema,
     response: saveMappingSetResponseSchema,
     errors: [404, 409, 502, 504],
+  },
+  deleteMappingSet: {
+    method: 'DELETE',
+    path: '/connections/:connectionId/mapping-sets/:set',
+    summary: 'Delete a mapping set that nothing uses',
+    description:
+      'Refused with 409 `mapping_set_in_use` (naming the events) while events sync with the set, and with 409 `mapping_set_is_default` ' +
+      'while "sync every event" gives it to new events; nothing changes then.',
+    tags: ['mappings'],
+    params: mappingSetParamsSchema,
+    response: deleteMappingSetResponseSchema,
+    errors: [404, 409],
   },
   copyMappingSet: {
     method: 'POST',

@@ -113,8 +113,12 @@ export const connectionSummarySchema = z.object({
   organizer: z.string(),
   createdAt: z.string(),
   webhookUrl: z.string(),
+  syncAllEvents: z.boolean(),
+  defaultMappingSetId: z.string().nullable(),
 });
 assertType<Same<z.infer<typeof connectionSummarySchema>, Contract.ConnectionSummary>>();
+
+
 
 export const settingsResponseSchema = z.object({
   portalId: z.string(),
@@ -154,6 +158,7 @@ export const eventSummarySchema = z.object({
     message: z.string().nullable(),
   }),
   mappingSetId: z.string().nullable().optional(),
+  autoEnabled: z.boolean().optional(),
 });
 assertType<Same<z.infer<typeof eventSummarySchema>, Contract.EventSummary>>();
 
@@ -227,6 +232,21 @@ export const assignMappingSetRequestSchema = z.object({ set: mappingSetIdParamSc
 assertType<Same<z.infer<typeof assignMappingSetRequestSchema>, Contract.AssignMappingSetRequest>>();
 export const assignMappingSetResponseSchema = z.object({ event: z.string(), mappingSetId: z.string().nullable(), changedMappingIds: z.array(z.string()) });
 assertType<Same<z.infer<typeof assignMappingSetResponseSchema>, Contract.AssignMappingSetResponse>>();
+
+export const deleteMappingSetResponseSchema = z.object({ deleted: z.string() });
+assertType<Same<z.infer<typeof deleteMappingSetResponseSchema>, Contract.DeleteMappingSetResponse>>();
+
+// "Sync every event of this organizer"
+export const setAllEventsRequestSchema = z.object({ enabled: z.boolean(), defaultMappingSetId: mappingSetIdParamSchema.nullable().optional() });
+assertType<Same<z.infer<typeof setAllEventsRequestSchema>, Contract.SetAllEventsRequest>>();
+export const setAllEventsResponseSchema = z.object({
+  connection: connectionSummarySchema,
+  adopted: z.array(z.string()),
+  stillEnabled: z.array(z.string()),
+  leftDisabled: z.array(z.string()),
+  message: z.string(),
+});
+assertType<Same<z.infer<typeof setAllEventsResponseSchema>, Contract.SetAllEventsResponse>>();
 
 export const sourceFieldDtoSchema = z.object({
   key: z.string(),

@@ -59,6 +59,9 @@ export function createConfigTables(pool: pg.Pool) {
     getMappingSet: (connectionId: string, id: string) => sets.get<MappingSet>(connectionId, id),
     listMappingSets: (connectionId: string) => all<MappingSet>('SELECT data FROM mapping_sets WHERE connection_id = $1 ORDER BY id', [connectionId]),
     saveMappingSet: (set: MappingSet) => sets.save(set.connectionId, set.id, set),
+    async deleteMappingSet(connectionId: string, id: string) {
+      await pool.query('DELETE FROM mapping_sets WHERE connection_id = $1 AND id = $2', [connectionId, id]);
+    },
 
     getBackfill: (connectionId: string, event: string) => backfills.get<BackfillState>(connectionId, event),
     listBackfills: () => all<BackfillState>('SELECT data FROM backfills ORDER BY connection_id, event'),

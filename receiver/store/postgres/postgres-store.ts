@@ -73,6 +73,7 @@ export async function openPostgresStore(databaseUrl: string, options: PostgresSt
     getMappingSet: tracked(config.getMappingSet),
     listMappingSets: tracked(config.listMappingSets),
     saveMappingSet: tracked(config.saveMappingSet),
+    deleteMappingSet: tracked(config.deleteMappingSet),
 
     acceptWebhook: tracked(queue.acceptWebhook),
     enqueue: tracked(queue.enqueue),

@@ -83,6 +83,10 @@ export const Settings = ({ context, actions }: SettingsProps) => {
             selectedEvent={selectedEvent}
             onEditMappings={setSelectedEvent}
             notify={notify}
+            onConnectionChanged={() => {
+              settings.reload();
+              events.reload();
+            }}
             timeZone={timeZone}
             locale={locale}
           />

@@ -17,6 +17,8 @@ export const paths = {
   backfill: (connectionId: string, eventSlug: string) => `${event(connectionId, eventSlug)}/backfill`,
   hubspotProperties: (objectType: HubSpotObjectType) => `/api/v1/hubspot/properties/${segment(objectType)}`,
   mappingSets: (connectionId: string) => `/api/v1/connections/${segment(connectionId)}/mapping-sets`,
+  mappingSet: (connectionId: string, setId: string) => `/api/v1/connections/${segment(connectionId)}/mapping-sets/${segment(setId)}`,
+  allEvents: (connectionId: string) => `/api/v1/connections/${segment(connectionId)}/all-events`,
   copyMappingSet: (connectionId: string, setId: string, eventSlug: string) =>
     `/api/v1/connections/${segment(connectionId)}/mapping-sets/${segment(setId)}/copy-from/${segment(eventSlug)}`,
   assignMappingSet: (connectionId: string, eventSlug: string) => `${event(connectionId, eventSlug)}/mapping-set`,

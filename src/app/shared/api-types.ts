@@ -98,6 +98,29 @@ export interface ConnectionSummary {
   createdAt: string;
   /** The URL to register in pretix when automatic registration is not possible. */
   webhookUrl: string;
+  /** "Sync every event of this organizer": new events are enabled as they appear, with `defaultMappingSetId`. */
+  syncAllEvents: boolean;
+  /** The mapping set automatically enabled events sync with; null: the default mappings. */
+  defaultMappingSetId: string | null;
+}
+
+/** DELETE /api/v1/connections/:connectionId/mapping-sets/:set (409 while events use it) */
+export interface DeleteMappingSetResponse {
+  deleted: string;
+}
+
+/** PUT /api/v1/connections/:connectionId/all-events */
+export interface SetAllEventsRequest {
+  enabled: boolean;
+  /** Omitted: keep the current default set; null: the default mappings. */
+  defaultMappingSetId?: string | null;
+}
+export interface SetAllEventsResponse {
+  connection: ConnectionSummary;
+  adopted: string[];
+  stillEnabled: string[];
+  leftDisabled: string[];
+  message: string;
 }
 
 export interface SettingsResponse {
@@ -129,6 +152,8 @@ export interface EventSummary {
   webhook: { state: 'registered' | 'manual' | 'none'; id: number | null; message: string | null };
   /** The organizer-wide mapping set the event syncs with; absent or null: its own mappings. */
   mappingSetId?: string | null;
+  /** Enabled by "sync every event of this organizer" rather than by a person. */
+  autoEnabled?: boolean;
 }
 
 /** GET /api/v1/connections/:connectionId/events */

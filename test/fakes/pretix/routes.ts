@@ -24,7 +24,7 @@ interface Context {
   body: unknown;
 }
 
-type Handler = (ctx: Context) => Reply;
+type Handler = (ctx: Context) => Reply | Promise<Reply>;
 
 interface Route {
   pattern: RegExp;
@@ -213,6 +213,20 @@ const ROUTES: Route[] = [
         });
         return listReply(ctx, listed);
       },
+      // Creating an event (pretix's `organizer.events:create`): like pretix without a task broker, the
+      // `pretix.event.added` notification is delivered before the answer.
+      POST: async (ctx) => {
+        if (!ctx.grant.permissions.eventsCreate) return { status: 403, body: { detail: DENIED } };
+        const data = (ctx.body ?? {}) as Json;
+        const slug = data.slug;
+        if (typeof slug !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9.-]*$/.test(slug)) return { status: 400, body: { slug: ['Enter a valid "slug".'] } };
+        if (ctx.organizer.events.has(slug)) return { status: 400, body: { slug: ['This slug has already been used for a different event.'] } };
+        if (data.name === undefined || data.date_from === undefined) {
+          return { status: 400, body: Object.fromEntries(['name', 'date_from'].filter((k) => data[k] === undefined).map((k) => [k, ['This field is required.']])) };
+        }
+        await ctx.state.createEvent(ctx.organizer.slug, { ...data, slug });
+        return { status: 201, body: ctx.state.eventState(ctx.organizer.slug, slug).event };
+      },
     },
   },
   { pattern: new RegExp(`^${E}/$`), kind: 'other', eventScoped: true, methods: { GET: (ctx) => ({ status: 200, body: ctx.event!.event }) } },
@@ -385,7 +399,7 @@ export async function handleRequest(state: PretixFakeState, req: IncomingMessage
     if (cached) return finish({ status: cached.status, body: cached.body });
 
     const linkBase = (state.linkBaseUrl ?? `http://${req.headers.host ?? 'localhost'}`).replace(/\/+$/, '');
-    const reply = handler({ state, url, linkBase, grant, organizer, event, params, body });
+    const reply = await handler({ state, url, linkBase, grant, organizer, event, params, body });
     if (cacheKey && reply.status < 500) state.idempotency.set(cacheKey, { status: reply.status, body: structuredClone(reply.body) });
     return finish(reply);
   } catch (error) {

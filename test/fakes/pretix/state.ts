@@ -334,6 +334,28 @@ export class PretixFakeState {
     return placed;
   }
 
+  /**
+   * Creates an event as pretix's event API does: the event exists, then `pretix.event.added` is delivered
+   * (`{notification_id, organizer, event, action}`, no order code) to the enabled webhooks listening to it. pretix
+   * filters event-level notifications by event like order ones, so only `all_events` webhooks can cover a new event.
+   */
+  async createEvent(organizer: string, event: Json & { slug: string }, extras: AddEventExtras = {}): Promise<EmitResult> {
+    if (this.organizers.get(organizer)?.events.has(event.slug)) throw new Error(`fake pretix: event ${organizer}/${event.slug} exists`);
+    this.addEvent(organizer, event, extras);
+    return this.emitEventAction(organizer, event.slug, 'pretix.event.added');
+  }
+
+  /** Logs an event-level action (`pretix.event.added`, `.changed`, …) and delivers it like emit() does. */
+  async emitEventAction(organizer: string, event: string, action: string): Promise<EmitResult> {
+    const notificationId = this.nextNotificationId++;
+    const payload: Json = { notification_id: notificationId, organizer, event, action };
+    const webhookType = webhookTypeFor(action);
+    const targets = webhookType ? (this.organizers.get(organizer)?.webhooks ?? []).filter((w) => webhookMatches(w, webhookType, event)) : [];
+    this.notifications.set(notificationId, { organizer, event, payload, webhookIds: targets.map((w) => w.id) });
+    const calls = await this.sendAll(targets, notificationId, payload, false);
+    return { notificationId, webhookType, calls };
+  }
+
   /** Sends a notification again (pretix's manual re-send; also how a duplicate delivery looks to the receiver). */
   async redeliver(notificationId: number): Promise<WebhookCall[]> {
     const notification = this.notifications.get(notificationId);

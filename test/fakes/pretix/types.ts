@@ -9,6 +9,8 @@ export interface TokenPermissions {
   ordersRead?: boolean;
   ordersWrite?: boolean;
   organizerSettingsWrite?: boolean;
+  /** `organizer.events:create` */
+  eventsCreate?: boolean;
 }
 
 export interface TokenGrant {

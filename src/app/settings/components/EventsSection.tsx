@@ -2,6 +2,7 @@ import { Flex, Heading, LoadingSpinner } from '@hubspot/ui-extensions';
 import type { ConnectionSummary, EventSummary, EventsResponse } from '../api-types';
 import type { Notify } from '../hooks/useAction';
 import type { ReceiverResource } from '../lib/useReceiver';
+import { AllEventsSwitch } from './AllEventsSwitch';
 import { EventsTable } from './EventsTable';
 import { SectionError } from './SectionError';
 
@@ -13,6 +14,8 @@ interface EventsSectionProps {
   selectedEvent: string | null;
   onEditMappings: (eventSlug: string) => void;
   notify: Notify;
+  /** After "sync every event" changed: the connection and the events reload. */
+  onConnectionChanged: () => void;
   timeZone?: string;
   locale?: string;
 }
@@ -29,6 +32,7 @@ export const EventsSection = ({ events, connection, ...props }: EventsSectionPro
   return (
     <Flex direction="column" gap="sm" testId="events-section">
       <Heading>{`Events of ${connection.organizer}`}</Heading>
+      <AllEventsSwitch key={connection.id} portalId={props.portalId} connection={connection} notify={props.notify} onChanged={props.onConnectionChanged} />
       {state.data === undefined && state.status !== 'error' && <LoadingSpinner label="Loading events" />}
       {state.data === undefined && state.error && (
         <SectionError title="The events could not be loaded from pretix" error={state.error} onRetry={events.reload} />

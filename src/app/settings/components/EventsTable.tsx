@@ -153,7 +153,14 @@ const EventRow = ({ event, ...props }: EventsTableProps & { event: EventSummary 
       </Flex>
     </TableCell>
     <TableCell>
-      <EventSyncToggle portalId={props.portalId} connectionId={props.connectionId} event={event} notify={props.notify} onChanged={props.onEventChanged} />
+      <Flex direction="column" gap="flush">
+        <EventSyncToggle portalId={props.portalId} connectionId={props.connectionId} event={event} notify={props.notify} onChanged={props.onEventChanged} />
+        {event.enabled && event.autoEnabled && (
+          <Text variant="microcopy" testId={`auto-enabled-${event.slug}`}>
+            Enabled automatically
+          </Text>
+        )}
+      </Flex>
     </TableCell>
     <TableCell>
       <WebhookState event={event} webhookUrl={props.webhookUrl} actionTypes={props.actionTypes} />

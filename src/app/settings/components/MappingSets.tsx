@@ -3,12 +3,15 @@ import { useState } from 'react';
 import type {
   AssignMappingSetRequest,
   AssignMappingSetResponse,
+  DeleteMappingSetResponse,
   EventSummary,
+  MappingSetDto,
   MappingSetsResponse,
   SaveMappingSetResponse,
 } from '../api-types';
 import { useAction, type Notify } from '../hooks/useAction';
-import { toReceiverError } from '../lib/receiver';
+import { ReceiverError, toReceiverError } from '../lib/receiver';
+import { MappingDraftEditor } from '../mappings/MappingDraftEditor';
 import { useReceiver } from '../lib/useReceiver';
 import { paths } from '../paths';
 import { SectionError } from './SectionError';
@@ -25,8 +28,67 @@ interface MappingSetsProps {
 const OWN = '';
 
 /**
- * Organizer-wide mapping sets: which exist and which events use them; copy an event's mappings into a set, and
- * pick the set an event syncs with (or its own mappings). Editing a set's rows is the CLI's and API's for now.
+ * A set's field errors name the event that lacks a field (`events.<slug>.mappings.0…`); the editor marks rows by
+ * `mappings.0…`, so the event goes into the message (the receiver already starts it with the slug) and out of the key.
+ */
+function withRowKeys(error: unknown): ReceiverError {
+  const receiverError = toReceiverError(error);
+  const fieldErrors: Record<string, string> = {};
+  for (const [key, message] of Object.entries(receiverError.fieldErrors)) {
+    const rowKey = key.replace(/^events\.[^.]+\./, '');
+    fieldErrors[rowKey] = fieldErrors[rowKey] ? `${fieldErrors[rowKey]} ${message}` : message;
+  }
+  return new ReceiverError(receiverError.kind, receiverError.message, receiverError.status, fieldErrors);
+}
+
+interface MappingSetEditorProps {
+  portalId: number;
+  connectionId: string;
+  set: MappingSetDto;
+  /** The event whose source fields the selects offer: one that uses the set, else any. */
+  catalogEvent: string;
+  notify: Notify;
+  onSaved: () => void;
+}
+
+/** The rows of one set, in the same editor as an event's mappings; Save checks them against every event using it. */
+const MappingSetEditor = ({ portalId, connectionId, set, catalogEvent, notify, onSaved }: MappingSetEditorProps) => {
+  const { run } = useAction(portalId);
+  return (
+    <Flex direction="column" gap="sm" testId={`mapping-set-editor-${set.id}`}>
+      <Heading>{`Rows of mapping set ${set.name}`}</Heading>
+      <Text variant="microcopy">
+        {`Saved rows are checked against every event that uses the set (${set.events.length}); those events then sync their existing orders again for the mappings that changed, in the background. The pretix fields offered are those of ${catalogEvent}.`}
+      </Text>
+      <MappingDraftEditor
+        portalId={portalId}
+        connectionId={connectionId}
+        eventSlug={catalogEvent}
+        initial={{ mappings: set.mappings, warnings: {} }}
+        notify={notify}
+        onSaved={onSaved}
+        saveTo={{
+          label: `mapping set ${set.id}`,
+          save: async (request) => {
+            try {
+              const answer = await run<SaveMappingSetResponse>('PUT', paths.mappingSet(connectionId, set.id), { mappings: request.mappings });
+              if (answer.resync.started.length > 0) {
+                notify({ type: 'info', message: `${answer.resync.started.length} event(s) using ${set.name} are syncing their existing orders again in the background.` });
+              }
+              return { mappings: answer.set.mappings, warnings: {} };
+            } catch (error) {
+              throw withRowKeys(error);
+            }
+          },
+        }}
+      />
+    </Flex>
+  );
+};
+
+/**
+ * Organizer-wide mapping sets: which exist and which events use them; copy an event's mappings into a set, pick the
+ * set an event syncs with (or its own mappings), edit a set's rows, and delete a set nothing uses.
  */
 export const MappingSets = ({ portalId, connectionId, events, notify, onAssigned }: MappingSetsProps) => {
   const sets = useReceiver<MappingSetsResponse>(portalId, paths.mappingSets(connectionId));
@@ -34,10 +96,24 @@ export const MappingSets = ({ portalId, connectionId, events, notify, onAssigned
   const [eventSlug, setEventSlug] = useState(events[0]?.slug ?? '');
   const [choice, setChoice] = useState(OWN);
   const [newSetId, setNewSetId] = useState('');
+  const [editing, setEditing] = useState<string | null>(null);
   const chosenEvent = events.find((event) => event.slug === eventSlug);
 
   if (sets.state.error) return <SectionError title="The mapping sets could not be loaded" error={sets.state.error} onRetry={sets.reload} testId="mapping-sets-error" />;
   const list = sets.state.data?.sets ?? [];
+  const editedSet = list.find((set) => set.id === editing);
+
+  const remove = async (set: MappingSetDto) => {
+    try {
+      await run<DeleteMappingSetResponse>('DELETE', paths.mappingSet(connectionId, set.id), {});
+      notify({ type: 'success', message: `Mapping set ${set.name} was deleted.` });
+      if (editing === set.id) setEditing(null);
+      sets.reload();
+    } catch (error) {
+      // 409 while events use it: the receiver's message names them.
+      notify({ type: 'danger', message: toReceiverError(error).message });
+    }
+  };
 
   const copy = async () => {
     if (!chosenEvent) return;
@@ -70,10 +146,32 @@ export const MappingSets = ({ portalId, connectionId, events, notify, onAssigned
         <Text>No mapping sets yet: copy the mappings of an event into one to share them with other events.</Text>
       ) : (
         list.map((set) => (
-          <Text key={set.id} testId={`mapping-set-${set.id}`}>
-            {`${set.name} (${set.id}): ${set.mappings.length} mapping(s), used by ${set.events.length === 0 ? 'no event' : set.events.join(', ')}`}
-          </Text>
+          <Flex key={set.id} direction="row" gap="sm" align="center" wrap="wrap">
+            <Text testId={`mapping-set-${set.id}`}>
+              {`${set.name} (${set.id}): ${set.mappings.length} mapping(s), used by ${set.events.length === 0 ? 'no event' : set.events.join(', ')}`}
+            </Text>
+            <Button variant="secondary" size="xs" onClick={() => setEditing(editing === set.id ? null : set.id)} testId={`mapping-set-edit-${set.id}`}>
+              {editing === set.id ? 'Close rows' : 'Edit rows'}
+            </Button>
+            <Button variant="destructive" size="xs" onClick={() => void remove(set)} disabled={busy} testId={`mapping-set-delete-${set.id}`}>
+              Delete
+            </Button>
+          </Flex>
         ))
+      )}
+      {editedSet && (
+        <MappingSetEditor
+          key={editedSet.id}
+          portalId={portalId}
+          connectionId={connectionId}
+          set={editedSet}
+          catalogEvent={editedSet.events[0] ?? events[0]?.slug ?? ''}
+          notify={notify}
+          onSaved={() => {
+            sets.reload();
+            onAssigned();
+          }}
+        />
       )}
       <Flex direction="row" gap="sm" align="end" wrap="wrap">
         <Select

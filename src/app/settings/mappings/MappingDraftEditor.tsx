@@ -16,10 +16,12 @@ interface MappingDraftEditorProps {
   initial: MappingsResponse;
   notify: Notify;
   onSaved: (response: MappingsResponse) => void;
+  /** Where Save goes instead of the event's mappings (a mapping set); answers the stored mappings. */
+  saveTo?: { label: string; save: (request: ReturnType<typeof toSaveRequest>) => Promise<MappingsResponse> };
 }
 
 /** Edits a copy of the event's mappings; nothing reaches the receiver until Save. */
-export const MappingDraftEditor = ({ portalId, connectionId, eventSlug, initial, notify, onSaved }: MappingDraftEditorProps) => {
+export const MappingDraftEditor = ({ portalId, connectionId, eventSlug, initial, notify, onSaved, saveTo }: MappingDraftEditorProps) => {
   const [draft, dispatch] = useReducer(draftReducer, initial, draftFromResponse);
   const save = useAction(portalId);
   const createMissing = useAction(portalId);
@@ -30,13 +32,15 @@ export const MappingDraftEditor = ({ portalId, connectionId, eventSlug, initial,
   const saveMappings = async () => {
     const request = toSaveRequest(draft);
     try {
-      const answer = await save.run<Partial<MappingsResponse>>('PUT', paths.mappings(connectionId, eventSlug), { ...request });
+      const answer: Partial<MappingsResponse> = saveTo
+        ? await saveTo.save(request)
+        : await save.run<Partial<MappingsResponse>>('PUT', paths.mappings(connectionId, eventSlug), { ...request });
       // The receiver answers with the stored mappings; fall back to what was sent if it does not.
       const stored: MappingsResponse = Array.isArray(answer.mappings)
         ? { mappings: answer.mappings, warnings: answer.warnings ?? {} }
         : { mappings: request.mappings, warnings: {} };
       dispatch({ type: 'saved', response: stored });
-      notify({ type: 'success', message: `Saved ${stored.mappings.length} object mapping(s) for ${eventSlug}.` });
+      notify({ type: 'success', message: `Saved ${stored.mappings.length} object mapping(s) for ${saveTo?.label ?? eventSlug}.` });
       onSaved(stored);
     } catch (error) {
       const receiverError = toReceiverError(error);
