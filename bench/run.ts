@@ -8,6 +8,7 @@ import { runCheckinsBenchmark } from './checkins';
 import { runSyncNowDuringBackfillBenchmark, type SyncNowDuringBackfillResult } from './sync-now-during-backfill';
 import { runProgressSaveBenchmark } from './progress-saves';
 import { runTrafficBenchmark, trafficTable, type ExtraTrafficRow } from './traffic';
+import { runScaleBenchmark, runSharedBudgetBackfill, stopBenchCluster } from './scale';
 
 const only = process.argv[2];
 
@@ -101,3 +102,30 @@ if (!only || only === 'card') {
   console.log(`${c.loads} loads after warm-up: p50 ${fmt(c.p50, 1)} ms, p95 ${fmt(c.p95, 1)} ms (goal ≤ 300 ms), max ${fmt(c.max, 1)} ms`);
   console.log(`pretix requests per load ${fmt(c.pretixRequestsPerLoad, 2)} (goal ≤ 2 for the search); 429s: ${c.pretix429}`);
 }
+
+if (only === 'scale' || only === 'scale-budget') {
+  console.log('\n## Backfills on 1 and 3 receivers sharing one rate budget in PostgreSQL, 10,000 orders in all, limits 360/min (pretix) and 110/10 s (HubSpot)');
+  for (const instances of [1, 3]) {
+    const r = await runSharedBudgetBackfill(instances);
+    console.log(
+      `${instances} instance(s): ${fmt(r.seconds, 1)} s for ${r.hubspotRequests} HubSpot + ${r.pretixRequests} pretix requests, theoretical minimum ${fmt(r.theoreticalSeconds, 1)} s → efficiency ${fmt(r.efficiency)} (goal ≥ 0.9); busiest window HubSpot ${r.hubspotMaxInWindow}/110, pretix ${r.pretixMaxInWindow}/360; 429s HubSpot ${r.hubspot429}, pretix ${r.pretix429}`,
+    );
+  }
+}
+
+if (only === 'scale') {
+  const s = await runScaleBenchmark();
+  const one = s.postgres[0]!;
+  console.log('\n## Several receivers on one PostgreSQL (throwaway cluster on a Unix socket), each as a ratio to one instance of the same run');
+  console.log(`bare Fastify route: ${fmt(s.bareRps, 0)} req/s`);
+  console.log(`lowdb, one process: intake ${fmt(s.lowdb.intakeRps, 0)} req/s (${fmt(s.lowdb.intakeRps / s.bareRps)} of the bare route), sync ${fmt(s.lowdb.syncOrdersPerSecond, 0)} orders/s (limits lifted)`);
+  for (const row of s.postgres) {
+    console.log(
+      `PostgreSQL, ${row.instances} instance(s): intake ${fmt(row.intakeRps, 0)} req/s = ${fmt(row.intakeRps / one.intakeRps)} × one instance, ${fmt(row.intakeRps / s.bareRps)} of the bare route (goal ≥ 0.25); sync ${fmt(row.syncOrdersPerSecond, 0)} orders/s = ${fmt(row.syncOrdersPerSecond / one.syncOrdersPerSecond)} × one instance`,
+    );
+  }
+  const b = s.backfill;
+  console.log(`backfill of 10,000 orders with ${b.instances} instances at the real limits: ${fmt(b.seconds, 1)} s, theoretical minimum ${fmt(b.theoreticalSeconds, 1)} s → efficiency ${fmt(b.efficiency)} (goal ≥ 0.9); most HubSpot requests in any 10 s ${b.hubspotMaxInWindow}/110; 429s HubSpot ${b.hubspot429}, pretix ${b.pretix429}`);
+}
+
+await stopBenchCluster();

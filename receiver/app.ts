@@ -17,7 +17,7 @@ import { pretixWebhookRoutes } from './http/pretix-webhooks';
 import { createPrivacyDeletions } from './hubspot/privacy-deletion';
 import { loggerOptions } from './logging';
 import type { ResolveHost } from './pretix/public-address-guard';
-import { createServices, type Services } from './services';
+import { createServices, type Services, type SharedCoordination } from './services';
 import type { SecretBox } from './store/secrets';
 import type { Store } from './store/types';
 import type { WorkerTuning } from './sync/worker';
@@ -33,9 +33,11 @@ export interface AppOptions {
   /** Where log lines go (tests capture them to prove no secret is logged). */
   logStream?: NodeJS.WritableStream;
   worker?: WorkerTuning;
-  backfill?: { concurrency?: number; batchSize?: number };
+  backfill?: { concurrency?: number; batchSize?: number; leaseTtlMs?: number };
   /** Card/settings API: deadline for pretix and HubSpot calls made while answering (default 10 s). */
   api?: { upstreamTimeoutMs?: number };
+  /** Several instances on one database: shared rate budgets and leases (see services.ts). */
+  shared?: SharedCoordination;
 }
 
 export interface App {
@@ -63,6 +65,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     now: options.now,
     worker: options.worker,
     backfill: options.backfill,
+    shared: options.shared,
   });
   registerErrorHandling(server);
   const intake = new IntakeGate();

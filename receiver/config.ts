@@ -61,6 +61,8 @@ const envSchema = z.object({
   SYNC_RETRY_BASE: duration.default(30_000),
   SYNC_RETRY_MAX: duration.default(3_600_000),
   RECONCILE_INTERVAL: duration.default(15 * 60_000),
+  // How long a backfill's lease lasts unrenewed: how soon another instance continues the backfill of one that died.
+  LEASE_TTL: duration.default(30_000),
   // 8 s leaves room under the 10 s most supervisors (Docker, systemd's default is 90 s) wait before SIGKILL.
   SHUTDOWN_TIMEOUT: duration.default(8_000),
   REPAIR_DAMAGED_STATE: z
@@ -92,7 +94,7 @@ export interface Config {
     rateLimit: { limit: number; intervalMs: number };
   };
   pretix: { rateLimit: { limit: number; intervalMs: number } };
-  sync: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; reconcileIntervalMs: number };
+  sync: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number; reconcileIntervalMs: number; leaseTtlMs: number };
   /** After SIGTERM/SIGINT: how long in-flight HubSpot and pretix requests may take before they are cut off. */
   shutdownTimeoutMs: number;
   /** Start even though journal or sync-record lines are damaged, keeping the skipped lines in `*.damaged` files. */
@@ -151,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
       retryBaseMs: e.SYNC_RETRY_BASE,
       retryMaxMs: e.SYNC_RETRY_MAX,
       reconcileIntervalMs: e.RECONCILE_INTERVAL,
+      leaseTtlMs: e.LEASE_TTL,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     repairDamagedState: e.REPAIR_DAMAGED_STATE || argv.includes('--repair'),

@@ -32,13 +32,19 @@ async function main(): Promise<void> {
   // Everything is checked before anything is written: the key (a damaged one stops the start), then the store
   // (damaged state stops it before any file changes); only then is a missing development key generated.
   const knownKey = await existingSecretKey(config);
-  const { store, repaired } = config.database
-    ? { store: await openPostgresStore(config.database.url, { poolSettings: { max: config.database.poolMax }, claimTtlMs: config.database.claimTtlMs }), repaired: [] }
-    : await openLowdbStoreReporting(config.dataFile, { repair: config.repairDamagedState });
+  const postgres = config.database
+    ? await openPostgresStore(config.database.url, { poolSettings: { max: config.database.poolMax }, claimTtlMs: config.database.claimTtlMs })
+    : undefined;
+  const { store, repaired } = postgres ? { store: postgres, repaired: [] } : await openLowdbStoreReporting(config.dataFile, { repair: config.repairDamagedState });
   const secretKey = knownKey ?? (await resolveSecretKey(config));
   // Loaded only now: a receiver refused at the lock or by damaged state stops before loading the rest of itself.
   const { buildApp } = await import('./app');
-  const { server, services, intake } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key) });
+  // Several instances: rate budgets and leases shared through PostgreSQL (store/postgres/coordination.ts).
+  let coordinationError: (error: unknown) => void = (error) => process.stderr.write(`PostgreSQL coordination: ${String(error)}\n`);
+  // On the store's pool: one DATABASE_URL, one set of connections per instance.
+  const shared = postgres ? await (await import('./store/postgres/coordination')).openPostgresCoordination(postgres.pool, { onError: (error) => coordinationError(error) }) : undefined;
+  const { server, services, intake } = await buildApp({ config, store, secrets: createSecretBox(secretKey.key), shared });
+  coordinationError = (error) => server.log.warn({ err: error }, 'PostgreSQL coordination (rate budgets, leases) failed; retrying');
 
   for (const damage of repaired) {
     server.log.warn({ file: damage.file, lines: damage.lines, keptIn: damage.keptIn }, `skipped damaged state (--repair): ${damage.reason}`);
@@ -50,6 +56,7 @@ async function main(): Promise<void> {
   await server.listen({ port: config.port, host: config.host });
   services.worker.start();
   const resumed = await services.backfills.resumeAll();
+  services.backfills.watchForOrphans();
   services.sweeper.start();
 
   const { configured, missing } = describeConfig(config);

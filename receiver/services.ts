@@ -20,7 +20,10 @@ import { createPostgresOAuthStates } from './store/postgres/oauth-states';
 import { isPostgresStore } from './store/postgres/postgres-store';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
 import { Cutoff } from './lib/cutoff';
-import { createRateLimiter, type Priority } from './lib/rate-limiter';
+import { createRateLimiter, type Priority, type RateLimiter } from './lib/rate-limiter';
+import type { BudgetWindow } from './lib/shared-budget';
+import type { SharedCoordination } from './lib/shared-coordination';
+import { createSharedRateLimiter } from './lib/shared-rate-limiter';
 import { createRetryLog } from './lib/retry-log';
 import { PretixClient } from './pretix/client';
 import type { SecretBox } from './store/secrets';
@@ -42,8 +45,19 @@ export interface ServiceOptions {
   resolvePretixHost?: ResolveHost;
   now?: () => number;
   worker?: WorkerTuning;
-  backfill?: { concurrency?: number; batchSize?: number };
+  backfill?: { concurrency?: number; batchSize?: number; leaseTtlMs?: number };
+  /**
+   * Several instances on one database (DATABASE_URL): rate budgets every instance draws from, and leases for what
+   * runs once at a time (a backfill or sweep per event, a token refresh per portal). Without it, both are in-process.
+   */
+  shared?: SharedCoordination;
 }
+
+export type { SharedCoordination };
+
+/** The longest a request may hold a slot unanswered before the shared budget presumes its instance dead: above
+ * every client's per-attempt timeout (20 s). */
+const SHARED_SLOT_HOLD_MS = 30_000;
 
 export function createServices(options: ServiceOptions) {
   const { config, store, secrets, logger } = options;
@@ -53,8 +67,15 @@ export function createServices(options: ServiceOptions) {
   // Safety margins (≈1–2 % of the window) absorb network delay between our clock and theirs.
   // One window per pretix organizer and one per HubSpot portal, shared by every client below (they all use the same
   // keys), with a reserve for interactive calls: see interactiveReserve().
-  const pretixLimiter = createRateLimiter({ ...config.pretix.rateLimit, reserve: interactiveReserve(config.pretix.rateLimit.limit), graceMs: INTERACTIVE_GRACE_MS, safetyMs: 500 });
-  const hubspotLimiter = createRateLimiter({ ...config.hubspot.rateLimit, reserve: interactiveReserve(config.hubspot.rateLimit.limit), graceMs: INTERACTIVE_GRACE_MS, safetyMs: 150 });
+  const limiterFor = (service: 'hubspot' | 'pretix', rate: { limit: number; intervalMs: number }, safetyMs: number): RateLimiter => {
+    const reserve = interactiveReserve(rate.limit);
+    if (!options.shared) return createRateLimiter({ ...rate, reserve, graceMs: INTERACTIVE_GRACE_MS, safetyMs });
+    const window: BudgetWindow = { limit: rate.limit, reserve, graceMs: INTERACTIVE_GRACE_MS, windowMs: rate.intervalMs + safetyMs, holdMs: SHARED_SLOT_HOLD_MS };
+    return createSharedRateLimiter({ budget: options.shared.budgetFor(service, window), intervalMs: rate.intervalMs, onBudgetError: options.shared.onBudgetError });
+  };
+  const pretixLimiter = limiterFor('pretix', config.pretix.rateLimit, 500);
+  const hubspotLimiter = limiterFor('hubspot', config.hubspot.rateLimit, 150);
+  const leases = options.shared?.leases;
   const oauth = config.hubspot.oauth
     ? createOAuthClient({ apiUrl: config.hubspot.apiUrl, ...config.hubspot.oauth, fetch: fetchImpl })
     : undefined;
@@ -64,6 +85,7 @@ export function createServices(options: ServiceOptions) {
     secrets,
     oauth,
     now: options.now,
+    leases,
     onEvent: (event) => {
       const fields = { component: 'hubspot-oauth', ...event };
       if (event.type === 'refresh_postponed') logger.warn(fields, 'HubSpot token refresh failed; the current token is still valid and stays in use');
@@ -238,6 +260,7 @@ export function createServices(options: ServiceOptions) {
     prefetch,
     onQueued: () => worker.notify(),
     intervalMs: config.sync.reconcileIntervalMs,
+    leases,
     logger: logger.child({ component: 'reconcile' }),
     now: options.now,
   });
@@ -246,6 +269,8 @@ export function createServices(options: ServiceOptions) {
     contexts,
     ...backfillClients,
     cutoff: background.backfill,
+    leases,
+    leaseTtlMs: config.sync.leaseTtlMs,
     retryPolicy: config.sync,
     logger: logger.child({ component: 'backfill' }),
     now: options.now,

@@ -2,12 +2,14 @@
 // installation, refreshed shortly before it expires — once per portal however many requests want it at the same
 // moment (single flight). A refresh token HubSpot refuses (`invalid_grant` / `BAD_REFRESH_TOKEN`) means the app was
 // uninstalled from the portal: the installation is marked so, its jobs fail as configuration errors, and a new
-// install revives it.
+// install revives it. Across receiver instances the refresh is one per portal too: it runs under the portal's lease
+// (lib/leases.ts); an instance that does not get the lease waits for the stored token to change and uses that one.
 import type { Config } from '../config';
 import { safeEqual, type SecretBox } from '../store/secrets';
 import type { Installation, Store } from '../store/types';
 import { SyncConfigError, TransientSyncError } from '../domain/errors';
 import { OAuthGrantRevokedError, OAuthUnavailableError, type OAuthClient } from './oauth-client';
+import { createMemoryLeases, type Leases } from '../lib/leases';
 
 export interface AccessTokenProvider {
   getAccessToken(portalId: string): Promise<string>;
@@ -27,7 +29,15 @@ export interface TokenProviderDeps {
   now?: () => number;
   /** Observes refreshes and uninstalls (for logs); never receives a token. */
   onEvent?: (event: { type: 'refreshed' | 'refresh_postponed' | 'uninstalled'; portalId: string; detail?: string }) => void;
+  /** Where a refresh takes the portal's lease (default: this process only). */
+  leases?: Leases;
+  /** While another instance refreshes: how often to look at the stored token (default 100 ms). */
+  refreshPollMs?: number;
 }
+
+/** The lease a token refresh of one portal holds: longer than a refresh may take (the OAuth client's timeout). */
+export const tokenRefreshLeaseName = (portalId: string) => `token-refresh:${portalId}`;
+const REFRESH_LEASE_TTL_MS = 30_000;
 
 /** Refresh this long before expiry: 10 % of the token's lifetime, at most 5 minutes (60 s if the lifetime is unknown). */
 export function refreshMarginMs(installation: Pick<Installation, 'accessTokenExpiresAt' | 'accessTokenIssuedAt'>): number {
@@ -47,6 +57,8 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
   const now = deps.now ?? Date.now;
   const staticToken = deps.config.hubspot.staticToken;
   const inflight = new Map<string, Promise<string>>();
+  const leases = deps.leases ?? createMemoryLeases();
+  const pollMs = deps.refreshPollMs ?? 100;
 
   const activeInstallation = async (portalId: string): Promise<Installation> => {
     const installation = await deps.store.getInstallation(portalId);
@@ -131,15 +143,40 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
     return deps.secrets.decrypt(installation.accessTokenSealed);
   }
 
+  /**
+   * The refresh across instances: under the portal's lease, and only if the stored token still needs it (another
+   * instance may have refreshed it a moment ago); without the lease, wait until the instance holding it has stored
+   * a token that does not need it, or its lease has run out (it died), then look again.
+   */
+  async function refreshLeased(portalId: string, stale: (installation: Installation) => boolean): Promise<string> {
+    const lease = tokenRefreshLeaseName(portalId);
+    for (;;) {
+      const current = await activeInstallation(portalId);
+      if (!stale(current)) return deps.secrets.decrypt(current.accessTokenSealed!);
+      if (await leases.acquire(lease, REFRESH_LEASE_TTL_MS)) {
+        try {
+          const again = await activeInstallation(portalId);
+          if (!stale(again)) return deps.secrets.decrypt(again.accessTokenSealed!);
+          return await refresh(portalId);
+        } finally {
+          await leases.release(lease).catch(() => {});
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
   /** One refresh per portal at a time; every caller waiting meanwhile gets its result. */
-  function refreshOnce(portalId: string): Promise<string> {
+  function refreshOnce(portalId: string, stale: (installation: Installation) => boolean): Promise<string> {
     let pending = inflight.get(portalId);
     if (!pending) {
-      pending = refresh(portalId).finally(() => inflight.delete(portalId));
+      pending = refreshLeased(portalId, stale).finally(() => inflight.delete(portalId));
       inflight.set(portalId, pending);
     }
     return pending;
   }
+
+  const nearExpiry = (installation: Installation) => installation.accessTokenExpiresAt - refreshMarginMs(installation) <= now();
 
   return {
     async getAccessToken(portalId) {
@@ -147,10 +184,8 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
       let pending = inflight.get(portalId);
       if (!pending) {
         const installation = await activeInstallation(portalId);
-        if (installation.accessTokenExpiresAt - refreshMarginMs(installation) > now()) {
-          return deps.secrets.decrypt(installation.accessTokenSealed!);
-        }
-        pending = refreshOnce(portalId);
+        if (!nearExpiry(installation)) return deps.secrets.decrypt(installation.accessTokenSealed!);
+        pending = refreshOnce(portalId, nearExpiry);
       }
       try {
         return await pending;
@@ -168,7 +203,8 @@ export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvide
       }
       const installation = await activeInstallation(portalId);
       if (!safeEqual(deps.secrets.decrypt(installation.accessTokenSealed!), token)) return true;
-      await refreshOnce(portalId);
+      // Stale while it is still the rejected token: another instance's refresh replaces it, and that one is used.
+      await refreshOnce(portalId, (current) => safeEqual(deps.secrets.decrypt(current.accessTokenSealed!), token));
       return true;
     },
 

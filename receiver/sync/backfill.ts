@@ -2,6 +2,8 @@
 // batch syncs of 100 orders, several batches in flight so that both rate limits stay busy, while memory holds only
 // the batches in flight. Progress is persisted per completed page: after a restart the backfill resumes at the
 // first page not completely synced; re-syncing part of a page is harmless because every write is an upsert.
+// One run per event wherever it was started: a run holds the event's lease (lib/leases.ts) and renews it; when its
+// instance dies, the lease runs out and another instance's watch (watchForOrphans) resumes it from the saved page.
 import type { FastifyBaseLogger } from 'fastify';
 import type { PretixOrder } from '../pretix/schemas';
 import type { BackfillState, Connection, Store } from '../store/types';
@@ -15,6 +17,7 @@ import { marketingStepFor } from './marketing-event-sync';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { recordAccess, syncOrderBatch } from './sync-batch';
 import { effectiveMappings } from '../connections/effective-mappings';
+import { createMemoryLeases, holdLease, type HeldLease, type Leases } from '../lib/leases';
 
 export class BackfillConflictError extends Error {}
 
@@ -39,10 +42,20 @@ export interface BackfillDeps {
   cutoff?: Cutoff;
   /** Called after each completed page, e.g. to let the sweep know its starting point. */
   onFinished?(state: BackfillState, firstPageGenerated: string | null): Promise<void> | void;
+  /** Where runs take their per-event lease (default: this process only). */
+  leases?: Leases;
+  /** How long a run's lease lasts unrenewed: how soon another instance takes over after this one dies (default 30 s). */
+  leaseTtlMs?: number;
 }
+
+/** The lease a backfill of one event holds while it runs. */
+export const backfillLeaseName = (connectionId: string, event: string) => `backfill:${connectionId}:${event}`;
 
 interface Running {
   canceled: boolean;
+  /** Its lease was lost (another instance may have taken the backfill over): save nothing more. */
+  leaseLost: boolean;
+  lease: HeldLease;
   done: Promise<void>;
   runStartedAt: number;
   processedAtRunStart: number;
@@ -77,10 +90,31 @@ export class BackfillRunner {
   private readonly running = new Map<string, Running>();
   private readonly now: () => number;
   private readonly cutoff: Cutoff;
+  private readonly leases: Leases;
+  private readonly leaseTtlMs: number;
+  private watch: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: BackfillDeps) {
     this.now = deps.now ?? Date.now;
     this.cutoff = deps.cutoff ?? new Cutoff();
+    this.leases = deps.leases ?? createMemoryLeases();
+    this.leaseTtlMs = deps.leaseTtlMs ?? 30_000;
+  }
+
+  private takeLease(connectionId: string, event: string): Promise<HeldLease | null> {
+    const name = backfillLeaseName(connectionId, event);
+    return holdLease(this.leases, name, {
+      ttlMs: this.leaseTtlMs,
+      onLost: () => {
+        const run = this.running.get(this.key(connectionId, event));
+        if (run) {
+          run.leaseLost = true;
+          run.canceled = true;
+        }
+        this.deps.logger.warn({ event }, 'backfill lease lost (another instance may continue it): stopping here');
+      },
+      onError: (error) => this.deps.logger.warn({ event, err: error }, 'backfill lease could not be renewed; trying again'),
+    });
   }
 
   private key(connectionId: string, event: string) {
@@ -103,6 +137,8 @@ export class BackfillRunner {
     if (!connection) throw new SyncConfigError(`No connection ${connectionId}.`);
     if (!config?.enabled) throw new SyncConfigError(`Event ${event} is not enabled for sync.`);
     if ((await effectiveMappings(store, config)).length === 0) throw new SyncConfigError(`Event ${event} has no object mappings yet.`);
+    const lease = await this.takeLease(connectionId, event);
+    if (!lease) throw new BackfillConflictError(`A backfill of ${event} is already running on another receiver instance; wait for it or cancel it first.`);
     const state: BackfillState = {
       connectionId,
       event,
@@ -118,17 +154,51 @@ export class BackfillRunner {
       finishedAt: null,
       error: null,
     };
-    await store.saveBackfill(state);
-    this.launch(state);
+    try {
+      await store.saveBackfill(state);
+    } catch (error) {
+      await lease.release();
+      throw error;
+    }
+    this.launch(state, lease);
     return state;
   }
 
-  /** Continues every backfill a stop interrupted. */
+  /**
+   * Continues every backfill a stop interrupted, or whose instance died (its lease ran out): those whose lease this
+   * instance gets. How many it resumed.
+   */
   async resumeAll(): Promise<number> {
-    const interrupted = [];
-    for (const b of await this.deps.store.listBackfills()) if (b.state === 'running' && !(await this.isRunning(b.connectionId, b.event))) interrupted.push(b);
-    interrupted.forEach((state) => this.launch(state));
-    return interrupted.length;
+    if (this.stopping) return 0;
+    const interrupted = (await this.deps.store.listBackfills()).filter((b) => b.state === 'running' && !this.running.has(this.key(b.connectionId, b.event)));
+    let resumed = 0;
+    for (const state of interrupted) {
+      const lease = await this.takeLease(state.connectionId, state.event);
+      if (!lease) continue;
+      // Read again under the lease: the instance that held it may have finished it meanwhile.
+      const current = await this.deps.store.getBackfill(state.connectionId, state.event);
+      if (current?.state !== 'running' || this.stopping || this.running.has(this.key(state.connectionId, state.event))) {
+        await lease.release();
+        continue;
+      }
+      this.launch(current, lease);
+      resumed += 1;
+    }
+    return resumed;
+  }
+
+  /** Looks every `intervalMs` for backfills left running by an instance that died, and continues them here. */
+  watchForOrphans(intervalMs = this.leaseTtlMs): void {
+    if (this.watch) return;
+    this.watch = setInterval(() => {
+      this.resumeAll().then(
+        (resumed) => {
+          if (resumed > 0) this.deps.logger.info({ resumed }, 'continued backfill(s) whose receiver instance stopped');
+        },
+        (error: unknown) => this.deps.logger.warn({ err: error }, 'looking for backfills to continue failed'),
+      );
+    }, intervalMs);
+    this.watch.unref();
   }
 
   async cancel(connectionId: string, event: string): Promise<BackfillState | undefined> {
@@ -144,6 +214,8 @@ export class BackfillRunner {
    * under way get `timeoutMs`, then their requests are cut off and their pages stay unfinished, to be synced again.
    */
   async stopAll(timeoutMs = Infinity): Promise<void> {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = null;
     const runs = [...this.running.values()];
     runs.forEach((run) => (run.canceled = true));
     this.stopping = true;
@@ -173,13 +245,13 @@ export class BackfillRunner {
     return { ...state, ratePerSecond, etaSeconds };
   }
 
-  private launch(state: BackfillState): void {
-    const run: Running = { canceled: false, done: Promise.resolve(), runStartedAt: this.now(), processedAtRunStart: state.processed };
+  private launch(state: BackfillState, lease: HeldLease): void {
+    const run: Running = { canceled: false, leaseLost: false, lease, done: Promise.resolve(), runStartedAt: this.now(), processedAtRunStart: state.processed };
     this.running.set(this.key(state.connectionId, state.event), run);
     run.done = this.execute(state, run)
       .catch(async (error: unknown) => {
-        // Cut off by the shutdown deadline: it stays "running" and resumes on the next start.
-        if (this.cutoff.isCut) return;
+        // Cut off by the shutdown deadline: it stays "running" and resumes on the next start (or on another instance).
+        if (this.cutoff.isCut || run.leaseLost) return;
         const failure = classify(error);
         if (failure.internalError) this.deps.logger.error({ event: state.event, err: failure.internalError }, 'backfill failed with an internal error');
         else this.deps.logger.warn({ event: state.event, error: failure.message }, 'backfill failed');
@@ -187,9 +259,13 @@ export class BackfillRunner {
         const progress = (await this.deps.store.getBackfill(state.connectionId, state.event)) ?? state;
         await this.deps.store.saveBackfill({ ...progress, state: 'failed', error: failure.message, finishedAt: new Date(this.now()).toISOString() });
       })
-      .finally(() => {
+      .finally(async () => {
         const key = this.key(state.connectionId, state.event);
-        if (this.running.get(key) === run) this.running.delete(key);
+        // A newer run of the same event (started here once this one's final state was saved) holds the same lease.
+        if (this.running.get(key) === run) {
+          this.running.delete(key);
+          await run.lease.release().catch((error: unknown) => this.deps.logger.warn({ event: state.event, err: error }, 'backfill lease could not be released; it runs out by itself'));
+        } else run.lease.abandon();
       });
   }
 
@@ -217,8 +293,9 @@ export class BackfillRunner {
     let failure: unknown = null;
 
     const advance = async () => {
-      // After a shutdown cut nothing more is saved: the pages of the batches cut short are synced again.
-      if (this.cutoff.isCut) return;
+      // After a shutdown cut nothing more is saved: the pages of the batches cut short are synced again. Neither
+      // after a lost lease: the instance that took over saves from here.
+      if (this.cutoff.isCut || run.leaseLost) return;
       let next = state.nextPage;
       // A page is finished when no batch of it is running and none of its orders still waits in the buffer.
       while (next <= lastPageSeen && !unfinished.get(next) && !buffer.some((item) => item.page === next)) {
@@ -301,7 +378,8 @@ export class BackfillRunner {
     await advance();
 
     if (run.canceled) {
-      if (this.stopping) return; // a shutdown: stays "running" and resumes on the next start
+      // A shutdown: stays "running" and resumes on the next start; a lost lease: another instance continues it.
+      if (this.stopping || run.leaseLost) return;
       await store.saveBackfill({ ...state, state: 'canceled', finishedAt: new Date(this.now()).toISOString() });
       logger.info({ event: state.event, processed: state.processed }, 'backfill canceled');
       return;

@@ -3,6 +3,8 @@
 // watermark, and orders whose sync record is older than their last_modified are queued again. For a connection that
 // syncs every event, the sweep first lists the organizer's events and enables those not known yet (a safety net for a
 // `pretix.event.added` that never arrived), so that they are swept in the same round.
+// One sweep per event at a time across receiver instances: a sweep holds the event's lease (lib/leases.ts); the
+// periodic round also leaves out events another instance swept within the last half interval.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Connection, Store, SweepState } from '../store/types';
 import { jobKey } from '../store/types';
@@ -10,6 +12,7 @@ import { classify } from '../domain/errors';
 import { Cutoff, settlesWithin } from '../lib/cutoff';
 import type { OrderPrefetch } from './order-prefetch';
 import type { PretixClientLike } from './ports';
+import { createMemoryLeases, holdLease, type Leases } from '../lib/leases';
 
 export interface SweepDeps {
   store: Store;
@@ -25,9 +28,16 @@ export interface SweepDeps {
   cutoff?: Cutoff;
   /** After each event's sweep: its marketing events' names, dates, completion and cancellation. */
   refreshMarketingEvents?(connectionId: string, event: string): Promise<void>;
+  /** Where a sweep takes its per-event lease (default: this process only). */
+  leases?: Leases;
+  /** How long a sweep's lease lasts unrenewed (default 60 s). */
+  leaseTtlMs?: number;
   /** Enables the events of "sync every event" connections that the receiver does not know yet; returns their slugs. */
   discoverEvents?: (connection: Connection) => Promise<string[]>;
 }
+
+/** The lease the sweep of one event holds while it runs. */
+export const sweepLeaseName = (connectionId: string, event: string) => `sweep:${connectionId}:${event}`;
 
 const olderThan = (recorded: string | undefined, current: string) => !recorded || Date.parse(recorded) < Date.parse(current);
 
@@ -40,10 +50,12 @@ export class ReconcileSweeper {
   private readonly now: () => number;
   private stopping = false;
   private readonly cutoff: Cutoff;
+  private readonly leases: Leases;
 
   constructor(private readonly deps: SweepDeps) {
     this.now = deps.now ?? Date.now;
     this.cutoff = deps.cutoff ?? new Cutoff();
+    this.leases = deps.leases ?? createMemoryLeases();
   }
 
   start(): void {
@@ -71,6 +83,9 @@ export class ReconcileSweeper {
         for (const config of await this.deps.store.listEventConfigs()) {
           if (this.stopping) break;
           if (!config.enabled || !await this.deps.store.getConnection(config.connectionId)) continue;
+          // Another instance's round got there first: every instance sweeping every interval would multiply the cost.
+          const last = (await this.deps.store.getSweep(config.connectionId, config.event))?.lastSweepAt;
+          if (last && this.now() - Date.parse(last) < this.deps.intervalMs / 2) continue;
           await this.sweepEvent(config.connectionId, config.event);
         }
       } finally {
@@ -103,7 +118,21 @@ export class ReconcileSweeper {
     await this.deps.store.saveSweep({ ...emptySweep(connectionId, event), ...previous, watermark });
   }
 
+  /** Sweeps one event; when another instance is sweeping it at this moment, answers with its last saved state. */
   async sweepEvent(connectionId: string, event: string): Promise<SweepState> {
+    const lease = await holdLease(this.leases, sweepLeaseName(connectionId, event), {
+      ttlMs: this.deps.leaseTtlMs ?? 60_000,
+      onError: (error) => this.deps.logger.warn({ event, err: error }, 'sweep lease could not be renewed; trying again'),
+    });
+    if (!lease) return (await this.deps.store.getSweep(connectionId, event)) ?? emptySweep(connectionId, event);
+    try {
+      return await this.sweepLeased(connectionId, event);
+    } finally {
+      await lease.release().catch((error: unknown) => this.deps.logger.warn({ event, err: error }, 'sweep lease could not be released; it runs out by itself'));
+    }
+  }
+
+  private async sweepLeased(connectionId: string, event: string): Promise<SweepState> {
     const { store, logger } = this.deps;
     const previous = await store.getSweep(connectionId, event) ?? emptySweep(connectionId, event);
     const connection = await store.getConnection(connectionId);

@@ -2,7 +2,8 @@
 // over real HTTP), wired the way an organiser would wire them: a connection, a registered webhook, mappings.
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { adminTokenFor, buildApp, type App } from '../../receiver/app';
+import { adminTokenFor, buildApp, type App, type AppOptions } from '../../receiver/app';
+import type { SharedCoordination } from '../../receiver/lib/shared-coordination';
 import type { ResolveHost } from '../../receiver/pretix/public-address-guard';
 import { createAdminClient, type AdminClient } from '../../receiver/cli/admin-client';
 import { REQUIRED_SCOPES } from '../../receiver/hubspot/scopes';
@@ -51,6 +52,10 @@ export interface StackOptions {
   resolvePretixHost?: ResolveHost;
   /** The receiver's fetch for pretix and HubSpot (to inject faults the fakes cannot produce); default fetch. */
   fetch?: typeof fetch;
+  /** Leases and rate budgets shared with other instances (default: in-process ones of its own). */
+  shared?: SharedCoordination;
+  /** The backfill runner's tuning (lease ttl, batch size, concurrency). */
+  backfill?: AppOptions['backfill'];
 }
 
 export interface ConnectOptions {
@@ -145,6 +150,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     now: options.now,
     resolvePretixHost: options.resolvePretixHost,
     fetch: options.fetch,
+    shared: options.shared,
+    backfill: options.backfill,
     worker: { maxIdleMs: 100, ...options.worker },
     ...(options.apiUpstreamTimeoutMs !== undefined ? { api: { upstreamTimeoutMs: options.apiUpstreamTimeoutMs } } : {}),
   });

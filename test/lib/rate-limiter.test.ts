@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../../receiver/lib/rate-limiter';
+import { manualClock } from '../helpers/manual-clock';
 
 describe('rate limiter', () => {
   function clocked(limit: number, intervalMs: number) {
@@ -86,35 +87,6 @@ describe('rate limiter', () => {
 });
 
 /** A clock and timers the test moves by hand: no sleeps, and every wake-up happens exactly when it is due. */
-function manualClock() {
-  let t = 0;
-  let nextId = 0;
-  const timers = new Map<number, { at: number; callback: () => void }>();
-  const settle = () => new Promise((resolve) => setImmediate(resolve));
-  return {
-    now: () => t,
-    setTimer: (callback: () => void, ms: number) => {
-      nextId += 1;
-      timers.set(nextId, { at: t + ms, callback });
-      return nextId;
-    },
-    clearTimer: (handle: unknown) => void timers.delete(handle as number),
-    async advance(ms: number) {
-      const target = t + ms;
-      for (;;) {
-        await settle();
-        const due = [...timers.entries()].filter(([, timer]) => timer.at <= target).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        timers.delete(due[0]);
-        t = Math.max(t, due[1].at);
-        due[1].callback();
-      }
-      t = target;
-      await settle();
-    },
-  };
-}
-
 describe('rate limiter priorities (injected clock)', () => {
   function setup(limit: number, intervalMs: number, reserve: number, graceMs = 0) {
     const clock = manualClock();
