@@ -1,6 +1,5 @@
 // What happens to an order's job when a trigger arrives, a sync ends, fails or is released: the queue's rules,
-// as plain functions on a job, so that the PostgreSQL store applies the same rules as the lowdb store (which
-// keeps its own copy inline in lowdb-store.ts, predating this module).
+// as plain functions on a job, so that the PostgreSQL store and the lowdb store apply the same rules.
 import type { FailureClass } from '../domain/errors';
 import { jobKey, type JobTrigger, type SyncJob } from './types';
 

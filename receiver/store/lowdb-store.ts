@@ -4,6 +4,7 @@
 import { Low } from 'lowdb';
 import type { FailureClass } from '../domain/errors';
 import { DurableJsonFile } from './durable-json-file';
+import { completeJob, failJob, mergeTrigger as mergeIntoJob, newJob, recordOutsideFailure, releaseJob, retryJob } from './job-transitions';
 import { GroupCommit } from './group-commit';
 import { QueueJournal, type JournalEntry, type ProgressEntry } from './queue-journal';
 import { RecordLog } from './record-log';
@@ -24,7 +25,6 @@ import {
 } from './types';
 
 const PRUNE_EVERY_MS = 10 * 60_000;
-const MAX_TRIGGERS_KEPT = 10;
 
 const eventKey = (connectionId: string, event: string) => `${connectionId}:${event}`;
 
@@ -107,35 +107,10 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
     const key = jobKey(trigger.connectionId, trigger.event, trigger.code);
     const job = data.jobs[key];
     if (!job) {
-      data.jobs[key] = {
-        key,
-        portalId: trigger.portalId,
-        connectionId: trigger.connectionId,
-        event: trigger.event,
-        code: trigger.code,
-        state: 'pending',
-        triggers: [trigger.action],
-        firstTriggeredAt: now,
-        lastTriggeredAt: now,
-        attempts: 0,
-        nextAttemptAt: now,
-        ...(fromWebhook ? { webhookAckedAt: now } : {}),
-      };
+      data.jobs[key] = newJob(trigger, now, fromWebhook);
       return 'queued';
     }
-    job.triggers = [...job.triggers, trigger.action].slice(-MAX_TRIGGERS_KEPT);
-    job.lastTriggeredAt = now;
-    if (job.state === 'in_flight') {
-      job.rerun = true;
-      // The running attempt may have read the order before this change: its lag counts from the rerun's sync.
-      if (fromWebhook) job.rerunAckedAt ??= now;
-    } else {
-      if (fromWebhook) job.webhookAckedAt ??= now;
-      // A new trigger revives a failed job and cuts a backoff short: the order changed, try again now.
-      if (job.state === 'failed') job.attempts = 0;
-      job.state = 'pending';
-      job.nextAttemptAt = now;
-    }
+    mergeIntoJob(job, trigger, now, fromWebhook);
     return 'merged';
   };
 
@@ -287,15 +262,7 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
         mergeTrigger(trigger, now);
         const job = data.jobs[jobKey(trigger.connectionId, trigger.event, trigger.code)]!;
         // A job the worker is running right now keeps running; its own outcome decides.
-        if (job.state === 'in_flight') continue;
-        Object.assign(job, {
-          attempts: job.attempts + 1,
-          failureClass: failure.failureClass,
-          lastError: failure.message,
-          lastErrorAt: now,
-          state: failure.nextAttemptAt === null ? 'failed' : 'pending',
-          nextAttemptAt: failure.nextAttemptAt ?? job.nextAttemptAt,
-        });
+        recordOutsideFailure(job, failure, now);
       }
       if (failed.length > 0) await mainCommit.commit();
     },
@@ -330,15 +297,7 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
     async completeJobs(keys, now) {
       for (const key of keys) {
         const job = data.jobs[key];
-        if (!job) continue;
-        if (job.rerun) {
-          Object.assign(job, { state: 'pending', rerun: false, attempts: 0, nextAttemptAt: now, inFlightSince: undefined });
-          // Unless this run's record already reported it, the older webhook is still the one to measure from.
-          job.webhookAckedAt ??= job.rerunAckedAt;
-          job.rerunAckedAt = undefined;
-        } else {
-          delete data.jobs[key];
-        }
+        if (job && completeJob(job, now) === 'delete') delete data.jobs[key];
       }
       await mainCommit.commit();
     },
@@ -359,32 +318,12 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
     async failJob(key, failure, now) {
       const job = data.jobs[key];
       if (!job) return;
-      job.attempts += 1;
-      job.failureClass = failure.failureClass;
-      job.lastError = failure.message;
-      job.lastErrorAt = now;
-      job.inFlightSince = undefined;
-      // Nothing reached HubSpot: the oldest waiting webhook stays the one to measure from.
-      job.webhookAckedAt ??= job.rerunAckedAt;
-      job.rerunAckedAt = undefined;
-      if (job.rerun && failure.failureClass === 'transient') {
-        job.rerun = false;
-        job.state = 'pending';
-        job.nextAttemptAt = failure.nextAttemptAt ?? now;
-      } else if (failure.nextAttemptAt === null) {
-        job.rerun = false;
-        job.state = 'failed';
-      } else {
-        job.state = 'pending';
-        job.nextAttemptAt = failure.nextAttemptAt;
-      }
+      failJob(job, failure, now);
       await mainCommit.commit();
     },
     async retryJob(key, now) {
       const job = data.jobs[key];
-      if (!job || job.state === 'in_flight') return false;
-      Object.assign(job, { state: 'pending', attempts: 0, nextAttemptAt: now });
-      job.triggers = [...job.triggers, 'manual_retry'].slice(-MAX_TRIGGERS_KEPT);
+      if (!job || !retryJob(job, now)) return false;
       await mainCommit.commit();
       return true;
     },
@@ -392,10 +331,7 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       let released = 0;
       for (const key of keys) {
         const job = data.jobs[key];
-        if (job?.state !== 'in_flight') continue;
-        // A trigger that arrived meanwhile (rerun) is covered: the job runs again from the start anyway.
-        Object.assign(job, { state: 'pending', rerun: false, nextAttemptAt: Math.min(job.nextAttemptAt, now), inFlightSince: undefined });
-        released += 1;
+        if (job && releaseJob(job, now)) released += 1;
       }
       if (released > 0) await mainCommit.commit();
     },
