@@ -1,42 +1,30 @@
 // End to end against a REAL pretix: a check-in through pretix's check-in API (`checkinrpc/redeem`) produces the
 // `pretix.event.checkin` webhook, and the receiver marks the ticket's person attended at the check-in's own time in
 // the (fake) HubSpot marketing event. Run: npx vitest run --project e2e test/e2e/checkin-marks-attended.test.ts
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminTokenFor } from '../../receiver/app';
-import { createAdminClient, type AdminClient } from '../../receiver/cli/admin-client';
+import type { AdminClient } from '../../receiver/cli/admin-client';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
-import { createSecretBox } from '../../receiver/store/secrets';
 import type { SyncRecord } from '../../receiver/store/types';
-import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot';
-import { freePort } from '../helpers/free-port';
-import { startReceiverProcess, type ReceiverProcess } from '../helpers/receiver-process';
-import { tempDir } from '../helpers/temp-dir';
+import type { FakeHubSpot } from '../fakes/hubspot';
 import { waitFor } from '../helpers/wait-for';
-import { pretixCall } from './pretix-api';
-import { startRealPretix, type RealPretix } from './pretix-server';
-import { startWebhookTap, type WebhookTap } from './webhook-tap';
+import type { RealPretix } from './pretix-server';
+import { startRealPretixStack, type Json, type RealPretixStack } from './real-pretix-stack';
+import type { WebhookTap } from './webhook-tap';
 
 const PORTAL_ID = '7071';
 const HUBSPOT_TOKEN = 'pat-eu1-e2e-static-token-0001';
 const SECRET_KEY = 'e2e-secret-key-that-is-long-enough-0123456789';
 const BUYER = 'checkin.buyer@example.org';
-type Json = Record<string, unknown>;
 
 describe('real pretix: a check-in through the check-in API → attended in HubSpot', () => {
+  let stack: RealPretixStack;
   let pretix: RealPretix;
   let hubspot: FakeHubSpot;
   let tap: WebhookTap;
-  let receiver: ReceiverProcess;
-  let dataDir: { path: string; remove: () => Promise<void> };
   let admin: AdminClient;
   let connection: PublicConnection;
 
-  const px = async (method: string, path: string, body?: unknown, status = method === 'POST' ? 201 : 200): Promise<Json> => {
-    const answer = await pretixCall(pretix.apiUrl, pretix.token, method, path, body);
-    expect(answer.status, `${method} ${path} → ${answer.status} ${JSON.stringify(answer.body)}`).toBe(status);
-    return answer.body as Json;
-  };
+  const px = (...call: Parameters<RealPretixStack['px']>) => stack.px(...call);
   const orgPath = () => `/organizers/${pretix.organizer}`;
   const eventPath = () => `${orgPath()}/events/${pretix.event}`;
   const record = async (code: string) =>
@@ -56,43 +44,14 @@ describe('real pretix: a check-in through the check-in API → attended in HubSp
     );
 
   beforeAll(async () => {
-    hubspot = await startFakeHubSpot({ rateLimit: { limit: 110, intervalMs: 10_000 } });
-    hubspot.addStaticToken(HUBSPOT_TOKEN, PORTAL_ID);
-    pretix = await startRealPretix();
-    const port = await freePort();
-    tap = await startWebhookTap(`http://127.0.0.1:${port}`);
-    dataDir = await tempDir('pretix-hubspot-e2e-checkin-');
-    receiver = await startReceiverProcess({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: tap.url,
-      DATA_FILE: join(dataDir.path, 'state.json'),
-      SECRET_KEY,
-      HUBSPOT_API_URL: hubspot.url,
-      HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
-      HUBSPOT_PORTAL_ID: PORTAL_ID,
-      LOG_LEVEL: 'info',
-      RECONCILE_INTERVAL: '24h',
-    });
-    admin = createAdminClient(receiver.url, adminTokenFor(createSecretBox(SECRET_KEY)));
-    ({ connection } = await admin.post<{ connection: PublicConnection }>('/connections', {
-      portalId: PORTAL_ID,
-      baseUrl: pretix.baseUrl,
-      organizer: pretix.organizer,
-      apiToken: pretix.token,
-    }));
+    stack = await startRealPretixStack({ portalId: PORTAL_ID, hubspotToken: HUBSPOT_TOKEN, secretKey: SECRET_KEY, tempPrefix: 'pretix-hubspot-e2e-checkin-', });
+    ({ pretix, hubspot, tap, admin, connection } = stack);
     // Default mappings (buyer and attendees → contacts) and the webhook registered through pretix's API.
     await admin.post(`/connections/${connection.id}/events/${pretix.event}/enable`);
     await admin.put(`/connections/${connection.id}/events/${pretix.event}/marketing-event`, { enabled: true });
   }, 240_000);
 
-  afterAll(async () => {
-    await receiver?.killAll();
-    await tap?.close();
-    await pretix?.stop();
-    await hubspot?.close();
-    await dataDir?.remove();
-  });
+  afterAll(() => stack?.stop());
 
   it('subscribed the check-in actions, registered the buyer, and marks them attended at the check-in time', async () => {
     const webhooks = (await px('GET', `${orgPath()}/webhooks/`)).results as { action_types: string[]; enabled: boolean }[];

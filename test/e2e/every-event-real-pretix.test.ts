@@ -4,22 +4,16 @@
 // all-events webhook it registered, and the order's webhook follows.
 //
 // Run: npx vitest run --project e2e test/e2e/every-event-real-pretix.test.ts
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminTokenFor } from '../../receiver/app';
-import { createAdminClient, type AdminClient } from '../../receiver/cli/admin-client';
+import type { AdminClient } from '../../receiver/cli/admin-client';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
 import { EVENT_ADDED_ACTION, ORDER_ACTIONS } from '../../receiver/pretix/webhook-actions';
-import { createSecretBox } from '../../receiver/store/secrets';
 import type { EventConfig } from '../../receiver/store/types';
-import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot';
-import { freePort } from '../helpers/free-port';
-import { startReceiverProcess, type ReceiverProcess } from '../helpers/receiver-process';
-import { tempDir } from '../helpers/temp-dir';
+import type { FakeHubSpot } from '../fakes/hubspot';
 import { waitFor } from '../helpers/wait-for';
-import { pretixCall } from './pretix-api';
-import { startRealPretix, type RealPretix } from './pretix-server';
-import { startWebhookTap, type WebhookTap } from './webhook-tap';
+import type { RealPretix } from './pretix-server';
+import { startRealPretixStack, type Json, type RealPretixStack } from './real-pretix-stack';
+import type { WebhookTap } from './webhook-tap';
 
 const PORTAL_ID = '7171';
 const HUBSPOT_TOKEN = 'pat-eu1-e2e-every-event-token-0000';
@@ -27,60 +21,26 @@ const SECRET_KEY = 'e2e-every-event-secret-key-long-enough-0123456789';
 const NEW_EVENT = 'newcon-2027';
 const BUYER = 'new.buyer@example.org';
 
-type Json = Record<string, unknown>;
 
 describe('sync every event, against a real pretix', () => {
+  let stack: RealPretixStack;
   let pretix: RealPretix;
   let hubspot: FakeHubSpot;
   let tap: WebhookTap;
-  let receiver: ReceiverProcess;
-  let dataDir: { path: string; remove: () => Promise<void> };
   let admin: AdminClient;
   let connection: PublicConnection;
 
-  const px = async (method: string, path: string, body?: unknown, status = method === 'POST' ? 201 : 200): Promise<Json> => {
-    const answer = await pretixCall(pretix.apiUrl, pretix.token, method, path, body);
-    expect(answer.status, `${method} ${path} → ${answer.status} ${JSON.stringify(answer.body)}`).toBe(status);
-    return answer.body as Json;
-  };
+  const px = (...call: Parameters<RealPretixStack['px']>) => stack.px(...call);
   const org = () => `/organizers/${pretix.organizer}`;
 
   beforeAll(async () => {
-    hubspot = await startFakeHubSpot({ rateLimit: { limit: 110, intervalMs: 10_000 } });
-    hubspot.addStaticToken(HUBSPOT_TOKEN, PORTAL_ID);
-    hubspot.defineProperty(PORTAL_ID, 'contacts', { name: 'pretix_order_codes', label: 'pretix order codes', type: 'string', fieldType: 'text', groupName: 'pretix' });
-    pretix = await startRealPretix();
-    const port = await freePort();
-    tap = await startWebhookTap(`http://127.0.0.1:${port}`);
-    dataDir = await tempDir('pretix-hubspot-e2e-every-');
-    receiver = await startReceiverProcess({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: tap.url,
-      DATA_FILE: join(dataDir.path, 'state.json'),
-      SECRET_KEY,
-      HUBSPOT_API_URL: hubspot.url,
-      HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
-      HUBSPOT_PORTAL_ID: PORTAL_ID,
-      LOG_LEVEL: 'info',
-      RECONCILE_INTERVAL: '24h',
-    });
-    admin = createAdminClient(receiver.url, adminTokenFor(createSecretBox(SECRET_KEY)));
-    ({ connection } = await admin.post<{ connection: PublicConnection }>('/connections', {
-      portalId: PORTAL_ID,
-      baseUrl: pretix.baseUrl,
-      organizer: pretix.organizer,
-      apiToken: pretix.token,
-    }));
+    stack = await startRealPretixStack({ portalId: PORTAL_ID, hubspotToken: HUBSPOT_TOKEN, secretKey: SECRET_KEY, tempPrefix: 'pretix-hubspot-e2e-every-',
+      prepareHubSpot: (fake) =>
+        fake.defineProperty(PORTAL_ID, 'contacts', { name: 'pretix_order_codes', label: 'pretix order codes', type: 'string', fieldType: 'text', groupName: 'pretix' }), });
+    ({ pretix, hubspot, tap, admin, connection } = stack);
   }, 300_000);
 
-  afterAll(async () => {
-    await receiver?.killAll();
-    await tap?.close();
-    await pretix?.stop();
-    await hubspot?.close();
-    await dataDir?.remove();
-  });
+  afterAll(() => stack?.stop());
 
   it('turning it on registers one all-events webhook in pretix and enables the existing event', async () => {
     await admin.put(`/connections/${connection.id}/mapping-sets/every`, {
