@@ -2,19 +2,9 @@
 // pretix_order_id, associated with the contact) against the loopback fakes enforcing pretix Hosted's
 // 360 requests/min and HubSpot's 110 requests/10 s. Measures seconds until every order is in HubSpot and the
 // requests spent per order on each side.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { adminTokenFor, buildApp } from '../receiver/app';
-import { createAdminClient } from '../receiver/cli/admin-client';
 import { ORDER_ACTIONS } from '../receiver/cli/commands';
-import { loadConfig } from '../receiver/config';
-import type { PublicConnection } from '../receiver/connections/connection-service';
-import { openLowdbStore } from '../receiver/store/lowdb-store';
-import { createSecretBox } from '../receiver/store/secrets';
-import { startFakeHubSpot } from '../test/fakes/hubspot';
-import { startFakePretix } from '../test/fakes/pretix';
-import { buyerAndDealMappings, defineOrderIdProperty } from '../test/helpers/mappings';
+import { buyerAndDealMappings } from '../test/helpers/mappings';
+import { startSingleReceiverStack } from './single-receiver-stack';
 
 export interface BurstResult {
   orders: number;
@@ -31,31 +21,9 @@ const PORTAL = '777';
 const TOKEN = 'p'.repeat(64);
 
 export async function runBurstBenchmark(orders = 1000): Promise<BurstResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'bench-burst-'));
-  const pretix = await startFakePretix({ rateLimit: { limit: 360, intervalMs: 60_000 }, maxRecordedRequests: 100 });
-  pretix.seedFromFixtures();
-  pretix.addToken(TOKEN, { organizer: 'acmecorp', permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
-  const hubspot = await startFakeHubSpot({ rateLimit: { limit: 110, intervalMs: 10_000 }, recordBodies: false });
-  hubspot.addStaticToken('hs-bench', PORTAL);
-  defineOrderIdProperty(hubspot, PORTAL);
-
-  const config = loadConfig({
-    DATA_FILE: join(dir, 'state.json'),
-    SECRET_KEY: 'b'.repeat(40),
-    LOG_LEVEL: 'silent',
-    HUBSPOT_API_URL: hubspot.url,
-    HUBSPOT_ACCESS_TOKEN: 'hs-bench',
-    HUBSPOT_PORTAL_ID: PORTAL,
-  });
-  const store = await openLowdbStore(config.dataFile);
-  const secrets = createSecretBox('b'.repeat(40));
-  const { server, services } = await buildApp({ config, store, secrets });
-  await server.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
-  services.worker.start();
-  const admin = createAdminClient(url, adminTokenFor(secrets));
+  const stack = await startSingleReceiverStack({ portalId: PORTAL, pretixToken: TOKEN, secretKey: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', tempPrefix: 'bench-burst-' });
+  const { pretix, hubspot, config, store, url, admin, connection } = stack;
   try {
-    const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL, baseUrl: pretix.url, organizer: 'acmecorp', apiToken: TOKEN });
     await admin.put(`/connections/${connection.id}/events/democon/mappings?enable=true`, buyerAndDealMappings());
     const webhookUrl = connection.webhookUrl.replace(config.publicUrl, url);
     pretix.addWebhook('acmecorp', { target_url: webhookUrl, all_events: true, limit_events: [], action_types: ORDER_ACTIONS });
@@ -104,10 +72,6 @@ export async function runBurstBenchmark(orders = 1000): Promise<BurstResult> {
       pretixMaxInWindow: pretix.maxRequestsInAnyWindow('acmecorp'),
     };
   } finally {
-    await server.close();
-    await services.worker.stop();
-    await store.close();
-    await Promise.all([pretix.close(), hubspot.close()]);
-    await rm(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }

@@ -2,19 +2,9 @@
 // loopback fakes at the real limits (pretix 360/min, HubSpot 110/10 s), the usual two mappings. Each check-in is
 // written in the fake pretix and its `pretix.event.checkin` webhook delivered, as pretix's check-in API does; the
 // lag is from the check-in to the moment the fake HubSpot holds that person as attended at the check-in's time.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { adminTokenFor, buildApp } from '../receiver/app';
-import { createAdminClient } from '../receiver/cli/admin-client';
 import { ORDER_ACTIONS } from '../receiver/cli/commands';
-import { loadConfig } from '../receiver/config';
-import type { PublicConnection } from '../receiver/connections/connection-service';
-import { openLowdbStore } from '../receiver/store/lowdb-store';
-import { createSecretBox } from '../receiver/store/secrets';
-import { startFakeHubSpot } from '../test/fakes/hubspot';
-import { startFakePretix } from '../test/fakes/pretix';
-import { buyerAndDealMappings, defineOrderIdProperty } from '../test/helpers/mappings';
+import { buyerAndDealMappings } from '../test/helpers/mappings';
+import { startSingleReceiverStack } from './single-receiver-stack';
 import { percentile } from './percentile';
 
 export interface CheckinsResult {
@@ -35,30 +25,9 @@ const TOKEN = 'q'.repeat(64);
 const LIST = 44;
 
 export async function runCheckinsBenchmark(checkins = 500, spreadMs = 60_000): Promise<CheckinsResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'bench-checkins-'));
-  const pretix = await startFakePretix({ rateLimit: { limit: 360, intervalMs: 60_000 }, maxRecordedRequests: 100 });
-  pretix.seedFromFixtures();
-  pretix.addToken(TOKEN, { organizer: 'acmecorp', permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
-  const hubspot = await startFakeHubSpot({ rateLimit: { limit: 110, intervalMs: 10_000 }, recordBodies: false });
-  hubspot.addStaticToken('hs-bench', PORTAL);
-  defineOrderIdProperty(hubspot, PORTAL);
-  const config = loadConfig({
-    DATA_FILE: join(dir, 'state.json'),
-    SECRET_KEY: 'c'.repeat(40),
-    LOG_LEVEL: 'silent',
-    HUBSPOT_API_URL: hubspot.url,
-    HUBSPOT_ACCESS_TOKEN: 'hs-bench',
-    HUBSPOT_PORTAL_ID: PORTAL,
-  });
-  const store = await openLowdbStore(config.dataFile);
-  const secrets = createSecretBox('c'.repeat(40));
-  const { server, services } = await buildApp({ config, store, secrets });
-  await server.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
-  services.worker.start();
-  const admin = createAdminClient(url, adminTokenFor(secrets));
+  const stack = await startSingleReceiverStack({ portalId: PORTAL, pretixToken: TOKEN, secretKey: 'cccccccccccccccccccccccccccccccccccccccc', tempPrefix: 'bench-checkins-' });
+  const { pretix, hubspot, config, url, admin, connection } = stack;
   try {
-    const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL, baseUrl: pretix.url, organizer: 'acmecorp', apiToken: TOKEN });
     const path = `/connections/${connection.id}/events/democon`;
     await admin.put(`${path}/mappings?enable=true`, buyerAndDealMappings());
     await admin.put(`${path}/marketing-event`, { enabled: true });
@@ -130,10 +99,6 @@ export async function runCheckinsBenchmark(checkins = 500, spreadMs = 60_000): P
       hubspotMaxInWindow: hubspot.maxRequestsInAnyWindow(PORTAL),
     };
   } finally {
-    await server.close();
-    await services.worker.stop();
-    await store.close();
-    await Promise.all([pretix.close(), hubspot.close()]);
-    await rm(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
