@@ -20,6 +20,7 @@ import { failedRecord } from './outcomes';
 import { ArrivalTracker, decideFlush, DEFAULT_FLUSH_POLICY, type BudgetUsage, type FlushDecision, type FlushPolicyOptions } from './flush-policy';
 import { hubspotRequestsPerBatch, recordAccess, syncOrderBatch, type OrderOutcome } from './sync-batch';
 import { effectiveMappings } from '../connections/effective-mappings';
+import { triggersForceRewrite } from './unchanged-objects';
 
 /** The part of the store the worker uses. */
 export type WorkerStore = Pick<
@@ -315,6 +316,8 @@ export class SyncWorker {
         // Stopping: no new batch. The rest stay claimed, and stop() puts them back in line.
         if (this.stopRequested()) break;
         const slice = present.slice(i, i + batchSize);
+        // A person's "Sync now" or retry writes the whole order; webhooks and the sweep only what changed.
+        const forced = new Set(slice.filter((job) => triggersForceRewrite(job.triggers)).map((job) => job.code));
         const outcomes = await syncOrderBatch({
           orders: slice.map((job) => orders.get(job.code)!),
           mappings,
@@ -324,6 +327,7 @@ export class SyncWorker {
           connectionId: connection.id,
           ...recordAccess(store, connection.id, first.event),
           now: () => new Date(this.now()),
+          force: (code) => forced.has(code),
           marketing,
         });
         await this.settle(slice, outcomes);
