@@ -17,7 +17,7 @@ import type { CrmClientLike, MarketingEventsLike, PretixClientLike } from './por
 import { marketingStepFor } from './marketing-event-sync';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { failedRecord } from './outcomes';
-import { ArrivalTracker, decideFlush, DEFAULT_FLUSH_POLICY, type BudgetUsage, type FlushDecision, type FlushPolicyOptions } from './flush-policy';
+import { ArrivalTracker, decideFlush, DEFAULT_FLUSH_POLICY, type ArrivalKind, type BudgetUsage, type FlushDecision, type FlushPolicyOptions } from './flush-policy';
 import { hubspotRequestsPerBatch, recordAccess, syncOrderBatch, type OrderOutcome } from './sync-batch';
 import { effectiveMappings } from '../connections/effective-mappings';
 import { triggersForceRewrite } from './unchanged-objects';
@@ -141,9 +141,10 @@ export class SyncWorker {
   }
 
   /** A job was queued: it joins the next batch, and the policy decides again. 'interactive' when a person waits
-   * for it ("Sync now", a retry): then the batch goes at once. */
-  notify(urgency: 'background' | 'interactive' = 'background'): void {
-    this.arrivals.arrived(this.now(), urgency === 'interactive');
+   * for it ("Sync now", a retry): then the batch goes at once; 'checkin' for a check-in webhook, which may wait
+   * longer for company (flush-policy.ts). */
+  notify(kind: ArrivalKind = 'background'): void {
+    this.arrivals.arrived(this.now(), kind);
     this.wake?.();
   }
 
@@ -186,6 +187,7 @@ export class SyncWorker {
         now: t,
         backlog: this.arrivals.backlog,
         oldestAt: this.arrivals.oldestAt,
+        oldestPromptAt: this.arrivals.oldestPromptAt,
         lastArrivalAt: this.arrivals.lastArrivalAt,
         lastFlushEndedAt: this.lastFlushEndedAt,
         interactive: this.arrivals.interactive,
