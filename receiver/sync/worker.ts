@@ -64,6 +64,10 @@ export interface WorkerDeps {
   hubspotBudget?: () => BudgetUsage | null | Promise<BudgetUsage | null>;
   /** Upper bound for an idle sleep, so retries come due even without a nudge. */
   maxIdleMs?: number;
+  /** How long a job due in the store with no arrival announced for it waits before it goes on its own (default
+   * 250 ms): a webhook's job is in the store while its journal line is being written, before the route announces
+   * it, and must not go alone at once (a batch for one check-in) but wait for its announcement and the policy. */
+  unannouncedGraceMs?: number;
   /** Work outside the cycle (Sync now) that stop() waits for as well, within the same deadline. */
   drainOnStop?: () => Promise<void>;
   /** What the clients behind pretixFor/crmFor were built with: stop() cuts their requests off at its deadline. */
@@ -149,7 +153,7 @@ export class SyncWorker {
   }
 
   private async run(): Promise<void> {
-    const { maxIdleMs = 1000 } = this.deps;
+    const { maxIdleMs = 1000, unannouncedGraceMs = 250 } = this.deps;
     while (this.running) {
       // The store's answers first, then the time and the arrivals in one synchronous step, so that the decision
       // sees one moment (a webhook announced while the store was being read counts in this decision or the next,
@@ -161,8 +165,9 @@ export class SyncWorker {
       ]);
       const t = this.now();
       const decision = this.decide(t, budget, requestsPerBatch);
-      // Jobs nobody announced (retries coming due, jobs recovered after a crash, a claim's overflow) go straight away.
-      const nextDue = this.arrivals.backlog === 0 ? nextDueInStore : null;
+      // Jobs nobody announced (retries coming due, jobs recovered after a crash) go on their own, once they have been
+      // due for the grace: one that is only being announced (its webhook's journal line on its way) waits for that.
+      const nextDue = this.arrivals.backlog === 0 && nextDueInStore !== null ? nextDueInStore + unannouncedGraceMs : null;
       if (decision.flush || (nextDue !== null && nextDue <= t)) {
         try {
           const limit = this.claimLimitFor(this.arrivals.backlog);
