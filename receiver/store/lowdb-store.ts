@@ -385,6 +385,14 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
     saveSweep: (state) => saveProgress({ kind: 'sweep', state }, state, data.sweeps, visibleSweeps),
 
     getSyncRecord: async (key) => records.get(key),
+    async getSyncRecords(keys) {
+      const found = new Map<string, SyncRecord>();
+      for (const key of keys) {
+        const record = records.get(key);
+        if (record) found.set(key, record);
+      }
+      return found;
+    },
     async putSyncRecords(list: SyncRecord[]) {
       await records.put(list);
       for (const record of list) {

@@ -298,6 +298,8 @@ export interface Store {
 
   // Sync records
   getSyncRecord(key: string): Promise<SyncRecord | undefined>;
+  /** The records of these keys that exist, in one read (a batch's previous records: one round trip, not one per order). */
+  getSyncRecords(keys: string[]): Promise<Map<string, SyncRecord>>;
   /** Also reports, for each synced record of an in-flight job with a webhook waiting, that webhook's lag. */
   putSyncRecords(records: SyncRecord[]): Promise<void>;
   /** Called for every webhook whose order reached HubSpot: ack → sync record time, per portal. */

@@ -51,9 +51,13 @@ export async function recordOutcomes(input: RecordOutcomesInput): Promise<{ sync
   const records: SyncRecord[] = [];
   const failures: { code: string; failure: OrderFailure }[] = [];
   let skipped = 0;
+  // Read again rather than taken from the batch's start: a sync of the same order may have written its record while
+  // this batch waited for HubSpot, and what is merged with or kept on failure is what is stored now. One read.
+  const keyOf = (code: string) => jobKey(input.connectionId, input.event, code);
+  const stored = await store.getSyncRecords(outcomes.map((outcome) => keyOf(outcome.code)));
   for (const outcome of outcomes) {
-    const key = jobKey(input.connectionId, input.event, outcome.code);
-    const previous = await store.getSyncRecord(key);
+    const key = keyOf(outcome.code);
+    const previous = stored.get(key);
     if (outcome.record) {
       records.push(mergeRecord(previous, outcome.record, input.onlyMappings));
       if (outcome.record.objects.length === 0) skipped += 1;

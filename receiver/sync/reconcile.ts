@@ -12,6 +12,7 @@ import { classify } from '../domain/errors';
 import { Cutoff, settlesWithin } from '../lib/cutoff';
 import type { OrderPrefetch } from './order-prefetch';
 import type { PretixClientLike } from './ports';
+import type { PretixOrder } from '../pretix/schemas';
 import { createMemoryLeases, holdLease, type Leases } from '../lib/leases';
 
 export interface SweepDeps {
@@ -149,13 +150,16 @@ export class ReconcileSweeper {
       for await (const page of this.deps.pretixFor(connection).listOrders(event, { modifiedSince: since.toISOString(), ordering: 'last_modified' })) {
         // The first page's generation time: everything modified after it is in the next sweep's range.
         watermark ??= page.pageGenerated ?? new Date(this.now()).toISOString();
+        const unqueued: PretixOrder[] = [];
         for (const order of page.orders) {
           found += 1;
-          const key = jobKey(connectionId, event, order.code);
-          const job = await store.getJob(key);
           // Queued already, or failed and waiting for a person: the sweep must not override either.
-          if (job) continue;
-          if (olderThan((await store.getSyncRecord(key))?.orderLastModified, order.last_modified)) stale.push(order);
+          if (!(await store.getJob(jobKey(connectionId, event, order.code)))) unqueued.push(order);
+        }
+        // The page's records in one read.
+        const records = await store.getSyncRecords(unqueued.map((order) => jobKey(connectionId, event, order.code)));
+        for (const order of unqueued) {
+          if (olderThan(records.get(jobKey(connectionId, event, order.code))?.orderLastModified, order.last_modified)) stale.push(order);
         }
       }
     } catch (error) {

@@ -33,7 +33,8 @@ export interface SyncBatchInput {
   portalId: string;
   connectionId: string;
   recordKey: (code: string) => string;
-  previousRecord: (code: string) => Promise<SyncRecord | undefined>;
+  /** The stored records of these orders, by code: read once per batch, before its first HubSpot request. */
+  previousRecords: (codes: string[]) => Promise<Map<string, SyncRecord>>;
   now: () => Date;
   /** Orders whose objects are all written, changed or not (a person asked, a backfill: unchanged-objects.ts). By
    * default none: an object planned exactly as its last successful write is not sent again. */
@@ -55,11 +56,20 @@ interface OrderState {
   failure?: OrderFailure;
 }
 
-/** How a batch finds the key and the previous record of an order's sync record. */
-export function recordAccess(store: Pick<Store, 'getSyncRecord'>, connectionId: string, event: string) {
+/** How a batch finds the keys and the previous records of its orders' sync records (one store read per batch). */
+export function recordAccess(store: Pick<Store, 'getSyncRecords'>, connectionId: string, event: string) {
+  const recordKey = (code: string) => jobKey(connectionId, event, code);
   return {
-    recordKey: (code: string) => jobKey(connectionId, event, code),
-    previousRecord: (code: string) => store.getSyncRecord(jobKey(connectionId, event, code)),
+    recordKey,
+    previousRecords: async (codes: string[]) => {
+      const found = await store.getSyncRecords(codes.map(recordKey));
+      const byCode = new Map<string, SyncRecord>();
+      for (const code of codes) {
+        const record = found.get(recordKey(code));
+        if (record) byCode.set(code, record);
+      }
+      return byCode;
+    },
   };
 }
 
@@ -95,8 +105,10 @@ function noteUnchanged(state: OrderState, mappings: ObjectMapping[], previous: S
 
 export async function syncOrderBatch(input: SyncBatchInput): Promise<OrderOutcome[]> {
   const states: OrderState[] = [];
+  // The marketing step below plans from the same records: what this batch started from.
+  const previousRecords = await input.previousRecords(input.orders.map((order) => order.code));
   for (const order of input.orders) {
-    const previous = await input.previousRecord(order.code);
+    const previous = previousRecords.get(order.code);
     const state: OrderState = {
       order,
       objects: [],
@@ -133,7 +145,7 @@ export async function syncOrderBatch(input: SyncBatchInput): Promise<OrderOutcom
   if (!input.marketing) return outcomes;
   const orders = new Map(input.orders.map((order) => [order.code, order]));
   const entries: MarketingBatchEntry[] = [];
-  for (const o of outcomes) if (o.record) entries.push({ order: orders.get(o.code)!, record: o.record, previous: await input.previousRecord(o.code) });
+  for (const o of outcomes) if (o.record) entries.push({ order: orders.get(o.code)!, record: o.record, previous: previousRecords.get(o.code) });
   try {
     await input.marketing(entries);
   } catch (error) {

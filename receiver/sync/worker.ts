@@ -35,7 +35,7 @@ export type WorkerStore = Pick<
   | 'completeJobs'
   | 'failJob'
   | 'releaseJobs'
-  | 'getSyncRecord'
+  | 'getSyncRecords'
   | 'putSyncRecords'
   | 'saveEventConfig'
   | 'getInstallation'
@@ -383,6 +383,12 @@ export class SyncWorker {
     const records: SyncRecord[] = [];
     const done: string[] = [];
     const failures: Promise<void>[] = [];
+    // What failed orders keep of their last sync, as stored now: one read for the batch.
+    const failedKeys = outcomes.flatMap((outcome) => {
+      const job = byCode.get(outcome.code);
+      return job && outcome.failure ? [job.key] : [];
+    });
+    const stored = failedKeys.length > 0 && !this.cutoff.isCut ? await store.getSyncRecords(failedKeys) : new Map<string, SyncRecord>();
     for (const outcome of outcomes) {
       const job = byCode.get(outcome.code);
       if (!job) continue;
@@ -398,7 +404,7 @@ export class SyncWorker {
       const retryAt = nextAttemptAt(this.deps.retryPolicy, job.attempts, failure, this.now());
       if (failure.internalError) logger.error({ job: job.key, err: failure.internalError }, 'order sync failed with an internal error');
       else logger.warn({ job: job.key, failureClass: failure.failureClass, error: failure.message, retryAt }, 'order sync failed');
-      records.push(failedRecord(await store.getSyncRecord(job.key), job, failure, new Date(this.now())));
+      records.push(failedRecord(stored.get(job.key), job, failure, new Date(this.now())));
       failures.push(this.fail(job.key, { ...failure, nextAttemptAt: retryAt }));
     }
     await Promise.all(failures);

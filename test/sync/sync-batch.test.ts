@@ -45,7 +45,7 @@ async function sync(crm: MemoryCrm, batch: PretixOrder[], mappings: ObjectMappin
     portalId: '42',
     connectionId: 'c1',
     recordKey: (code) => `c1:democon:${code}`,
-    previousRecord: async (code) => previous.get(code),
+    previousRecords: async (codes: string[]) => new Map(codes.flatMap((code) => (previous.has(code) ? [[code, previous.get(code)!] as const] : []))),
     now: () => new Date('2026-03-01T10:00:00Z'),
   });
 }

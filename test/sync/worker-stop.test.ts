@@ -72,7 +72,7 @@ function memoryStore(codes: string[], now: number) {
         if (job?.state === 'in_flight') Object.assign(job, { state: 'pending', inFlightSince: undefined });
       }
     },
-    getSyncRecord: async (key) => records.get(key),
+    getSyncRecords: async (keys) => new Map(keys.flatMap((key) => (records.has(key) ? [[key, records.get(key)!] as const] : []))),
     async putSyncRecords(list) {
       list.forEach((record) => records.set(record.key, record));
     },

@@ -11,6 +11,7 @@ import { createPostgresPool, inTransaction, type PoolSettings } from './pool';
 import { createPostgresQueue } from './queue';
 import { QueryHealth } from './query-health';
 import { createSyncRecords, writeSyncRecords } from './sync-records';
+import { takeWebhookAcks } from './webhook-acks';
 
 export const DEFAULT_CLAIM_TTL_MS = 60_000;
 
@@ -100,15 +101,19 @@ export async function openPostgresStore(databaseUrl: string, options: PostgresSt
     saveSweep: tracked(config.saveSweep),
 
     getSyncRecord: tracked(records.get),
+    getSyncRecords: tracked(records.getMany),
     putSyncRecords: tracked(async (list: SyncRecord[]) => {
       if (list.length === 0) return;
       // The records and the lag bookkeeping of their jobs commit together; the samples go out after the commit.
+      // Two statements whatever the batch's size: the records, then the acks of their jobs.
       const samples = await inTransaction(pool, async (client) => {
         await writeSyncRecords(client, list);
+        // A key given twice counts with its last record, the one written.
+        const synced = [...new Map(list.map((record) => [record.key, record])).values()].filter((record) => record.status === 'synced');
+        const acks = await takeWebhookAcks(client, synced.map((record) => record.key));
         const taken: WebhookSyncedSample[] = [];
-        for (const record of [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
-          if (record.status !== 'synced') continue;
-          const ack = await queue.takeWebhookAck(client, record.key);
+        for (const record of synced.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+          const ack = acks.get(record.key);
           if (!ack) continue;
           const at = Date.parse(record.syncedAt);
           taken.push({ portalId: ack.portalId, lagMs: Math.max(0, at - ack.ackedAt), at });

@@ -285,16 +285,6 @@ export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
       }
       return counts;
     },
-
-    /** For the lag samples: the in-flight job of a record just synced, with a webhook waiting; cleared. */
-    async takeWebhookAck(client: pg.PoolClient, key: string): Promise<{ portalId: string; ackedAt: number } | null> {
-      const locked = await lockJob(client, key);
-      if (locked?.job.state !== 'in_flight' || locked.job.webhookAckedAt === undefined) return null;
-      const ackedAt = locked.job.webhookAckedAt;
-      locked.job.webhookAckedAt = undefined;
-      await writeJob(client, locked.job, keptClaim(locked));
-      return { portalId: locked.job.portalId, ackedAt };
-    },
   };
 }
 

@@ -170,6 +170,42 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(samples).toHaveLength(1);
     });
 
+    it('reads the records of many keys at once, only those that exist, and writes a batch with a key given twice as its last record', async () => {
+      expect(await store.getSyncRecords([])).toEqual(new Map());
+      await store.putSyncRecords([record('A', ['ann@example.com']), record('B', ['bob@example.com']), record('A', ['ann.new@example.com'], { status: 'failed' })]);
+      const found = await store.getSyncRecords([key('A'), key('missing'), key('B'), key('A')]);
+      expect([...found.keys()].sort()).toEqual([key('A'), key('B')]);
+      expect(found.get(key('A'))).toMatchObject({ code: 'A', status: 'failed', emails: ['ann.new@example.com'] });
+      expect(found.get(key('B'))).toEqual(record('B', ['bob@example.com']));
+      // The email index follows the record written last.
+      expect((await store.findSyncRecordsByEmails('42', ['ann@example.com'])).map((r) => r.code)).toEqual([]);
+      expect((await store.findSyncRecordsByEmails('42', ['ANN.NEW@example.com'])).map((r) => r.code)).toEqual(['A']);
+      await store.putSyncRecords([record('B', ['bob@example.com'], { syncedAt: '2026-01-01T00:00:20.000Z' })]);
+      expect((await store.getSyncRecords([key('B')])).get(key('B'))).toMatchObject({ syncedAt: '2026-01-01T00:00:20.000Z' });
+    });
+
+    it('reports, from one batch of records, the lag of each in-flight job with a webhook waiting, once', async () => {
+      const samples: WebhookSyncedSample[] = [];
+      store.onWebhookSynced((sample) => samples.push(sample));
+      const at = (s: number) => Date.parse(`2026-01-01T00:00:0${s}.000Z`);
+      await store.acceptWebhook('c1:1', trigger('A'), at(7));
+      await store.acceptWebhook('c1:2', trigger('B'), at(8));
+      await store.enqueue([trigger('C')], at(8));
+      await store.claimDueJobs(at(9), 10);
+      // D's webhook arrives after the claim: its job is pending, and its lag waits for the sync that covers it.
+      await store.acceptWebhook('c1:3', trigger('D'), at(9));
+      await store.putSyncRecords([record('D', []), record('C', []), record('B', [], { status: 'failed' }), record('A', [])]);
+      expect(samples).toEqual([{ portalId: '42', lagMs: 3000, at: at(0) + 10_000 }]);
+      expect((await store.getJob(key('A')))?.webhookAckedAt).toBeUndefined();
+      expect((await store.getJob(key('B')))?.webhookAckedAt).toBe(at(8));
+      expect(await store.getJob(key('A'))).toMatchObject({ state: 'in_flight' });
+      await store.putSyncRecords([record('A', []), record('B', [])]);
+      expect(samples.map((s) => s.lagMs)).toEqual([3000, 2000]);
+      // The claim survived the bookkeeping: this store still finishes the jobs.
+      await store.completeJobs([key('A'), key('B'), key('C')], at(9));
+      expect(await store.listJobs()).toEqual([expect.objectContaining({ key: key('D'), state: 'pending' })]);
+    });
+
     it('keeps installations, connections, event configurations and mapping sets; a removal takes what belongs to it', async () => {
       const installation = { portalId: '42', status: 'active' as const, accessTokenSealed: 'sealed-a', refreshTokenSealed: 'sealed-r', accessTokenExpiresAt: 5, scopes: ['crm'], installedAt: 'x', updatedAt: 'y' };
       await store.saveInstallation(installation);
