@@ -33,7 +33,7 @@ export function mergeRecord(previous: SyncRecord | undefined, next: SyncRecord, 
 }
 
 export interface RecordOutcomesInput {
-  store: Store;
+  store: Pick<Store, 'getSyncRecords' | 'putSyncRecords' | 'enqueueFailed'>;
   portalId: string;
   connectionId: string;
   event: string;

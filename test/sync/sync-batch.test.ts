@@ -7,6 +7,7 @@ import { hubspotRequestsPerBatch, syncOrderBatch } from '../../receiver/sync/syn
 import type { SyncRecord } from '../../receiver/store/types';
 import { fixtureContext, paidOrder } from './event-context';
 import { MemoryCrm } from './memory-ports';
+import type { MarketingBatchEntry } from '../../receiver/sync/marketing-event-sync';
 
 const contacts = (overwrite = 'if_empty') =>
   objectMappingSchema.parse({
@@ -85,6 +86,33 @@ describe('syncOrderBatch', () => {
     const outcomes = await sync(crm, orders(3), [contacts(), deals]);
     expect(outcomes.map((o) => (o.record ? 'synced' : o.failure.failureClass))).toEqual(['synced', 'permanent', 'synced']);
     expect(outcomes[1]!.failure?.message).toContain('deals B0001');
+  });
+
+  it('reads the previous records once per batch, whatever its size, and hands the marketing step the same ones', async () => {
+    const crm = new MemoryCrm();
+    const batch = orders(100);
+    const [first] = await sync(crm, batch.slice(0, 1), [contacts(), deals]);
+    const reads: string[][] = [];
+    const entries: MarketingBatchEntry[] = [];
+    await syncOrderBatch({
+      orders: batch,
+      mappings: [contacts(), deals],
+      context: fixtureContext(),
+      crm,
+      portalId: '42',
+      connectionId: 'c1',
+      recordKey: (code) => `c1:democon:${code}`,
+      previousRecords: async (codes) => {
+        reads.push(codes);
+        return new Map([[batch[0]!.code, first!.record!]]);
+      },
+      now: () => new Date('2026-03-01T10:00:00Z'),
+      marketing: async (batchEntries) => void entries.push(...batchEntries),
+    });
+    expect(reads).toEqual([batch.map((o) => o.code)]);
+    expect(entries).toHaveLength(100);
+    expect(entries.filter((e) => e.previous).map((e) => e.order.code)).toEqual([batch[0]!.code]);
+    expect(entries[0]!.previous).toBe(first!.record);
   });
 
   it('does not associate again what the previous record already associated', async () => {
