@@ -52,6 +52,16 @@ async function lockJob(client: pg.PoolClient, key: string): Promise<LockedJob | 
   return { job: row.data, claimedBy: row.claimed_by, claimExpiresAt: row.claim_expires_at === null ? null : Number(row.claim_expires_at) };
 }
 
+/** Locks the jobs of these keys that exist, in key order (byte order, as JavaScript sorts these ASCII keys), in one
+ * statement. */
+async function lockJobs(client: pg.PoolClient, keys: string[]): Promise<LockedJob[]> {
+  const { rows } = await client.query<{ data: SyncJob; claimed_by: string | null; claim_expires_at: string | null }>(
+    'SELECT data, claimed_by, claim_expires_at FROM jobs WHERE key = ANY($1::text[]) ORDER BY key COLLATE "C" FOR UPDATE',
+    [keys],
+  );
+  return rows.map((row) => ({ job: row.data, claimedBy: row.claimed_by, claimExpiresAt: row.claim_expires_at === null ? null : Number(row.claim_expires_at) }));
+}
+
 export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
   const { instanceId, claimTtlMs, clock } = options;
   const seenRetentionMs = options.seenRetentionMs ?? SEEN_RETENTION_MS;
@@ -185,13 +195,15 @@ export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
 
     async completeJobs(keys: string[], now: number): Promise<void> {
       if (keys.length === 0) return;
+      // A batch's jobs in two statements (a job to rerun adds one): all locked at once, in key order as one by one.
       await inTransaction(pool, async (client) => {
-        for (const key of [...keys].sort()) {
-          const locked = await lockJob(client, key);
-          if (!locked || !mayFinish(locked)) continue;
-          if (completeJob(locked.job, now) === 'delete') await client.query('DELETE FROM jobs WHERE key = $1', [key]);
+        const done: string[] = [];
+        for (const locked of await lockJobs(client, keys)) {
+          if (!mayFinish(locked)) continue;
+          if (completeJob(locked.job, now) === 'delete') done.push(locked.job.key);
           else await writeJob(client, locked.job, null);
         }
+        if (done.length > 0) await client.query('DELETE FROM jobs WHERE key = ANY($1::text[])', [done]);
       });
     },
 

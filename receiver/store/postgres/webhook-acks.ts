@@ -11,12 +11,13 @@ export interface TakenAck {
 /** Clears webhookAckedAt of these keys' in-flight jobs in one statement; what each held, by key. */
 export async function takeWebhookAcks(client: pg.PoolClient, keys: string[]): Promise<Map<string, TakenAck>> {
   if (keys.length === 0) return new Map();
-  // Locked in key order, like every transaction here that locks several jobs, so that two cannot deadlock.
+  // Locked in key order (byte order, as JavaScript sorts these ASCII keys), like every transaction here that locks
+  // several jobs, so that two cannot deadlock.
   const { rows } = await client.query<{ key: string; portal_id: string; acked_at: string }>(
     `WITH taken AS (
        SELECT key, (data->>'webhookAckedAt')::bigint AS acked_at FROM jobs
        WHERE key = ANY($1::text[]) AND data->>'state' = 'in_flight' AND jsonb_typeof(data->'webhookAckedAt') = 'number'
-       ORDER BY key
+       ORDER BY key COLLATE "C"
        FOR UPDATE
      )
      UPDATE jobs SET data = jobs.data - 'webhookAckedAt' FROM taken WHERE jobs.key = taken.key

@@ -101,6 +101,22 @@ describe.skipIf(skipPostgres)('PostgreSQL store across instances', () => {
     expect(await b.getJob(key('A'))).toBeUndefined();
   });
 
+  it('completes, of one batch, only the jobs this instance still holds; a job to rerun goes back in line', async () => {
+    const a = await instance('a', 10_000);
+    const b = await instance('b', 10_000);
+    await a.enqueue([trigger('A'), trigger('B'), trigger('C'), trigger('D')], 1000);
+    expect(await a.claimDueJobs(2000, 10)).toHaveLength(4);
+    await a.acceptWebhook('c1:9', trigger('D', 'pretix.event.order.paid'), 2500);
+    await a.pool.query('UPDATE jobs SET claim_expires_at = $1 WHERE key = $2', [clock - 1, key('B')]);
+    expect((await b.claimDueJobs(clock, 10)).map((j) => j.key)).toEqual([key('B')]);
+    await a.completeJobs([key('D'), key('C'), key('B'), key('A'), key('missing')], 3000);
+    expect((await a.listJobs()).map((j) => [j.key, j.state])).toEqual([
+      [key('B'), 'in_flight'],
+      [key('D'), 'pending'],
+    ]);
+    expect(await a.getJob(key('D'))).toMatchObject({ rerun: false, nextAttemptAt: 3000 });
+  });
+
   it('runs migrations once, however many instances start at the same moment, and again harmlessly', async () => {
     const pools = Array.from({ length: 3 }, () => new pg.Pool({ connectionString: url, max: 2 }));
     try {
