@@ -177,10 +177,26 @@ export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
       return next === null ? null : Number(next);
     },
 
-    /** Keeps this instance's claims alive while their syncs run. */
+    /**
+     * Keeps this instance's claims alive while their syncs run, however long a batch takes. It never waits for a row
+     * lock: a plain UPDATE of all of them would lock the rows in the table's order and deadlock with this instance's
+     * own completions (which lock theirs in key order), or queue behind them and, tick after tick, hold the pool's
+     * connections. A row a transaction holds right now (its job being completed, released, or merged into) is left
+     * to the next tick, a third of a TTL later; while it is locked no other instance can take it over anyway. The
+     * expiry counts from when the statement goes out, not from when the pool was asked for a connection.
+     */
     async renewClaims(): Promise<number> {
-      const result = await pool.query("UPDATE jobs SET claim_expires_at = $2 WHERE state = 'in_flight' AND claimed_by = $1", [instanceId, clock() + claimTtlMs]);
-      return result.rowCount ?? 0;
+      const client = await pool.connect();
+      try {
+        const result = await client.query(
+          `UPDATE jobs SET claim_expires_at = $2
+           WHERE key IN (SELECT key FROM jobs WHERE state = 'in_flight' AND claimed_by = $1 FOR UPDATE SKIP LOCKED)`,
+          [instanceId, clock() + claimTtlMs],
+        );
+        return result.rowCount ?? 0;
+      } finally {
+        client.release();
+      }
     },
 
     async completeJobs(keys: string[], now: number): Promise<void> {

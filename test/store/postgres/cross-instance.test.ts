@@ -82,6 +82,49 @@ describe.skipIf(skipPostgres)('PostgreSQL store across instances', () => {
     expect(await b.listJobs()).toEqual([]);
   });
 
+  it('keeps renewing the claims of a long batch while its jobs are completed in turns, and no other instance takes one', async () => {
+    // The real clock: renewals run on the store's own timer. A short TTL (renewal every 100 ms) and a claim of 600
+    // jobs completed 50 at a time, each completion a transaction that locks its rows in key order while the renewal
+    // rewrites the rest: the renewal must neither deadlock with them nor pile up and starve the pool.
+    const ttlMs = 300;
+    const open = async (name: string) => {
+      const store = await openPostgresStore(url, { instanceId: name, claimTtlMs: ttlMs, poolSettings: { connectionTimeoutMs: 2_000 } });
+      stores.push(store);
+      return store;
+    };
+    const [a, b] = [await open('a'), await open('b')];
+    const codes = Array.from({ length: 600 }, (_, i) => `O${String(i).padStart(4, '0')}`);
+    // Queued in reverse order, so that the table's rows do not lie in key order (as webhooks arriving in any order).
+    const queuedAt = Date.now() - 1_000;
+    for (const [i, code] of [...codes].reverse().entries()) await a.enqueue([trigger(code)], queuedAt + i);
+    const claimed = await a.claimDueJobs(Date.now(), 600);
+    expect(claimed).toHaveLength(600);
+
+    const takenByB: string[] = [];
+    let done = false;
+    const watching = (async () => {
+      while (!done) {
+        takenByB.push(...(await b.claimDueJobs(Date.now(), 600)).map((job) => job.key));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const startedAt = Date.now();
+    const keys = claimed.map((job) => job.key);
+    try {
+      for (let i = 0; i < keys.length; i += 50) {
+        await a.completeJobs(keys.slice(i, i + 50), Date.now());
+        // Held for several TTLs in all.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      done = true;
+      await watching;
+    }
+    expect(Date.now() - startedAt).toBeGreaterThan(3 * ttlMs);
+    expect(takenByB).toEqual([]);
+    expect(await a.listJobs()).toEqual([]);
+  });
+
   it('drops the outcome of an instance whose claim was taken over: the job is synced by one instance at a time', async () => {
     const a = await instance('a', 10_000);
     const b = await instance('b', 10_000);
