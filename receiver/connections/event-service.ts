@@ -123,6 +123,14 @@ export function createEventService(deps: EventServiceDeps) {
 
   const webhookUrl = (connection: Connection) => `${deps.publicUrl}/webhooks/pretix/${deps.secrets.decrypt(connection.webhookTokenSealed)}`;
 
+  /** The webhook's action types: event and date changes too while one of the covered events has a marketing event. */
+  const actionsFor = async (connection: Connection, slugs?: readonly string[]): Promise<string[]> => {
+    const marketingEvents = (await deps.store.listEventConfigs(connection.id)).some(
+      (c) => c.enabled && c.marketingEvent?.enabled && (connection.syncAllEvents || !slugs || slugs.includes(c.event)),
+    );
+    return webhookActionsFor(connection, { marketingEvents });
+  };
+
   const manualInstructions = async (connection: Connection, reason: string) => {
     const enabled = (await deps.store.listEventConfigs(connection.id))
       .filter((e) => e.enabled)
@@ -131,7 +139,7 @@ export function createEventService(deps: EventServiceDeps) {
     const events = connection.syncAllEvents ? 'all events' : `events ${enabled.join(', ') || '(the enabled events)'}`;
     return (
       `${reason} Register the webhook by hand in pretix (organizer "${connection.organizer}" → Settings → Webhooks): ` +
-      `target URL ${webhookUrl(connection)}, ${events}, action types ${webhookActionsFor(connection).join(', ')}.`
+      `target URL ${webhookUrl(connection)}, ${events}, action types ${(await actionsFor(connection)).join(', ')}.`
     );
   };
 
@@ -200,7 +208,7 @@ export function createEventService(deps: EventServiceDeps) {
         // Every event, new ones included (pretix only announces a new event to a webhook that covers all events).
         all_events: connection.syncAllEvents === true,
         limit_events: connection.syncAllEvents ? [] : [...slugs].sort(),
-        action_types: webhookActionsFor(connection),
+        action_types: await actionsFor(connection, slugs),
         comment: `pretix-hubspot: HubSpot portal ${connection.portalId}`,
       };
       const keep = ours.find((w) => w.enabled) ?? ours[0];
@@ -296,6 +304,30 @@ export function createEventService(deps: EventServiceDeps) {
       const unknown = (await pretix.listEvents()).filter((e) => !known.has(e.slug)).map((e) => e.slug);
       const results = await Promise.all(unknown.map(async (slug) => ((await this.adoptEvent(connectionId, slug)) === 'enabled' ? slug : null)));
       return results.filter((slug): slug is string => slug !== null);
+    },
+
+    /**
+     * Brings the webhook's action types up to date with the events' settings (the marketing-event switch adds the
+     * event and date notifications). Never throws: false when pretix could not be asked, and the sweep still keeps
+     * the marketing events current.
+     */
+    async refreshWebhookActions(connectionId: string): Promise<boolean> {
+      return serialized(connectionId, async () => {
+        const connection = await deps.store.getConnection(connectionId);
+        if (!connection) return false;
+        const configs = (await deps.store.listEventConfigs(connectionId)).filter((c) => c.enabled);
+        // Manual mode: the person registered the webhook; the settings page shows the action types to add.
+        if (configs.length === 0 || configs.some((c) => c.webhookMode === 'manual')) return false;
+        const pretix = deps.pretixFor(connection);
+        let known: Set<string>;
+        try {
+          known = new Set((await pretix.listEvents()).map((e) => e.slug));
+        } catch {
+          return false;
+        }
+        const outcome = await reconcileWebhook(connection, pretix, configs.map((c) => c.event).filter((slug) => known.has(slug)));
+        return outcome.mode === 'registered';
+      });
     },
 
     /**
