@@ -103,8 +103,10 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
       const stored = Object.values(config?.marketingEvents ?? {}).filter((m) => dates === 'all' || (m.subeventId !== null && dates.includes(m.subeventId)));
       if (!connection || !config?.marketingEvent?.enabled || stored.length === 0) return;
       if (!(await marketingEventAvailability(deps.store, connection.portalId)).available) return;
-      deps.contexts.invalidate(`${connection.id}:${event}`);
       const open = stored.filter((m) => m.state !== 'cancelled');
+      // Cancelled is final: an event deleted in pretix costs nothing more at each sweep.
+      if (open.length === 0) return;
+      deps.contexts.invalidate(`${connection.id}:${event}`);
       let input;
       try {
         input = await stepInput(connection, event);
@@ -112,7 +114,7 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
         if (!(await eventIsGone(connection, event, error))) throw error;
         // The event is gone from pretix: its marketing events are cancelled, in one batch update.
         const client = await deps.marketingFor(connection.portalId);
-        if (open.length > 0) await client.update(open.map((m) => ({ objectId: m.objectId, eventCancelled: true })));
+        await client.update(open.map((m) => ({ objectId: m.objectId, eventCancelled: true })));
         await saveEvents(connectionId, event, open.map((m) => ({ ...m, state: 'cancelled' as const })));
         return;
       }
