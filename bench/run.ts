@@ -108,7 +108,7 @@ if (only === 'scale' || only === 'scale-budget') {
   for (const instances of [1, 3]) {
     const r = await runSharedBudgetBackfill(instances);
     console.log(
-      `${instances} instance(s): ${fmt(r.seconds, 1)} s for ${r.hubspotRequests} HubSpot + ${r.pretixRequests} pretix requests, theoretical minimum ${fmt(r.theoreticalSeconds, 1)} s → efficiency ${fmt(r.efficiency)} (goal ≥ 0.9); busiest window HubSpot ${r.hubspotMaxInWindow}/110, pretix ${r.pretixMaxInWindow}/360; 429s HubSpot ${r.hubspot429}, pretix ${r.pretix429}`,
+      `${instances} instance(s): ${fmt(r.seconds, 1)} s for ${r.hubspotRequests} HubSpot + ${r.pretixRequests} pretix requests, theoretical minimum ${fmt(r.theoreticalSeconds, 1)} s → efficiency ${fmt(r.efficiency)} (goal ≥ 0.9); least time the interactive reserve allows ${fmt(r.reserveBoundSeconds, 1)} s → ${fmt(r.reserveBoundEfficiency)} of it; busiest window HubSpot ${r.hubspotMaxInWindow}/110, pretix ${r.pretixMaxInWindow}/360; 429s HubSpot ${r.hubspot429}, pretix ${r.pretix429}`,
     );
   }
 }

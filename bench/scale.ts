@@ -27,6 +27,8 @@ import { startReceiverProcess, type ReceiverProcess } from '../test/helpers/rece
 import { HUBSPOT_TOKEN, PRETIX_TOKEN, SECRET_KEY } from '../test/helpers/stack';
 import { tempDir } from '../test/helpers/temp-dir';
 import { minimumSeconds, REAL_LIMITS } from './backfill';
+import { minimumSecondsWithReserve } from './reserve-bound';
+import { INTERACTIVE_GRACE_MS, interactiveReserve } from '../receiver/services';
 
 const LIFTED = { limit: 1_000_000, intervalMs: 10_000 };
 const LIFTED_ENV = { HUBSPOT_RATE_LIMIT: '1000000/10s', PRETIX_RATE_LIMIT: '1000000/10s', RECONCILE_INTERVAL: '0' };
@@ -202,6 +204,9 @@ export interface SharedBudgetBackfillResult {
   pretixRequests: number;
   theoreticalSeconds: number;
   efficiency: number;
+  /** The least time with the interactive reserve counted (bench/reserve-bound.ts), and the efficiency against it. */
+  reserveBoundSeconds: number;
+  reserveBoundEfficiency: number;
   hubspotMaxInWindow: number;
   pretixMaxInWindow: number;
   hubspot429: number;
@@ -276,6 +281,9 @@ export async function runSharedBudgetBackfill(instances: number, totalOrders = 1
     const hubspotRequests = hubspot.requestCount({ portalId: PORTAL_ID });
     const pretixRequests = pretix.stats(ORGANIZER).total;
     const theoreticalSeconds = Math.max(minimumSeconds(hubspotRequests, REAL_LIMITS.hubspot), minimumSeconds(pretixRequests, REAL_LIMITS.pretix));
+    const withReserve = (limit: { limit: number; intervalMs: number }, requests: number) =>
+      minimumSecondsWithReserve(requests, limit, { reserve: interactiveReserve(limit.limit), graceMs: INTERACTIVE_GRACE_MS });
+    const reserveBoundSeconds = Math.max(withReserve(REAL_LIMITS.hubspot, hubspotRequests), withReserve(REAL_LIMITS.pretix, pretixRequests));
     return {
       instances,
       orders: perEvent * instances,
@@ -284,6 +292,8 @@ export async function runSharedBudgetBackfill(instances: number, totalOrders = 1
       pretixRequests,
       theoreticalSeconds,
       efficiency: theoreticalSeconds / seconds,
+      reserveBoundSeconds,
+      reserveBoundEfficiency: reserveBoundSeconds / seconds,
       hubspotMaxInWindow: hubspot.maxRequestsInAnyWindow(PORTAL_ID),
       pretixMaxInWindow: pretix.maxRequestsInAnyWindow(ORGANIZER),
       hubspot429: hubspot.rateLimitedCount(PORTAL_ID),

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Priority } from '../../receiver/lib/rate-limiter';
 import { createMemoryBudget, decide, type BudgetWindow, type SharedBudget } from '../../receiver/lib/shared-budget';
 import { createSharedRateLimiter } from '../../receiver/lib/shared-rate-limiter';
+import { minimumSecondsWithReserve } from '../../bench/reserve-bound';
 import { manualClock } from '../helpers/manual-clock';
 
 function instances(count: number, window: BudgetWindow, budgetFor?: (clock: ReturnType<typeof manualClock>) => SharedBudget) {
@@ -138,6 +139,71 @@ describe('shared rate limiter', () => {
     failing = false;
     await clock.advance(600);
     expect(admitted).toBe(true);
+  });
+});
+
+/**
+ * Backfills as bench/scale.ts runs them, on the fake clock: `perInstance` background requests per instance, twelve
+ * at a time (the backfill's batch concurrency), each answered `answerMs` after its admission. Returns every
+ * admission time, in order.
+ */
+async function saturatedBackfills(window: BudgetWindow, perInstance: number[], answerMs: number): Promise<number[]> {
+  const { clock, limiters } = instances(perInstance.length, window);
+  const admittedAt: number[] = [];
+  await Promise.all([
+    ...perInstance.map(async (count, index) => {
+      let left = count;
+      await Promise.all(
+        Array.from({ length: 12 }, async () => {
+          while (left > 0) {
+            left -= 1;
+            const release = await limiters[index]!.acquire('portal', 'background');
+            admittedAt.push(clock.now());
+            await new Promise<void>((resolve) => clock.setTimer(resolve, answerMs));
+            release();
+          }
+        }),
+      );
+    }),
+    (async () => {
+      while (admittedAt.length < perInstance.reduce((a, b) => a + b, 0)) await clock.advance(1000);
+    })(),
+  ]);
+  return admittedAt;
+}
+
+describe('three saturated instances on one budget, HubSpot\'s window (110 per 10 s + 150 ms, reserve 10, grace 1 s)', () => {
+  const window: BudgetWindow = { limit: 110, reserve: 10, graceMs: 1000, windowMs: 10_150, holdMs: 30_000 };
+  const answerMs = 10;
+  // What a slot may lose to the budget's mechanics per window: its answer time (it counts from there), the one
+  // millisecond past the slot's end, and the limiter's floor between asks (min(50, window / 100)).
+  const perWindowMs = answerMs + 1 + 50;
+
+  const maxInAnyStretch = (times: number[], stretchMs: number) => {
+    let max = 0;
+    for (let end = 0, start = 0; end < times.length; end += 1) {
+      while (times[start]! <= times[end]! - stretchMs) start += 1;
+      max = Math.max(max, end - start + 1);
+    }
+    return max;
+  };
+
+  it.each([
+    { perInstance: [136, 136, 136], generations: 4 }, // 408 requests: the bench's three backfills of 3,333 orders
+    { perInstance: [134, 133, 133], generations: 3 }, // 400: one backfill of 10,000 orders
+  ])('finish $perInstance requests as soon as the reserve rule allows, and no sooner', async ({ perInstance, generations }) => {
+    const admittedAt = await saturatedBackfills(window, perInstance, answerMs);
+    const total = perInstance.reduce((a, b) => a + b, 0);
+    const boundMs = 1000 * minimumSecondsWithReserve(total, { limit: window.limit, intervalMs: window.windowMs }, window);
+    const last = admittedAt[admittedAt.length - 1]!;
+    // The guarantees: never more than the limit in a window, never more than limit − reserve background requests
+    // in a window less the grace (so ten interactive calls always find a slot within the grace).
+    expect(maxInAnyStretch(admittedAt, window.windowMs)).toBeLessThanOrEqual(window.limit);
+    expect(maxInAnyStretch(admittedAt, window.windowMs - window.graceMs)).toBeLessThanOrEqual(window.limit - window.reserve);
+    // The bound is what the rule costs (it cannot be beaten), and the shared limiter loses nothing beyond it but a
+    // few milliseconds per window: no polling gaps, no turns skipped between the instances.
+    expect(last).toBeGreaterThanOrEqual(boundMs);
+    expect(last).toBeLessThanOrEqual(boundMs + generations * perWindowMs);
   });
 });
 
