@@ -246,19 +246,20 @@ export function createServices(options: ServiceOptions) {
     now: options.now,
     onSwitchChanged: (connectionId) => events.refreshWebhookActions(connectionId),
   });
-  const sweepMarketing = createMarketingEventService({
-    store,
-    contexts,
-    pretixFor: sweepPretixFor,
-    marketingFor: marketingOf(crmClientsFor('background', {}, background.sweep)),
-    now: options.now,
-  });
   // pretix's event and date notifications: the marketing events follow at once (the sweep later, as a safety net).
   const marketingRefresher = new MarketingRefresher({
     store,
     refresh: (connectionId, event, dates) => sweepMarketing.refresh(connectionId, event, dates),
     logger: logger.child({ component: 'marketing-refresh' }),
     now: options.now,
+  });
+  const sweepMarketing = createMarketingEventService({
+    store,
+    contexts,
+    pretixFor: sweepPretixFor,
+    marketingFor: marketingOf(crmClientsFor('background', {}, background.sweep)),
+    now: options.now,
+    serializeConfigWrite: (connectionId, event, work) => marketingRefresher.serialize(connectionId, event, work),
   });
   const sweeper = new ReconcileSweeper({
     refreshMarketingEvents: (connectionId, event) => sweepMarketing.refresh(connectionId, event),

@@ -40,6 +40,9 @@ export interface MarketingEventServiceDeps {
   /** After the switch changed on an enabled event: the pretix webhook then listens to event and date changes or not
    * (event-service.ts refreshWebhookActions); false when pretix could not be asked. */
   onSwitchChanged?(connectionId: string): Promise<boolean>;
+  /** Where the refresh's config saves queue behind other read-modify-writes of the event (sync/marketing-refresh.ts),
+   * so that a refresh requested meanwhile is not overwritten. */
+  serializeConfigWrite?<T>(connectionId: string, event: string, work: () => Promise<T>): Promise<T>;
 }
 
 export interface MarketingEventService {
@@ -157,6 +160,11 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
   }
 
   async function saveEvents(connectionId: string, event: string, updates: StoredMarketingEvent[]): Promise<void> {
+    if (deps.serializeConfigWrite) return deps.serializeConfigWrite(connectionId, event, () => writeEvents(connectionId, event, updates));
+    return writeEvents(connectionId, event, updates);
+  }
+
+  async function writeEvents(connectionId: string, event: string, updates: StoredMarketingEvent[]): Promise<void> {
     const fresh = await deps.store.getEventConfig(connectionId, event);
     if (!fresh) return;
     const syncedAt = new Date(now()).toISOString();

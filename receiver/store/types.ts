@@ -77,6 +77,8 @@ export interface MarketingEventSettings {
 /** What a marketing-event refresh waits for: all of the event's marketing events, or those of some dates. */
 export interface MarketingRefreshDue {
   requestedAt: string;
+  /** New with every request: tells a request made while a refresh ran from the one it took (same millisecond too). */
+  id: string;
   dates: 'all' | number[];
 }
 

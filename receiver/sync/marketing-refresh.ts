@@ -4,6 +4,7 @@
 // merge into the next run, so a burst of changes costs one HubSpot batch update, not one per delivery. A failed
 // refresh stays due and is tried again after a pause; start() picks up what a stopped process left due. The
 // reconcile sweep refreshes every event anyway: the safety net for anything this misses.
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { classify } from '../domain/errors';
 import type { MarketingRefreshDue, Store } from '../store/types';
@@ -20,9 +21,10 @@ export interface MarketingRefreshDeps {
 
 /** One refresh covering both: every date wins over some, and the dates add up. */
 export function mergeDue(current: MarketingRefreshDue | null | undefined, dates: 'all' | number[], requestedAt: string): MarketingRefreshDue {
-  if (!current) return { requestedAt, dates: dates === 'all' ? 'all' : [...new Set(dates)].sort((a, b) => a - b) };
-  if (current.dates === 'all' || dates === 'all') return { requestedAt, dates: 'all' };
-  return { requestedAt, dates: [...new Set([...current.dates, ...dates])].sort((a, b) => a - b) };
+  const id = randomUUID();
+  if (!current) return { requestedAt, id, dates: dates === 'all' ? 'all' : [...new Set(dates)].sort((a, b) => a - b) };
+  if (current.dates === 'all' || dates === 'all') return { requestedAt, id, dates: 'all' };
+  return { requestedAt, id, dates: [...new Set([...current.dates, ...dates])].sort((a, b) => a - b) };
 }
 
 /** A pretix event or date notification, as the webhook route read it. */
@@ -44,6 +46,9 @@ export class MarketingRefresher {
   private readonly rerun = new Set<string>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
   private readonly failures = new Map<string, number>();
+  /** The due field's read-modify-writes of one event, one after another: a request saved between the refresh's read
+   * and its clearing would otherwise be wiped out by it. (Across instances the sweep is the net.) */
+  private readonly locks = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
   private stopped = false;
 
@@ -54,11 +59,25 @@ export class MarketingRefresher {
   /** Stores that these dates (or all) need a refresh; false when the event has no settings here. Throws when the
    * store cannot be written (the caller must not acknowledge then). */
   async request(connectionId: string, event: string, dates: 'all' | number[]): Promise<boolean> {
-    const config = await this.deps.store.getEventConfig(connectionId, event);
-    if (!config) return false;
-    const at = new Date(this.now()).toISOString();
-    await this.deps.store.saveEventConfig({ ...config, marketingRefreshDue: mergeDue(config.marketingRefreshDue, dates, at), updatedAt: at });
-    return true;
+    return this.serialize(connectionId, event, async () => {
+      const config = await this.deps.store.getEventConfig(connectionId, event);
+      if (!config) return false;
+      const at = new Date(this.now()).toISOString();
+      await this.deps.store.saveEventConfig({ ...config, marketingRefreshDue: mergeDue(config.marketingRefreshDue, dates, at), updatedAt: at });
+      return true;
+    });
+  }
+
+  /** Runs a read-modify-write of the event's config after the others of this process (the refresh's own saves too). */
+  serialize<T>(connectionId: string, event: string, work: () => Promise<T>): Promise<T> {
+    const key = keyOf(connectionId, event);
+    const next = (this.locks.get(key) ?? Promise.resolve()).then(work, work);
+    const tail = next.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return next;
   }
 
   /**
@@ -126,14 +145,13 @@ export class MarketingRefresher {
       const due = (await store.getEventConfig(connectionId, event))?.marketingRefreshDue;
       if (!due) return;
       await this.deps.refresh(connectionId, event, due.dates);
-      const fresh = await store.getEventConfig(connectionId, event);
-      // A delivery during the refresh asked again (another requestedAt): it stays due and the rerun takes it.
       this.failures.delete(keyOf(connectionId, event));
-      if (fresh?.marketingRefreshDue?.requestedAt === due.requestedAt) {
-        await store.saveEventConfig({ ...fresh, marketingRefreshDue: null });
-      } else if (fresh?.marketingRefreshDue) {
-        this.rerun.add(keyOf(connectionId, event));
-      }
+      await this.serialize(connectionId, event, async () => {
+        const fresh = await store.getEventConfig(connectionId, event);
+        // A delivery during the refresh asked again (another id): it stays due and the rerun takes it.
+        if (fresh?.marketingRefreshDue?.id === due.id) await store.saveEventConfig({ ...fresh, marketingRefreshDue: null });
+        else if (fresh?.marketingRefreshDue) this.rerun.add(keyOf(connectionId, event));
+      });
     } catch (error) {
       const failure = classify(error);
       if (failure.internalError) logger.error({ event, err: failure.internalError }, 'marketing events not refreshed after a pretix change');

@@ -27,10 +27,13 @@ function eventConfig(event: string, withMarketingEvent = true): EventConfig {
 
 describe('mergeDue', () => {
   it('adds dates up and lets "all" win', () => {
-    expect(mergeDue(null, [12, 11, 12], AT)).toEqual({ requestedAt: AT, dates: [11, 12] });
-    expect(mergeDue({ requestedAt: AT, dates: [11] }, [13], AT).dates).toEqual([11, 13]);
-    expect(mergeDue({ requestedAt: AT, dates: [11] }, 'all', AT).dates).toBe('all');
-    expect(mergeDue({ requestedAt: AT, dates: 'all' }, [11], AT).dates).toBe('all');
+    const first = mergeDue(null, [12, 11, 12], AT);
+    expect(first).toMatchObject({ requestedAt: AT, dates: [11, 12] });
+    expect(mergeDue(first, [13], AT).dates).toEqual([11, 12, 13]);
+    // Another request, also within the same millisecond: another id.
+    expect(mergeDue(first, [13], AT).id).not.toBe(first.id);
+    expect(mergeDue(first, 'all', AT).dates).toBe('all');
+    expect(mergeDue({ ...first, dates: 'all' }, [11], AT).dates).toBe('all');
   });
 });
 
