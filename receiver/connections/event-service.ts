@@ -125,8 +125,9 @@ export function createEventService(deps: EventServiceDeps) {
 
   /** The webhook's action types: event and date changes too while one of the covered events has a marketing event. */
   const actionsFor = async (connection: Connection, slugs?: readonly string[]): Promise<string[]> => {
+    // The slugs the webhook is about to cover decide (an event being enabled is not saved as enabled yet).
     const marketingEvents = (await deps.store.listEventConfigs(connection.id)).some(
-      (c) => c.enabled && c.marketingEvent?.enabled && (connection.syncAllEvents || !slugs || slugs.includes(c.event)),
+      (c) => c.marketingEvent?.enabled && (slugs ? slugs.includes(c.event) || (connection.syncAllEvents === true && c.enabled) : c.enabled),
     );
     return webhookActionsFor(connection, { marketingEvents });
   };
@@ -488,6 +489,9 @@ export function createEventService(deps: EventServiceDeps) {
           // Enabling without mappings starts from the defaults; they are ordinary mappings afterwards.
           mappings: enabled && !existing?.mappingSetId && (existing?.mappings.length ?? 0) === 0 ? defaultMappings() : (existing?.mappings ?? []),
           ...(existing?.mappingSetId ? { mappingSetId: existing.mappingSetId } : {}),
+          // The marketing-event switch and the HubSpot objectIds outlive a disable: enabling again carries on with them.
+          ...(existing?.marketingEvent ? { marketingEvent: existing.marketingEvent } : {}),
+          ...(existing?.marketingEvents ? { marketingEvents: existing.marketingEvents } : {}),
           // A person's toggle: from now on the event is theirs, whatever "sync every event" did before.
           autoEnabled: false,
           webhookId: outcome.mode === 'registered' ? outcome.id : enabled ? null : (existing?.webhookId ?? null),

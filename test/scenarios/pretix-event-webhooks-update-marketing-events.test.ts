@@ -138,6 +138,18 @@ describe('pretix event and date webhooks update marketing events', () => {
     expect(await config(stack, connection, SERIES)).toEqual(before);
   });
 
+  it('keeps the switch, the marketing event and the event notifications when the event is disabled and enabled again', async () => {
+    const path = `/connections/${connection.id}/events/${EVENT}`;
+    const objectId = (await config(stack, connection, EVENT)).marketingEvents?.[`${ORGANIZER}:${EVENT}`]?.objectId;
+    expect(objectId).toBe(marketingEvent(stack, `${ORGANIZER}:${EVENT}`).objectId);
+    await stack.admin.post(`${path}/disable`);
+    await stack.admin.post(`${path}/enable`);
+    const after = await config(stack, connection, EVENT);
+    expect(after.marketingEvent?.enabled).toBe(true);
+    expect(after.marketingEvents?.[`${ORGANIZER}:${EVENT}`]?.objectId).toBe(objectId);
+    expect(stack.pretix.webhooks(ORGANIZER)[0]!.action_types).toContain('pretix.event.changed');
+  });
+
   it('stops listening to event and date changes when the last marketing event is turned off', async () => {
     for (const event of [EVENT, SERIES]) await stack.admin.put(`/connections/${connection.id}/events/${event}/marketing-event`, { enabled: false });
     expect(stack.pretix.webhooks(ORGANIZER)[0]!.action_types).not.toContain('pretix.event.changed');
