@@ -250,6 +250,7 @@ export function createServices(options: ServiceOptions) {
   const marketingRefresher = new MarketingRefresher({
     store,
     refresh: (connectionId, event, dates) => sweepMarketing.refresh(connectionId, event, dates),
+    isGone: (connectionId, event) => sweepMarketing.isGone(connectionId, event),
     logger: logger.child({ component: 'marketing-refresh' }),
     now: options.now,
   });

@@ -51,6 +51,8 @@ export interface MarketingEventService {
   saveSettings(connectionId: string, event: string, settings: MarketingEventSettings): Promise<{ event: EventConfig; availability: Availability }>;
   /** Name and date changes, completion and cancellation: of every marketing event of the event, or of some dates. */
   refresh(connectionId: string, event: string, dates?: 'all' | number[]): Promise<void>;
+  /** Whether pretix no longer has the event (one request while it does): the cheap check before a full refresh. */
+  isGone(connectionId: string, event: string): Promise<boolean>;
 }
 
 export function createMarketingEventService(deps: MarketingEventServiceDeps): MarketingEventService {
@@ -145,7 +147,21 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
       if (batch.length > 0) await input.client.update(batch);
       if (updates.length > 0) await saveEvents(connectionId, event, updates);
     },
+
+    isGone,
   };
+
+  async function isGone(connectionId: string, event: string): Promise<boolean> {
+    const connection = await deps.store.getConnection(connectionId);
+    if (!connection) return false;
+    try {
+      await deps.pretixFor(connection).getEvent(event);
+      return false;
+    } catch (error) {
+      if (await eventIsGone(connection, event, error)) return true;
+      throw error;
+    }
+  }
 
   /**
    * Whether loading the event failed because pretix no longer has it. pretix answers 403 for an event that does not

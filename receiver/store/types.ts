@@ -80,6 +80,8 @@ export interface MarketingRefreshDue {
   /** New with every request: tells a request made while a refresh ran from the one it took (same millisecond too). */
   id: string;
   dates: 'all' | number[];
+  /** Only if pretix no longer has the event (a deletion that named no event): one request for each event still there. */
+  onlyIfGone?: boolean;
 }
 
 /** A HubSpot marketing event for a pretix event or one date (sub-event) of it. */

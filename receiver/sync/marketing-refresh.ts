@@ -13,18 +13,22 @@ export interface MarketingRefreshDeps {
   store: Pick<Store, 'getEventConfig' | 'saveEventConfig' | 'listEventConfigs'>;
   /** The marketing-event service's refresh (connections/marketing-event-service.ts). */
   refresh(connectionId: string, event: string, dates: 'all' | number[]): Promise<void>;
+  /** Whether pretix no longer has the event (the service's isGone). */
+  isGone(connectionId: string, event: string): Promise<boolean>;
   logger: FastifyBaseLogger;
   now?: () => number;
   /** Pause before a failed refresh is tried again (default 30 s, doubling up to 10 min; the sweep comes by anyway). */
   retryMs?: number;
 }
 
-/** One refresh covering both: every date wins over some, and the dates add up. */
-export function mergeDue(current: MarketingRefreshDue | null | undefined, dates: 'all' | number[], requestedAt: string): MarketingRefreshDue {
+/** One refresh covering both: every date wins over some, the dates add up, and any unconditional request makes the
+ * refresh unconditional. */
+export function mergeDue(current: MarketingRefreshDue | null | undefined, dates: 'all' | number[], requestedAt: string, onlyIfGone = false): MarketingRefreshDue {
   const id = randomUUID();
-  if (!current) return { requestedAt, id, dates: dates === 'all' ? 'all' : [...new Set(dates)].sort((a, b) => a - b) };
-  if (current.dates === 'all' || dates === 'all') return { requestedAt, id, dates: 'all' };
-  return { requestedAt, id, dates: [...new Set([...current.dates, ...dates])].sort((a, b) => a - b) };
+  const conditional = onlyIfGone && (!current || current.onlyIfGone === true) ? { onlyIfGone: true } : {};
+  if (!current) return { requestedAt, id, dates: dates === 'all' ? 'all' : [...new Set(dates)].sort((a, b) => a - b), ...conditional };
+  if (current.dates === 'all' || dates === 'all') return { requestedAt, id, dates: 'all', ...conditional };
+  return { requestedAt, id, dates: [...new Set([...current.dates, ...dates])].sort((a, b) => a - b), ...conditional };
 }
 
 /** A pretix event or date notification, as the webhook route read it. */
@@ -58,12 +62,12 @@ export class MarketingRefresher {
 
   /** Stores that these dates (or all) need a refresh; false when the event has no settings here. Throws when the
    * store cannot be written (the caller must not acknowledge then). */
-  async request(connectionId: string, event: string, dates: 'all' | number[]): Promise<boolean> {
+  async request(connectionId: string, event: string, dates: 'all' | number[], onlyIfGone = false): Promise<boolean> {
     return this.serialize(connectionId, event, async () => {
       const config = await this.deps.store.getEventConfig(connectionId, event);
       if (!config) return false;
       const at = new Date(this.now()).toISOString();
-      await this.deps.store.saveEventConfig({ ...config, marketingRefreshDue: mergeDue(config.marketingRefreshDue, dates, at), updatedAt: at });
+      await this.deps.store.saveEventConfig({ ...config, marketingRefreshDue: mergeDue(config.marketingRefreshDue, dates, at, onlyIfGone), updatedAt: at });
       return true;
     });
   }
@@ -99,7 +103,8 @@ export class MarketingRefresher {
     if (targets.length === 0) {
       return { status: 'ignored', reason: dates === 'all' ? 'no marketing event to update for this event' : `date ${subevent} has no marketing event (yet)` };
     }
-    for (const config of targets) await this.request(connectionId, config.event, dates);
+    // A deletion that names no event (pretix's REST API): each candidate costs one request to find the one gone.
+    for (const config of targets) await this.request(connectionId, config.event, dates, change.event === null);
     return { status: 'queued', events: targets.map((c) => c.event) };
   }
 
@@ -144,7 +149,7 @@ export class MarketingRefresher {
     try {
       const due = (await store.getEventConfig(connectionId, event))?.marketingRefreshDue;
       if (!due) return;
-      await this.deps.refresh(connectionId, event, due.dates);
+      if (!due.onlyIfGone || (await this.deps.isGone(connectionId, event))) await this.deps.refresh(connectionId, event, due.dates);
       this.failures.delete(keyOf(connectionId, event));
       await this.serialize(connectionId, event, async () => {
         const fresh = await store.getEventConfig(connectionId, event);

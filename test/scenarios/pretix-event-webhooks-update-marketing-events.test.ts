@@ -105,12 +105,17 @@ describe('pretix event and date webhooks update marketing events', () => {
 
   it('cancels the marketing event of an event deleted through pretix\'s API (the payload names no event)', async () => {
     expect(marketingEvent(stack, `${ORGANIZER}:gonecon`).eventCancelled).toBe(false);
+    stack.pretix.resetStats();
     const delivery = await stack.pretix.deleteEvent(ORGANIZER, 'gonecon', { via: 'api' });
     expect(delivery.calls.map((c) => [c.status, c.payload.event])).toEqual([[200, null]]);
     await waitFor(() => found(stack, `${ORGANIZER}:gonecon`)?.eventCancelled === true, 'gonecon cancelled');
     // The other events are still there in pretix: their marketing events stay as they were.
     expect(marketingEvent(stack, `${ORGANIZER}:${EVENT}`).eventCancelled).toBe(false);
     await waitFor(async () => (await config(stack, connection, EVENT)).marketingRefreshDue == null, 'refreshes done');
+    // The events still there cost one request each (is it gone?), not a full refresh.
+    const read = stack.pretix.requests.map((r) => r.path);
+    expect(read.filter((path) => path.endsWith(`/events/${EVENT}/`))).toHaveLength(1);
+    expect(read.some((path) => path.includes(`/events/${EVENT}/settings/`))).toBe(false);
   });
 
   it('sends no notification for an event outside the webhook (filtered like real pretix), and 200 for unknown events', async () => {

@@ -44,6 +44,7 @@ describe('MarketingRefresher', () => {
   let failNext: number;
   let gate: Promise<void> | null;
   let clock: number;
+  let gone: Set<string>;
   const logger = pino({ level: 'silent' });
 
   const refresher = () =>
@@ -52,6 +53,7 @@ describe('MarketingRefresher', () => {
       logger,
       retryMs: 20,
       now: () => (clock += 1000),
+      isGone: async (_connectionId, event) => gone.has(event),
       refresh: async (_connectionId, event, dates) => {
         calls.push({ event, dates });
         if (gate) await gate;
@@ -69,8 +71,10 @@ describe('MarketingRefresher', () => {
     failNext = 0;
     gate = null;
     clock = Date.parse(AT);
+    gone = new Set();
     await store.saveEventConfig(eventConfig('series'));
     await store.saveEventConfig(eventConfig('plain', false));
+    await store.saveEventConfig(eventConfig('other'));
   });
   afterEach(async () => {
     await store.close();
@@ -114,6 +118,27 @@ describe('MarketingRefresher', () => {
     await waitFor(async () => (await store.getEventConfig('c1', 'series'))?.marketingRefreshDue === null, 'cleared');
     await r.idle();
     expect(calls).toEqual([{ event: 'series', dates: [11] }, { event: 'series', dates: 'all' }]);
+  });
+
+  it('refreshes only the event gone from pretix when a deletion names no event', async () => {
+    gone.add('other');
+    const r = refresher();
+    const outcome = await r.accept('c1', { action: 'pretix.event.deleted', event: null });
+    expect(outcome.status === 'queued' && [...outcome.events].sort()).toEqual(['other', 'series']);
+    r.kick('c1', 'other');
+    r.kick('c1', 'series');
+    await r.idle();
+    expect(calls).toEqual([{ event: 'other', dates: 'all' }]);
+    expect((await store.getEventConfig('c1', 'series'))?.marketingRefreshDue).toBeNull();
+  });
+
+  it('a change after a nameless deletion makes the refresh unconditional', async () => {
+    const r = refresher();
+    await r.accept('c1', { action: 'pretix.event.deleted', event: null });
+    await r.accept('c1', { action: 'pretix.event.changed', event: 'series' });
+    r.kick('c1', 'series');
+    await r.idle();
+    expect(calls).toEqual([{ event: 'series', dates: 'all' }]);
   });
 
   it('tries a failed refresh again and keeps it due meanwhile', async () => {
