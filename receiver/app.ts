@@ -17,6 +17,7 @@ import { pretixWebhookRoutes } from './http/pretix-webhooks';
 import { createPrivacyDeletions } from './hubspot/privacy-deletion';
 import { loggerOptions } from './logging';
 import type { ResolveHost } from './pretix/public-address-guard';
+import { CHECKIN_ACTIONS } from './pretix/webhook-actions';
 import { createServices, type Services, type SharedCoordination } from './services';
 import type { SecretBox } from './store/secrets';
 import type { Store } from './store/types';
@@ -71,11 +72,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const intake = new IntakeGate();
   registerIntakeGate(server, intake);
 
-  const onQueued = () => services.worker.notify();
+  // A check-in alone may wait longer for its batch than an order change (flush-policy.ts).
+  const onWebhookQueued = (action: string) => services.worker.notify(CHECKIN_ACTIONS.includes(action) ? 'checkin' : 'background');
   // The card's "Sync now" and retries, and the CLI's: a person waits, so the worker does not wait for company.
   const onQueuedByPerson = () => services.worker.notify('interactive');
   await server.register(healthRoutes, { store, startedAt: Date.now() });
-  await server.register(pretixWebhookRoutes, { store, secrets, onQueued, adoptEvent: services.events.adoptEvent, eventChanged: services.marketingRefresher, now: options.now });
+  await server.register(pretixWebhookRoutes, { store, secrets, onQueued: onWebhookQueued, adoptEvent: services.events.adoptEvent, eventChanged: services.marketingRefresher, now: options.now });
   await server.register(adminApiRoutes, {
     prefix: '/admin/v1',
     store,

@@ -15,7 +15,8 @@ import { badRequestFromZod, HttpError } from './errors';
 export interface PretixWebhookDeps {
   store: Store;
   secrets: SecretBox;
-  onQueued: () => void;
+  /** A notification was queued: its action, so that check-ins may wait longer for their batch (flush-policy.ts). */
+  onQueued: (action: string) => void;
   /** "Sync every event": enables an event the receiver does not know yet (the event service's adoptEvent). */
   adoptEvent?: (connectionId: string, event: string) => Promise<'enabled' | 'known' | 'not_syncing_all_events'>;
   /** Event and date changes for marketing events: stores what is due (sync/marketing-refresh.ts accept), then
@@ -126,7 +127,7 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
     } catch (error) {
       storageFailed(error);
     }
-    if (result !== 'duplicate') deps.onQueued();
+    if (result !== 'duplicate') deps.onQueued(action);
     if (request.log.level === 'debug' || request.log.level === 'trace') log().debug({ code, result }, 'webhook accepted');
     return reply.send({ status: result });
   });

@@ -52,7 +52,8 @@ function redact(record: SyncRecord, contactIds: Set<string>, emails: Set<string>
   return {
     ...record,
     emails: remainingEmails,
-    objects: record.objects.filter((object) => !isForgotten(object)),
+    // The fingerprints go too: they digest planned values, which may have held the person; the next sync writes again.
+    objects: record.objects.filter((object) => !isForgotten(object)).map(({ fingerprint: _, ...object }) => object),
     associations: record.associations.filter((pair) => !mentionsForgotten(pair)),
     // Free text that may quote the person (HubSpot's validation messages name values) is not kept.
     skipped: record.skipped.map((skip) => ({ ...skip, reason: redactText(skip.reason, emails) })),

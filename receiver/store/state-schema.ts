@@ -247,6 +247,7 @@ const syncedObjectSchema = z.looseObject({
   idValue: z.string(),
   hubspotId: z.string(),
   created: z.boolean(),
+  fingerprint: z.string().optional(),
 });
 
 const syncRecordSchema = z.looseObject({

@@ -158,6 +158,9 @@ export interface SyncedObject {
   idValue: string;
   hubspotId: string;
   created: boolean;
+  /** What was planned for the object when this write reached HubSpot (sync/unchanged-objects.ts): the next sync
+   * leaves an object planned the same way alone. Absent in records written before it existed: those write again. */
+  fingerprint?: string;
 }
 
 /** The outcome of the last sync of one order: what the contact card shows. */

@@ -321,6 +321,8 @@ export class BackfillRunner {
           connectionId: connection.id,
           ...recordAccess(store, connection.id, state.event),
           now: () => new Date(this.now()),
+          // A backfill (and a mapping edit's re-sync) writes what pretix holds, whatever the records say.
+          force: () => true,
           marketing,
         });
         // Its requests were cut off: these outcomes say nothing about the orders, and the page stays unfinished.

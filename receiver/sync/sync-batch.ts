@@ -1,6 +1,8 @@
 // Syncs a batch of orders of one event into one portal: mappings run in order, each as one batch read (only when
 // a mode needs current values) and one batch upsert for all orders together, then the associations with
 // objects of earlier mappings. Failures are attributed to the orders that caused them; the rest go through.
+// An object whose planned write is the one that last reached HubSpot is left out (unchanged-objects.ts), unless
+// the batch is told to write everything.
 import type { PretixOrder } from '../pretix/schemas';
 import { jobKey, type Store, type SyncRecord, type SyncedObject } from '../store/types';
 import { assignProperties, readPropertiesNeeded } from './assign-properties';
@@ -11,6 +13,7 @@ import { planOrderSync, type PlannedObject } from './mapping-engine';
 import type { CrmClientLike, UpsertInput } from './ports';
 import type { EventContext } from './event-context';
 import type { MarketingBatchEntry } from './marketing-event-sync';
+import { plannedFingerprint } from './unchanged-objects';
 
 export interface OrderFailure {
   failureClass: FailureClass;
@@ -32,6 +35,9 @@ export interface SyncBatchInput {
   recordKey: (code: string) => string;
   previousRecord: (code: string) => Promise<SyncRecord | undefined>;
   now: () => Date;
+  /** Orders whose objects are all written, changed or not (a person asked, a backfill: unchanged-objects.ts). By
+   * default none: an object planned exactly as its last successful write is not sent again. */
+  force?: (code: string) => boolean;
   /** After the mappings: the marketing-event participations of the orders that synced (marketing-event-sync.ts). */
   marketing?: (entries: MarketingBatchEntry[]) => Promise<void>;
 }
@@ -42,6 +48,10 @@ interface OrderState {
   skipped: SyncRecord['skipped'];
   synced: SyncedObject[];
   associations: Set<string>;
+  /** Each planned object's fingerprint, kept in its SyncedObject. */
+  fingerprints: Map<PlannedObject, string>;
+  /** The objects whose fingerprint equals their last successful write's: that write, to keep instead of a new one. */
+  unchanged: Map<PlannedObject, SyncedObject>;
   failure?: OrderFailure;
 }
 
@@ -69,16 +79,39 @@ export function hubspotRequestsPerBatch(mappings: readonly ObjectMapping[]): num
 
 const objectRefKey = (mappingId: string, positionId: number | null) => `${mappingId}#${positionId ?? 'order'}`;
 
+/** Fingerprints the order's planned objects and finds those planned exactly as their last successful write. */
+function noteUnchanged(state: OrderState, mappings: ObjectMapping[], previous: SyncRecord | undefined, force: boolean): void {
+  const byId = new Map(mappings.map((m) => [String(m.id), m]));
+  // A failed record keeps the objects of the last sync that succeeded: those writes did reach HubSpot.
+  const written = new Map((previous?.objects ?? []).map((o) => [objectRefKey(o.mappingId, o.positionId), o]));
+  for (const object of state.objects) {
+    const fingerprint = plannedFingerprint(byId.get(object.mappingId)!, object);
+    state.fingerprints.set(object, fingerprint);
+    if (force) continue;
+    const last = written.get(objectRefKey(object.mappingId, object.positionId));
+    if (last?.fingerprint === fingerprint && last.idValue === object.idValue && last.hubspotId) state.unchanged.set(object, last);
+  }
+}
+
 export async function syncOrderBatch(input: SyncBatchInput): Promise<OrderOutcome[]> {
   const states: OrderState[] = [];
   for (const order of input.orders) {
     const previous = await input.previousRecord(order.code);
-    const state: OrderState = { order, objects: [], skipped: [], synced: [], associations: new Set(previous?.associations ?? []) };
+    const state: OrderState = {
+      order,
+      objects: [],
+      skipped: [],
+      synced: [],
+      associations: new Set(previous?.associations ?? []),
+      fingerprints: new Map(),
+      unchanged: new Map(),
+    };
     try {
       // ';' joins multiple-choice answers the way HubSpot's multiple-checkbox properties expect them.
       const plan = planOrderSync(order, input.mappings, input.context, { listJoiner: ';' });
       state.objects = plan.objects;
       state.skipped = plan.skipped;
+      noteUnchanged(state, input.mappings, previous, input.force?.(order.code) ?? false);
     } catch (error) {
       state.failure = classify(error);
     }
@@ -122,6 +155,17 @@ async function writeMapping(mapping: ObjectMapping, mappingId: string, states: O
       group.objects.push(object);
       group.owners.add(state);
     }
+  }
+  // A group goes out whole when any of its objects changed: within a batch the newer order's values win, as before.
+  for (const [idValue, group] of byId) {
+    if (!group.objects.every((object) => [...group.owners].some((owner) => owner.unchanged.has(object)))) continue;
+    for (const owner of group.owners) {
+      for (const object of group.objects) {
+        const last = owner.unchanged.get(object);
+        if (last) owner.synced.push(last);
+      }
+    }
+    byId.delete(idValue);
   }
   if (byId.size === 0) return;
   const allOwners = new Set([...byId.values()].flatMap((g) => [...g.owners]));
@@ -173,6 +217,7 @@ async function writeMapping(mapping: ObjectMapping, mappingId: string, states: O
             idValue: object.idValue,
             hubspotId: result.id,
             created: result.new,
+            fingerprint: owner.fingerprints.get(object),
           });
         }
       }

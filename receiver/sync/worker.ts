@@ -17,9 +17,10 @@ import type { CrmClientLike, MarketingEventsLike, PretixClientLike } from './por
 import { marketingStepFor } from './marketing-event-sync';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { failedRecord } from './outcomes';
-import { ArrivalTracker, decideFlush, DEFAULT_FLUSH_POLICY, type BudgetUsage, type FlushDecision, type FlushPolicyOptions } from './flush-policy';
+import { ArrivalTracker, decideFlush, DEFAULT_FLUSH_POLICY, type ArrivalKind, type BudgetUsage, type FlushDecision, type FlushPolicyOptions } from './flush-policy';
 import { hubspotRequestsPerBatch, recordAccess, syncOrderBatch, type OrderOutcome } from './sync-batch';
 import { effectiveMappings } from '../connections/effective-mappings';
+import { triggersForceRewrite } from './unchanged-objects';
 
 /** The part of the store the worker uses. */
 export type WorkerStore = Pick<
@@ -63,6 +64,10 @@ export interface WorkerDeps {
   hubspotBudget?: () => BudgetUsage | null | Promise<BudgetUsage | null>;
   /** Upper bound for an idle sleep, so retries come due even without a nudge. */
   maxIdleMs?: number;
+  /** How long a job due in the store with no arrival announced for it waits before it goes on its own (default
+   * 250 ms): a webhook's job is in the store while its journal line is being written, before the route announces
+   * it, and must not go alone at once (a batch for one check-in) but wait for its announcement and the policy. */
+  unannouncedGraceMs?: number;
   /** Work outside the cycle (Sync now) that stop() waits for as well, within the same deadline. */
   drainOnStop?: () => Promise<void>;
   /** What the clients behind pretixFor/crmFor were built with: stop() cuts their requests off at its deadline. */
@@ -140,14 +145,15 @@ export class SyncWorker {
   }
 
   /** A job was queued: it joins the next batch, and the policy decides again. 'interactive' when a person waits
-   * for it ("Sync now", a retry): then the batch goes at once. */
-  notify(urgency: 'background' | 'interactive' = 'background'): void {
-    this.arrivals.arrived(this.now(), urgency === 'interactive');
+   * for it ("Sync now", a retry): then the batch goes at once; 'checkin' for a check-in webhook, which may wait
+   * longer for company (flush-policy.ts). */
+  notify(kind: ArrivalKind = 'background'): void {
+    this.arrivals.arrived(this.now(), kind);
     this.wake?.();
   }
 
   private async run(): Promise<void> {
-    const { maxIdleMs = 1000 } = this.deps;
+    const { maxIdleMs = 1000, unannouncedGraceMs = 250 } = this.deps;
     while (this.running) {
       // The store's answers first, then the time and the arrivals in one synchronous step, so that the decision
       // sees one moment (a webhook announced while the store was being read counts in this decision or the next,
@@ -159,8 +165,9 @@ export class SyncWorker {
       ]);
       const t = this.now();
       const decision = this.decide(t, budget, requestsPerBatch);
-      // Jobs nobody announced (retries coming due, jobs recovered after a crash, a claim's overflow) go straight away.
-      const nextDue = this.arrivals.backlog === 0 ? nextDueInStore : null;
+      // Jobs nobody announced (retries coming due, jobs recovered after a crash) go on their own, once they have been
+      // due for the grace: one that is only being announced (its webhook's journal line on its way) waits for that.
+      const nextDue = this.arrivals.backlog === 0 && nextDueInStore !== null ? nextDueInStore + unannouncedGraceMs : null;
       if (decision.flush || (nextDue !== null && nextDue <= t)) {
         try {
           const limit = this.claimLimitFor(this.arrivals.backlog);
@@ -185,6 +192,7 @@ export class SyncWorker {
         now: t,
         backlog: this.arrivals.backlog,
         oldestAt: this.arrivals.oldestAt,
+        oldestPromptAt: this.arrivals.oldestPromptAt,
         lastArrivalAt: this.arrivals.lastArrivalAt,
         lastFlushEndedAt: this.lastFlushEndedAt,
         interactive: this.arrivals.interactive,
@@ -315,6 +323,8 @@ export class SyncWorker {
         // Stopping: no new batch. The rest stay claimed, and stop() puts them back in line.
         if (this.stopRequested()) break;
         const slice = present.slice(i, i + batchSize);
+        // A person's "Sync now" or retry writes the whole order; webhooks and the sweep only what changed.
+        const forced = new Set(slice.filter((job) => triggersForceRewrite(job.triggers)).map((job) => job.code));
         const outcomes = await syncOrderBatch({
           orders: slice.map((job) => orders.get(job.code)!),
           mappings,
@@ -324,6 +334,7 @@ export class SyncWorker {
           connectionId: connection.id,
           ...recordAccess(store, connection.id, first.event),
           now: () => new Date(this.now()),
+          force: (code) => forced.has(code),
           marketing,
         });
         await this.settle(slice, outcomes);

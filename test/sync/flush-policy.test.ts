@@ -92,6 +92,33 @@ describe('decideFlush', () => {
     expect(decideFlush(base({ ...due, budget: { ...small, used: 0 } }))).toEqual({ flush: true, reason: 'quiet' });
   });
 
+  it('holds a backlog of check-ins only to their longer target, and a pause in them does not send it', () => {
+    const checkins = { backlog: 5, oldestAt: 10_000, oldestPromptAt: null, lastArrivalAt: 10_100, meanGapMs: 25 };
+    // Quiet for an order long since, and past the orders' target: still waiting for the check-ins' own.
+    expect(decideFlush(base({ ...checkins, now: 11_000 }))).toEqual({ flush: false, until: 10_000 + P.checkinLatencyTargetMs, reason: 'filling' });
+    expect(decideFlush(base({ ...checkins, now: 10_000 + P.checkinLatencyTargetMs }))).toEqual({ flush: true, reason: 'latency' });
+    // Full, or a person waiting, goes at once as always.
+    expect(decideFlush(base({ ...checkins, now: 10_200, backlog: P.batchSize }))).toEqual({ flush: true, reason: 'full' });
+    expect(decideFlush(base({ ...checkins, now: 10_200, interactive: true }))).toEqual({ flush: true, reason: 'interactive' });
+  });
+
+  it('an order change waiting among check-ins keeps its own target and its quiet rule, and takes them along', () => {
+    const mixed = { backlog: 12, oldestAt: 10_000, oldestPromptAt: 10_500, meanGapMs: 25 };
+    // A steady stream: the order's 1 s, not the oldest check-in's 2 s.
+    expect(decideFlush(base({ ...mixed, now: 11_400, lastArrivalAt: 11_390 }))).toEqual({ flush: false, until: 10_500 + P.latencyTargetMs, reason: 'filling' });
+    expect(decideFlush(base({ ...mixed, now: 10_500 + P.latencyTargetMs, lastArrivalAt: 11_490 }))).toEqual({ flush: true, reason: 'latency' });
+    // Arrivals paused: the order goes as it would alone.
+    expect(decideFlush(base({ ...mixed, now: 10_500 + P.minQuietMs, lastArrivalAt: 10_500 }))).toEqual({ flush: true, reason: 'quiet' });
+    // The oldest check-in's target comes first when the order is recent.
+    expect(decideFlush(base({ ...mixed, oldestPromptAt: 11_900, now: 11_950, lastArrivalAt: 11_940 }))).toEqual({ flush: false, until: 10_000 + P.checkinLatencyTargetMs, reason: 'filling' });
+  });
+
+  it('never holds check-ins to a shorter target than orders', () => {
+    const options = { ...P, checkinLatencyTargetMs: 100 };
+    const decision = decideFlush(base({ backlog: 3, oldestPromptAt: null, now: 10_500, lastArrivalAt: 10_490, meanGapMs: 10 }), options);
+    expect(decision).toEqual({ flush: false, until: 10_000 + P.latencyTargetMs, reason: 'filling' });
+  });
+
   it('without a known budget, only the latency rules apply', () => {
     expect(decideFlush(base({ now: 11_000, backlog: 3, lastArrivalAt: 10_990, meanGapMs: 50, budget: null }))).toEqual({ flush: true, reason: 'latency' });
   });
@@ -116,12 +143,28 @@ describe('ArrivalTracker', () => {
   it('remembers that a person waits until a claim took everything', () => {
     const tracker = new ArrivalTracker();
     tracker.arrived(1);
-    tracker.arrived(2, true);
+    tracker.arrived(2, 'interactive');
     expect(tracker.interactive).toBe(true);
     tracker.claimed(2, 1);
     expect(tracker.interactive).toBe(true);
     tracker.claimed(3, Infinity);
     expect(tracker.interactive).toBe(false);
+  });
+
+  it('knows the oldest arrival that is not only a check-in', () => {
+    const tracker = new ArrivalTracker();
+    tracker.arrived(1, 'checkin');
+    tracker.arrived(2, 'checkin');
+    expect(tracker.oldestAt).toBe(1);
+    expect(tracker.oldestPromptAt).toBeNull();
+    tracker.arrived(3);
+    tracker.arrived(4, 'checkin');
+    expect(tracker.oldestPromptAt).toBe(3);
+    tracker.claimed(3, Infinity);
+    expect(tracker.oldestAt).toBe(4);
+    expect(tracker.oldestPromptAt).toBeNull();
+    tracker.arrived(5, 'interactive');
+    expect(tracker.oldestPromptAt).toBe(5);
   });
 
   it('a claim that took everything clears what arrived up to it; one stopped at its limit only the oldest', () => {
@@ -140,7 +183,7 @@ describe('ArrivalTracker', () => {
  * Drives the policy on a virtual clock: orders arrive at the given times, a flush takes the waiting orders (up to a
  * batch) and costs `requestsPerBatch` requests at once, the budget is a sliding window over those requests.
  */
-function simulate(arrivals: number[], requestsPerBatch = 4, stepMs = 5) {
+function simulate(arrivals: number[], requestsPerBatch = 4, stepMs = 5, kind: 'background' | 'checkin' = 'background') {
   const windowMs = 10_000;
   const tracker = new ArrivalTracker();
   const sent: number[] = [];
@@ -149,12 +192,13 @@ function simulate(arrivals: number[], requestsPerBatch = 4, stepMs = 5) {
   let flushes = 0;
   const end = arrivals[arrivals.length - 1]! + 20_000;
   for (let t = 0; t <= end && (next < arrivals.length || tracker.backlog > 0); t += stepMs) {
-    while (next < arrivals.length && arrivals[next]! <= t) tracker.arrived(arrivals[next++]!);
+    while (next < arrivals.length && arrivals[next]! <= t) tracker.arrived(arrivals[next++]!, kind);
     const used = sent.filter((s) => s > t - windowMs).length;
     const decision = decideFlush({
       now: t,
       backlog: tracker.backlog,
       oldestAt: tracker.oldestAt,
+      oldestPromptAt: tracker.oldestPromptAt,
       lastArrivalAt: tracker.lastArrivalAt,
       meanGapMs: tracker.meanGapMs,
       requestsPerBatch,
@@ -213,5 +257,37 @@ describe('the policy under issue 10 traffic shapes (virtual clock)', () => {
     const result = simulate([0]);
     expect(result.flushes).toBe(1);
     expect(result.max).toBeLessThanOrEqual(P.maxQuietMs + 5);
+  });
+});
+
+/** Arrival times `meanGapMs` apart on average, each gap drawn between 0 and twice that (a fixed seed: repeatable). */
+function irregular(count: number, meanGapMs: number): number[] {
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const times: number[] = [];
+  for (let i = 0, t = 0; i < count; i += 1) times.push((t += Math.round(2 * meanGapMs * random())));
+  return times;
+}
+
+describe('check-ins under the policy (virtual clock; a batch of them costs one attendance call)', () => {
+  it('500 check-ins in 60 s go in batches about the check-in target apart: ≤ 0.07 requests each, waits ≤ the target', () => {
+    const arrivals = irregular(500, 120);
+    const checkins = simulate(arrivals, 1, 5, 'checkin');
+    expect(checkins.synced).toBe(500);
+    const span = arrivals[arrivals.length - 1]!;
+    expect(checkins.flushes).toBeLessThanOrEqual(Math.ceil(span / P.checkinLatencyTargetMs) + 1);
+    expect(checkins.requestsPerOrder).toBeLessThanOrEqual(0.07);
+    expect(checkins.max).toBeLessThanOrEqual(P.checkinLatencyTargetMs + 5);
+    // The same arrivals as order changes flush on every pause and at 1 s: dearer, which is what they pay for speed.
+    const orders = simulate(arrivals, 1, 5, 'background');
+    expect(orders.flushes).toBeGreaterThan(checkins.flushes);
+    expect(orders.max).toBeLessThanOrEqual(P.latencyTargetMs + P.fillGraceMs);
+  });
+
+  it('a slow door (a check-in every 2 s or so, irregular) costs about one batch per target, not one per check-in', () => {
+    const checkins = simulate(irregular(60, 2_000), 1, 5, 'checkin');
+    expect(checkins.synced).toBe(60);
+    expect(checkins.flushes).toBeLessThan(60 * 0.75);
+    expect(checkins.max).toBeLessThanOrEqual(P.checkinLatencyTargetMs + 5);
   });
 });

@@ -57,8 +57,9 @@ describe('SyncWorker', () => {
     await dir.remove();
   });
 
-  function startWorker(policy: Partial<FlushPolicyOptions> = FAST): SyncWorker {
+  function startWorker(policy: Partial<FlushPolicyOptions> = FAST, unannouncedGraceMs?: number): SyncWorker {
     worker = new SyncWorker({
+      ...(unannouncedGraceMs === undefined ? {} : { unannouncedGraceMs }),
       store,
       retryPolicy: { maxAttempts: 3, retryBaseMs: 50, retryMaxMs: 200 },
       contexts: new EventContextCache(),
@@ -151,6 +152,42 @@ describe('SyncWorker', () => {
     startWorker(); // no notify
     await waitFor(synced, 'the unannounced jobs to sync');
     expect(crm.upsertSizes).toEqual([3, 3]);
+  });
+
+  it('holds a check-in for its own target; an order change arriving meanwhile takes it along at the order\'s pace', async () => {
+    startWorker({ ...FAST, checkinLatencyTargetMs: 1_500 });
+    pretix.add(code(0), Date.now());
+    await store.enqueue([{ ...trigger(code(0)), action: 'pretix.event.checkin' }], Date.now());
+    const checkedInAt = Date.now();
+    worker!.notify('checkin');
+    await waitFor(synced, 'the check-in to sync');
+    // Far past the orders' quiet rule and latency target: the check-in waited for company up to its own.
+    expect(Date.now() - checkedInAt).toBeGreaterThanOrEqual(1_400);
+    expect(crm.upsertSizes).toEqual([1, 1]);
+
+    pretix.add(code(1), Date.now());
+    await store.enqueue([{ ...trigger(code(1)), action: 'pretix.event.checkin' }], Date.now());
+    worker!.notify('checkin');
+    const secondAt = Date.now();
+    await place(2);
+    await waitFor(synced, 'the order and the check-in to sync');
+    // One batch for both, sent on the order's terms (quiet after it, or its 400 ms), long before the check-in's 1.5 s.
+    expect(crm.upsertSizes).toEqual([1, 1, 2, 2]);
+    expect(Date.now() - secondAt).toBeLessThan(1_400);
+  });
+
+  it('a job in the store before its webhook is announced waits for the announcement, not a batch of its own', async () => {
+    // A long grace, so that a slow machine cannot make the wait below look like an unannounced job's.
+    startWorker({ ...FAST, checkinLatencyTargetMs: 600 }, 5_000);
+    pretix.add(code(0), Date.now());
+    await store.enqueue([{ ...trigger(code(0)), action: 'pretix.event.checkin' }], Date.now());
+    // The worker wakes every 100 ms meanwhile (maxIdleMs) and finds the job due.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(crm.calls).toEqual([]);
+    const announcedAt = Date.now();
+    worker!.notify('checkin');
+    await waitFor(synced, 'the check-in to sync');
+    expect(Date.now() - announcedAt).toBeGreaterThanOrEqual(500);
   });
 
   it('resumes the order list where the previous batch of the event ended', async () => {

@@ -226,6 +226,16 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       if (reopened !== store) await reopened.close();
     });
 
+    it("keeps each synced object's fingerprint across a reopen, and reads records written without one", async () => {
+      const contact = { mappingId: '1', positionId: null, objectType: 'contacts' as const, idProperty: 'email', idValue: 'ann@example.com', hubspotId: '7', created: true };
+      await store.putSyncRecords([record('A', ['ann@example.com'], { objects: [{ ...contact, fingerprint: 'sha256-of-the-planned-write' }] }), record('B', [], { objects: [contact] })]);
+      await store.flush();
+      const reopened = await subject.reopen();
+      expect((await reopened.getSyncRecord(key('A')))?.objects).toEqual([{ ...contact, fingerprint: 'sha256-of-the-planned-write' }]);
+      expect((await reopened.getSyncRecord(key('B')))?.objects).toEqual([contact]);
+      if (reopened !== store) await reopened.close();
+    });
+
     it('reports its kind and that it is healthy', async () => {
       expect(store.health()).toMatchObject({ ok: true, kind: name.startsWith('postgres') ? 'postgres' : 'lowdb' });
     });
