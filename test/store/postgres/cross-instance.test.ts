@@ -50,6 +50,35 @@ describe.skipIf(skipPostgres)('PostgreSQL store across instances', () => {
     expect(jobs.every((j) => j.triggers.length === 2 && j.state === 'pending')).toBe(true);
   });
 
+  it('takes in webhooks arriving together in shared statements, with duplicates and orders that have a job among them', async () => {
+    const [a, b] = [await instance('a'), await instance('b')];
+    // 200 orders; each gets its placed notification at both instances (a duplicate) and a paid one at one of them
+    // (a merge), all asked for at once, so that every instance's calls share batches.
+    const calls: Promise<string>[] = [];
+    for (let n = 1; n <= 200; n += 1) {
+      calls.push(a.acceptWebhook(`c1:${n}`, trigger(`O${n}`), 1000));
+      calls.push(b.acceptWebhook(`c1:${n}`, trigger(`O${n}`), 1000));
+      calls.push((n % 2 ? a : b).acceptWebhook(`c1:${10_000 + n}`, trigger(`O${n}`, 'pretix.event.order.paid'), 1001));
+    }
+    const results = await Promise.all(calls);
+    const count = (r: string) => results.filter((x) => x === r).length;
+    expect({ queued: count('queued'), merged: count('merged'), duplicate: count('duplicate') }).toEqual({ queued: 200, merged: 200, duplicate: 200 });
+    const jobs = await a.listJobs();
+    expect(jobs).toHaveLength(200);
+    for (const job of jobs) expect([...job.triggers].sort()).toEqual(['pretix.event.order.paid', 'pretix.event.order.placed']);
+    // Every notification is remembered once: a redelivery of any of them is a duplicate.
+    expect(await b.acceptWebhook('c1:10077', trigger('O77', 'pretix.event.order.paid'), 2000)).toBe('duplicate');
+    expect(await a.acceptWebhook('c1:77', trigger('O77'), 2000)).toBe('duplicate');
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM seen_notifications');
+      expect(Number(rows[0]!.n)).toBe(400);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('gives concurrent claims of two instances disjoint sets of jobs that together are all of them', async () => {
     const [a, b] = [await instance('a'), await instance('b')];
     await a.enqueue(Array.from({ length: 300 }, (_, i) => trigger(`O${i}`)), 1000);
