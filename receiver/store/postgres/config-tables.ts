@@ -28,20 +28,23 @@ export function createConfigTables(pool: pg.Pool) {
   // The two reads of every webhook delivery (its connection by token, then its event's configuration), coalesced:
   // deliveries arriving together share one query each (../../lib/coalescing-batch.ts).
   const connectionsByFingerprint = coalescingBatch(async (fingerprints: string[]) => {
-    const { rows } = await pool.query<{ webhook_fingerprint: string; data: Connection }>(
-      'SELECT webhook_fingerprint, data FROM connections WHERE webhook_fingerprint = ANY($1::text[])',
-      [[...new Set(fingerprints)]],
-    );
+    const { rows } = await pool.query<{ webhook_fingerprint: string; data: Connection }>({
+      // Named: parsed once per connection of the pool, not with every delivery.
+      name: 'connections_by_fingerprint',
+      text: 'SELECT webhook_fingerprint, data FROM connections WHERE webhook_fingerprint = ANY($1::text[])',
+      values: [[...new Set(fingerprints)]],
+    });
     const found = new Map(rows.map((r) => [r.webhook_fingerprint, r.data]));
     // Callers of one key share the object, as the lowdb store's callers do: the store's values are not changed in place.
     return fingerprints.map((f) => found.get(f));
   });
   const eventConfigs = coalescingBatch(async (keys: { connectionId: string; event: string }[]) => {
-    const { rows } = await pool.query<{ connection_id: string; event: string; data: EventConfig }>(
-      `SELECT c.connection_id, c.event, c.data FROM event_configs c
+    const { rows } = await pool.query<{ connection_id: string; event: string; data: EventConfig }>({
+      name: 'event_configs_by_key',
+      text: `SELECT c.connection_id, c.event, c.data FROM event_configs c
        JOIN unnest($1::text[], $2::text[]) AS k(connection_id, event) ON c.connection_id = k.connection_id AND c.event = k.event`,
-      [keys.map((k) => k.connectionId), keys.map((k) => k.event)],
-    );
+      values: [keys.map((k) => k.connectionId), keys.map((k) => k.event)],
+    });
     const found = new Map(rows.map((r) => [`${r.connection_id}\u0000${r.event}`, r.data]));
     return keys.map((k) => found.get(`${k.connectionId}\u0000${k.event}`));
   });

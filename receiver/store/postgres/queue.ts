@@ -100,7 +100,11 @@ export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
       const job = newJob(trigger, now, true);
       return { connectionId, notificationId: id, now, key: job.key, portalId: job.portalId, nextAttemptAt: job.nextAttemptAt, firstTriggeredAt: job.firstTriggeredAt, job };
     });
-    const { rows: [row] } = await pool.query<{ results: ('queued' | 'duplicate' | 'exists')[] }>('SELECT accept_webhooks($1::jsonb) AS results', [JSON.stringify(rows)]);
+    const { rows: [row] } = await pool.query<{ results: ('queued' | 'duplicate' | 'exists')[] }>({
+      name: 'accept_webhooks',
+      text: 'SELECT accept_webhooks($1::jsonb) AS results',
+      values: [JSON.stringify(rows)],
+    });
     return row!.results;
   });
 
