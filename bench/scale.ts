@@ -1,25 +1,29 @@
-// `npm run bench -- scale`: several receiver processes on one PostgreSQL (a throwaway cluster), each figure beside
-// the one-instance figure of the same run, and lowdb (one process) and a bare Fastify route beside those.
-//  - intake: autocannon's 32 connections split over the instances, straight at each (no proxy in the way: the
-//    proxy of the tests is one more Node process on the same two cores), webhooks of 1,000 existing orders;
-//  - sync throughput: 3,000 webhooks, limits lifted, from the first delivery until the queue is empty;
-//  - backfill of 10,000 orders at the real limits with three instances running: its efficiency (the least time the
-//    requests made could take under the limits, over the time taken), as bench/backfill.ts computes it.
+// `npm run bench -- scale`: several receiver processes on one PostgreSQL (a throwaway cluster, TCP on loopback,
+// fsync off as in the tests), each figure beside the one-instance figure of the same run, and lowdb (one process)
+// and a bare Fastify route beside those. Bounded: about two and a half minutes on two cores.
+//  - intake: acknowledged webhook deliveries per second, autocannon's 32 connections through the round-robin proxy
+//    (in this process, as the tests run it) and, beside it, straight at the instances (split over them), 5 s each
+//    after a 5 s warm-up. Every delivery is a new order (no two merge into one job row). The instances run at the
+//    real rate limits then, as in production, so their workers spend little CPU beside the intake;
+//  - sync: 3,000 orders placed in pretix as a burst (16 lanes, each webhook through the proxy), limits lifted, from
+//    the first placement until the queue is empty: orders per second, a fresh set of instances for it.
+// The three-instance backfill under one shared budget is `npm run bench -- scale-budget` (runSharedBudgetBackfill).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import type { SyncJob } from '../receiver/store/types';
-import type { BackfillProgressView } from '../receiver/sync/backfill';
+import pg from 'pg';
 import { startPostgresReceivers, type PostgresReceivers } from '../test/helpers/postgres-receivers';
-import { startProcessStack } from '../test/helpers/process-stack';
+import { startProcessStack, type ProcessStack } from '../test/helpers/process-stack';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../test/helpers/stack';
 import { adminTokenFor } from '../receiver/app';
 import { createAdminClient } from '../receiver/cli/admin-client';
 import type { PublicConnection } from '../receiver/connections/connection-service';
 import { createSecretBox } from '../receiver/store/secrets';
+import type { QueueCounts } from '../receiver/store/types';
+import type { BackfillProgressView } from '../receiver/sync/backfill';
 import { startFakeHubSpot } from '../test/fakes/hubspot';
-import { startFakePretix } from '../test/fakes/pretix';
+import { startFakePretix, type FakePretix } from '../test/fakes/pretix';
 import { freePort } from '../test/helpers/free-port';
 import { buyerAndDealMappings, defineOrderIdProperty } from '../test/helpers/mappings';
 import { startPostgresCluster } from '../test/helpers/postgres-cluster';
@@ -32,15 +36,22 @@ import { INTERACTIVE_GRACE_MS, interactiveReserve } from '../receiver/services';
 
 const LIFTED = { limit: 1_000_000, intervalMs: 10_000 };
 const LIFTED_ENV = { HUBSPOT_RATE_LIMIT: '1000000/10s', PRETIX_RATE_LIMIT: '1000000/10s', RECONCILE_INTERVAL: '0' };
+const REAL_ENV = { HUBSPOT_RATE_LIMIT: '110/10s', PRETIX_RATE_LIMIT: '360/1m', RECONCILE_INTERVAL: '0' };
 const DURATION_SEC = 5;
+const CONNECTIONS = 32;
+const SYNC_ORDERS = 3_000;
+
+const benchStart = performance.now();
+/** Progress on stderr, with the seconds since the benchmark started: where a slow run spends its time. */
+const progress = (message: string) => process.stderr.write(`[scale ${((performance.now() - benchStart) / 1000).toFixed(1)} s] ${message}\n`);
 
 export interface ScaleResult {
   bareRps: number;
   lowdb: { intakeRps: number; syncOrdersPerSecond: number };
-  postgres: { instances: number; intakeRps: number; syncOrdersPerSecond: number }[];
-  backfill: { instances: number; seconds: number; theoreticalSeconds: number; efficiency: number; hubspot429: number; pretix429: number; hubspotMaxInWindow: number };
+  postgres: { instances: number; intakeRps: number; directIntakeRps: number; syncOrdersPerSecond: number }[];
 }
 
+/** autocannon's `connections` split over `urls` for DURATION_SEC: acknowledged (2xx) requests per second in all. */
 async function load(urls: string[], connections: number, body: () => string): Promise<number> {
   const share = Math.max(1, Math.floor(connections / urls.length));
   const results = await Promise.all(
@@ -59,46 +70,77 @@ async function load(urls: string[], connections: number, body: () => string): Pr
 }
 
 let notification = 5_000_000;
-const payloadFor = (codes: string[]) => () => {
+/** A webhook of a new order each time: its own notification and its own job (the code need not exist in pretix for
+ * the intake, which never asks pretix). */
+const newOrderPayload = () => {
   notification += 1;
-  return JSON.stringify({ notification_id: notification, organizer: ORGANIZER, event: EVENT, code: codes[notification % codes.length], action: 'pretix.event.order.placed' });
+  return JSON.stringify({ notification_id: notification, organizer: ORGANIZER, event: EVENT, code: `B${notification.toString(36).toUpperCase()}`, action: 'pretix.event.order.placed' });
 };
 
-/** 3,000 webhooks of distinct orders over 16 lanes, until every job is done: orders per second. */
-async function syncThroughput(webhookUrls: string[], codes: string[], jobsLeft: () => Promise<number>): Promise<number> {
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async (_, lane) => {
-      while (next < codes.length) {
-        const code = codes[next++]!;
-        notification += 1;
-        const body = JSON.stringify({ notification_id: notification, organizer: ORGANIZER, event: EVENT, code, action: 'pretix.event.order.placed' });
-        const response = await fetch(webhookUrls[lane % webhookUrls.length]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        if (!response.ok) throw new Error(`webhook answered ${response.status}`);
-      }
-    }),
-  );
-  while ((await jobsLeft()) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-  return codes.length / ((performance.now() - started) / 1000);
+/** Warm-up, then the measurement of each set of URLs in turn (same warm instances). */
+async function intake(targets: string[][]): Promise<number[]> {
+  await load(targets[0]!, CONNECTIONS, newOrderPayload);
+  const rates: number[] = [];
+  for (const urls of targets) rates.push(await load(urls, CONNECTIONS, newOrderPayload));
+  return rates;
 }
+
+/** SYNC_ORDERS orders placed in pretix over 16 lanes (each webhook delivered as pretix does), until the queue is
+ * empty: orders per second. */
+async function syncThroughput(pretix: FakePretix, jobsLeft: () => Promise<number>, dealsInHubSpot: () => number): Promise<number> {
+  const started = performance.now();
+  const placed = await pretix.placeOrders(ORGANIZER, EVENT, SYNC_ORDERS, { lanes: 16 });
+  const unacknowledged = placed.filter((order) => order.firstAckAt === null).length;
+  if (unacknowledged > 0) throw new Error(`${unacknowledged} webhooks were not acknowledged`);
+  progress(`  placed in ${((performance.now() - started) / 1000).toFixed(1)} s; waiting for the queue to empty`);
+  while ((await jobsLeft()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  const seconds = (performance.now() - started) / 1000;
+  if (dealsInHubSpot() < SYNC_ORDERS) throw new Error(`${dealsInHubSpot()} deals in HubSpot for ${SYNC_ORDERS} orders`);
+  return SYNC_ORDERS / seconds;
+}
+
+/** What is left to do, from the admin API's counts (not the job list, whose size would slow what it watches). */
+const queueLeft = async (admin: { get<T>(path: string): Promise<T> }) => {
+  const { queue } = await admin.get<{ queue: QueueCounts }>('/status');
+  if (queue.failed > 0) throw new Error(`${queue.failed} jobs failed`);
+  return queue.pending + queue.inFlight;
+};
 
 async function bareRoute(): Promise<number> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/acceptance-servers.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
     const { bare } = JSON.parse(line) as { bare: string };
-    await load([bare], 32, payloadFor(['X']));
-    return await load([bare], 32, payloadFor(['X']));
+    const [rps] = await intake([[bare]]);
+    return rps!;
   } finally {
     child.kill('SIGTERM');
   }
 }
 
-const directWebhookUrls = (world: PostgresReceivers) => {
-  const path = new URL(world.connection.webhookUrl).pathname;
-  return world.receivers.map((receiver) => `${receiver!.url}${path}`);
-};
+const webhookPath = (connection: PublicConnection) => new URL(connection.webhookUrl).pathname;
+const directWebhookUrls = (world: PostgresReceivers) => world.receivers.map((receiver) => `${receiver!.url}${webhookPath(world.connection)}`);
+const addOrderWebhook = (pretix: FakePretix, url: string) =>
+  pretix.addWebhook(ORGANIZER, { target_url: url, all_events: true, limit_events: [], action_types: ['pretix.event.order.placed'] });
+
+async function withLowdb<T>(env: Record<string, string>, rateLimit: typeof LIFTED, work: (stack: ProcessStack) => Promise<T>): Promise<T> {
+  const stack = await startProcessStack({ hubspot: { rateLimit, recordBodies: false }, env });
+  try {
+    return await work(stack);
+  } finally {
+    await stack.close();
+  }
+}
+
+async function withPostgres<T>(instances: number, env: Record<string, string>, rateLimit: typeof LIFTED, work: (world: PostgresReceivers, databaseUrl: string) => Promise<T>): Promise<T> {
+  const databaseUrl = await freshDatabase();
+  const world = await startPostgresReceivers({ databaseUrl, count: instances, hubspot: { rateLimit, recordBodies: false }, env });
+  try {
+    return await work(world, databaseUrl);
+  } finally {
+    await world.close();
+  }
+}
 
 // One throwaway cluster for the benchmark run (the tests get theirs from vitest's global setup), a fresh database per
 // measurement so that one run's rows never slow the next.
@@ -125,75 +167,47 @@ export async function stopBenchCluster(): Promise<void> {
 }
 
 export async function runScaleBenchmark(): Promise<ScaleResult> {
+  progress('bare Fastify route');
   const bareRps = await bareRoute();
+  progress(`bare route ${bareRps.toFixed(0)} req/s`);
 
-  const lowdbStack = await startProcessStack({ hubspot: { rateLimit: LIFTED, recordBodies: false }, env: LIFTED_ENV });
-  let lowdb: ScaleResult['lowdb'];
-  try {
-    const codes = lowdbStack.pretix.generateOrders(ORGANIZER, EVENT, 1_000);
-    await load([lowdbStack.connection.webhookUrl], 32, payloadFor(codes)); // warm-up
-    const intakeRps = await load([lowdbStack.connection.webhookUrl], 32, payloadFor(codes));
-    await syncThroughput([lowdbStack.connection.webhookUrl], codes.slice(0, 10), async () => (await lowdbStack.admin.get<{ jobs: SyncJob[] }>('/jobs')).jobs.length);
-    const syncCodes = lowdbStack.pretix.generateOrders(ORGANIZER, EVENT, 3_000);
-    const syncOrdersPerSecond = await syncThroughput([lowdbStack.connection.webhookUrl], syncCodes, async () => (await lowdbStack.admin.get<{ jobs: SyncJob[] }>('/jobs')).jobs.length);
-    lowdb = { intakeRps, syncOrdersPerSecond };
-  } finally {
-    await lowdbStack.close();
-  }
+  progress('lowdb, one process: intake');
+  const [lowdbIntake] = await withLowdb(REAL_ENV, REAL_LIMITS.hubspot, (stack) => intake([[stack.connection.webhookUrl]]));
+  progress(`lowdb intake ${lowdbIntake!.toFixed(0)} req/s; sync`);
+  const lowdbSync = await withLowdb(LIFTED_ENV, LIFTED, (stack) => {
+    addOrderWebhook(stack.pretix, stack.connection.webhookUrl);
+    return syncThroughput(stack.pretix, () => queueLeft(stack.admin), () => stack.hubspot.objects(PORTAL_ID, 'deals').length);
+  });
+  progress(`lowdb sync ${lowdbSync.toFixed(0)} orders/s`);
 
   const postgres: ScaleResult['postgres'] = [];
   for (const instances of [1, 2, 3]) {
-    const world = await startPostgresReceivers({ databaseUrl: await freshDatabase(), count: instances, hubspot: { rateLimit: LIFTED, recordBodies: false }, env: LIFTED_ENV });
-    try {
-      world.pretix.addWebhook(ORGANIZER, { target_url: world.connection.webhookUrl, all_events: true, limit_events: [], action_types: ['pretix.event.order.placed'] });
-      const urls = directWebhookUrls(world);
-      const codes = world.pretix.generateOrders(ORGANIZER, EVENT, 1_000);
-      await load(urls, 32, payloadFor(codes));
-      const intakeRps = await load(urls, 32, payloadFor(codes));
-      const jobsLeft = async () => (await world.admin.get<{ jobs: SyncJob[] }>('/jobs')).jobs.length;
-      while ((await jobsLeft()) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-      const syncCodes = world.pretix.generateOrders(ORGANIZER, EVENT, 3_000);
-      const syncOrdersPerSecond = await syncThroughput(urls, syncCodes, jobsLeft);
-      postgres.push({ instances, intakeRps, syncOrdersPerSecond });
-    } finally {
-      await world.close();
-    }
+    progress(`PostgreSQL, ${instances} instance(s): intake (through the proxy, then straight)`);
+    const [intakeRps, directIntakeRps] = await withPostgres(instances, REAL_ENV, REAL_LIMITS.hubspot, (world) =>
+      intake([[`${world.proxy.url}${webhookPath(world.connection)}`], directWebhookUrls(world)]),
+    );
+    progress(`  intake ${intakeRps!.toFixed(0)} req/s through the proxy, ${directIntakeRps!.toFixed(0)} straight; sync`);
+    const syncOrdersPerSecond = await withPostgres(instances, LIFTED_ENV, LIFTED, async (world, databaseUrl) => {
+      addOrderWebhook(world.pretix, world.connection.webhookUrl);
+      // Straight from the table: cheaper than any admin call, and it asks nothing of the instances being measured.
+      const db = new pg.Client({ connectionString: databaseUrl });
+      await db.connect();
+      try {
+        const jobsLeft = async () => {
+          const { rows } = await db.query<{ n: string; failed: string }>("SELECT count(*) AS n, count(*) FILTER (WHERE state = 'failed') AS failed FROM jobs");
+          if (Number(rows[0]!.failed) > 0) throw new Error(`${rows[0]!.failed} jobs failed`);
+          return Number(rows[0]!.n);
+        };
+        return await syncThroughput(world.pretix, jobsLeft, () => world.hubspot.objects(PORTAL_ID, 'deals').length);
+      } finally {
+        await db.end();
+      }
+    });
+    progress(`  sync ${syncOrdersPerSecond.toFixed(0)} orders/s`);
+    postgres.push({ instances, intakeRps: intakeRps!, directIntakeRps: directIntakeRps!, syncOrdersPerSecond });
   }
-
-  const env = { HUBSPOT_RATE_LIMIT: '110/10s', PRETIX_RATE_LIMIT: '360/1m', RECONCILE_INTERVAL: '0' };
-  const world = await startPostgresReceivers({ databaseUrl: await freshDatabase(), count: 3, hubspot: { rateLimit: REAL_LIMITS.hubspot, recordBodies: false }, env });
-  let backfill: ScaleResult['backfill'];
-  try {
-    world.pretix.generateOrders(ORGANIZER, EVENT, 9_998, { startDate: '2025-01-01T00:00:00Z', spacingMs: 60_000 });
-    world.pretix.resetStats();
-    world.hubspot.resetTraffic();
-    await new Promise((resolve) => setTimeout(resolve, REAL_LIMITS.hubspot.intervalMs + 200));
-    const started = performance.now();
-    await world.admin.post(`${world.eventPath}/backfill`);
-    let progress: BackfillProgressView;
-    for (;;) {
-      progress = (await world.admin.get<{ backfill: BackfillProgressView }>(`${world.eventPath}/backfill`)).backfill;
-      if (progress.state !== 'running') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const seconds = (performance.now() - started) / 1000;
-    if (progress.state !== 'done') throw new Error(`backfill ended ${progress.state}: ${progress.error}`);
-    const hubspotRequests = world.hubspot.requestCount({ portalId: PORTAL_ID });
-    const pretixRequests = world.pretix.stats(ORGANIZER).total;
-    const theoreticalSeconds = Math.max(minimumSeconds(hubspotRequests, REAL_LIMITS.hubspot), minimumSeconds(pretixRequests, REAL_LIMITS.pretix));
-    backfill = {
-      instances: 3,
-      seconds,
-      theoreticalSeconds,
-      efficiency: theoreticalSeconds / seconds,
-      hubspot429: world.hubspot.rateLimitedCount(PORTAL_ID),
-      pretix429: world.pretix.stats(ORGANIZER).throttled,
-      hubspotMaxInWindow: world.hubspot.maxRequestsInAnyWindow(PORTAL_ID),
-    };
-  } finally {
-    await world.close();
-  }
-  return { bareRps, lowdb, postgres, backfill };
+  progress('done');
+  return { bareRps, lowdb: { intakeRps: lowdbIntake!, syncOrdersPerSecond: lowdbSync }, postgres };
 }
 
 export interface SharedBudgetBackfillResult {

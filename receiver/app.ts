@@ -77,7 +77,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // The card's "Sync now" and retries, and the CLI's: a person waits, so the worker does not wait for company.
   const onQueuedByPerson = () => services.worker.notify('interactive');
   await server.register(healthRoutes, { store, startedAt: Date.now() });
-  await server.register(pretixWebhookRoutes, { store, secrets, onQueued: onWebhookQueued, adoptEvent: services.events.adoptEvent, now: options.now });
+  await server.register(pretixWebhookRoutes, { store, secrets, onQueued: onWebhookQueued, adoptEvent: services.events.adoptEvent, eventChanged: services.marketingRefresher, now: options.now });
   await server.register(adminApiRoutes, {
     prefix: '/admin/v1',
     store,

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   const resumed = await services.backfills.resumeAll();
   services.backfills.watchForOrphans();
   services.sweeper.start();
+  await services.marketingRefresher.start();
 
   const { configured, missing } = describeConfig(config);
   const address = server.server.address();

@@ -13,6 +13,7 @@ import { createEventService } from './connections/event-service';
 import { HubSpotClient } from './hubspot/crm-client';
 import { MarketingEventsClient } from './hubspot/marketing-events-client';
 import { createMarketingEventService } from './connections/marketing-event-service';
+import { MarketingRefresher } from './sync/marketing-refresh';
 import { createInstallationService } from './hubspot/installations';
 import { createOAuthClient } from './hubspot/oauth-client';
 import { createOAuthStateStore, createSharedOAuthStateStore } from './hubspot/oauth-state';
@@ -243,6 +244,15 @@ export function createServices(options: ServiceOptions) {
     marketingFor: marketingOf(interactiveCrmFor),
     logger: logger.child({ component: 'marketing-events' }),
     now: options.now,
+    onSwitchChanged: (connectionId) => events.refreshWebhookActions(connectionId),
+  });
+  // pretix's event and date notifications: the marketing events follow at once (the sweep later, as a safety net).
+  const marketingRefresher = new MarketingRefresher({
+    store,
+    refresh: (connectionId, event, dates) => sweepMarketing.refresh(connectionId, event, dates),
+    isGone: (connectionId, event) => sweepMarketing.isGone(connectionId, event),
+    logger: logger.child({ component: 'marketing-refresh' }),
+    now: options.now,
   });
   const sweepMarketing = createMarketingEventService({
     store,
@@ -250,6 +260,7 @@ export function createServices(options: ServiceOptions) {
     pretixFor: sweepPretixFor,
     marketingFor: marketingOf(crmClientsFor('background', {}, background.sweep)),
     now: options.now,
+    serializeConfigWrite: (connectionId, event, work) => marketingRefresher.serialize(connectionId, event, work),
   });
   const sweeper = new ReconcileSweeper({
     refreshMarketingEvents: (connectionId, event) => sweepMarketing.refresh(connectionId, event),
@@ -285,7 +296,7 @@ export function createServices(options: ServiceOptions) {
 
   wakeWorker = () => worker.notify();
 
-  return { marketingEvents, tokens, oauth, installations, oauthStates, events, eventConfigs, mappingSets, catalogues, pretixFor, crmFor, interactivePretixFor, interactiveCrmFor, syncNow, health, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
+  return { marketingEvents, marketingRefresher, tokens, oauth, installations, oauthStates, events, eventConfigs, mappingSets, catalogues, pretixFor, crmFor, interactivePretixFor, interactiveCrmFor, syncNow, health, connections, contexts, worker, sweeper, backfills, prefetch, pretixLimiter, hubspotLimiter };
 }
 
 export type Services = ReturnType<typeof createServices>;

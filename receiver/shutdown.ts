@@ -15,7 +15,7 @@ const SERVER_CLOSE_GRACE_MS = 500;
 export interface ShutdownDeps {
   server: FastifyInstance;
   intake: IntakeGate;
-  services: Pick<Services, 'worker' | 'backfills' | 'sweeper'>;
+  services: Pick<Services, 'worker' | 'backfills' | 'sweeper'> & Partial<Pick<Services, 'marketingRefresher'>>;
   store: Store;
   /** SHUTDOWN_TIMEOUT: how long in-flight syncs may take. */
   timeoutMs: number;
@@ -29,7 +29,8 @@ export async function shutDown(deps: ShutdownDeps): Promise<void> {
   const remaining = () => Math.max(0, deps.timeoutMs - (now() - startedAt));
   deps.intake.close();
   const { worker, backfills, sweeper } = deps.services;
-  await Promise.all([sweeper.stop(remaining()), backfills.stopAll(remaining()), worker.stop(remaining())]);
+  const refreshing = deps.services.marketingRefresher?.stop();
+  await Promise.all([sweeper.stop(remaining()), backfills.stopAll(remaining()), worker.stop(remaining()), refreshing && settlesWithin(refreshing, remaining())]);
 
   const closing = deps.server.close();
   if (!(await settlesWithin(closing, SERVER_CLOSE_GRACE_MS))) {

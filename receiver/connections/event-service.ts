@@ -123,6 +123,15 @@ export function createEventService(deps: EventServiceDeps) {
 
   const webhookUrl = (connection: Connection) => `${deps.publicUrl}/webhooks/pretix/${deps.secrets.decrypt(connection.webhookTokenSealed)}`;
 
+  /** The webhook's action types: event and date changes too while one of the covered events has a marketing event. */
+  const actionsFor = async (connection: Connection, slugs?: readonly string[]): Promise<string[]> => {
+    // The slugs the webhook is about to cover decide (an event being enabled is not saved as enabled yet).
+    const marketingEvents = (await deps.store.listEventConfigs(connection.id)).some(
+      (c) => c.marketingEvent?.enabled && (slugs ? slugs.includes(c.event) || (connection.syncAllEvents === true && c.enabled) : c.enabled),
+    );
+    return webhookActionsFor(connection, { marketingEvents });
+  };
+
   const manualInstructions = async (connection: Connection, reason: string) => {
     const enabled = (await deps.store.listEventConfigs(connection.id))
       .filter((e) => e.enabled)
@@ -131,7 +140,7 @@ export function createEventService(deps: EventServiceDeps) {
     const events = connection.syncAllEvents ? 'all events' : `events ${enabled.join(', ') || '(the enabled events)'}`;
     return (
       `${reason} Register the webhook by hand in pretix (organizer "${connection.organizer}" → Settings → Webhooks): ` +
-      `target URL ${webhookUrl(connection)}, ${events}, action types ${webhookActionsFor(connection).join(', ')}.`
+      `target URL ${webhookUrl(connection)}, ${events}, action types ${(await actionsFor(connection)).join(', ')}.`
     );
   };
 
@@ -200,7 +209,7 @@ export function createEventService(deps: EventServiceDeps) {
         // Every event, new ones included (pretix only announces a new event to a webhook that covers all events).
         all_events: connection.syncAllEvents === true,
         limit_events: connection.syncAllEvents ? [] : [...slugs].sort(),
-        action_types: webhookActionsFor(connection),
+        action_types: await actionsFor(connection, slugs),
         comment: `pretix-hubspot: HubSpot portal ${connection.portalId}`,
       };
       const keep = ours.find((w) => w.enabled) ?? ours[0];
@@ -296,6 +305,30 @@ export function createEventService(deps: EventServiceDeps) {
       const unknown = (await pretix.listEvents()).filter((e) => !known.has(e.slug)).map((e) => e.slug);
       const results = await Promise.all(unknown.map(async (slug) => ((await this.adoptEvent(connectionId, slug)) === 'enabled' ? slug : null)));
       return results.filter((slug): slug is string => slug !== null);
+    },
+
+    /**
+     * Brings the webhook's action types up to date with the events' settings (the marketing-event switch adds the
+     * event and date notifications). Never throws: false when pretix could not be asked, and the sweep still keeps
+     * the marketing events current.
+     */
+    async refreshWebhookActions(connectionId: string): Promise<boolean> {
+      return serialized(connectionId, async () => {
+        const connection = await deps.store.getConnection(connectionId);
+        if (!connection) return false;
+        const configs = (await deps.store.listEventConfigs(connectionId)).filter((c) => c.enabled);
+        // Manual mode: the person registered the webhook; the settings page shows the action types to add.
+        if (configs.length === 0 || configs.some((c) => c.webhookMode === 'manual')) return false;
+        const pretix = deps.pretixFor(connection);
+        let known: Set<string>;
+        try {
+          known = new Set((await pretix.listEvents()).map((e) => e.slug));
+        } catch {
+          return false;
+        }
+        const outcome = await reconcileWebhook(connection, pretix, configs.map((c) => c.event).filter((slug) => known.has(slug)));
+        return outcome.mode === 'registered';
+      });
     },
 
     /**
@@ -456,6 +489,9 @@ export function createEventService(deps: EventServiceDeps) {
           // Enabling without mappings starts from the defaults; they are ordinary mappings afterwards.
           mappings: enabled && !existing?.mappingSetId && (existing?.mappings.length ?? 0) === 0 ? defaultMappings() : (existing?.mappings ?? []),
           ...(existing?.mappingSetId ? { mappingSetId: existing.mappingSetId } : {}),
+          // The marketing-event switch and the HubSpot objectIds outlive a disable: enabling again carries on with them.
+          ...(existing?.marketingEvent ? { marketingEvent: existing.marketingEvent } : {}),
+          ...(existing?.marketingEvents ? { marketingEvents: existing.marketingEvents } : {}),
           // A person's toggle: from now on the event is theirs, whatever "sync every event" did before.
           autoEnabled: false,
           webhookId: outcome.mode === 'registered' ? outcome.id : enabled ? null : (existing?.webhookId ?? null),

@@ -10,7 +10,7 @@ import { describeMarketingEvent, ensureMarketingEvents, marketingEventAvailabili
 import { DEFAULT_COUNT_APPROVAL_PENDING, DEFAULT_COUNT_PENDING, externalEventIdFor } from '../sync/participation';
 import type { EventMarketingEvent } from '../../src/app/shared/api-types';
 import type { MarketingEventsLike, PretixClientLike } from '../sync/ports';
-import { PretixUnknownEventError } from '../pretix/errors';
+import { PretixForbiddenError, PretixUnknownEventError } from '../pretix/errors';
 import { ServiceError } from '../lib/service-error';
 
 export const marketingEventSettingsSchema = z.object({
@@ -37,14 +37,22 @@ export interface MarketingEventServiceDeps {
   marketingFor(portalId: string): Promise<MarketingEventsLike>;
   logger?: FastifyBaseLogger;
   now?: () => number;
+  /** After the switch changed on an enabled event: the pretix webhook then listens to event and date changes or not
+   * (event-service.ts refreshWebhookActions); false when pretix could not be asked. */
+  onSwitchChanged?(connectionId: string): Promise<boolean>;
+  /** Where the refresh's config saves queue behind other read-modify-writes of the event (sync/marketing-refresh.ts),
+   * so that a refresh requested meanwhile is not overwritten. */
+  serializeConfigWrite?<T>(connectionId: string, event: string, work: () => Promise<T>): Promise<T>;
 }
 
 export interface MarketingEventService {
   availability(portalId: string): Promise<Availability>;
   /** Saves the switch and which orders count; turning it on for an enabled event creates its marketing event. */
   saveSettings(connectionId: string, event: string, settings: MarketingEventSettings): Promise<{ event: EventConfig; availability: Availability }>;
-  /** Name and date changes, completion and cancellation (the sweep's part). */
-  refresh(connectionId: string, event: string): Promise<void>;
+  /** Name and date changes, completion and cancellation: of every marketing event of the event, or of some dates. */
+  refresh(connectionId: string, event: string, dates?: 'all' | number[]): Promise<void>;
+  /** Whether pretix no longer has the event (one request while it does): the cheap check before a full refresh. */
+  isGone(connectionId: string, event: string): Promise<boolean>;
 }
 
 export function createMarketingEventService(deps: MarketingEventServiceDeps): MarketingEventService {
@@ -71,6 +79,10 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
       const config = await deps.store.getEventConfig(connectionId, event);
       if (!connection || !config) throw new ServiceError(404, 'unknown_event', `Event ${event} has no settings yet: enable it first.`);
       await deps.store.saveEventConfig({ ...config, marketingEvent: settings, updatedAt: new Date(now()).toISOString() });
+      if (config.enabled && (config.marketingEvent?.enabled ?? false) !== settings.enabled && deps.onSwitchChanged) {
+        // Without the event notifications the sweep still renames, completes and cancels, only later.
+        if (!(await deps.onSwitchChanged(connectionId))) deps.logger?.warn({ connectionId, event }, 'pretix webhook not updated for the marketing-event switch; the sweep keeps marketing events current');
+      }
       const availability = await marketingEventAvailability(deps.store, connection.portalId);
       if (!availability.available) await saveProblem(connectionId, event, availability.reason);
       else if (settings.enabled && config.enabled) {
@@ -90,32 +102,35 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
       return { event: (await deps.store.getEventConfig(connectionId, event))!, availability };
     },
 
-    async refresh(connectionId, event) {
+    async refresh(connectionId, event, dates = 'all') {
       const connection = await deps.store.getConnection(connectionId);
       const config = await deps.store.getEventConfig(connectionId, event);
-      const stored = Object.values(config?.marketingEvents ?? {});
+      const stored = Object.values(config?.marketingEvents ?? {}).filter((m) => dates === 'all' || (m.subeventId !== null && dates.includes(m.subeventId)));
       if (!connection || !config?.marketingEvent?.enabled || stored.length === 0) return;
       if (!(await marketingEventAvailability(deps.store, connection.portalId)).available) return;
+      const open = stored.filter((m) => m.state !== 'cancelled');
+      // Cancelled is final: an event deleted in pretix costs nothing more at each sweep.
+      if (open.length === 0) return;
       deps.contexts.invalidate(`${connection.id}:${event}`);
       let input;
       try {
         input = await stepInput(connection, event);
       } catch (error) {
-        if (!(error instanceof PretixUnknownEventError)) throw error;
-        // The event is gone from pretix: its marketing events are cancelled.
+        if (!(await eventIsGone(connection, event, error))) throw error;
+        // The event is gone from pretix: its marketing events are cancelled, in one batch update.
         const client = await deps.marketingFor(connection.portalId);
-        for (const me of stored.filter((m) => m.state !== 'cancelled')) await client.cancel(connection.id, me.externalEventId);
-        await saveEvents(connectionId, event, stored.filter((m) => m.state !== 'cancelled').map((m) => ({ ...m, state: 'cancelled' as const })));
+        await client.update(open.map((m) => ({ objectId: m.objectId, eventCancelled: true })));
+        await saveEvents(connectionId, event, open.map((m) => ({ ...m, state: 'cancelled' as const })));
         return;
       }
       const organizerName = (await input.pretix.getOrganizerName?.().catch(() => undefined)) ?? connection.organizer;
       const updates: StoredMarketingEvent[] = [];
+      // Renames, moves and cancellations share one batch update; only completion has no batch endpoint.
       const batch: Parameters<MarketingEventsLike['update']>[0] = [];
-      for (const me of stored) {
-        if (me.state === 'cancelled') continue;
+      for (const me of open) {
         const { body, gone } = await describeMarketingEvent(input, me.externalEventId, me.subeventId, organizerName);
         if (gone) {
-          await input.client.cancel(connection.id, me.externalEventId);
+          batch.push({ objectId: me.objectId, eventCancelled: true });
           updates.push({ ...me, state: 'cancelled' });
           continue;
         }
@@ -132,9 +147,40 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
       if (batch.length > 0) await input.client.update(batch);
       if (updates.length > 0) await saveEvents(connectionId, event, updates);
     },
+
+    isGone,
   };
 
+  async function isGone(connectionId: string, event: string): Promise<boolean> {
+    const connection = await deps.store.getConnection(connectionId);
+    if (!connection) return false;
+    try {
+      await deps.pretixFor(connection).getEvent(event);
+      return false;
+    } catch (error) {
+      if (await eventIsGone(connection, event, error)) return true;
+      throw error;
+    }
+  }
+
+  /**
+   * Whether loading the event failed because pretix no longer has it. pretix answers 403 for an event that does not
+   * exist (as for one the token may not see), so a 403 counts only when the organizer's event list lacks it too.
+   */
+  async function eventIsGone(connection: Connection, event: string, error: unknown): Promise<boolean> {
+    if (error instanceof PretixUnknownEventError) return true;
+    if (!(error instanceof PretixForbiddenError)) return false;
+    const pretix = deps.pretixFor(connection);
+    if (!pretix.listEvents) return false;
+    return !(await pretix.listEvents()).some((e) => e.slug === event);
+  }
+
   async function saveEvents(connectionId: string, event: string, updates: StoredMarketingEvent[]): Promise<void> {
+    if (deps.serializeConfigWrite) return deps.serializeConfigWrite(connectionId, event, () => writeEvents(connectionId, event, updates));
+    return writeEvents(connectionId, event, updates);
+  }
+
+  async function writeEvents(connectionId: string, event: string, updates: StoredMarketingEvent[]): Promise<void> {
     const fresh = await deps.store.getEventConfig(connectionId, event);
     if (!fresh) return;
     const syncedAt = new Date(now()).toISOString();

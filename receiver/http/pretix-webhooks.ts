@@ -3,8 +3,10 @@
 // pretix disable the webhook, and answer 200 for deliveries we deliberately ignore so pretix does not retry them.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { eventSlugSchema } from '../domain/pretix-identifiers';
 import { webhookPayloadSchema } from '../pretix/schemas';
-import { EVENT_ADDED_ACTION } from '../pretix/webhook-actions';
+import { EVENT_ADDED_ACTION, MARKETING_EVENT_ACTIONS } from '../pretix/webhook-actions';
+import type { ChangeOutcome, EventChange } from '../sync/marketing-refresh';
 import type { SecretBox } from '../store/secrets';
 import { safeEqual } from '../store/secrets';
 import type { Store } from '../store/types';
@@ -17,6 +19,12 @@ export interface PretixWebhookDeps {
   onQueued: (action: string) => void;
   /** "Sync every event": enables an event the receiver does not know yet (the event service's adoptEvent). */
   adoptEvent?: (connectionId: string, event: string) => Promise<'enabled' | 'known' | 'not_syncing_all_events'>;
+  /** Event and date changes for marketing events: stores what is due (sync/marketing-refresh.ts accept), then
+   * `done` runs it once pretix has its answer. */
+  eventChanged?: {
+    accept(connectionId: string, change: EventChange): Promise<ChangeOutcome>;
+    kick(connectionId: string, event: string): void;
+  };
   now?: () => number;
 }
 
@@ -26,8 +34,11 @@ export const WEBHOOK_BODY_LIMIT = 16 * 1024;
 /** A full disk takes a person to fix; pretix keeps its own retry schedule either way. */
 const STORAGE_RETRY_AFTER_SECONDS = 60;
 
-/** pretix's payload; `event` and `code` are absent from organizer-level notifications, which we ignore. */
-const envelopeSchema = webhookPayloadSchema.partial({ event: true, code: true });
+/** pretix's payload; `event` and `code` are absent from organizer-level notifications, which we ignore, and `event`
+ * is null in `pretix.event.deleted` when the event was deleted through pretix's REST API. */
+const envelopeSchema = webhookPayloadSchema.partial({ code: true }).extend({ event: eventSlugSchema.nullish() });
+/** The date's id in `pretix.subevent.*` (the log entry's object_id). */
+const subeventSchema = z.object({ subevent: z.number().int().positive() });
 const paramsSchema = z.object({ token: z.string().min(16).max(128) });
 
 export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebhookDeps): Promise<void> {
@@ -56,7 +67,8 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
       log().warn({ organizer }, 'webhook for another organizer ignored');
       return reply.send({ status: 'ignored', reason: `this webhook URL belongs to organizer ${connection.organizer}, not ${organizer}` });
     }
-    const { event, code } = envelope.data;
+    const { code } = envelope.data;
+    const event = envelope.data.event ?? undefined;
     const storageFailed = (error: unknown, what = 'the journal cannot be written'): never => {
       // Not on disk, so not acknowledged: a 5xx makes pretix deliver it again later. /healthz names the reason.
       log().error({ err: error }, `webhook not stored: ${what}`);
@@ -70,6 +82,23 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
       const adopted = await deps.adoptEvent(connection.id, event).catch((error: unknown) => storageFailed(error, 'the new event could not be saved'));
       log().info({ event, adopted }, 'new pretix event');
       return reply.send({ status: adopted === 'enabled' ? 'enabled' : 'ignored', ...(adopted === 'enabled' ? {} : { reason: `event ${event} is known already` }) });
+    }
+    // An event or date changed: what is due is stored before the answer, the refresh runs right after it. An event
+    // unknown here (deleted in pretix, or never enabled) is answered 200 and ignored, never 404 or 410.
+    if (MARKETING_EVENT_ACTIONS.includes(action) && code === undefined) {
+      if (!deps.eventChanged) return reply.send({ status: 'ignored', reason: 'marketing events are not kept up to date by this receiver' });
+      let subevent: number | undefined;
+      if (action.startsWith('pretix.subevent.')) {
+        const parsed = subeventSchema.safeParse(request.body);
+        if (!parsed.success) throw badRequestFromZod(parsed.error, 'pretix sub-event webhook body');
+        subevent = parsed.data.subevent;
+      }
+      const changed = deps.eventChanged;
+      const outcome = await changed.accept(connection.id, { action, event: event ?? null, subevent }).catch((error: unknown) => storageFailed(error, 'the marketing-event refresh could not be saved'));
+      if (outcome.status === 'ignored') return reply.send({ status: 'ignored', reason: outcome.reason });
+      log().info({ event, subevent, events: outcome.events }, 'pretix event change queued for its marketing events');
+      reply.raw.once('close', () => outcome.events.forEach((slug) => changed.kick(connection.id, slug)));
+      return reply.send({ status: 'queued' });
     }
     if (code === undefined || event === undefined) {
       log().info('webhook without an order ignored');

@@ -58,6 +58,9 @@ export interface EventConfig {
   marketingEvents?: Record<string, StoredMarketingEvent>;
   /** Why the marketing event is missing or stale (e.g. the portal did not grant the scopes); null when all is well. */
   marketingEventProblem?: string | null;
+  /** pretix announced a change of the event or of some dates (webhook): their marketing events are refreshed, then
+   * this is cleared. Stored before the webhook is acknowledged, so a restart still does it. */
+  marketingRefreshDue?: MarketingRefreshDue | null;
   /** Enabled by "sync every event" (new in pretix, or listed when the option was turned on), not by a person. */
   autoEnabled?: boolean;
   updatedAt: string;
@@ -69,6 +72,16 @@ export interface MarketingEventSettings {
   countPending?: boolean;
   /** Orders still waiting for the organizer's approval count (default false). */
   countApprovalPending?: boolean;
+}
+
+/** What a marketing-event refresh waits for: all of the event's marketing events, or those of some dates. */
+export interface MarketingRefreshDue {
+  requestedAt: string;
+  /** New with every request: tells a request made while a refresh ran from the one it took (same millisecond too). */
+  id: string;
+  dates: 'all' | number[];
+  /** Only if pretix no longer has the event (a deletion that named no event): one request for each event still there. */
+  onlyIfGone?: boolean;
 }
 
 /** A HubSpot marketing event for a pretix event or one date (sub-event) of it. */

@@ -28,6 +28,8 @@ export interface PretixClientLike {
   /** For marketing events (optional so that test doubles without series need not have them). */
   getSubEvent?(event: string, id: number): Promise<PretixSubEvent | null>;
   getOrganizerName?(): Promise<string>;
+  /** The organizer's events: tells a deleted event from one the token may not see (both answer 403). */
+  listEvents?(): Promise<PretixEvent[]>;
 }
 
 /** The Marketing Events calls the sync makes (../hubspot/marketing-events-client.ts). */

@@ -9,6 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Connection, Store, SweepState } from '../store/types';
 import { jobKey } from '../store/types';
 import { classify } from '../domain/errors';
+import { PretixForbiddenError, PretixUnknownEventError } from '../pretix/errors';
 import { Cutoff, settlesWithin } from '../lib/cutoff';
 import type { OrderPrefetch } from './order-prefetch';
 import type { PretixClientLike } from './ports';
@@ -170,6 +171,8 @@ export class ReconcileSweeper {
       await store.saveSweep(state);
       if (failure.internalError) logger.error({ event, err: failure.internalError }, 'reconcile sweep failed with an internal error');
       else logger.warn({ event, error: state.lastError }, 'reconcile sweep failed');
+      // pretix answers 403 (or 404) for an event deleted there: its marketing events are cancelled all the same.
+      if (error instanceof PretixForbiddenError || error instanceof PretixUnknownEventError) await this.refreshMarketing(connectionId, event);
       return state;
     }
     const at = this.now();
@@ -188,13 +191,17 @@ export class ReconcileSweeper {
     };
     await store.saveSweep(state);
     if (stale.length > 0) logger.info({ event, found, enqueued: stale.length }, 'reconcile sweep queued changed orders');
+    await this.refreshMarketing(connectionId, event);
+    return state;
+  }
+
+  private async refreshMarketing(connectionId: string, event: string): Promise<void> {
     try {
       await this.deps.refreshMarketingEvents?.(connectionId, event);
     } catch (error) {
-      // Tried again at the next sweep; the orders' sweep above is done either way.
-      if (!this.cutoff.isCut) logger.warn({ event, error: classify(error).message }, 'marketing events not refreshed');
+      // Tried again at the next sweep; the orders' sweep is done either way.
+      if (!this.cutoff.isCut) this.deps.logger.warn({ event, error: classify(error).message }, 'marketing events not refreshed');
     }
-    return state;
   }
 }
 

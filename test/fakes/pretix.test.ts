@@ -510,10 +510,12 @@ describe('order traffic (placeOrders)', () => {
   });
 
   it('paced: one order every N ms, however fast the receiver answers', async () => {
+    const before = Date.now() + skewMs;
     const placed = await fake.placeOrders(ORG, EVENT, 5, { paceMs: 40 });
-    // On schedule, never early: order i no sooner than 40 ms × i after the first (a late timer does not shift the
-    // rest, as buyers do not wait for each other).
-    placed.forEach((p, i) => expect(p.placedAt - placed[0]!.placedAt).toBeGreaterThanOrEqual(i * 40 - 2));
+    // On schedule, never early: order i no sooner than 40 ms × i after the start. Measured from the start, not from
+    // the first order: the schedule is the start's (a late timer does not shift the rest, as buyers do not wait for
+    // each other), so a first order placed a few ms late under load leaves less than 40 ms to the second.
+    placed.forEach((p, i) => expect(p.placedAt - before).toBeGreaterThanOrEqual(i * 40));
   });
 
   it("writes each order (last_modified) just before its webhook, and reports the first 2xx", async () => {

@@ -187,6 +187,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // closed and its directory removed (a sweep or backfill still running did, failing a later test with ENOENT).
       await app.server.close();
       await app.services.sweeper.stop();
+      await app.services.marketingRefresher.stop();
       await app.services.backfills.stopAll();
       await app.services.worker.stop();
       await store.close();

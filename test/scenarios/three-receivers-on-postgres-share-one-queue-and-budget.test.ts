@@ -25,10 +25,10 @@ describe.skipIf(!integrated)('three receivers on one PostgreSQL', () => {
   let world: PostgresReceivers;
 
   beforeAll(async () => {
-    // A slow HubSpot keeps jobs in flight when the kill lands. Claims and leases expire within seconds here; a claim
-    // must outlast the longest batch sync though (its rate-limit waits included): with 3 s, batches waiting for the
-    // shared budget lost their claims to other instances and 17 orders were written once too often.
-    world = await startPostgresReceivers({ databaseUrl: await createTestDatabase(), count: 3, hubspot: { latencyMs: 40 }, env: { LEASE_TTL: '2s', DATABASE_CLAIM_TTL: '15s' } });
+    // A slow HubSpot keeps jobs in flight when the kill lands. Claims and leases expire within seconds here. A live
+    // instance's claims are renewed through its batches however long they wait for the shared budget: before the
+    // renewal stopped deadlocking with the instance's own completions, 3 s cost 17 orders written once too often.
+    world = await startPostgresReceivers({ databaseUrl: await createTestDatabase(), count: 3, hubspot: { latencyMs: 40 }, env: { LEASE_TTL: '2s', DATABASE_CLAIM_TTL: '3s' } });
     world.pretix.addWebhook(ORGANIZER, { target_url: world.connection.webhookUrl, all_events: true, limit_events: [], action_types: ['pretix.event.order.placed'] });
   }, 120_000);
   afterAll(() => world?.close());

@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import type { BackfillState, Connection, EventConfig, Installation, MappingSet, SweepState } from '../types';
 import { inTransaction } from './pool';
+import { coalescingBatch } from '../../lib/coalescing-batch';
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -24,6 +25,30 @@ export function createConfigTables(pool: pg.Pool) {
   const backfills = pair('backfills', 'event');
   const sweeps = pair('sweeps', 'event');
 
+  // The two reads of every webhook delivery (its connection by token, then its event's configuration), coalesced:
+  // deliveries arriving together share one query each (../../lib/coalescing-batch.ts).
+  const connectionsByFingerprint = coalescingBatch(async (fingerprints: string[]) => {
+    const { rows } = await pool.query<{ webhook_fingerprint: string; data: Connection }>({
+      // Named: parsed once per connection of the pool, not with every delivery.
+      name: 'connections_by_fingerprint',
+      text: 'SELECT webhook_fingerprint, data FROM connections WHERE webhook_fingerprint = ANY($1::text[])',
+      values: [[...new Set(fingerprints)]],
+    });
+    const found = new Map(rows.map((r) => [r.webhook_fingerprint, r.data]));
+    // Callers of one key share the object, as the lowdb store's callers do: the store's values are not changed in place.
+    return fingerprints.map((f) => found.get(f));
+  });
+  const eventConfigs = coalescingBatch(async (keys: { connectionId: string; event: string }[]) => {
+    const { rows } = await pool.query<{ connection_id: string; event: string; data: EventConfig }>({
+      name: 'event_configs_by_key',
+      text: `SELECT c.connection_id, c.event, c.data FROM event_configs c
+       JOIN unnest($1::text[], $2::text[]) AS k(connection_id, event) ON c.connection_id = k.connection_id AND c.event = k.event`,
+      values: [keys.map((k) => k.connectionId), keys.map((k) => k.event)],
+    });
+    const found = new Map(rows.map((r) => [`${r.connection_id}\u0000${r.event}`, r.data]));
+    return keys.map((k) => found.get(`${k.connectionId}\u0000${k.event}`));
+  });
+
   return {
     getInstallation: (portalId: string) => one<Installation>('SELECT data FROM installations WHERE portal_id = $1', [portalId]),
     listInstallations: () => all<Installation>('SELECT data FROM installations ORDER BY portal_id'),
@@ -32,7 +57,7 @@ export function createConfigTables(pool: pg.Pool) {
     },
 
     getConnection: (id: string) => one<Connection>('SELECT data FROM connections WHERE id = $1', [id]),
-    findConnectionByWebhookFingerprint: (fingerprint: string) => one<Connection>('SELECT data FROM connections WHERE webhook_fingerprint = $1', [fingerprint]),
+    findConnectionByWebhookFingerprint: (fingerprint: string) => connectionsByFingerprint(fingerprint),
     listConnections: (portalId?: string) =>
       all<Connection>('SELECT data FROM connections WHERE $1::text IS NULL OR portal_id = $1 ORDER BY created_at, id', [portalId ?? null]),
     async saveConnection(connection: Connection) {
@@ -52,7 +77,7 @@ export function createConfigTables(pool: pg.Pool) {
       });
     },
 
-    getEventConfig: (connectionId: string, event: string) => events.get<EventConfig>(connectionId, event),
+    getEventConfig: (connectionId: string, event: string) => eventConfigs({ connectionId, event }),
     listEventConfigs: (connectionId?: string) =>
       all<EventConfig>('SELECT data FROM event_configs WHERE $1::text IS NULL OR connection_id = $1 ORDER BY connection_id, event', [connectionId ?? null]),
     saveEventConfig: (config: EventConfig) => events.save(config.connectionId, config.event, config),

@@ -102,6 +102,45 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'accept_webhooks',
+    // Takes in a batch of webhooks in one statement (one round trip, one commit), item by item in the batch's order,
+    // each as acceptWebhook's transaction does: the notification id first (the dedupe), then a new job for the order.
+    // An order that already has a job is not merged here (the merge rules live in job-transitions.ts): its
+    // notification id is taken back out in the same statement, so nothing of it is committed, and the caller takes
+    // it in through the transaction that merges.
+    sql: `
+      CREATE FUNCTION accept_webhooks(items jsonb) RETURNS text[] LANGUAGE plpgsql AS $$
+      DECLARE
+        item jsonb;
+        results text[] := '{}';
+      BEGIN
+        FOR item IN SELECT e.value FROM jsonb_array_elements(items) WITH ORDINALITY AS e(value, n) ORDER BY e.n LOOP
+          INSERT INTO seen_notifications (connection_id, notification_id, seen_at)
+            VALUES (item->>'connectionId', (item->>'notificationId')::bigint, (item->>'now')::bigint)
+            ON CONFLICT DO NOTHING;
+          IF NOT FOUND THEN
+            results := results || 'duplicate'::text;
+            CONTINUE;
+          END IF;
+          INSERT INTO jobs (key, portal_id, connection_id, state, next_attempt_at, first_triggered_at, data)
+            VALUES (item->>'key', item->>'portalId', item->>'connectionId', 'pending', (item->>'nextAttemptAt')::bigint,
+                    (item->>'firstTriggeredAt')::bigint, item->'job')
+            ON CONFLICT (key) DO NOTHING;
+          IF FOUND THEN
+            results := results || 'queued'::text;
+          ELSE
+            DELETE FROM seen_notifications
+              WHERE connection_id = item->>'connectionId' AND notification_id = (item->>'notificationId')::bigint;
+            results := results || 'exists'::text;
+          END IF;
+        END LOOP;
+        RETURN results;
+      END
+      $$;
+    `,
+  },
 ];
 
 /** Applies the migrations this database lacks; returns the versions applied now (none when it was up to date). */

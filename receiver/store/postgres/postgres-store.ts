@@ -54,10 +54,25 @@ export async function openPostgresStore(databaseUrl: string, options: PostgresSt
   const records = createSyncRecords(pool);
   const syncedListeners: ((sample: WebhookSyncedSample) => void)[] = [];
 
-  // Renews this instance's claims well before they run out; a failed renewal is retried at the next tick (a claim
-  // survives two missed ones).
-  const renewal = setInterval(() => void health.track(() => queue.renewClaims()).catch(() => undefined), Math.max(50, Math.floor(claimTtlMs / 3)));
-  renewal.unref();
+  // Renews this instance's claims every third of the TTL, one renewal at a time (one that is slow, say waiting for a
+  // connection, delays the next rather than stacking up behind it); a failed one is retried at the next tick (a
+  // claim survives two missed ones).
+  const renewEveryMs = Math.max(50, Math.floor(claimTtlMs / 3));
+  let renewal: NodeJS.Timeout | null = null;
+  let closed = false;
+  const scheduleRenewal = (delayMs: number) => {
+    renewal = setTimeout(() => {
+      const startedAt = Date.now();
+      void health
+        .track(() => queue.renewClaims())
+        .catch(() => undefined)
+        .finally(() => {
+          if (!closed) scheduleRenewal(Math.max(0, startedAt + renewEveryMs - Date.now()));
+        });
+    }, delayMs);
+    renewal.unref();
+  };
+  scheduleRenewal(renewEveryMs);
 
   const store: PostgresStore = {
     pool,
@@ -133,7 +148,8 @@ export async function openPostgresStore(databaseUrl: string, options: PostgresSt
     // Every write is committed when its promise resolves: nothing is buffered.
     flush: async () => undefined,
     async close() {
-      clearInterval(renewal);
+      closed = true;
+      if (renewal) clearTimeout(renewal);
       if (ownsPool) await pool.end();
     },
   };

@@ -10,6 +10,7 @@ import { completeJob, failJob, mergeTrigger, newJob, recordOutsideFailure, relea
 import { splitNotificationKey } from '../seen-notifications';
 import { jobKey, type AcceptResult, type JobState, type JobTrigger, type QueueCounts, type SyncJob } from '../types';
 import { inTransaction } from './pool';
+import { coalescingBatch } from '../../lib/coalescing-batch';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -100,6 +101,35 @@ export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   };
 
+  /** One statement for every webhook asked meanwhile (coalescingBatch): 'queued' and 'duplicate' are committed;
+   * 'exists' (the order has a job) changed nothing. A failed statement (a deadlock with another instance's batch of
+   * the same ids in another order, say) changed nothing either: its webhooks take the transaction path. */
+  const acceptNew = coalescingBatch(async (items: { notificationKey: string; trigger: JobTrigger; now: number }[]) => {
+    const rows = items.map(({ notificationKey, trigger, now }) => {
+      const { connectionId, id } = splitNotificationKey(notificationKey);
+      const job = newJob(trigger, now, true);
+      return { connectionId, notificationId: id, now, key: job.key, portalId: job.portalId, nextAttemptAt: job.nextAttemptAt, firstTriggeredAt: job.firstTriggeredAt, job };
+    });
+    const { rows: [row] } = await pool.query<{ results: ('queued' | 'duplicate' | 'exists')[] }>({
+      name: 'accept_webhooks',
+      text: 'SELECT accept_webhooks($1::jsonb) AS results',
+      values: [JSON.stringify(rows)],
+    });
+    return row!.results;
+  });
+
+  async function acceptMerging(notificationKey: string, trigger: JobTrigger, now: number): Promise<AcceptResult> {
+    const { connectionId, id } = splitNotificationKey(notificationKey);
+    return inTransaction(pool, async (client) => {
+      const seen = await client.query(
+        'INSERT INTO seen_notifications (connection_id, notification_id, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1',
+        [connectionId, id, now],
+      );
+      if (seen.rowCount === 0) return 'duplicate';
+      return (await merge(client, trigger, now, true)).result;
+    });
+  }
+
   async function pruneSeen(now: number): Promise<void> {
     if (now - lastPruneAt < PRUNE_EVERY_MS) return;
     lastPruneAt = now;
@@ -109,18 +139,13 @@ export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
   return {
     async acceptWebhook(notificationKey: string, trigger: JobTrigger, now: number): Promise<AcceptResult> {
       await pruneSeen(now);
-      const { connectionId, id } = splitNotificationKey(notificationKey);
       // Committed before this resolves, so the route acknowledges only what a restart (of any instance) keeps. A
       // duplicate arriving at another instance meanwhile waits on the primary key until this commits (or rolls back,
-      // and then it is taken in as new).
-      return inTransaction(pool, async (client) => {
-        const seen = await client.query(
-          'INSERT INTO seen_notifications (connection_id, notification_id, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1',
-          [connectionId, id, now],
-        );
-        if (seen.rowCount === 0) return 'duplicate';
-        return (await merge(client, trigger, now, true)).result;
-      });
+      // and then it is taken in as new). Webhooks arriving together share one statement; an order that has a job
+      // already is merged by a transaction of its own.
+      const fast = await acceptNew({ notificationKey, trigger, now }).catch(() => 'exists' as const);
+      if (fast !== 'exists') return fast;
+      return acceptMerging(notificationKey, trigger, now);
     },
 
     async enqueue(triggers: JobTrigger[], now: number): Promise<number> {
@@ -187,10 +212,26 @@ export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
       return next === null ? null : Number(next);
     },
 
-    /** Keeps this instance's claims alive while their syncs run. */
+    /**
+     * Keeps this instance's claims alive while their syncs run, however long a batch takes. It never waits for a row
+     * lock: a plain UPDATE of all of them would lock the rows in the table's order and deadlock with this instance's
+     * own completions (which lock theirs in key order), or queue behind them and, tick after tick, hold the pool's
+     * connections. A row a transaction holds right now (its job being completed, released, or merged into) is left
+     * to the next tick, a third of a TTL later; while it is locked no other instance can take it over anyway. The
+     * expiry counts from when the statement goes out, not from when the pool was asked for a connection.
+     */
     async renewClaims(): Promise<number> {
-      const result = await pool.query("UPDATE jobs SET claim_expires_at = $2 WHERE state = 'in_flight' AND claimed_by = $1", [instanceId, clock() + claimTtlMs]);
-      return result.rowCount ?? 0;
+      const client = await pool.connect();
+      try {
+        const result = await client.query(
+          `UPDATE jobs SET claim_expires_at = $2
+           WHERE key IN (SELECT key FROM jobs WHERE state = 'in_flight' AND claimed_by = $1 FOR UPDATE SKIP LOCKED)`,
+          [instanceId, clock() + claimTtlMs],
+        );
+        return result.rowCount ?? 0;
+      } finally {
+        client.release();
+      }
     },
 
     async completeJobs(keys: string[], now: number): Promise<void> {

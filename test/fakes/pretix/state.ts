@@ -383,6 +383,64 @@ export class PretixFakeState {
     return { notificationId, webhookType, calls };
   }
 
+  /**
+   * Changes an event's details as pretix's event API (PATCH) does, then delivers `pretix.event.changed` (filtered by
+   * event like order notifications: the logentry belongs to the event).
+   */
+  async changeEvent(organizer: string, event: string, patch: Json): Promise<EmitResult> {
+    Object.assign(this.eventState(organizer, event).event, structuredClone(patch));
+    return this.emitEventAction(organizer, event, 'pretix.event.changed');
+  }
+
+  /**
+   * Deletes an event as pretix does: refused while it has orders (pretix's `allow_delete`); the log entry is the
+   * organizer's, so `pretix.event.deleted` reaches every webhook listening to it, whichever events it is limited to.
+   * Deleted through the backend the payload names the slug; through the REST API pretix 2026.8 logs no slug and the
+   * payload's `event` is null.
+   */
+  async deleteEvent(organizer: string, event: string, options: { via?: 'api' | 'backend' } = {}): Promise<EmitResult> {
+    const org = this.organizers.get(organizer);
+    if (this.eventState(organizer, event).orders.size > 0) throw new Error(`fake pretix: event ${organizer}/${event} has orders and cannot be deleted`);
+    org!.events.delete(event);
+    const notificationId = this.nextNotificationId++;
+    const payload: Json = { notification_id: notificationId, organizer, event: options.via === 'api' ? null : event, action: 'pretix.event.deleted' };
+    const targets = org!.webhooks.filter((w) => w.enabled && w.action_types.includes('pretix.event.deleted'));
+    this.notifications.set(notificationId, { organizer, event, payload, webhookIds: targets.map((w) => w.id) });
+    const calls = await this.sendAll(targets, notificationId, payload, false);
+    return { notificationId, webhookType: 'pretix.event.deleted', calls };
+  }
+
+  /** Adds a date to an event series (pretix's subevent API), with `pretix.subevent.added`. */
+  async addSubEvent(organizer: string, event: string, subevent: Json & { id: number }): Promise<EmitResult> {
+    this.eventState(organizer, event).subevents.push(structuredClone(subevent));
+    return this.emitSubEventAction(organizer, event, subevent.id, 'pretix.subevent.added');
+  }
+
+  /** Changes a date (name, dates, `active: false` to cancel it), with `pretix.subevent.changed`. */
+  async changeSubEvent(organizer: string, event: string, id: number, patch: Json): Promise<EmitResult> {
+    const subevent = this.eventState(organizer, event).subevents.find((s) => s.id === id);
+    if (!subevent) throw new Error(`fake pretix: no subevent ${id} in ${organizer}/${event}`);
+    Object.assign(subevent, structuredClone(patch));
+    return this.emitSubEventAction(organizer, event, id, 'pretix.subevent.changed');
+  }
+
+  /** Deletes a date, with `pretix.subevent.deleted` (the fake does not check pretix's "no orders yet" rule). */
+  async deleteSubEvent(organizer: string, event: string, id: number): Promise<EmitResult> {
+    const state = this.eventState(organizer, event);
+    state.subevents = state.subevents.filter((s) => s.id !== id);
+    return this.emitSubEventAction(organizer, event, id, 'pretix.subevent.deleted');
+  }
+
+  /** pretix's ParametrizedSubEventWebhookEvent: `{notification_id, organizer, event, subevent, action}`, by event. */
+  private async emitSubEventAction(organizer: string, event: string, subevent: number, action: string): Promise<EmitResult> {
+    const notificationId = this.nextNotificationId++;
+    const payload: Json = { notification_id: notificationId, organizer, event, subevent, action };
+    const targets = (this.organizers.get(organizer)?.webhooks ?? []).filter((w) => webhookMatches(w, action, event));
+    this.notifications.set(notificationId, { organizer, event, payload, webhookIds: targets.map((w) => w.id) });
+    const calls = await this.sendAll(targets, notificationId, payload, false);
+    return { notificationId, webhookType: action, calls };
+  }
+
   /** Sends a notification again (pretix's manual re-send; also how a duplicate delivery looks to the receiver). */
   async redeliver(notificationId: number): Promise<WebhookCall[]> {
     const notification = this.notifications.get(notificationId);

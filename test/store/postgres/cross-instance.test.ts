@@ -50,6 +50,35 @@ describe.skipIf(skipPostgres)('PostgreSQL store across instances', () => {
     expect(jobs.every((j) => j.triggers.length === 2 && j.state === 'pending')).toBe(true);
   });
 
+  it('takes in webhooks arriving together in shared statements, with duplicates and orders that have a job among them', async () => {
+    const [a, b] = [await instance('a'), await instance('b')];
+    // 200 orders; each gets its placed notification at both instances (a duplicate) and a paid one at one of them
+    // (a merge), all asked for at once, so that every instance's calls share batches.
+    const calls: Promise<string>[] = [];
+    for (let n = 1; n <= 200; n += 1) {
+      calls.push(a.acceptWebhook(`c1:${n}`, trigger(`O${n}`), 1000));
+      calls.push(b.acceptWebhook(`c1:${n}`, trigger(`O${n}`), 1000));
+      calls.push((n % 2 ? a : b).acceptWebhook(`c1:${10_000 + n}`, trigger(`O${n}`, 'pretix.event.order.paid'), 1001));
+    }
+    const results = await Promise.all(calls);
+    const count = (r: string) => results.filter((x) => x === r).length;
+    expect({ queued: count('queued'), merged: count('merged'), duplicate: count('duplicate') }).toEqual({ queued: 200, merged: 200, duplicate: 200 });
+    const jobs = await a.listJobs();
+    expect(jobs).toHaveLength(200);
+    for (const job of jobs) expect([...job.triggers].sort()).toEqual(['pretix.event.order.paid', 'pretix.event.order.placed']);
+    // Every notification is remembered once: a redelivery of any of them is a duplicate.
+    expect(await b.acceptWebhook('c1:10077', trigger('O77', 'pretix.event.order.paid'), 2000)).toBe('duplicate');
+    expect(await a.acceptWebhook('c1:77', trigger('O77'), 2000)).toBe('duplicate');
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM seen_notifications');
+      expect(Number(rows[0]!.n)).toBe(400);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('gives concurrent claims of two instances disjoint sets of jobs that together are all of them', async () => {
     const [a, b] = [await instance('a'), await instance('b')];
     await a.enqueue(Array.from({ length: 300 }, (_, i) => trigger(`O${i}`)), 1000);
@@ -80,6 +109,49 @@ describe.skipIf(skipPostgres)('PostgreSQL store across instances', () => {
     expect(taken).toHaveLength(10);
     await b.completeJobs(taken.map((j) => j.key), clock);
     expect(await b.listJobs()).toEqual([]);
+  });
+
+  it('keeps renewing the claims of a long batch while its jobs are completed in turns, and no other instance takes one', async () => {
+    // The real clock: renewals run on the store's own timer. A short TTL (renewal every 100 ms) and a claim of 600
+    // jobs completed 50 at a time, each completion a transaction that locks its rows in key order while the renewal
+    // rewrites the rest: the renewal must neither deadlock with them nor pile up and starve the pool.
+    const ttlMs = 300;
+    const open = async (name: string) => {
+      const store = await openPostgresStore(url, { instanceId: name, claimTtlMs: ttlMs, poolSettings: { connectionTimeoutMs: 2_000 } });
+      stores.push(store);
+      return store;
+    };
+    const [a, b] = [await open('a'), await open('b')];
+    const codes = Array.from({ length: 600 }, (_, i) => `O${String(i).padStart(4, '0')}`);
+    // Queued in reverse order, so that the table's rows do not lie in key order (as webhooks arriving in any order).
+    const queuedAt = Date.now() - 1_000;
+    for (const [i, code] of [...codes].reverse().entries()) await a.enqueue([trigger(code)], queuedAt + i);
+    const claimed = await a.claimDueJobs(Date.now(), 600);
+    expect(claimed).toHaveLength(600);
+
+    const takenByB: string[] = [];
+    let done = false;
+    const watching = (async () => {
+      while (!done) {
+        takenByB.push(...(await b.claimDueJobs(Date.now(), 600)).map((job) => job.key));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const startedAt = Date.now();
+    const keys = claimed.map((job) => job.key);
+    try {
+      for (let i = 0; i < keys.length; i += 50) {
+        await a.completeJobs(keys.slice(i, i + 50), Date.now());
+        // Held for several TTLs in all.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      done = true;
+      await watching;
+    }
+    expect(Date.now() - startedAt).toBeGreaterThan(3 * ttlMs);
+    expect(takenByB).toEqual([]);
+    expect(await a.listJobs()).toEqual([]);
   });
 
   it('drops the outcome of an instance whose claim was taken over: the job is synced by one instance at a time', async () => {
