@@ -50,14 +50,15 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
   app.post('/webhooks/pretix/:token', { bodyLimit: WEBHOOK_BODY_LIMIT, schema: { response: { 200: answerSchema } } }, async (request, reply) => {
     const params = paramsSchema.safeParse(request.params);
     const fingerprint = params.success ? deps.secrets.fingerprint(params.data.token) : '';
-    const connection = params.success ? await deps.store.findConnectionByWebhookFingerprint(fingerprint) : undefined;
+    const envelope = envelopeSchema.safeParse(request.body);
+    // The connection and the event's configuration in one lookup (the body is only answered for after the token).
+    const target = params.success ? await deps.store.findWebhookTarget(fingerprint, envelope.success ? (envelope.data.event ?? undefined) : undefined) : undefined;
+    const connection = target?.connection;
     // Only a keyed hash of the token is stored and compared (in constant time), so neither the lookup nor the
     // comparison works on the secret itself.
     if (!connection || !safeEqual(connection.webhookTokenFingerprint, fingerprint)) {
       throw new HttpError(404, 'unknown_webhook', 'No pretix connection has this webhook URL. Copy the URL again from `pretix-hubspot connection list`.');
     }
-
-    const envelope = envelopeSchema.safeParse(request.body);
     if (!envelope.success) throw badRequestFromZod(envelope.error, 'pretix webhook body');
     const { organizer, action, notification_id } = envelope.data;
     // A child logger only where something is logged: this is the hot path of a webhook burst.
@@ -105,7 +106,7 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
       return reply.send({ status: 'ignored', reason: 'not an order notification' });
     }
 
-    let eventConfig = await deps.store.getEventConfig(connection.id, event);
+    let eventConfig = target.eventConfig;
     // An order of an event we have not seen yet, while every event syncs: pretix may deliver it before (or without)
     // the event's own notification, so the event is enabled here as well.
     if (!eventConfig && connection.syncAllEvents && deps.adoptEvent) {

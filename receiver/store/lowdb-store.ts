@@ -202,6 +202,11 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
     getConnection: async (id) => connections.visible[id],
     findConnectionByWebhookFingerprint: async (fingerprint) =>
       Object.values(connections.visible).find((c) => c.webhookTokenFingerprint === fingerprint),
+    findWebhookTarget: async (fingerprint, event) => {
+      const connection = Object.values(connections.visible).find((c) => c.webhookTokenFingerprint === fingerprint);
+      if (!connection) return undefined;
+      return { connection, eventConfig: event === undefined ? undefined : events.visible[eventKey(connection.id, event)] };
+    },
     listConnections: async (portalId) =>
       Object.values(connections.visible).filter((c) => portalId === undefined || c.portalId === portalId),
     saveConnection: (connection) => connections.set(connection.id, connection),

@@ -255,6 +255,9 @@ export interface Store {
   // Connections and events
   getConnection(id: string): Promise<Connection | undefined>;
   findConnectionByWebhookFingerprint(fingerprint: string): Promise<Connection | undefined>;
+  /** A webhook delivery's connection (by its token's fingerprint) and, when the delivery names one, that event's
+   * configuration: what every delivery reads, in one lookup (one round trip on PostgreSQL). */
+  findWebhookTarget(fingerprint: string, event: string | undefined): Promise<{ connection: Connection; eventConfig: EventConfig | undefined } | undefined>;
   listConnections(portalId?: string): Promise<Connection[]>;
   saveConnection(connection: Connection): Promise<void>;
   /** Removes the connection, its events, jobs and sync records (their lines leave the disk, see purgeSyncRecords). */

@@ -25,18 +25,19 @@ export function createConfigTables(pool: pg.Pool) {
   const backfills = pair('backfills', 'event');
   const sweeps = pair('sweeps', 'event');
 
-  // The two reads of every webhook delivery (its connection by token, then its event's configuration), coalesced:
-  // deliveries arriving together share one query each (../../lib/coalescing-batch.ts).
-  const connectionsByFingerprint = coalescingBatch(async (fingerprints: string[]) => {
-    const { rows } = await pool.query<{ webhook_fingerprint: string; data: Connection }>({
-      // Named: parsed once per connection of the pool, not with every delivery.
-      name: 'connections_by_fingerprint',
-      text: 'SELECT webhook_fingerprint, data FROM connections WHERE webhook_fingerprint = ANY($1::text[])',
-      values: [[...new Set(fingerprints)]],
+  // The reads of webhook deliveries, coalesced: deliveries arriving together share one query
+  // (../../lib/coalescing-batch.ts).
+  const webhookTargets = coalescingBatch(async (keys: { fingerprint: string; event: string | undefined }[]) => {
+    const { rows } = await pool.query<{ i: number; connection: Connection; config: EventConfig | null }>({
+      name: 'webhook_targets',
+      text: `SELECT k.i, c.data AS connection, e.data AS config
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(fingerprint, event, i)
+       JOIN connections c ON c.webhook_fingerprint = k.fingerprint
+       LEFT JOIN event_configs e ON e.connection_id = c.id AND e.event = k.event`,
+      values: [keys.map((k) => k.fingerprint), keys.map((k) => k.event ?? null)],
     });
-    const found = new Map(rows.map((r) => [r.webhook_fingerprint, r.data]));
-    // Callers of one key share the object, as the lowdb store's callers do: the store's values are not changed in place.
-    return fingerprints.map((f) => found.get(f));
+    const found = new Map(rows.map((r) => [Number(r.i), { connection: r.connection, eventConfig: r.config ?? undefined }]));
+    return keys.map((_, index) => found.get(index + 1));
   });
   const eventConfigs = coalescingBatch(async (keys: { connectionId: string; event: string }[]) => {
     const { rows } = await pool.query<{ connection_id: string; event: string; data: EventConfig }>({
@@ -57,7 +58,8 @@ export function createConfigTables(pool: pg.Pool) {
     },
 
     getConnection: (id: string) => one<Connection>('SELECT data FROM connections WHERE id = $1', [id]),
-    findConnectionByWebhookFingerprint: (fingerprint: string) => connectionsByFingerprint(fingerprint),
+    findConnectionByWebhookFingerprint: (fingerprint: string) => one<Connection>('SELECT data FROM connections WHERE webhook_fingerprint = $1', [fingerprint]),
+    findWebhookTarget: (fingerprint: string, event: string | undefined) => webhookTargets({ fingerprint, event }),
     listConnections: (portalId?: string) =>
       all<Connection>('SELECT data FROM connections WHERE $1::text IS NULL OR portal_id = $1 ORDER BY created_at, id', [portalId ?? null]),
     async saveConnection(connection: Connection) {

@@ -82,6 +82,7 @@ export async function openPostgresStore(databaseUrl: string, options: PostgresSt
     saveInstallation: tracked(config.saveInstallation),
     getConnection: tracked(config.getConnection),
     findConnectionByWebhookFingerprint: tracked(config.findConnectionByWebhookFingerprint),
+    findWebhookTarget: tracked(config.findWebhookTarget),
     listConnections: tracked(config.listConnections),
     saveConnection: tracked(config.saveConnection),
     deleteConnection: tracked(config.deleteConnection),

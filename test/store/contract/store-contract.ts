@@ -223,6 +223,22 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await store.getEventConfig('c1', 'democon')).toEqual(config);
       expect(await store.listEventConfigs('c1')).toEqual([config]);
       expect(await store.listEventConfigs()).toHaveLength(2);
+      // A delivery's connection and event in one lookup; asked together (PostgreSQL coalesces them into one query),
+      // each answer is its own key's.
+      const targets = await Promise.all([
+        store.findWebhookTarget('fp-c1', 'democon'),
+        store.findWebhookTarget('fp-c2', 'democon'),
+        store.findWebhookTarget('fp-c1', 'othercon'),
+        store.findWebhookTarget('fp-c1', undefined),
+        store.findWebhookTarget('fp-nobody', 'democon'),
+      ]);
+      expect(targets).toEqual([
+        { connection: connection('c1'), eventConfig: config },
+        { connection: connection('c2', '99'), eventConfig: { ...config, connectionId: 'c2' } },
+        { connection: connection('c1'), eventConfig: undefined },
+        { connection: connection('c1'), eventConfig: undefined },
+        undefined,
+      ]);
       const set = { connectionId: 'c1', id: 'season', name: 'Season', mappings: [], updatedAt: 'z' };
       await store.saveMappingSet(set);
       await store.saveMappingSet({ ...set, name: 'Season 2' });
