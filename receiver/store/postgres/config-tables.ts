@@ -28,16 +28,20 @@ export function createConfigTables(pool: pg.Pool) {
   // The reads of webhook deliveries, coalesced: deliveries arriving together share one query
   // (../../lib/coalescing-batch.ts).
   const webhookTargets = coalescingBatch(async (keys: { fingerprint: string; event: string | undefined }[]) => {
-    const { rows } = await pool.query<{ i: number; connection: Connection; config: EventConfig | null }>({
+    // A burst's deliveries mostly share one connection and event: each distinct pair is asked (and its documents
+    // parsed) once, and callers of one pair share the answer.
+    const pairKey = (k: { fingerprint: string; event: string | undefined }) => `${k.fingerprint}\u0000${k.event ?? ''}`;
+    const distinct = [...new Map(keys.map((k) => [pairKey(k), k])).values()];
+    const { rows } = await pool.query<{ i: string; connection: Connection; config: EventConfig | null }>({
       name: 'webhook_targets',
       text: `SELECT k.i, c.data AS connection, e.data AS config
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(fingerprint, event, i)
        JOIN connections c ON c.webhook_fingerprint = k.fingerprint
        LEFT JOIN event_configs e ON e.connection_id = c.id AND e.event = k.event`,
-      values: [keys.map((k) => k.fingerprint), keys.map((k) => k.event ?? null)],
+      values: [distinct.map((k) => k.fingerprint), distinct.map((k) => k.event ?? null)],
     });
-    const found = new Map(rows.map((r) => [Number(r.i), { connection: r.connection, eventConfig: r.config ?? undefined }]));
-    return keys.map((_, index) => found.get(index + 1));
+    const found = new Map(rows.map((r) => [pairKey(distinct[Number(r.i) - 1]!), { connection: r.connection, eventConfig: r.config ?? undefined }]));
+    return keys.map((k) => found.get(pairKey(k)));
   });
   const eventConfigs = coalescingBatch(async (keys: { connectionId: string; event: string }[]) => {
     const { rows } = await pool.query<{ connection_id: string; event: string; data: EventConfig }>({
