@@ -9,6 +9,7 @@ import { REQUIRED_SCOPES } from '../../receiver/hubspot/scopes';
 import { EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
 import { exampleMappingsBody } from '../helpers/mappings';
+import { addSeries, SERIES } from './marketing-event-series';
 
 const JANE = 'jane.doe@example.com';
 const JOHN = 'john.smith@example.org';
@@ -98,26 +99,10 @@ describe('marketing event of a single event: order → registered, check-in → 
 describe('marketing events of an event series: one per date', () => {
   let stack: Stack;
   let connection: PublicConnection;
-  const SERIES = 'series';
 
   beforeAll(async () => {
     stack = await startStack();
-    const base = stack.pretix.eventState(ORGANIZER, EVENT);
-    stack.pretix.addEvent(ORGANIZER, { ...base.event, slug: SERIES, name: { en: 'Workshop series' }, has_subevents: true, public_url: `https://pretix.example/${ORGANIZER}/${SERIES}/` }, {
-      settings: base.settings,
-      items: base.items,
-      questions: base.questions,
-      checkinLists: base.checkinLists,
-      subevents: [
-        { id: 11, name: { en: 'Workshop' }, date_from: '2027-03-01T09:00:00Z', date_to: '2027-03-01T17:00:00Z', active: true },
-        { id: 12, name: { en: 'Workshop' }, date_from: '2027-04-01T09:00:00Z', date_to: '2027-04-01T17:00:00Z', active: true },
-      ],
-    });
-    const order = structuredClone(stack.pretix.getOrder(ORGANIZER, EVENT, 'Q7X3M')!);
-    order.code = 'SER01';
-    order.event = SERIES;
-    (order.positions as { subevent: number | null; order: string }[]).forEach((p, i) => Object.assign(p, { subevent: i === 0 ? 11 : 12, order: 'SER01' }));
-    stack.pretix.addOrder(ORGANIZER, SERIES, order);
+    addSeries(stack);
     connection = await stack.connect();
     const path = `/connections/${connection.id}/events/${SERIES}`;
     await stack.admin.put(`${path}/mappings?enable=true`, exampleMappingsBody());

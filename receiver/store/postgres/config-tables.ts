@@ -43,16 +43,6 @@ export function createConfigTables(pool: pg.Pool) {
     const found = new Map(rows.map((r) => [pairKey(distinct[Number(r.i) - 1]!), { connection: r.connection, eventConfig: r.config ?? undefined }]));
     return keys.map((k) => found.get(pairKey(k)));
   });
-  const eventConfigs = coalescingBatch(async (keys: { connectionId: string; event: string }[]) => {
-    const { rows } = await pool.query<{ connection_id: string; event: string; data: EventConfig }>({
-      name: 'event_configs_by_key',
-      text: `SELECT c.connection_id, c.event, c.data FROM event_configs c
-       JOIN unnest($1::text[], $2::text[]) AS k(connection_id, event) ON c.connection_id = k.connection_id AND c.event = k.event`,
-      values: [keys.map((k) => k.connectionId), keys.map((k) => k.event)],
-    });
-    const found = new Map(rows.map((r) => [`${r.connection_id}\u0000${r.event}`, r.data]));
-    return keys.map((k) => found.get(`${k.connectionId}\u0000${k.event}`));
-  });
 
   return {
     getInstallation: (portalId: string) => one<Installation>('SELECT data FROM installations WHERE portal_id = $1', [portalId]),
@@ -83,7 +73,7 @@ export function createConfigTables(pool: pg.Pool) {
       });
     },
 
-    getEventConfig: (connectionId: string, event: string) => eventConfigs({ connectionId, event }),
+    getEventConfig: (connectionId: string, event: string) => events.get<EventConfig>(connectionId, event),
     listEventConfigs: (connectionId?: string) =>
       all<EventConfig>('SELECT data FROM event_configs WHERE $1::text IS NULL OR connection_id = $1 ORDER BY connection_id, event', [connectionId ?? null]),
     saveEventConfig: (config: EventConfig) => events.save(config.connectionId, config.event, config),
