@@ -1,7 +1,7 @@
 // pretix webhook deliveries. The body is only a trigger (pretix signs nothing): it is validated, deduplicated on
 // notification_id and stored as a sync job on disk before we answer 200. We never answer 410, which would make
 // pretix disable the webhook, and answer 200 for deliveries we deliberately ignore so pretix does not retry them.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { eventSlugSchema } from '../domain/pretix-identifiers';
 import { webhookPayloadSchema } from '../pretix/schemas';
@@ -51,8 +51,24 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
     const params = paramsSchema.safeParse(request.params);
     const fingerprint = params.success ? deps.secrets.fingerprint(params.data.token) : '';
     const envelope = envelopeSchema.safeParse(request.body);
+    // An order's delivery may be judged on a remembered lookup: its accept checks that judgement again (the basis)
+    // and answers 'stale' when it no longer holds, and then it is judged once more on a fresh one.
+    const isOrderDelivery = envelope.success && envelope.data.code !== undefined && envelope.data.event != null;
+    return handleDelivery(request, reply, params.success, fingerprint, envelope, isOrderDelivery);
+  });
+
+  async function handleDelivery(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    tokenWellFormed: boolean,
+    fingerprint: string,
+    envelope: ReturnType<typeof envelopeSchema.safeParse>,
+    mayUseCache: boolean,
+  ): Promise<FastifyReply> {
     // The connection and the event's configuration in one lookup (the body is only answered for after the token).
-    const target = params.success ? await deps.store.findWebhookTarget(fingerprint, envelope.success ? (envelope.data.event ?? undefined) : undefined) : undefined;
+    const target = tokenWellFormed
+      ? await deps.store.findWebhookTarget(fingerprint, envelope.success ? (envelope.data.event ?? undefined) : undefined, { mayUseCache })
+      : undefined;
     const connection = target?.connection;
     // Only a keyed hash of the token is stored and compared (in constant time), so neither the lookup nor the
     // comparison works on the secret itself.
@@ -124,12 +140,20 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
         `${connection.id}:${notification_id}`,
         { portalId: connection.portalId, connectionId: connection.id, event, code, action },
         now(),
+        { webhookFingerprint: connection.webhookTokenFingerprint, organizer: connection.organizer },
       );
     } catch (error) {
       storageFailed(error);
     }
+    if (result === 'stale') {
+      // Judged on a remembered lookup that no longer holds: once more on a fresh one. Fresh and still stale means the
+      // connection or event changed in these very milliseconds; pretix delivers again later.
+      if (mayUseCache) return handleDelivery(request, reply, tokenWellFormed, fingerprint, envelope, false);
+      reply.header('retry-after', '1');
+      throw new HttpError(503, 'connection_changing', 'The connection or event changed while this webhook was taken in; nothing was acknowledged.');
+    }
     if (result !== 'duplicate') deps.onQueued(action);
     if (request.log.level === 'debug' || request.log.level === 'trace') log().debug({ code, result }, 'webhook accepted');
     return reply.send({ status: result });
-  });
+  }
 }

@@ -23,6 +23,7 @@ import {
   type SyncRecord,
   type WebhookSyncedSample,
 } from './types';
+import { webhookBasisHolds } from './webhook-basis';
 
 const PRUNE_EVERY_MS = 10 * 60_000;
 
@@ -236,9 +237,10 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
     saveMappingSet: (set) => mappingSets.set(eventKey(set.connectionId, set.id), set),
     deleteMappingSet: (connectionId, id) => mappingSets.remove(eventKey(connectionId, id)),
 
-    async acceptWebhook(notificationKey, trigger, now): Promise<AcceptResult> {
+    async acceptWebhook(notificationKey, trigger, now, basis): Promise<AcceptResult> {
       pruneNotifications(now);
       const { connectionId, id } = splitNotificationKey(notificationKey);
+      if (basis && !webhookBasisHolds(basis, trigger, connections.visible[trigger.connectionId], events.visible[eventKey(trigger.connectionId, trigger.event)])) return 'stale';
       if (seen.has(connectionId, id)) {
         // The original may still be on its way to the disk; this answer acknowledges it too.
         await journal.flush();

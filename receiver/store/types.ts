@@ -224,7 +224,21 @@ export interface WebhookSyncedSample {
   at: number;
 }
 
-export type AcceptResult = 'queued' | 'merged' | 'duplicate';
+/** 'stale': what the delivery was judged on (WebhookBasis) no longer holds; nothing was stored. */
+export type AcceptResult = 'queued' | 'merged' | 'duplicate' | 'stale';
+
+/** What a webhook route judged a delivery on, checked again by acceptWebhook in the same step as the accept: the
+ * connection still has this token's fingerprint, organizer and portal, and the trigger's event is still enabled.
+ * A lookup served from a cache (findWebhookTarget's `mayUseCache`) is only as good as this check. */
+export interface WebhookBasis {
+  webhookFingerprint: string;
+  organizer: string;
+}
+
+export interface WebhookTarget {
+  connection: Connection;
+  eventConfig: EventConfig | undefined;
+}
 
 export interface JobTrigger {
   portalId: string;
@@ -256,8 +270,10 @@ export interface Store {
   getConnection(id: string): Promise<Connection | undefined>;
   findConnectionByWebhookFingerprint(fingerprint: string): Promise<Connection | undefined>;
   /** A webhook delivery's connection (by its token's fingerprint) and, when the delivery names one, that event's
-   * configuration: what every delivery reads, in one lookup (one round trip on PostgreSQL). */
-  findWebhookTarget(fingerprint: string, event: string | undefined): Promise<{ connection: Connection; eventConfig: EventConfig | undefined } | undefined>;
+   * configuration: what every delivery reads, in one lookup (one round trip on PostgreSQL). With `mayUseCache` the
+   * answer may come from this process's memory and be out of date: only for a caller that hands acceptWebhook the
+   * basis it judged on, and that looks again when the answer is 'stale'. */
+  findWebhookTarget(fingerprint: string, event: string | undefined, options?: { mayUseCache?: boolean }): Promise<WebhookTarget | undefined>;
   listConnections(portalId?: string): Promise<Connection[]>;
   saveConnection(connection: Connection): Promise<void>;
   /** Removes the connection, its events, jobs and sync records (their lines leave the disk, see purgeSyncRecords). */
@@ -272,8 +288,9 @@ export interface Store {
   deleteMappingSet(connectionId: string, id: string): Promise<void>;
 
   // Queue
-  /** Dedupes on notification id, merges into the order's pending job, and resolves once it is on disk. */
-  acceptWebhook(notificationKey: string, trigger: JobTrigger, now: number): Promise<AcceptResult>;
+  /** Dedupes on notification id, merges into the order's pending job, and resolves once it is on disk. With a
+   * `basis`, only while it still holds (checked atomically with the accept), else 'stale' and nothing is stored. */
+  acceptWebhook(notificationKey: string, trigger: JobTrigger, now: number, basis?: WebhookBasis): Promise<AcceptResult>;
   /** Enqueues without a notification id (manual sync, reconcile, backfill). */
   enqueue(triggers: JobTrigger[], now: number): Promise<number>;
   /** Records orders that failed outside the queue (backfill, sweep) as jobs that already made one attempt. */

@@ -2,11 +2,16 @@
 // each written in one statement (so a save is committed, and visible to every instance, once it resolves).
 // Installations hold their tokens as the SecretBox sealed them: PostgreSQL never sees a token in plain text.
 import type pg from 'pg';
-import type { BackfillState, Connection, EventConfig, Installation, MappingSet, SweepState } from '../types';
+import type { BackfillState, Connection, EventConfig, Installation, MappingSet, SweepState, WebhookTarget } from '../types';
 import { inTransaction } from './pool';
 import { coalescingBatch } from '../../lib/coalescing-batch';
 
 const json = (value: unknown) => JSON.stringify(value);
+
+/** How long a remembered webhook target is used at most, and how many are kept (a bound against junk tokens: only
+ * found connections with an enabled event are kept, so it takes a real token per entry). */
+const REMEMBER_MS = 60_000;
+const REMEMBER_MAX = 1_000;
 
 export function createConfigTables(pool: pg.Pool) {
   const one = async <T>(sql: string, params: unknown[]): Promise<T | undefined> => (await pool.query<{ data: T }>(sql, params)).rows[0]?.data;
@@ -44,6 +49,36 @@ export function createConfigTables(pool: pg.Pool) {
     return keys.map((k) => found.get(pairKey(k)));
   });
 
+  // Order deliveries of enabled events, remembered: under a burst every delivery asks the same pair, and this lookup
+  // was two of every three statements of the intake. An answer from here may be out of date (another instance may
+  // have changed the connection or the event since); the route hands acceptWebhook the basis it judged on, and the
+  // accept statement checks it (webhook_basis_holds() in migrations.ts). Only targets that lead to an accept are
+  // kept, so nothing else is ever judged on an old answer; a write from this instance forgets them all.
+  const remembered = new Map<string, { target: WebhookTarget; at: number }>();
+  const forget = () => remembered.clear();
+  async function findWebhookTarget(fingerprint: string, event: string | undefined, options: { mayUseCache?: boolean } = {}) {
+    const key = `${fingerprint}\u0000${event ?? ''}`;
+    const hit = remembered.get(key);
+    if (options.mayUseCache && hit && Date.now() - hit.at < REMEMBER_MS) return hit.target;
+    const target = await webhookTargets({ fingerprint, event });
+    if (target?.eventConfig?.enabled) {
+      if (!remembered.has(key) && remembered.size >= REMEMBER_MAX) remembered.delete(remembered.keys().next().value!);
+      remembered.set(key, { target, at: Date.now() });
+    } else {
+      remembered.delete(key);
+    }
+    return target;
+  }
+  const forgetting =
+    <A extends unknown[]>(write: (...args: A) => Promise<void>) =>
+    async (...args: A) => {
+      try {
+        await write(...args);
+      } finally {
+        forget();
+      }
+    };
+
   return {
     getInstallation: (portalId: string) => one<Installation>('SELECT data FROM installations WHERE portal_id = $1', [portalId]),
     listInstallations: () => all<Installation>('SELECT data FROM installations ORDER BY portal_id'),
@@ -53,30 +88,30 @@ export function createConfigTables(pool: pg.Pool) {
 
     getConnection: (id: string) => one<Connection>('SELECT data FROM connections WHERE id = $1', [id]),
     findConnectionByWebhookFingerprint: (fingerprint: string) => one<Connection>('SELECT data FROM connections WHERE webhook_fingerprint = $1', [fingerprint]),
-    findWebhookTarget: (fingerprint: string, event: string | undefined) => webhookTargets({ fingerprint, event }),
+    findWebhookTarget,
     listConnections: (portalId?: string) =>
       all<Connection>('SELECT data FROM connections WHERE $1::text IS NULL OR portal_id = $1 ORDER BY created_at, id', [portalId ?? null]),
-    async saveConnection(connection: Connection) {
+    saveConnection: forgetting(async (connection: Connection) => {
       await pool.query(
         `INSERT INTO connections (id, portal_id, webhook_fingerprint, created_at, data) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO UPDATE SET portal_id = $2, webhook_fingerprint = $3, data = $5`,
         [connection.id, connection.portalId, connection.webhookTokenFingerprint, connection.createdAt, json(connection)],
       );
-    },
+    }),
     /** Everything that belongs to the connection, in one transaction. */
-    async deleteConnection(id: string) {
+    deleteConnection: forgetting(async (id: string) => {
       await inTransaction(pool, async (client) => {
         for (const table of ['event_configs', 'mapping_sets', 'backfills', 'sweeps', 'jobs', 'sync_records', 'seen_notifications']) {
           await client.query(`DELETE FROM ${table} WHERE connection_id = $1`, [id]);
         }
         await client.query('DELETE FROM connections WHERE id = $1', [id]);
       });
-    },
+    }),
 
     getEventConfig: (connectionId: string, event: string) => events.get<EventConfig>(connectionId, event),
     listEventConfigs: (connectionId?: string) =>
       all<EventConfig>('SELECT data FROM event_configs WHERE $1::text IS NULL OR connection_id = $1 ORDER BY connection_id, event', [connectionId ?? null]),
-    saveEventConfig: (config: EventConfig) => events.save(config.connectionId, config.event, config),
+    saveEventConfig: forgetting((config: EventConfig) => events.save(config.connectionId, config.event, config)),
     getMappingSet: (connectionId: string, id: string) => sets.get<MappingSet>(connectionId, id),
     listMappingSets: (connectionId: string) => all<MappingSet>('SELECT data FROM mapping_sets WHERE connection_id = $1 ORDER BY id', [connectionId]),
     saveMappingSet: (set: MappingSet) => sets.save(set.connectionId, set.id, set),

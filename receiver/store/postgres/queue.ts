@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { FailureClass } from '../../domain/errors';
 import { completeJob, failJob, mergeTrigger, newJob, recordOutsideFailure, releaseJob, retryJob, type JobFailure } from '../job-transitions';
 import { splitNotificationKey } from '../seen-notifications';
-import { jobKey, type AcceptResult, type JobState, type JobTrigger, type QueueCounts, type SyncJob } from '../types';
+import { jobKey, type AcceptResult, type JobState, type JobTrigger, type QueueCounts, type SyncJob, type WebhookBasis } from '../types';
 import { inTransaction } from './pool';
 import { coalescingBatch } from '../../lib/coalescing-batch';
 
@@ -104,13 +104,24 @@ export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
   /** One statement for every webhook asked meanwhile (coalescingBatch): 'queued' and 'duplicate' are committed;
    * 'exists' (the order has a job) changed nothing. A failed statement (a deadlock with another instance's batch of
    * the same ids in another order, say) changed nothing either: its webhooks take the transaction path. */
-  const acceptNew = coalescingBatch(async (items: { notificationKey: string; trigger: JobTrigger; now: number }[]) => {
-    const rows = items.map(({ notificationKey, trigger, now }) => {
+  const acceptNew = coalescingBatch(async (items: { notificationKey: string; trigger: JobTrigger; now: number; basis: WebhookBasis | undefined }[]) => {
+    const rows = items.map(({ notificationKey, trigger, now, basis }) => {
       const { connectionId, id } = splitNotificationKey(notificationKey);
       const job = newJob(trigger, now, true);
-      return { connectionId, notificationId: id, now, key: job.key, portalId: job.portalId, nextAttemptAt: job.nextAttemptAt, firstTriggeredAt: job.firstTriggeredAt, job };
+      return {
+        connectionId,
+        notificationId: id,
+        now,
+        key: job.key,
+        portalId: job.portalId,
+        event: trigger.event,
+        nextAttemptAt: job.nextAttemptAt,
+        firstTriggeredAt: job.firstTriggeredAt,
+        job,
+        ...(basis ? { basis } : {}),
+      };
     });
-    const { rows: [row] } = await pool.query<{ results: ('queued' | 'duplicate' | 'exists')[] }>({
+    const { rows: [row] } = await pool.query<{ results: ('queued' | 'duplicate' | 'exists' | 'stale')[] }>({
       name: 'accept_webhooks',
       text: 'SELECT accept_webhooks($1::jsonb) AS results',
       values: [JSON.stringify(rows)],
@@ -118,9 +129,19 @@ export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
     return row!.results;
   });
 
-  async function acceptMerging(notificationKey: string, trigger: JobTrigger, now: number): Promise<AcceptResult> {
+  async function acceptMerging(notificationKey: string, trigger: JobTrigger, now: number, basis: WebhookBasis | undefined): Promise<AcceptResult> {
     const { connectionId, id } = splitNotificationKey(notificationKey);
     return inTransaction(pool, async (client) => {
+      if (basis) {
+        const { rows } = await client.query<{ holds: boolean }>('SELECT webhook_basis_holds($1, $2, $3, $4, $5) AS holds', [
+          trigger.connectionId,
+          trigger.portalId,
+          trigger.event,
+          basis.webhookFingerprint,
+          basis.organizer,
+        ]);
+        if (!rows[0]?.holds) return 'stale';
+      }
       const seen = await client.query(
         'INSERT INTO seen_notifications (connection_id, notification_id, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1',
         [connectionId, id, now],
@@ -137,15 +158,15 @@ export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
   }
 
   return {
-    async acceptWebhook(notificationKey: string, trigger: JobTrigger, now: number): Promise<AcceptResult> {
+    async acceptWebhook(notificationKey: string, trigger: JobTrigger, now: number, basis?: WebhookBasis): Promise<AcceptResult> {
       await pruneSeen(now);
       // Committed before this resolves, so the route acknowledges only what a restart (of any instance) keeps. A
       // duplicate arriving at another instance meanwhile waits on the primary key until this commits (or rolls back,
       // and then it is taken in as new). Webhooks arriving together share one statement; an order that has a job
       // already is merged by a transaction of its own.
-      const fast = await acceptNew({ notificationKey, trigger, now }).catch(() => 'exists' as const);
+      const fast = await acceptNew({ notificationKey, trigger, now, basis }).catch(() => 'exists' as const);
       if (fast !== 'exists') return fast;
-      return acceptMerging(notificationKey, trigger, now);
+      return acceptMerging(notificationKey, trigger, now, basis);
     },
 
     async enqueue(triggers: JobTrigger[], now: number): Promise<number> {

@@ -79,6 +79,34 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       if (reopened !== store) await reopened.close();
     });
 
+    it('takes a delivery in only while the basis it was judged on holds, and stores nothing when it is stale', async () => {
+      const basis = { webhookFingerprint: 'fp-c1', organizer: 'org-c1' };
+      const enabled = { connectionId: 'c1', event: 'democon', enabled: true, mappings: [], updatedAt: 'z' };
+      await store.saveConnection(connection('c1'));
+      await store.saveEventConfig(enabled);
+      expect(await store.acceptWebhook('c1:1', trigger('AAAAA'), 1000, basis)).toBe('queued');
+      // The merge of a second notification into the pending job checks it as well.
+      expect(await store.acceptWebhook('c1:2', trigger('AAAAA', 'pretix.event.order.paid'), 1001, basis)).toBe('merged');
+      const jobsBefore = await store.listJobs({ connectionId: 'c1' });
+      const stale = async (notification: number, code: string, b = basis, t = trigger(code)) => {
+        expect(await store.acceptWebhook(`c1:${notification}`, t, 1002, b)).toBe('stale');
+        expect(await store.listJobs({ connectionId: 'c1' })).toEqual(jobsBefore);
+      };
+      await stale(3, 'BBBBB', { ...basis, webhookFingerprint: 'fp-old' }); // the token was replaced
+      await stale(4, 'BBBBB', { ...basis, organizer: 'other' });
+      await stale(5, 'BBBBB', basis, { ...trigger('BBBBB'), portalId: '99' });
+      await stale(6, 'BBBBB', basis, { ...trigger('BBBBB'), event: 'othercon' }); // no configuration
+      await store.saveEventConfig({ ...enabled, enabled: false });
+      await stale(7, 'BBBBB');
+      await stale(8, 'AAAAA'); // an order with a pending job: the merge path
+      // Nothing of a stale delivery was kept: the same notification is new once the basis holds again.
+      await store.saveEventConfig(enabled);
+      expect(await store.acceptWebhook('c1:7', trigger('BBBBB'), 1003, basis)).toBe('queued');
+      await store.deleteConnection('c1');
+      expect(await store.acceptWebhook('c1:9', trigger('CCCCC'), 1004, basis)).toBe('stale');
+      expect(await store.listJobs({ connectionId: 'c1' })).toEqual([]);
+    });
+
     it('claims due jobs oldest first, up to the limit, and not those due later', async () => {
       await store.enqueue([trigger('B')], 2000);
       await store.enqueue([trigger('A')], 1000);

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../../receiver/store/postgres/migrations';
 import { openPostgresStore, type PostgresStore } from '../../../receiver/store/postgres/postgres-store';
 import { createTestDatabase, skipPostgres } from '../../helpers/postgres-cluster';
-import { key, trigger } from '../contract/store-contract';
+import { connection, key, trigger } from '../contract/store-contract';
 
 describe.skipIf(skipPostgres)('PostgreSQL store across instances', () => {
   let url: string;
@@ -34,6 +34,50 @@ describe.skipIf(skipPostgres)('PostgreSQL store across instances', () => {
     }
     expect(await a.listJobs()).toHaveLength(25);
     expect((await a.getJob(key('O7')))?.triggers).toEqual(['pretix.event.order.placed']);
+  });
+
+  it('answers every kind of delivery within one shared statement as it would answer it alone', async () => {
+    const a = await instance('a');
+    await a.saveConnection(connection('c1'));
+    await a.saveEventConfig({ connectionId: 'c1', event: 'democon', enabled: true, mappings: [], updatedAt: 'z' });
+    const basis = { webhookFingerprint: 'fp-c1', organizer: 'org-c1' };
+    expect(await a.acceptWebhook('c1:1', trigger('HASJOB'), 1000)).toBe('queued');
+    // Counted, and its failures kept: a failed statement would send its items the merging way and hide it.
+    let statements = 0;
+    const failures: unknown[] = [];
+    const query = a.pool.query.bind(a.pool);
+    a.pool.query = ((config: unknown, values?: unknown) => {
+      const result = query(config as never, values as never) as unknown as Promise<unknown>;
+      if ((config as { name?: string }).name === 'accept_webhooks') {
+        statements += 1;
+        result.catch((error: unknown) => failures.push(error));
+      }
+      return result;
+    }) as typeof a.pool.query;
+    // The first call goes at once; the others, asked meanwhile, share the next statement.
+    const results = await Promise.all([
+      a.acceptWebhook('c1:2', trigger('FIRST'), 1001),
+      a.acceptWebhook('c1:3', trigger('NEW'), 1002, basis),
+      a.acceptWebhook('c1:3', trigger('NEW'), 1002, basis), // the same notification again
+      a.acceptWebhook('c1:4', trigger('TWICE'), 1003),
+      a.acceptWebhook('c1:5', trigger('TWICE', 'pretix.event.order.paid'), 1003), // the same order, another notification
+      a.acceptWebhook('c1:6', trigger('HASJOB', 'pretix.event.order.paid'), 1004, basis), // an order with a job
+      a.acceptWebhook('c1:7', trigger('STALE'), 1005, { ...basis, webhookFingerprint: 'fp-replaced' }),
+      a.acceptWebhook('c1:1', trigger('HASJOB'), 1006), // seen before
+    ]);
+    expect(failures).toEqual([]);
+    expect(statements).toBe(2);
+    expect(results).toEqual(['queued', 'queued', 'duplicate', 'queued', 'merged', 'merged', 'stale', 'duplicate']);
+    const triggers = Object.fromEntries((await a.listJobs()).map((job) => [job.code, job.triggers]));
+    expect(triggers).toEqual({
+      HASJOB: ['pretix.event.order.placed', 'pretix.event.order.paid'],
+      FIRST: ['pretix.event.order.placed'],
+      NEW: ['pretix.event.order.placed'],
+      TWICE: ['pretix.event.order.placed', 'pretix.event.order.paid'],
+    });
+    // Taken in once each; the stale one not at all (its redelivery is new).
+    expect(await a.acceptWebhook('c1:5', trigger('TWICE', 'pretix.event.order.paid'), 2000)).toBe('duplicate');
+    expect(await a.acceptWebhook('c1:7', trigger('STALE'), 2000, basis)).toBe('queued');
   });
 
   it('makes one pending job of two notifications of one order arriving at two instances at once', async () => {
