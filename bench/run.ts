@@ -122,7 +122,9 @@ if (only === 'scale') {
   const ratio = (n: number, of: number) => fmt(n / of);
   console.log('\n## Webhook intake and sync with 1, 2, 3 receivers on one PostgreSQL, beside lowdb and a bare Fastify route (one run)');
   console.log('Intake: autocannon, 32 connections, 5 s after a 5 s warm-up, every delivery a new order, real rate limits; sync: 3,000 orders placed as a burst (16 lanes, through the proxy), limits lifted, until the queue is empty.');
-  console.log('| store | instances | intake via proxy, req/s | × bare route (goal ≥ 0.25) | × 1 instance | intake straight at the instances, req/s | × bare route | × 1 instance | sync, orders/s | × 1 instance |');
+  // The goal compares like with like: the bare route is measured straight, and the proxy runs in this process, on
+  // the cores it measures (a real load balancer does not), so the proxied figure is beside it, not the goal's.
+  console.log('| store | instances | intake via proxy, req/s | × bare route | × 1 instance | intake straight at the instances, req/s | × bare route (goal ≥ 0.25) | × 1 instance | sync, orders/s | × 1 instance |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   console.log(`| bare Fastify route | 1 | | | | ${fmt(s.bareRps, 0)} | 1.00 | | | |`);
   console.log(`| lowdb | 1 | | | | ${fmt(s.lowdb.intakeRps, 0)} | ${ratio(s.lowdb.intakeRps, s.bareRps)} | | ${fmt(s.lowdb.syncOrdersPerSecond, 0)} | |`);
