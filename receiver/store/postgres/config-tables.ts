@@ -13,6 +13,10 @@ const json = (value: unknown) => JSON.stringify(value);
 const REMEMBER_MS = 60_000;
 const REMEMBER_MAX = 1_000;
 
+/** A webhook delivery's lookup key: its token's fingerprint and the event it names. */
+type TargetKey = { fingerprint: string; event: string | undefined };
+const targetKey = (k: TargetKey) => `${k.fingerprint}\u0000${k.event ?? ''}`;
+
 export function createConfigTables(pool: pg.Pool) {
   const one = async <T>(sql: string, params: unknown[]): Promise<T | undefined> => (await pool.query<{ data: T }>(sql, params)).rows[0]?.data;
   const all = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => (await pool.query<{ data: T }>(sql, params)).rows.map((r) => r.data);
@@ -32,11 +36,10 @@ export function createConfigTables(pool: pg.Pool) {
 
   // The reads of webhook deliveries, coalesced: deliveries arriving together share one query
   // (../../lib/coalescing-batch.ts).
-  const webhookTargets = coalescingBatch(async (keys: { fingerprint: string; event: string | undefined }[]) => {
+  const webhookTargets = coalescingBatch(async (keys: TargetKey[]) => {
     // A burst's deliveries mostly share one connection and event: each distinct pair is asked (and its documents
     // parsed) once, and callers of one pair share the answer.
-    const pairKey = (k: { fingerprint: string; event: string | undefined }) => `${k.fingerprint}\u0000${k.event ?? ''}`;
-    const distinct = [...new Map(keys.map((k) => [pairKey(k), k])).values()];
+    const distinct = [...new Map(keys.map((k) => [targetKey(k), k])).values()];
     const { rows } = await pool.query<{ i: string; connection: Connection; config: EventConfig | null }>({
       name: 'webhook_targets',
       text: `SELECT k.i, c.data AS connection, e.data AS config
@@ -45,8 +48,8 @@ export function createConfigTables(pool: pg.Pool) {
        LEFT JOIN event_configs e ON e.connection_id = c.id AND e.event = k.event`,
       values: [distinct.map((k) => k.fingerprint), distinct.map((k) => k.event ?? null)],
     });
-    const found = new Map(rows.map((r) => [pairKey(distinct[Number(r.i) - 1]!), { connection: r.connection, eventConfig: r.config ?? undefined }]));
-    return keys.map((k) => found.get(pairKey(k)));
+    const found = new Map(rows.map((r) => [targetKey(distinct[Number(r.i) - 1]!), { connection: r.connection, eventConfig: r.config ?? undefined }]));
+    return keys.map((k) => found.get(targetKey(k)));
   });
 
   // Order deliveries of enabled events, remembered: under a burst every delivery asks the same pair, and this lookup
@@ -57,7 +60,7 @@ export function createConfigTables(pool: pg.Pool) {
   const remembered = new Map<string, { target: WebhookTarget; at: number }>();
   const forget = () => remembered.clear();
   async function findWebhookTarget(fingerprint: string, event: string | undefined, options: { mayUseCache?: boolean } = {}) {
-    const key = `${fingerprint}\u0000${event ?? ''}`;
+    const key = targetKey({ fingerprint, event });
     const hit = remembered.get(key);
     if (options.mayUseCache && hit && Date.now() - hit.at < REMEMBER_MS) return hit.target;
     const target = await webhookTargets({ fingerprint, event });
