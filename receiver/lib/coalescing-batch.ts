@@ -1,6 +1,7 @@
 // Many callers, one round trip: a call made while the previous batch is under way waits for it and then goes in the
-// next batch together with every call made meanwhile. An idle caller goes at once (no timer, no added latency), and
-// under load each round trip to the database carries as many calls as arrived during the last one. A batch always
+// next batch together with every call made meanwhile. A batch is taken one turn of the event loop after its first call
+// (no timer: an idle caller waits microseconds), so that the calls of every request already read in that turn go with
+// it, and under load each round trip to the database carries as many calls as arrived during the last one. A batch always
 // starts after each of its calls was made, so a read sees every write that had finished before it was asked for.
 // The same idea as the data file's group commit (../store/group-commit.ts), with a value per call.
 
@@ -26,11 +27,16 @@ export function coalescingBatch<I, O>(run: (items: I[]) => Promise<O[]>, options
 
   const startNext = (): void => {
     if (running || queue.length === 0) return;
-    const batch = queue.slice(0, maxItems);
-    queue = queue.slice(batch.length);
     running = true;
-    void Promise.resolve()
-      .then(() => run(batch.map((w) => w.item)))
+    // The batch is taken one turn of the event loop later: the requests whose bytes have already arrived are parsed
+    // in that turn, and join it rather than wait a whole round trip for the next.
+    let batch: Waiting<I, O>[] = [];
+    void new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => {
+        batch = queue.slice(0, maxItems);
+        queue = queue.slice(batch.length);
+        return run(batch.map((w) => w.item));
+      })
       .then(
         (results) => {
           if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} calls got ${results.length} results`);
