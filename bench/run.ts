@@ -133,6 +133,13 @@ if (only === 'scale') {
       `| PostgreSQL | ${row.instances} | ${fmt(row.intakeRps, 0)} | ${ratio(row.intakeRps, s.bareRps)} | ${ratio(row.intakeRps, one.intakeRps)} | ${fmt(row.directIntakeRps, 0)} | ${ratio(row.directIntakeRps, s.bareRps)} | ${ratio(row.directIntakeRps, one.directIntakeRps)} | ${fmt(row.syncOrdersPerSecond, 0)} | ${ratio(row.syncOrdersPerSecond, one.syncOrdersPerSecond)} |`,
     );
   }
+  // What limits the intake: where its CPU went, and how many deliveries shared each round trip.
+  console.log('\nWhere the CPU of the straight intake went (per acknowledged delivery, user + system, from /proc), and the statements (pg_stat_statements):');
+  console.log('| instances | deliveries per accept statement | statements per delivery | receivers, µs | PostgreSQL, µs | autocannon (this process), µs | machine idle |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const { instances, directIntakeCost: c } of s.postgres) {
+    console.log(`| ${instances} | ${fmt(c.deliveriesPerAccept, 1)} | ${fmt(c.statementsPerDelivery, 3)} | ${fmt(c.receiversUs, 0)} | ${fmt(c.postgresUs, 0)} | ${fmt(c.benchmarkUs, 0)} | ${fmt(100 * c.idleShare, 0)} % |`);
+  }
 }
 
 await stopBenchCluster();

@@ -4,7 +4,9 @@
 //  - intake: acknowledged webhook deliveries per second, autocannon's 32 connections through the round-robin proxy
 //    (in this process, as the tests run it) and, beside it, straight at the instances (split over them), 5 s each
 //    after a 5 s warm-up. Every delivery is a new order (no two merge into one job row). The instances run at the
-//    real rate limits then, as in production, so their workers spend little CPU beside the intake;
+//    real rate limits then, as in production, so their workers spend little CPU beside the intake. Beside the straight
+//    figure, where its CPU went (bench/process-cpu.ts) and how many deliveries each statement carried: on a machine
+//    with fewer cores than busy processes, that is what says what limits it;
 //  - sync: 3,000 orders placed in pretix as a burst (16 lanes, each webhook through the proxy), limits lifted, from
 //    the first placement until the queue is empty: orders per second, a fresh set of instances for it.
 // The three-instance backfill under one shared budget is `npm run bench -- scale-budget` (runSharedBudgetBackfill).
@@ -27,7 +29,8 @@ import { startFakePretix, type FakePretix } from '../test/fakes/pretix';
 import { freePort } from '../test/helpers/free-port';
 import { buyerAndDealMappings, defineOrderIdProperty } from '../test/helpers/mappings';
 import { startPostgresCluster } from '../test/helpers/postgres-cluster';
-import { startReceiverProcess, type ReceiverProcess } from '../test/helpers/receiver-process';
+import { descendantPids, startReceiverProcess, type ReceiverProcess } from '../test/helpers/receiver-process';
+import { cpuDuring } from './process-cpu';
 import { HUBSPOT_TOKEN, PRETIX_TOKEN, SECRET_KEY } from '../test/helpers/stack';
 import { tempDir } from '../test/helpers/temp-dir';
 import { minimumSeconds, REAL_LIMITS } from './backfill';
@@ -48,11 +51,18 @@ const progress = (message: string) => process.stderr.write(`[scale ${((performan
 export interface ScaleResult {
   bareRps: number;
   lowdb: { intakeRps: number; syncOrdersPerSecond: number };
-  postgres: { instances: number; intakeRps: number; directIntakeRps: number; syncOrdersPerSecond: number }[];
+  postgres: { instances: number; intakeRps: number; directIntakeRps: number; directIntakeCost: IntakeCost; syncOrdersPerSecond: number }[];
 }
 
-/** autocannon's `connections` split over `urls` for DURATION_SEC: acknowledged (2xx) requests per second in all. */
-async function load(urls: string[], connections: number, body: () => string): Promise<number> {
+interface LoadResult {
+  /** Acknowledged (2xx) requests per second, summed over the URLs. */
+  rps: number;
+  /** Acknowledged requests in all. */
+  acknowledged: number;
+}
+
+/** autocannon's `connections` split over `urls` for DURATION_SEC. */
+async function load(urls: string[], connections: number, body: () => string): Promise<LoadResult> {
   const share = Math.max(1, Math.floor(connections / urls.length));
   const results = await Promise.all(
     urls.map(
@@ -66,7 +76,7 @@ async function load(urls: string[], connections: number, body: () => string): Pr
     ),
   );
   for (const result of results) if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return results.reduce((sum, result) => sum + result.requests.average, 0);
+  return { rps: results.reduce((sum, result) => sum + result.requests.average, 0), acknowledged: results.reduce((sum, result) => sum + result['2xx'], 0) };
 }
 
 let notification = 5_000_000;
@@ -81,8 +91,62 @@ const newOrderPayload = () => {
 async function intake(targets: string[][]): Promise<number[]> {
   await load(targets[0]!, CONNECTIONS, newOrderPayload);
   const rates: number[] = [];
-  for (const urls of targets) rates.push(await load(urls, CONNECTIONS, newOrderPayload));
+  for (const urls of targets) rates.push((await load(urls, CONNECTIONS, newOrderPayload)).rps);
   return rates;
+}
+
+/** Where one intake measurement's CPU went, per acknowledged delivery, and how the deliveries shared statements. */
+export interface IntakeCost {
+  /** Deliveries per accept_webhooks statement: how many requests each round trip carried. */
+  deliveriesPerAccept: number;
+  /** Every statement the instances ran (the workers' too), per delivery. */
+  statementsPerDelivery: number;
+  /** CPU time (user + system) per delivery, in µs: the receiver processes, PostgreSQL (server and backends), and
+   * this process (autocannon; the fakes and the proxy sit idle meanwhile). */
+  receiversUs: number;
+  postgresUs: number;
+  benchmarkUs: number;
+  /** Share of the machine's CPU left idle. */
+  idleShare: number;
+}
+
+/** One straight measurement, its CPU per process group and its statements (pg_stat_statements, reset first). */
+async function measuredIntake(world: PostgresReceivers, databaseUrl: string): Promise<{ rps: number; cost: IntakeCost }> {
+  const running = await benchCluster();
+  const stats = new pg.Client({ connectionString: running.adminUrl });
+  await stats.connect();
+  try {
+    const serverPid = await running.serverPid();
+    await stats.query('SELECT pg_stat_statements_reset()');
+    const { result, groups, idleShare } = await cpuDuring(
+      {
+        receivers: () => world.receivers.flatMap((receiver) => (receiver?.child.pid ? [receiver.child.pid, ...descendantPids(receiver.child.pid)] : [])),
+        postgres: () => [serverPid, ...descendantPids(serverPid)],
+        benchmark: () => [process.pid],
+      },
+      () => load(directWebhookUrls(world), CONNECTIONS, newOrderPayload),
+    );
+    const { rows } = await stats.query<{ statements: string; accepts: string }>(
+      `SELECT coalesce(sum(calls), 0) AS statements, coalesce(sum(calls) FILTER (WHERE query LIKE '%accept_webhooks(%'), 0) AS accepts
+         FROM pg_stat_statements JOIN pg_database ON pg_database.oid = pg_stat_statements.dbid WHERE datname = $1`,
+      [new URL(databaseUrl).pathname.slice(1)],
+    );
+    const deliveries = Math.max(1, result.acknowledged);
+    const perDelivery = (time: { userUs: number; systemUs: number } | undefined) => ((time?.userUs ?? 0) + (time?.systemUs ?? 0)) / deliveries;
+    return {
+      rps: result.rps,
+      cost: {
+        deliveriesPerAccept: deliveries / Math.max(1, Number(rows[0]!.accepts)),
+        statementsPerDelivery: Number(rows[0]!.statements) / deliveries,
+        receiversUs: perDelivery(groups.receivers),
+        postgresUs: perDelivery(groups.postgres),
+        benchmarkUs: perDelivery(groups.benchmark),
+        idleShare,
+      },
+    };
+  } finally {
+    await stats.end();
+  }
 }
 
 /** SYNC_ORDERS orders placed in pretix over 16 lanes (each webhook delivered as pretix does), until the queue is
@@ -143,13 +207,22 @@ async function withPostgres<T>(instances: number, env: Record<string, string>, r
 }
 
 // One throwaway cluster for the benchmark run (the tests get theirs from vitest's global setup), a fresh database per
-// measurement so that one run's rows never slow the next.
+// measurement so that one run's rows never slow the next. pg_stat_statements counts every statement the instances
+// run (pg_stat_database's counters reach the view only when a busy backend next reports, up to seconds later).
 let cluster: Awaited<ReturnType<typeof startPostgresCluster>> | null = null;
+async function benchCluster(): Promise<NonNullable<typeof cluster>> {
+  if (!cluster) {
+    cluster = await startPostgresCluster({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
+    const admin = new pg.Client({ connectionString: cluster.adminUrl });
+    await admin.connect();
+    await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements').finally(() => admin.end());
+  }
+  return cluster;
+}
 let databases = 0;
 async function freshDatabase(): Promise<string> {
-  cluster ??= await startPostgresCluster();
-  const { default: pg } = await import('pg');
-  const admin = new pg.Client({ connectionString: cluster.adminUrl });
+  const running = await benchCluster();
+  const admin = new pg.Client({ connectionString: running.adminUrl });
   await admin.connect();
   const name = `bench_${databases++}`;
   try {
@@ -157,7 +230,7 @@ async function freshDatabase(): Promise<string> {
   } finally {
     await admin.end();
   }
-  return `postgres://postgres@127.0.0.1:${cluster.port}/${name}`;
+  return `postgres://postgres@127.0.0.1:${running.port}/${name}`;
 }
 
 /** Stops the benchmark's cluster (bench/run.ts calls it at the end). */
@@ -183,10 +256,13 @@ export async function runScaleBenchmark(): Promise<ScaleResult> {
   const postgres: ScaleResult['postgres'] = [];
   for (const instances of [1, 2, 3]) {
     progress(`PostgreSQL, ${instances} instance(s): intake (through the proxy, then straight)`);
-    const [intakeRps, directIntakeRps] = await withPostgres(instances, REAL_ENV, REAL_LIMITS.hubspot, (world) =>
-      intake([[`${world.proxy.url}${webhookPath(world.connection)}`], directWebhookUrls(world)]),
-    );
-    progress(`  intake ${intakeRps!.toFixed(0)} req/s through the proxy, ${directIntakeRps!.toFixed(0)} straight; sync`);
+    const { intakeRps, direct } = await withPostgres(instances, REAL_ENV, REAL_LIMITS.hubspot, async (world, databaseUrl) => {
+      const proxied = [`${world.proxy.url}${webhookPath(world.connection)}`];
+      await load(proxied, CONNECTIONS, newOrderPayload);
+      return { intakeRps: (await load(proxied, CONNECTIONS, newOrderPayload)).rps, direct: await measuredIntake(world, databaseUrl) };
+    });
+    const directIntakeRps = direct.rps;
+    progress(`  intake ${intakeRps.toFixed(0)} req/s through the proxy, ${directIntakeRps.toFixed(0)} straight; sync`);
     const syncOrdersPerSecond = await withPostgres(instances, LIFTED_ENV, LIFTED, async (world, databaseUrl) => {
       addOrderWebhook(world.pretix, world.connection.webhookUrl);
       // Straight from the table: cheaper than any admin call, and it asks nothing of the instances being measured.
@@ -204,7 +280,7 @@ export async function runScaleBenchmark(): Promise<ScaleResult> {
       }
     });
     progress(`  sync ${syncOrdersPerSecond.toFixed(0)} orders/s`);
-    postgres.push({ instances, intakeRps: intakeRps!, directIntakeRps: directIntakeRps!, syncOrdersPerSecond });
+    postgres.push({ instances, intakeRps, directIntakeRps, directIntakeCost: direct.cost, syncOrdersPerSecond });
   }
   progress('done');
   return { bareRps, lowdb: { intakeRps: lowdbIntake!, syncOrdersPerSecond: lowdbSync }, postgres };

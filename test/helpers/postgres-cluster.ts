@@ -60,10 +60,17 @@ async function uidOf(user: string): Promise<{ uid: number; gid: number }> {
 }
 
 export interface RunningCluster extends PostgresClusterInfo {
+  /** The postmaster's process id (its backends are its children): for benchmarks that count its CPU. */
+  serverPid(): Promise<number>;
   stop(): Promise<void>;
 }
 
-export async function startPostgresCluster(): Promise<RunningCluster> {
+export interface PostgresClusterOptions {
+  /** Server settings beyond the test defaults, as `-c name=value` (a benchmark preloads pg_stat_statements). */
+  settings?: Record<string, string>;
+}
+
+export async function startPostgresCluster(options: PostgresClusterOptions = {}): Promise<RunningCluster> {
   const bin = findPostgresBin();
   if (!bin) {
     throw new Error(
@@ -86,8 +93,9 @@ export async function startPostgresCluster(): Promise<RunningCluster> {
   try {
     await exec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
     // fsync off: a test cluster's data need not survive a power cut, and it makes CREATE DATABASE and commits fast.
-    const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-    await exec('pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', '-t', '60', 'start']);
+    const extraSettings = Object.entries(options.settings ?? {}).map(([name, value]) => ` -c ${name}=${value}`);
+    const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200${extraSettings.join('')}`;
+    await exec('pg_ctl', ['-D', data, '-l', log, '-o', serverOptions, '-w', '-t', '60', 'start']);
   } catch (error) {
     const serverLog = await readFile(log, 'utf8').catch(() => '');
     await rm(dir, { recursive: true, force: true });
@@ -98,6 +106,10 @@ export async function startPostgresCluster(): Promise<RunningCluster> {
     host: '127.0.0.1',
     port,
     socketDir: dir,
+    async serverPid() {
+      // postmaster.pid's first line is the server's process id.
+      return Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    },
     async stop() {
       await exec('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
