@@ -2,6 +2,7 @@
 // is spent on, beside the figure. On a machine with fewer cores than busy processes, the time per unit of work says
 // which process runs out of CPU first, and whether it is CPU that runs out at all (the machine's idle share).
 import { readFileSync } from 'node:fs';
+import { procStatFields } from '../receiver/lib/proc-stat';
 
 /** /proc reports CPU time in clock ticks of USER_HZ, which is 100 on Linux whatever the kernel's own rate. */
 const MICROSECONDS_PER_TICK = 10_000;
@@ -13,14 +14,9 @@ export interface CpuTime {
 
 /** utime and stime of one process, or null once it has ended. */
 function cpuTimeOf(pid: number): CpuTime | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The fields after the parenthesised command name (which may hold spaces): state is the first, utime the 12th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { userUs: Number(fields[11]) * MICROSECONDS_PER_TICK, systemUs: Number(fields[12]) * MICROSECONDS_PER_TICK };
-  } catch {
-    return null;
-  }
+  const fields = procStatFields(pid);
+  // utime and stime are fields 14 and 15 overall.
+  return fields ? { userUs: Number(fields[11]) * MICROSECONDS_PER_TICK, systemUs: Number(fields[12]) * MICROSECONDS_PER_TICK } : null;
 }
 
 /** The machine's idle and total ticks since boot (the first line of /proc/stat: idle and iowait count as idle). */

@@ -13,6 +13,7 @@
 // Limit: liveness is judged in this machine's pid namespace. Two containers with separate pid namespaces must not
 // share one data volume; the README says so.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync, linkSync, fsyncSync } from 'node:fs';
+import { procStatFields } from '../lib/proc-stat';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -69,14 +70,8 @@ interface ProcessStat {
 }
 
 function statOf(pid: number): ProcessStat | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses; the fields after its closing ')' do not.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', startTime: fields[19] ?? '' }; // fields 3 and 22 overall
-  } catch {
-    return null;
-  }
+  const fields = procStatFields(pid);
+  return fields ? { state: fields[0] ?? '', startTime: fields[19] ?? '' } : null; // fields 3 and 22 overall
 }
 
 const startTimeOf = (pid: number) => statOf(pid)?.startTime ?? null;

@@ -1,9 +1,10 @@
 // The receiver as a real operating-system process, for tests that kill it or signal it: `node --import tsx
 // receiver/main.ts` by default, or through the real `npm start` as an operator (or a container) starts it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { procStatFields } from '../../receiver/lib/proc-stat';
 import { waitFor } from './wait-for';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -97,13 +98,8 @@ export async function startReceiverProcess(env: Record<string, string>, options:
 
 /** Whether a process exists and is not a zombie (an exited orphan that nobody has reaped yet counts as gone). */
 export function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The state letter follows the parenthesised command name, which may itself contain spaces or parentheses.
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const fields = procStatFields(pid);
+  return fields !== null && fields[0] !== 'Z';
 }
 
 /** Every live descendant of `pid` (children, their children…), read from /proc (Linux). */
@@ -111,13 +107,9 @@ export function descendantPids(pid: number): number[] {
   const parentOf = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parentOf.set(Number(name), ppid);
-    } catch {
-      // The process ended while we looked.
-    }
+    // Null: the process ended while we looked.
+    const fields = procStatFields(Number(name));
+    if (fields) parentOf.set(Number(name), Number(fields[1]));
   }
   const found: number[] = [];
   const frontier = [pid];
