@@ -18,20 +18,16 @@ import pg from 'pg';
 import { startPostgresReceivers, type PostgresReceivers } from '../test/helpers/postgres-receivers';
 import { startProcessStack, type ProcessStack } from '../test/helpers/process-stack';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../test/helpers/stack';
-import { adminTokenFor } from '../receiver/app';
-import { createAdminClient } from '../receiver/cli/admin-client';
 import type { PublicConnection } from '../receiver/connections/connection-service';
-import { createSecretBox } from '../receiver/store/secrets';
 import type { QueueCounts } from '../receiver/store/types';
 import type { BackfillProgressView } from '../receiver/sync/backfill';
-import { startFakeHubSpot } from '../test/fakes/hubspot';
-import { startFakePretix, type FakePretix } from '../test/fakes/pretix';
+import type { FakePretix } from '../test/fakes/pretix';
 import { freePort } from '../test/helpers/free-port';
-import { buyerAndDealMappings, defineOrderIdProperty } from '../test/helpers/mappings';
+import { buyerAndDealMappings } from '../test/helpers/mappings';
 import { startPostgresCluster } from '../test/helpers/postgres-cluster';
+import { adminClientFor, connectFakePretix, receiverEnv, startReceiverFakes } from '../test/helpers/receiver-fakes';
 import { descendantPids, startReceiverProcess, type ReceiverProcess } from '../test/helpers/receiver-process';
 import { cpuDuring } from './process-cpu';
-import { HUBSPOT_TOKEN, PRETIX_TOKEN, SECRET_KEY } from '../test/helpers/stack';
 import { tempDir } from '../test/helpers/temp-dir';
 import { minimumSeconds, REAL_LIMITS } from './backfill';
 import { minimumSecondsWithReserve } from './reserve-bound';
@@ -310,12 +306,7 @@ export interface SharedBudgetBackfillResult {
  */
 export async function runSharedBudgetBackfill(instances: number, totalOrders = 10_000): Promise<SharedBudgetBackfillResult> {
   const databaseUrl = await freshDatabase();
-  const pretix = await startFakePretix({ rateLimit: REAL_LIMITS.pretix, maxRecordedRequests: 100 });
-  pretix.seedFromFixtures();
-  pretix.addToken(PRETIX_TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
-  const hubspot = await startFakeHubSpot({ rateLimit: REAL_LIMITS.hubspot, recordBodies: false });
-  hubspot.addStaticToken(HUBSPOT_TOKEN, PORTAL_ID);
-  defineOrderIdProperty(hubspot, PORTAL_ID);
+  const { pretix, hubspot, close: closeFakes } = await startReceiverFakes({ pretix: { rateLimit: REAL_LIMITS.pretix, maxRecordedRequests: 100 }, hubspot: { rateLimit: REAL_LIMITS.hubspot, recordBodies: false } });
   const dir = await tempDir();
   const receivers: ReceiverProcess[] = [];
   try {
@@ -326,26 +317,12 @@ export async function runSharedBudgetBackfill(instances: number, totalOrders = 1
     const perEvent = Math.floor(totalOrders / instances);
     for (const event of events) pretix.generateOrders(ORGANIZER, event, event === EVENT ? perEvent - 2 : perEvent, { startDate: '2025-01-01T00:00:00Z', spacingMs: 60_000 });
     for (let i = 0; i < instances; i += 1) {
-      const port = await freePort();
-      receivers.push(
-        await startReceiverProcess({
-          PORT: String(port),
-          PUBLIC_URL: `http://127.0.0.1:${port}`,
-          DATA_FILE: `${dir.path}/instance-${i}/state.json`,
-          SECRET_KEY,
-          HUBSPOT_API_URL: hubspot.url,
-          HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
-          HUBSPOT_PORTAL_ID: PORTAL_ID,
-          RECONCILE_INTERVAL: '0',
-          LOG_LEVEL: 'warn',
-          DATABASE_URL: databaseUrl,
-        }),
-      );
+      receivers.push(await startReceiverProcess({ ...receiverEnv(hubspot, { port: await freePort(), dataFile: `${dir.path}/instance-${i}/state.json` }), RECONCILE_INTERVAL: '0', DATABASE_URL: databaseUrl }));
     }
-    const admins = receivers.map((receiver) => createAdminClient(receiver.url, adminTokenFor(createSecretBox(SECRET_KEY))));
+    const admins = receivers.map((receiver) => adminClientFor(receiver.url));
     const paths: string[] = [];
     // One store for all (DATABASE_URL selects the PostgreSQL store): one connection, one event per instance.
-    const { connection } = await admins[0]!.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL_ID, baseUrl: pretix.url, organizer: ORGANIZER, apiToken: PRETIX_TOKEN });
+    const connection = await connectFakePretix(admins[0]!, pretix);
     for (const [i, admin] of admins.entries()) {
       const path = `/connections/${connection.id}/events/${events[i]}`;
       await admin.put(`${path}/mappings?enable=true`, buyerAndDealMappings());
@@ -391,7 +368,7 @@ export async function runSharedBudgetBackfill(instances: number, totalOrders = 1
     };
   } finally {
     await Promise.all(receivers.map((receiver) => receiver.killAll()));
-    await Promise.all([pretix.close(), hubspot.close()]);
+    await closeFakes();
     await dir.remove();
   }
 }

@@ -1,17 +1,16 @@
 // Several receiver processes on one throwaway PostgreSQL behind the round-robin proxy, with the fakes of pretix and
 // HubSpot: what compose.yaml runs, on loopback. PUBLIC_URL is the proxy's, so the webhook URL pretix calls and the
 // admin API reach whichever instance is next; `instance(i)` addresses one directly.
-import { adminTokenFor } from '../../receiver/app';
-import { createAdminClient, type AdminClient } from '../../receiver/cli/admin-client';
+import type { AdminClient } from '../../receiver/cli/admin-client';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
-import { createSecretBox } from '../../receiver/store/secrets';
-import { startFakeHubSpot, type FakeHubSpot, type FakeHubSpotOptions } from '../fakes/hubspot';
-import { startFakePretix, type FakePretix } from '../fakes/pretix';
+import type { FakeHubSpot, FakeHubSpotOptions } from '../fakes/hubspot';
+import type { FakePretix } from '../fakes/pretix';
 import { freePort } from './free-port';
 import { exampleMappingsBody } from './mappings';
+import { adminClientFor, connectFakePretix, receiverEnv, startReceiverFakes } from './receiver-fakes';
 import { startReceiverProcess, type ReceiverProcess } from './receiver-process';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy';
-import { defineExampleProperties, EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, PRETIX_TOKEN, SECRET_KEY } from './stack';
+import { EVENT } from './stack';
 import { tempDir } from './temp-dir';
 
 export interface PostgresReceivers {
@@ -40,38 +39,20 @@ export interface PostgresReceiversOptions {
 }
 
 export async function startPostgresReceivers(options: PostgresReceiversOptions): Promise<PostgresReceivers> {
-  const pretix = await startFakePretix();
-  pretix.seedFromFixtures();
-  pretix.addToken(PRETIX_TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
-  const hubspot = await startFakeHubSpot({ rateLimit: { limit: 110, intervalMs: 10_000 }, ...options.hubspot });
-  hubspot.addStaticToken(HUBSPOT_TOKEN, PORTAL_ID);
-  defineExampleProperties(hubspot);
+  const { pretix, hubspot } = await startReceiverFakes({ hubspot: options.hubspot });
   const proxy = await startRoundRobinProxy([]);
   const dir = await tempDir();
-  const token = adminTokenFor(createSecretBox(SECRET_KEY));
   const envFor = async (index: number) => ({
-    PORT: String(await freePort()),
-    PUBLIC_URL: proxy.url,
+    ...receiverEnv(hubspot, { port: await freePort(), dataFile: `${dir.path}/instance-${index}/state.json`, publicUrl: proxy.url }),
     DATABASE_URL: options.databaseUrl,
-    DATA_FILE: `${dir.path}/instance-${index}/state.json`,
-    SECRET_KEY,
-    HUBSPOT_API_URL: hubspot.url,
-    HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
-    HUBSPOT_PORTAL_ID: PORTAL_ID,
-    LOG_LEVEL: 'warn',
     ...options.env,
   });
   // One after the other: the first runs the migrations, the others find them done.
   const receivers: (ReceiverProcess | null)[] = [];
   for (let i = 0; i < options.count; i += 1) receivers.push(await startReceiverProcess(await envFor(i)));
   proxy.backends = receivers.map((receiver) => receiver!.url);
-  const admin = createAdminClient(proxy.url, token);
-  const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', {
-    portalId: PORTAL_ID,
-    baseUrl: pretix.url,
-    organizer: ORGANIZER,
-    apiToken: PRETIX_TOKEN,
-  });
+  const admin = adminClientFor(proxy.url);
+  const connection = await connectFakePretix(admin, pretix);
   const eventPath = `/connections/${connection.id}/events/${EVENT}`;
   await admin.put(`${eventPath}/mappings?enable=true`, exampleMappingsBody());
 
@@ -81,7 +62,7 @@ export async function startPostgresReceivers(options: PostgresReceiversOptions):
     proxy,
     receivers,
     admin,
-    instance: (index) => createAdminClient(receivers[index]!.url, token),
+    instance: (index) => adminClientFor(receivers[index]!.url),
     connection,
     eventPath,
     async kill(index, signal = 'SIGKILL') {

@@ -2,18 +2,17 @@
 // receiver spawned with an environment that points at them, a connection and the example mappings in place.
 import { cp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { adminTokenFor } from '../../receiver/app';
-import { createAdminClient, type AdminClient } from '../../receiver/cli/admin-client';
+import type { AdminClient } from '../../receiver/cli/admin-client';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
 import { openLowdbStore } from '../../receiver/store/lowdb-store';
-import { createSecretBox } from '../../receiver/store/secrets';
 import type { Store } from '../../receiver/store/types';
-import { startFakeHubSpot, type FakeHubSpot, type FakeHubSpotOptions } from '../fakes/hubspot';
-import { startFakePretix, type FakePretix } from '../fakes/pretix';
+import type { FakeHubSpot, FakeHubSpotOptions } from '../fakes/hubspot';
+import type { FakePretix } from '../fakes/pretix';
 import { exampleMappingsBody } from './mappings';
 import { freePort } from './free-port';
+import { adminClientFor, connectFakePretix, receiverEnv, startReceiverFakes } from './receiver-fakes';
 import { startReceiverProcess, type ReceiverProcess, type ReceiverProcessOptions } from './receiver-process';
-import { defineExampleProperties, EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, PRETIX_TOKEN, SECRET_KEY } from './stack';
+import { EVENT } from './stack';
 import { tempDir } from './temp-dir';
 
 export interface ProcessStack {
@@ -44,35 +43,15 @@ export interface ProcessStackOptions extends ReceiverProcessOptions {
 }
 
 export async function startProcessStack(options: ProcessStackOptions = {}): Promise<ProcessStack> {
-  const pretix = await startFakePretix();
-  pretix.seedFromFixtures();
-  pretix.addToken(PRETIX_TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
-  const hubspot = await startFakeHubSpot({ rateLimit: { limit: 110, intervalMs: 10_000 }, ...options.hubspot });
-  hubspot.addStaticToken(HUBSPOT_TOKEN, PORTAL_ID);
-  defineExampleProperties(hubspot);
+  const { pretix, hubspot } = await startReceiverFakes({ hubspot: options.hubspot });
   const dir = await tempDir();
-  const port = await freePort();
-  const env = {
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DATA_FILE: `${dir.path}/state.json`,
-    SECRET_KEY,
-    HUBSPOT_API_URL: hubspot.url,
-    HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
-    HUBSPOT_PORTAL_ID: PORTAL_ID,
-    LOG_LEVEL: 'warn',
-    ...options.env,
-  };
-  const adminFor = (receiver: ReceiverProcess) => createAdminClient(receiver.url, adminTokenFor(createSecretBox(SECRET_KEY)));
+  const dataFile = `${dir.path}/state.json`;
+  const env = { ...receiverEnv(hubspot, { port: await freePort(), dataFile }), ...options.env };
+  const adminFor = (receiver: ReceiverProcess) => adminClientFor(receiver.url);
   const launch = () => startReceiverProcess(env, { via: options.via });
   let receiver = await launch();
   const admin = adminFor(receiver);
-  const { connection } = await admin.post<{ connection: PublicConnection }>('/connections', {
-    portalId: PORTAL_ID,
-    baseUrl: pretix.url,
-    organizer: ORGANIZER,
-    apiToken: PRETIX_TOKEN,
-  });
+  const connection = await connectFakePretix(admin, pretix);
   const eventPath = `/connections/${connection.id}/events/${EVENT}`;
   await admin.put(`${eventPath}/mappings?enable=true`, exampleMappingsBody());
 
@@ -90,7 +69,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     async openDataCopy() {
       const copy = await tempDir();
       await cp(dir.path, copy.path, { recursive: true });
-      const store = await openLowdbStore(join(copy.path, basename(env.DATA_FILE)));
+      const store = await openLowdbStore(join(copy.path, basename(env.DATA_FILE ?? dataFile)));
       return {
         store,
         async close() {

@@ -3,18 +3,16 @@
 // organizer's window, with no 429, and fill them. Without DATABASE_URL the same three
 // processes each keep a window of their own and overrun the fakes' limits: what the test would catch.
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminTokenFor } from '../../receiver/app';
-import { createAdminClient } from '../../receiver/cli/admin-client';
 import type { PublicConnection } from '../../receiver/connections/connection-service';
-import { createSecretBox } from '../../receiver/store/secrets';
 import type { BackfillProgressView } from '../../receiver/sync/backfill';
-import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot';
-import { startFakePretix, type FakePretix } from '../fakes/pretix';
+import type { FakeHubSpot } from '../fakes/hubspot';
+import type { FakePretix } from '../fakes/pretix';
 import { freePort } from '../helpers/free-port';
 import { exampleMappingsBody } from '../helpers/mappings';
 import { createTestDatabase } from '../helpers/postgres-cluster';
+import { adminClientFor, connectFakePretix, receiverEnv, startReceiverFakes } from '../helpers/receiver-fakes';
 import { startReceiverProcess, type ReceiverProcess } from '../helpers/receiver-process';
-import { defineExampleProperties, EVENT, HUBSPOT_TOKEN, ORGANIZER, PORTAL_ID, PRETIX_TOKEN, SECRET_KEY } from '../helpers/stack';
+import { EVENT, ORGANIZER, PORTAL_ID } from '../helpers/stack';
 import { tempDir } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/wait-for';
 
@@ -28,17 +26,12 @@ afterEach(async () => {
 });
 
 async function threeBackfills(databaseUrl: string | undefined): Promise<{ hubspot: FakeHubSpot; pretix: FakePretix; seconds: number; orders: number }> {
-  const pretix = await startFakePretix({ rateLimit: PRETIX });
-  pretix.seedFromFixtures();
-  pretix.addToken(PRETIX_TOKEN, { organizer: ORGANIZER, permissions: { ordersRead: true, ordersWrite: true, organizerSettingsWrite: true } });
-  const hubspot = await startFakeHubSpot({ rateLimit: HUBSPOT });
-  hubspot.addStaticToken(HUBSPOT_TOKEN, PORTAL_ID);
-  defineExampleProperties(hubspot);
+  const { pretix, hubspot, close: closeFakes } = await startReceiverFakes({ pretix: { rateLimit: PRETIX }, hubspot: { rateLimit: HUBSPOT } });
   const dir = await tempDir();
   const receivers: ReceiverProcess[] = [];
   cleanup.push(async () => {
     await Promise.all(receivers.map((receiver) => receiver.killAll()));
-    await Promise.all([pretix.close(), hubspot.close()]);
+    await closeFakes();
     await dir.remove();
   });
   const events = [EVENT, `${EVENT}-1`, `${EVENT}-2`];
@@ -46,30 +39,22 @@ async function threeBackfills(databaseUrl: string | undefined): Promise<{ hubspo
   for (const event of events.slice(1)) pretix.addEvent(ORGANIZER, { ...template.event, slug: event }, { settings: template.settings, items: template.items, questions: template.questions, checkinLists: template.checkinLists });
   const orders = events.reduce((sum, event) => sum + pretix.generateOrders(ORGANIZER, event, event === EVENT ? 198 : 200).length, 2);
   for (let i = 0; i < 3; i += 1) {
-    const port = await freePort();
     receivers.push(
       await startReceiverProcess({
-        PORT: String(port),
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        DATA_FILE: `${dir.path}/instance-${i}/state.json`,
-        SECRET_KEY,
-        HUBSPOT_API_URL: hubspot.url,
-        HUBSPOT_ACCESS_TOKEN: HUBSPOT_TOKEN,
-        HUBSPOT_PORTAL_ID: PORTAL_ID,
+        ...receiverEnv(hubspot, { port: await freePort(), dataFile: `${dir.path}/instance-${i}/state.json` }),
         HUBSPOT_RATE_LIMIT: '20/1s',
         PRETIX_RATE_LIMIT: '10/1s',
         RECONCILE_INTERVAL: '0',
-        LOG_LEVEL: 'warn',
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       }),
     );
   }
-  const admins = receivers.map((receiver) => createAdminClient(receiver.url, adminTokenFor(createSecretBox(SECRET_KEY))));
+  const admins = receivers.map((receiver) => adminClientFor(receiver.url));
   // One connection in the shared store; without it, one per instance's own data file.
   const paths: string[] = [];
   let shared: PublicConnection | undefined;
   for (const [i, admin] of admins.entries()) {
-    const connection = databaseUrl && shared ? shared : (await admin.post<{ connection: PublicConnection }>('/connections', { portalId: PORTAL_ID, baseUrl: pretix.url, organizer: ORGANIZER, apiToken: PRETIX_TOKEN })).connection;
+    const connection = databaseUrl && shared ? shared : await connectFakePretix(admin, pretix);
     shared = connection;
     const path = `/connections/${connection.id}/events/${events[i]}`;
     await admin.put(`${path}/mappings?enable=true`, exampleMappingsBody());
