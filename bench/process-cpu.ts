@@ -38,12 +38,12 @@ export interface CpuDuring<T> {
  * Runs `work` and reports the CPU time each group's processes used meanwhile. Groups are listed again at the end, so
  * a process started during the work (a new database backend) counts from its start; one that ended is not counted.
  */
-export async function cpuDuring<T>(groups: Record<string, () => Promise<number[]> | number[]>, work: () => Promise<T>): Promise<CpuDuring<T>> {
-  const sample = async () => {
+export async function cpuDuring<T>(groups: Record<string, () => number[]>, work: () => Promise<T>): Promise<CpuDuring<T>> {
+  const sample = () => {
     const byGroup = new Map<string, Map<number, CpuTime>>();
     for (const [name, pids] of Object.entries(groups)) {
       const times = new Map<number, CpuTime>();
-      for (const pid of await pids()) {
+      for (const pid of pids()) {
         const time = cpuTimeOf(pid);
         if (time) times.set(pid, time);
       }
@@ -51,9 +51,9 @@ export async function cpuDuring<T>(groups: Record<string, () => Promise<number[]
     }
     return { byGroup, machine: machineTicks() };
   };
-  const before = await sample();
+  const before = sample();
   const result = await work();
-  const after = await sample();
+  const after = sample();
   const used: Record<string, CpuTime> = {};
   for (const [name, times] of after.byGroup) {
     const sum = { userUs: 0, systemUs: 0 };

@@ -27,7 +27,7 @@ import { buyerAndDealMappings } from '../test/helpers/mappings';
 import { startPostgresCluster } from '../test/helpers/postgres-cluster';
 import { adminClientFor, connectFakePretix, receiverEnv, startReceiverFakes } from '../test/helpers/receiver-fakes';
 import { descendantPids, startReceiverProcess, type ReceiverProcess } from '../test/helpers/receiver-process';
-import { cpuDuring } from './process-cpu';
+import { cpuDuring, type CpuTime } from './process-cpu';
 import { tempDir } from '../test/helpers/temp-dir';
 import { minimumSeconds, REAL_LIMITS } from './backfill';
 import { minimumSecondsWithReserve } from './reserve-bound';
@@ -128,7 +128,7 @@ async function measuredIntake(world: PostgresReceivers, databaseUrl: string): Pr
       [new URL(databaseUrl).pathname.slice(1)],
     );
     const deliveries = Math.max(1, result.acknowledged);
-    const perDelivery = (time: { userUs: number; systemUs: number } | undefined) => ((time?.userUs ?? 0) + (time?.systemUs ?? 0)) / deliveries;
+    const perDelivery = (time: CpuTime | undefined) => ((time?.userUs ?? 0) + (time?.systemUs ?? 0)) / deliveries;
     return {
       rps: result.rps,
       cost: {
@@ -253,9 +253,8 @@ export async function runScaleBenchmark(): Promise<ScaleResult> {
   for (const instances of [1, 2, 3]) {
     progress(`PostgreSQL, ${instances} instance(s): intake (through the proxy, then straight)`);
     const { intakeRps, direct } = await withPostgres(instances, REAL_ENV, REAL_LIMITS.hubspot, async (world, databaseUrl) => {
-      const proxied = [`${world.proxy.url}${webhookPath(world.connection)}`];
-      await load(proxied, CONNECTIONS, newOrderPayload);
-      return { intakeRps: (await load(proxied, CONNECTIONS, newOrderPayload)).rps, direct: await measuredIntake(world, databaseUrl) };
+      const [proxiedRps] = await intake([[`${world.proxy.url}${webhookPath(world.connection)}`]]);
+      return { intakeRps: proxiedRps!, direct: await measuredIntake(world, databaseUrl) };
     });
     const directIntakeRps = direct.rps;
     progress(`  intake ${intakeRps.toFixed(0)} req/s through the proxy, ${directIntakeRps.toFixed(0)} straight; sync`);

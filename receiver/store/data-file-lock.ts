@@ -13,10 +13,10 @@
 // Limit: liveness is judged in this machine's pid namespace. Two containers with separate pid namespaces must not
 // share one data volume; the README says so.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync, linkSync, fsyncSync } from 'node:fs';
-import { procStatFields } from '../lib/proc-stat';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { procStatFields } from '../lib/proc-stat';
 import { z } from 'zod';
 
 export function lockFileFor(dataFile: string): string {

@@ -47,10 +47,9 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
   const dir = await tempDir();
   const dataFile = `${dir.path}/state.json`;
   const env = { ...receiverEnv(hubspot, { port: await freePort(), dataFile }), ...options.env };
-  const adminFor = (receiver: ReceiverProcess) => adminClientFor(receiver.url);
   const launch = () => startReceiverProcess(env, { via: options.via });
   let receiver = await launch();
-  const admin = adminFor(receiver);
+  const admin = adminClientFor(receiver.url);
   const connection = await connectFakePretix(admin, pretix);
   const eventPath = `/connections/${connection.id}/events/${EVENT}`;
   await admin.put(`${eventPath}/mappings?enable=true`, exampleMappingsBody());
@@ -85,7 +84,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     async start() {
       receiver = await launch();
       stack.receiver = receiver;
-      stack.admin = adminFor(receiver);
+      stack.admin = adminClientFor(receiver.url);
     },
     async close() {
       await stack.receiver.killAll();
