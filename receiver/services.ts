@@ -205,6 +205,8 @@ export function createServices(options: ServiceOptions) {
     },
     logger: logger.child({ component: 'worker' }),
     now: options.now,
+    // Several instances on one queue: each hears only of the webhooks it answered.
+    queueWide: options.shared !== undefined,
     ...options.worker,
   });
   // "Sync now": the same batch sync as the worker's, outside its cycle and with the interactive clients, so a person

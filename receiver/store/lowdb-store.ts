@@ -4,6 +4,7 @@
 import { Low } from 'lowdb';
 import type { FailureClass } from '../domain/errors';
 import { DurableJsonFile } from './durable-json-file';
+import { dueSummaryOf } from './due-summary';
 import { completeJob, failJob, mergeTrigger as mergeIntoJob, newJob, recordOutsideFailure, releaseJob, retryJob } from './job-transitions';
 import { GroupCommit } from './group-commit';
 import { QueueJournal, type JournalEntry, type ProgressEntry } from './queue-journal';
@@ -282,17 +283,22 @@ export async function openLowdbStoreReporting(dataFile: string, options: OpenSto
       await mainCommit.commit();
       return claimed ? job : null;
     },
-    async claimDueJobs(now, limit) {
+    async claimDueJobs(now, limit, options = {}) {
+      // One process: no other claim can run at the same time (`exclusive` holds by itself).
       const due = Object.values(data.jobs)
         .filter((job) => job.state === 'pending' && job.nextAttemptAt <= now)
         .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
         .slice(0, limit);
+      if (options.stillWaitingSince !== undefined && !(due[0] && due[0].nextAttemptAt <= options.stillWaitingSince)) return [];
       // Not persisted: after a crash a claimed job is simply pending again, which is what recovery wants.
       for (const job of due) {
         job.state = 'in_flight';
         job.inFlightSince = now;
       }
       return due;
+    },
+    async dueSummary(now, limit) {
+      return dueSummaryOf(Object.values(data.jobs), now, limit);
     },
     async nextDueAt() {
       let next: number | null = null;

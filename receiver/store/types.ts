@@ -150,6 +150,26 @@ export interface SyncJob {
   lastErrorAt?: number;
 }
 
+/** For a worker that shares the queue with other instances: it decided to claim on what it saw waiting, and another
+ * instance may have taken that since, or be taking it now. Either way it claims nothing and decides again. */
+export interface ClaimOptions {
+  /** Claim nothing while another instance is claiming. */
+  exclusive?: boolean;
+  /** Claim nothing unless a job due since then (or earlier) still waits: the oldest the decision was taken on. */
+  stillWaitingSince?: number;
+}
+
+/** The jobs claimDueJobs() would take now. */
+export interface DueSummary {
+  due: number;
+  /** When the longest-waiting of them became due; null when none is. */
+  oldestAt: number | null;
+  /** The same among those with a trigger other than a check-in; null when only check-ins wait. */
+  oldestPromptAt: number | null;
+  /** The latest trigger of any of them. */
+  newestAt: number | null;
+}
+
 export interface SyncedObject {
   mappingId: string;
   positionId: number | null;
@@ -304,9 +324,13 @@ export interface Store {
    */
   enqueueClaimed(trigger: JobTrigger, now: number): Promise<SyncJob | null>;
   /** Marks up to `limit` due jobs in flight and returns them, oldest first. */
-  claimDueJobs(now: number, limit: number): Promise<SyncJob[]>;
+  claimDueJobs(now: number, limit: number, options?: ClaimOptions): Promise<SyncJob[]>;
   /** When the next job becomes due (for the worker's sleep), or null if none is pending. */
   nextDueAt(): Promise<number | null>;
+  /** What waits to be claimed now, every instance's arrivals alike: what the flush policy decides on when several
+   * instances share the queue. Of the `limit` longest-waiting jobs at most (a claim takes no more): a backlog of
+   * thousands is not read in full at every look. */
+  dueSummary(now: number, limit: number): Promise<DueSummary>;
   completeJobs(keys: string[], now: number): Promise<void>;
   failJob(key: string, failure: { failureClass: FailureClass; message: string; nextAttemptAt: number | null }, now: number): Promise<void>;
   /** Puts a failed (or waiting) job back in line now; false if there is no such job. */

@@ -6,7 +6,7 @@
 // goes back in line as it was.
 import type { FastifyBaseLogger } from 'fastify';
 import type { PretixOrder } from '../pretix/schemas';
-import type { Connection, Store, SyncJob, SyncRecord } from '../store/types';
+import type { ClaimOptions, Connection, DueSummary, Store, SyncJob, SyncRecord } from '../store/types';
 import { jobKey } from '../store/types';
 import { classify, SyncConfigError } from '../domain/errors';
 import { Cutoff, settlesWithin } from '../lib/cutoff';
@@ -17,7 +17,7 @@ import type { CrmClientLike, MarketingEventsLike, PretixClientLike } from './por
 import { marketingStepFor } from './marketing-event-sync';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy';
 import { failedRecord } from './outcomes';
-import { ArrivalTracker, decideFlush, DEFAULT_FLUSH_POLICY, type ArrivalKind, type BudgetUsage, type FlushDecision, type FlushPolicyOptions } from './flush-policy';
+import { ArrivalTracker, decideFlush, DEFAULT_FLUSH_POLICY, type ArrivalKind, type BudgetUsage, type FlushDecision, type FlushInputs, type FlushPolicyOptions } from './flush-policy';
 import { hubspotRequestsPerBatch, recordAccess, syncOrderBatch, type OrderOutcome } from './sync-batch';
 import { effectiveMappings } from '../connections/effective-mappings';
 import { triggersForceRewrite } from './unchanged-objects';
@@ -31,6 +31,7 @@ export type WorkerStore = Pick<
   | 'listEventConfigs'
   | 'claimDueJobs'
   | 'nextDueAt'
+  | 'dueSummary'
   | 'getJob'
   | 'completeJobs'
   | 'failJob'
@@ -68,11 +69,20 @@ export interface WorkerDeps {
    * 250 ms): a webhook's job is in the store while its journal line is being written, before the route announces
    * it, and must not go alone at once (a batch for one check-in) but wait for its announcement and the policy. */
   unannouncedGraceMs?: number;
+  /** Several instances share the store's queue: the policy decides on what waits in the store (every instance's
+   * arrivals), not on the webhooks this process answered, and claims are exclusive (see run()). */
+  queueWide?: boolean;
   /** Work outside the cycle (Sync now) that stop() waits for as well, within the same deadline. */
   drainOnStop?: () => Promise<void>;
   /** What the clients behind pretixFor/crmFor were built with: stop() cuts their requests off at its deadline. */
   cutoff?: Cutoff;
 }
+
+/** The flush policy's view of what waits (FlushInputs' arrival fields). */
+type WaitingArrivals = Pick<FlushInputs, 'backlog' | 'oldestAt' | 'oldestPromptAt' | 'lastArrivalAt' | 'meanGapMs'>;
+
+/** Queue-wide, how long a claim that took nothing waits (or until the next arrival) before deciding again. */
+const CONTENDED_CLAIM_PAUSE_MS = 10;
 
 /** After the deadline's cut, how long the cycle may take to notice before the worker stops waiting for it. */
 const CUT_GRACE_MS = 500;
@@ -153,50 +163,77 @@ export class SyncWorker {
   }
 
   private async run(): Promise<void> {
-    const { maxIdleMs = 1000, unannouncedGraceMs = 250 } = this.deps;
+    const { maxIdleMs = 1000, unannouncedGraceMs = 250, queueWide = false } = this.deps;
     while (this.running) {
       // The store's answers first, then the time and the arrivals in one synchronous step, so that the decision
       // sees one moment (a webhook announced while the store was being read counts in this decision or the next,
       // never half in each).
-      const [budget, requestsPerBatch, nextDueInStore] = await Promise.all([
+      const [budget, requestsPerBatch, nextDueInStore, queue] = await Promise.all([
         this.deps.hubspotBudget?.() ?? null,
         this.requestsPerBatch(),
         this.deps.store.nextDueAt(),
+        queueWide ? this.deps.store.dueSummary(this.now(), this.claimLimitFor(Infinity)) : null,
       ]);
       const t = this.now();
-      const decision = this.decide(t, budget, requestsPerBatch);
+      const waiting = queue ? this.queueWideArrivals(queue) : this.localArrivals();
+      const decision = this.decide(t, waiting, budget, requestsPerBatch);
       // Jobs nobody announced (retries coming due, jobs recovered after a crash) go on their own, once they have been
       // due for the grace: one that is only being announced (its webhook's journal line on its way) waits for that.
-      const nextDue = this.arrivals.backlog === 0 && nextDueInStore !== null ? nextDueInStore + unannouncedGraceMs : null;
+      // Queue-wide, every due job is among the arrivals the policy weighs, whoever announced it.
+      const nextDue = !queue && this.arrivals.backlog === 0 && nextDueInStore !== null ? nextDueInStore + unannouncedGraceMs : null;
       if (decision.flush || (nextDue !== null && nextDue <= t)) {
         try {
-          const limit = this.claimLimitFor(this.arrivals.backlog);
-          const claimed = await this.runOnce(t, limit);
-          this.arrivals.claimed(t, claimed < limit ? Infinity : claimed);
+          const limit = this.claimLimitFor(waiting.backlog);
+          // Queue-wide, the claim takes nothing if another instance is claiming, or took what this decision was
+          // taken on: then it decides again on what is left.
+          const claimed = await this.runOnce(t, limit, queue ? { exclusive: true, stillWaitingSince: queue.oldestAt ?? undefined } : undefined);
+          if (claimed > 0 || !queue) this.arrivals.claimed(t, claimed < limit ? Infinity : claimed);
           if (claimed > 0) this.lastFlushEndedAt = this.now();
+          // The other claim is a statement away from done; rows a transaction holds (a merge) may take longer.
+          else if (queue) await this.sleep(CONTENDED_CLAIM_PAUSE_MS);
         } catch (error) {
           this.arrivals.claimed(t, Infinity);
           this.deps.logger.error({ err: error }, 'sync cycle failed');
         }
         continue;
       }
-      const wakeAt = decision.until ?? (nextDue === null ? t + maxIdleMs : Math.min(t + maxIdleMs, nextDue));
+      // Queue-wide, arrivals at other instances wake nobody here: maxIdleMs bounds how late a batch they fill goes.
+      const nextInStore = queue ? (queue.due === 0 ? nextDueInStore : null) : nextDue;
+      const wakeAt = decision.until ?? (nextInStore === null ? t + maxIdleMs : Math.min(t + maxIdleMs, nextInStore));
       await this.sleep(Math.max(0, wakeAt - t));
     }
   }
 
+  /** What waits, as this process heard of it: every arrival when it is the queue's only worker. */
+  private localArrivals(): WaitingArrivals {
+    const { arrivals } = this;
+    return { backlog: arrivals.backlog, oldestAt: arrivals.oldestAt, oldestPromptAt: arrivals.oldestPromptAt, lastArrivalAt: arrivals.lastArrivalAt, meanGapMs: arrivals.meanGapMs };
+  }
+
+  /**
+   * What waits in the shared queue. The rate comes from the spacing of the jobs waiting (as many gaps as jobs less
+   * one between the oldest and the newest), the instance's own estimate covering only its share of the webhooks.
+   */
+  private queueWideArrivals(queue: DueSummary): WaitingArrivals {
+    const lastArrivalAt = Math.max(queue.newestAt ?? -Infinity, this.arrivals.lastArrivalAt ?? -Infinity);
+    const spread = queue.due >= 2 && queue.oldestAt !== null && queue.newestAt !== null ? (queue.newestAt - queue.oldestAt) / (queue.due - 1) : null;
+    return {
+      backlog: queue.due,
+      oldestAt: queue.oldestAt,
+      oldestPromptAt: queue.oldestPromptAt,
+      lastArrivalAt: Number.isFinite(lastArrivalAt) ? lastArrivalAt : null,
+      meanGapMs: spread !== null && spread >= 0 ? spread : this.arrivals.meanGapMs,
+    };
+  }
+
   /** Whether to send what is waiting now, from the backlog, the arrival rate and the HubSpot budget. */
-  private decide(t: number, budget: BudgetUsage | null, requestsPerBatch: number): FlushDecision {
+  private decide(t: number, waiting: WaitingArrivals, budget: BudgetUsage | null, requestsPerBatch: number): FlushDecision {
     return decideFlush(
       {
         now: t,
-        backlog: this.arrivals.backlog,
-        oldestAt: this.arrivals.oldestAt,
-        oldestPromptAt: this.arrivals.oldestPromptAt,
-        lastArrivalAt: this.arrivals.lastArrivalAt,
+        ...waiting,
         lastFlushEndedAt: this.lastFlushEndedAt,
         interactive: this.arrivals.interactive,
-        meanGapMs: this.arrivals.meanGapMs,
         requestsPerBatch,
         budget,
       },
@@ -254,8 +291,8 @@ export class SyncWorker {
   }
 
   /** Processes up to `limit` jobs due at `at`; how many it took. */
-  async runOnce(at = this.now(), limit = this.claimLimitFor(0)): Promise<number> {
-    const jobs = await this.deps.store.claimDueJobs(at, limit);
+  async runOnce(at = this.now(), limit = this.claimLimitFor(0), claim?: ClaimOptions): Promise<number> {
+    const jobs = await this.deps.store.claimDueJobs(at, limit, claim);
     if (jobs.length === 0) return 0;
     for (const job of jobs) this.claimed.add(job.key);
     const groups = new Map<string, SyncJob[]>();
@@ -413,3 +450,4 @@ export class SyncWorker {
     await this.complete(done);
   }
 }
+

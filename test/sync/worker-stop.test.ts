@@ -12,6 +12,7 @@ import { SyncWorker, type WorkerStore } from '../../receiver/sync/worker';
 import { objectMappingsSchema } from '../../receiver/domain/mapping-schema';
 import { exampleMappingDtos } from '../helpers/mappings';
 import { fixtureContext, paidOrder } from './event-context';
+import { dueSummaryOf } from '../../receiver/store/due-summary';
 
 const CONNECTION: Connection = {
   id: 'c1',
@@ -58,6 +59,7 @@ function memoryStore(codes: string[], now: number) {
       return due;
     },
     nextDueAt: async () => Math.min(...[...jobs.values()].filter((job) => job.state === 'pending').map((job) => job.nextAttemptAt)),
+    dueSummary: async (at, limit) => dueSummaryOf(jobs.values(), at, limit),
     getJob: async (key) => jobs.get(key),
     async completeJobs(keys) {
       keys.forEach((key) => jobs.delete(key));

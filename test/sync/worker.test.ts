@@ -39,6 +39,8 @@ describe('SyncWorker', () => {
   let worker: SyncWorker | undefined;
   let budget: BudgetUsage | null;
   let budgetLooks: number;
+  /** Workers started before the latest one (several instances on one queue). */
+  const others: SyncWorker[] = [];
 
   beforeEach(async () => {
     dir = await tempDir();
@@ -51,14 +53,17 @@ describe('SyncWorker', () => {
     budgetLooks = 0;
   });
   afterEach(async () => {
+    await Promise.all(others.splice(0).map((other) => other.stop()));
     await worker?.stop();
     worker = undefined;
     await store.close();
     await dir.remove();
   });
 
-  function startWorker(policy: Partial<FlushPolicyOptions> = FAST, unannouncedGraceMs?: number): SyncWorker {
+  function startWorker(policy: Partial<FlushPolicyOptions> = FAST, unannouncedGraceMs?: number, queueWide = false): SyncWorker {
+    if (worker) others.push(worker);
     worker = new SyncWorker({
+      queueWide,
       ...(unannouncedGraceMs === undefined ? {} : { unannouncedGraceMs }),
       store,
       retryPolicy: { maxAttempts: 3, retryBaseMs: 50, retryMaxMs: 200 },
@@ -188,6 +193,24 @@ describe('SyncWorker', () => {
     worker!.notify('checkin');
     await waitFor(synced, 'the check-in to sync');
     expect(Date.now() - announcedAt).toBeGreaterThanOrEqual(500);
+  });
+
+  it('queue-wide, workers that each hear of half the webhooks send the full batch they fill together at once', async () => {
+    // Long quiet and latency rules: a worker that counted only the webhooks it heard of (50) would wait 2 s for quiet.
+    const slow = { ...FAST, minQuietMs: 2_000, maxQuietMs: 2_000, latencyTargetMs: 5_000, maxWaitMs: 10_000 };
+    const first = startWorker(slow, undefined, true);
+    const second = startWorker(slow, undefined, true);
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        pretix.add(code(i), Date.now());
+        await store.enqueue([trigger(code(i))], Date.now());
+        (i % 2 === 0 ? first : second).notify();
+      }),
+    );
+    await waitFor(synced, 'the 100 orders to sync');
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(crm.upsertSizes).toEqual([100, 100]);
   });
 
   it('resumes the order list where the previous batch of the event ended', async () => {

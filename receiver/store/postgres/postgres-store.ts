@@ -100,6 +100,7 @@ export async function openPostgresStore(databaseUrl: string, options: PostgresSt
     enqueueClaimed: tracked(queue.enqueueClaimed),
     claimDueJobs: tracked(queue.claimDueJobs),
     nextDueAt: tracked(queue.nextDueAt),
+    dueSummary: tracked(queue.dueSummary),
     completeJobs: tracked(queue.completeJobs),
     failJob: tracked(queue.failJob),
     retryJob: tracked(queue.retryJob),

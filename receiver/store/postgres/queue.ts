@@ -8,7 +8,8 @@ import type pg from 'pg';
 import type { FailureClass } from '../../domain/errors';
 import { completeJob, failJob, mergeTrigger, newJob, recordOutsideFailure, releaseJob, retryJob, type JobFailure } from '../job-transitions';
 import { splitNotificationKey } from '../seen-notifications';
-import { jobKey, type AcceptResult, type JobState, type JobTrigger, type QueueCounts, type SyncJob, type WebhookBasis } from '../types';
+import { CHECKIN_ACTIONS } from '../../pretix/webhook-actions';
+import { jobKey, type AcceptResult, type ClaimOptions, type DueSummary, type JobState, type JobTrigger, type QueueCounts, type SyncJob, type WebhookBasis } from '../types';
 import { inTransaction } from './pool';
 import { coalescingBatch } from '../../lib/coalescing-batch';
 
@@ -199,25 +200,50 @@ export function createPostgresQueue(pool: pg.Pool, options: QueueOptions) {
       });
     },
 
-    async claimDueJobs(now: number, limit: number): Promise<SyncJob[]> {
+    async claimDueJobs(now: number, limit: number, claimOptions: ClaimOptions = {}): Promise<SyncJob[]> {
       if (limit <= 0) return [];
       // Due pending jobs, and jobs whose claim ran out (their instance died); rows another claim holds right now
-      // are skipped, not waited for.
+      // are skipped, not waited for. An exclusive claim first tries the claims' advisory lock (held to the end of
+      // this statement's transaction), and one made on a sight of the queue takes nothing once what it saw is gone:
+      // two instances that decide on the same batch would otherwise split it, each part costing HubSpot as many
+      // requests as the whole. The rows a claim locks and leaves are free again when its statement ends.
       const { rows } = await pool.query<{ data: SyncJob }>(
-        `WITH due AS (
-           SELECT key FROM jobs
-           WHERE (state = 'pending' AND next_attempt_at <= $1) OR (state = 'in_flight' AND claim_expires_at <= $2)
+        `WITH gate AS MATERIALIZED (
+           SELECT NOT $6::boolean OR pg_try_advisory_xact_lock(hashtextextended('claim:due', 0)) AS open
+         ), due AS (
+           SELECT key, next_attempt_at FROM jobs
+           WHERE (SELECT open FROM gate)
+             AND ((state = 'pending' AND next_attempt_at <= $1) OR (state = 'in_flight' AND claim_expires_at <= $2))
            ORDER BY next_attempt_at
            LIMIT $3
            FOR UPDATE SKIP LOCKED
          )
          UPDATE jobs SET state = 'in_flight', claimed_by = $4, claim_expires_at = $5,
            data = jobs.data || jsonb_build_object('state', 'in_flight', 'inFlightSince', $1::bigint)
-         FROM due WHERE jobs.key = due.key
+         FROM due WHERE jobs.key = due.key AND ($7::bigint IS NULL OR (SELECT min(next_attempt_at) FROM due) <= $7)
          RETURNING jobs.data`,
-        [now, clock(), limit, instanceId, clock() + claimTtlMs],
+        [now, clock(), limit, instanceId, clock() + claimTtlMs, claimOptions.exclusive === true, claimOptions.stillWaitingSince ?? null],
       );
       return rows.map((r) => r.data).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
+    },
+
+    async dueSummary(now: number, limit: number): Promise<DueSummary> {
+      // What claimDueJobs would take, in its order (due-summary.ts says the same for the data file): a claim that
+      // ran out is due again since its next attempt time. A job with a trigger other than a check-in is prompt.
+      const { rows } = await pool.query<{ due: string; oldest: string | null; oldest_prompt: string | null; newest: string | null }>(
+        `SELECT count(*) AS due, min(next_attempt_at) AS oldest,
+                min(next_attempt_at) FILTER (WHERE NOT (triggers <@ $3::jsonb) OR jsonb_array_length(triggers) = 0) AS oldest_prompt,
+                max(last_triggered_at) AS newest
+           FROM (SELECT next_attempt_at, data->'triggers' AS triggers, (data->>'lastTriggeredAt')::bigint AS last_triggered_at
+                   FROM jobs
+                  WHERE (state = 'pending' AND next_attempt_at <= $1) OR (state = 'in_flight' AND claim_expires_at <= $2)
+                  ORDER BY next_attempt_at
+                  LIMIT $4) AS waiting`,
+        [now, clock(), JSON.stringify(CHECKIN_ACTIONS), limit],
+      );
+      const row = rows[0]!;
+      const time = (value: string | null) => (value === null ? null : Number(value));
+      return { due: Number(row.due), oldestAt: time(row.oldest), oldestPromptAt: time(row.oldest_prompt), newestAt: time(row.newest) };
     },
 
     async nextDueAt(): Promise<number | null> {

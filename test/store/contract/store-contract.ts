@@ -121,6 +121,25 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await store.queueCounts()).toMatchObject({ pending: 1, inFlight: 3, failed: 0 });
     });
 
+    it('sums up what waits to be claimed, check-ins apart, and claims nothing once what a decision saw is taken', async () => {
+      await store.enqueue([trigger('A')], 1000);
+      await store.enqueue([trigger('B', 'pretix.event.checkin')], 2000);
+      await store.enqueue([trigger('LATER')], 9000);
+      expect(await store.dueSummary(500, 10)).toEqual({ due: 0, oldestAt: null, oldestPromptAt: null, newestAt: null });
+      expect(await store.dueSummary(5000, 10)).toEqual({ due: 2, oldestAt: 1000, oldestPromptAt: 1000, newestAt: 2000 });
+      // Of as many as a claim would take, the longest-waiting first.
+      expect(await store.dueSummary(5000, 1)).toEqual({ due: 1, oldestAt: 1000, oldestPromptAt: 1000, newestAt: 1000 });
+      // Another instance took A after this one decided on it: the claim takes nothing, not the rest.
+      expect(await store.claimDueJobs(5000, 10, { exclusive: true, stillWaitingSince: 500 })).toEqual([]);
+      expect((await store.claimDueJobs(5000, 1, { exclusive: true, stillWaitingSince: 1000 })).map((j) => j.code)).toEqual(['A']);
+      expect(await store.dueSummary(5000, 10)).toEqual({ due: 1, oldestAt: 2000, oldestPromptAt: null, newestAt: 2000 });
+      expect(await store.claimDueJobs(5000, 10, { stillWaitingSince: 1000 })).toEqual([]);
+      // An order change merged into the check-in's job makes it prompt (and due from the merge on).
+      await store.enqueue([trigger('B', 'pretix.event.order.paid')], 3000);
+      expect(await store.dueSummary(5000, 10)).toEqual({ due: 1, oldestAt: 3000, oldestPromptAt: 3000, newestAt: 3000 });
+      expect((await store.claimDueJobs(5000, 10, { stillWaitingSince: 3000 })).map((j) => j.code)).toEqual(['B']);
+    });
+
     it('completes a job; a trigger during its sync makes it run once more', async () => {
       await store.enqueue([trigger('A'), trigger('B')], 1000);
       await store.claimDueJobs(1000, 10);

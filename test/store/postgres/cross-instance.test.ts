@@ -134,6 +134,26 @@ describe.skipIf(skipPostgres)('PostgreSQL store across instances', () => {
     expect(rows.reduce((sum, r) => sum + Number(r.n), 0)).toBe(300);
   });
 
+  it('makes an exclusive claim take nothing while another instance is claiming, and everything due once it is done', async () => {
+    const [a, b] = [await instance('a'), await instance('b')];
+    await a.enqueue(Array.from({ length: 10 }, (_, i) => trigger(`O${i}`)), 1000);
+    // The claims' lock, held as an exclusive claim holds it while its statement runs.
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query("SELECT pg_advisory_xact_lock(hashtextextended('claim:due', 0))");
+      expect(await b.claimDueJobs(2000, 100, { exclusive: true })).toEqual([]);
+      // A claim that does not ask for exclusivity (one process on its own) is not held up.
+      expect(await a.claimDueJobs(2000, 4)).toHaveLength(4);
+      await other.query('COMMIT');
+    } finally {
+      await other.end();
+    }
+    expect(await b.dueSummary(2000, 100)).toMatchObject({ due: 6 });
+    expect(await b.claimDueJobs(2000, 100, { exclusive: true })).toHaveLength(6);
+  });
+
   it("takes a dead instance's claims over once they run out, and not while they hold", async () => {
     const a = await instance('a', 10_000);
     await a.enqueue(Array.from({ length: 10 }, (_, i) => trigger(`O${i}`)), 1000);
@@ -147,8 +167,11 @@ describe.skipIf(skipPostgres)('PostgreSQL store across instances', () => {
     expect(await b.recoverInFlight(clock)).toBe(0);
     expect(await b.claimDueJobs(clock, 100)).toEqual([]);
     expect(await b.nextDueAt()).toBe(1_000_000 + 10_000);
+    expect(await b.dueSummary(clock, 100)).toMatchObject({ due: 0 });
 
     clock += 5_001;
+    // Waiting for a claim again, since they were first due: the flush policy sees them as long overdue.
+    expect(await b.dueSummary(clock, 100)).toEqual({ due: 10, oldestAt: 1000, oldestPromptAt: 1000, newestAt: 1000 });
     const taken = await b.claimDueJobs(clock, 100);
     expect(taken).toHaveLength(10);
     await b.completeJobs(taken.map((j) => j.key), clock);
