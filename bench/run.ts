@@ -9,6 +9,7 @@ import { runSyncNowDuringBackfillBenchmark, type SyncNowDuringBackfillResult } f
 import { runProgressSaveBenchmark } from './progress-saves';
 import { runTrafficBenchmark, trafficTable, type ExtraTrafficRow } from './traffic';
 import { runScaleBenchmark, runSharedBudgetBackfill, stopBenchCluster } from './scale';
+import { runScaleTrafficBenchmark } from './scale-traffic';
 
 const only = process.argv[2];
 
@@ -101,6 +102,12 @@ if (!only || only === 'card') {
   console.log(`cold load (event data not cached): ${fmt(c.coldMs, 0)} ms, ${c.coldPretixRequests} pretix requests`);
   console.log(`${c.loads} loads after warm-up: p50 ${fmt(c.p50, 1)} ms, p95 ${fmt(c.p95, 1)} ms (goal ≤ 300 ms), max ${fmt(c.max, 1)} ms`);
   console.log(`pretix requests per load ${fmt(c.pretixRequestsPerLoad, 2)} (goal ≤ 2 for the search); 429s: ${c.pretix429}`);
+}
+
+// Its own entry too: each pattern twice, on fresh instances.
+if (only === 'scale-traffic') {
+  console.log('\n## The traffic table\'s shapes through the proxy to 1 and 3 receivers on one PostgreSQL, real limits, the same two mappings');
+  console.log(trafficTable(await runScaleTrafficBenchmark()));
 }
 
 // Its own entry: two backfills at the real limits take minutes, more than `scale` should.

@@ -35,7 +35,7 @@ import { INTERACTIVE_GRACE_MS, interactiveReserve } from '../receiver/services';
 
 const LIFTED = { limit: 1_000_000, intervalMs: 10_000 };
 const LIFTED_ENV = { HUBSPOT_RATE_LIMIT: '1000000/10s', PRETIX_RATE_LIMIT: '1000000/10s', RECONCILE_INTERVAL: '0' };
-const REAL_ENV = { HUBSPOT_RATE_LIMIT: '110/10s', PRETIX_RATE_LIMIT: '360/1m', RECONCILE_INTERVAL: '0' };
+export const REAL_ENV = { HUBSPOT_RATE_LIMIT: '110/10s', PRETIX_RATE_LIMIT: '360/1m', RECONCILE_INTERVAL: '0' };
 const DURATION_SEC = 5;
 const CONNECTIONS = 32;
 const SYNC_ORDERS = 3_000;
@@ -180,7 +180,7 @@ async function bareRoute(): Promise<number> {
 
 const webhookPath = (connection: PublicConnection) => new URL(connection.webhookUrl).pathname;
 const directWebhookUrls = (world: PostgresReceivers) => world.receivers.map((receiver) => `${receiver!.url}${webhookPath(world.connection)}`);
-const addOrderWebhook = (pretix: FakePretix, url: string) =>
+export const addOrderWebhook = (pretix: FakePretix, url: string) =>
   pretix.addWebhook(ORGANIZER, { target_url: url, all_events: true, limit_events: [], action_types: ['pretix.event.order.placed'] });
 
 async function withLowdb<T>(env: Record<string, string>, rateLimit: typeof LIFTED, work: (stack: ProcessStack) => Promise<T>): Promise<T> {
@@ -192,7 +192,7 @@ async function withLowdb<T>(env: Record<string, string>, rateLimit: typeof LIFTE
   }
 }
 
-async function withPostgres<T>(instances: number, env: Record<string, string>, rateLimit: typeof LIFTED, work: (world: PostgresReceivers, databaseUrl: string) => Promise<T>): Promise<T> {
+export async function withPostgres<T>(instances: number, env: Record<string, string>, rateLimit: typeof LIFTED, work: (world: PostgresReceivers, databaseUrl: string) => Promise<T>): Promise<T> {
   const databaseUrl = await freshDatabase();
   const world = await startPostgresReceivers({ databaseUrl, count: instances, hubspot: { rateLimit, recordBodies: false }, env });
   try {
