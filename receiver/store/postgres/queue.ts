@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { FailureClass } from '../../domain/errors';
 import { completeJob, failJob, mergeTrigger, newJob, recordOutsideFailure, releaseJob, retryJob, type JobFailure } from '../job-transitions';
 import { splitNotificationKey } from '../seen-notifications';
-import { CHECKIN_ACTIONS } from '../../pretix/webhook-actions';
+import { CHECKIN_ACTIONS } from '../../domain/checkin-actions';
 import { jobKey, type AcceptResult, type ClaimOptions, type DueSummary, type JobState, type JobTrigger, type QueueCounts, type SyncJob, type WebhookBasis } from '../types';
 import { inTransaction } from './pool';
 import { coalescingBatch } from '../../lib/coalescing-batch';
