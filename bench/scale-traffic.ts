@@ -8,9 +8,8 @@ import { buyerAndDealMappings } from '../test/helpers/mappings';
 import { EVENT, ORGANIZER, PORTAL_ID } from '../test/helpers/stack';
 import type { PostgresReceivers } from '../test/helpers/postgres-receivers';
 import { REAL_LIMITS } from './backfill';
-import { percentile } from './percentile';
 import { addOrderWebhook, REAL_ENV, withPostgres } from './scale';
-import { TRAFFIC_PATTERNS, type TrafficPattern, type TrafficResult } from './traffic';
+import { measuredTraffic, TRAFFIC_PATTERNS, type TrafficPattern, type TrafficResult } from './traffic';
 
 const HUBSPOT_WINDOW_MS = REAL_LIMITS.hubspot.intervalMs;
 
@@ -41,23 +40,8 @@ export async function runScaleTrafficPattern(pattern: TrafficPattern, instances:
     if (pattern.idleBeforeMs) await new Promise((resolve) => setTimeout(resolve, pattern.idleBeforeMs));
     const placed = await world.pretix.placeOrders(ORGANIZER, EVENT, pattern.orders, pattern.delivery);
     const created = await waitForDeals(world, placed, 180_000);
-    const lags = Float64Array.from(placed, (order) => {
-      if (order.firstAckAt === null) throw new Error(`webhook for ${order.code} never answered 2xx`);
-      return Math.max(0, created.get(order.code)! - order.firstAckAt);
-    });
-    const firstPlaced = Math.min(...placed.map((order) => order.placedAt));
-    const lastCreated = Math.max(...placed.map((order) => created.get(order.code)!));
-    const pretixStats = world.pretix.stats(ORGANIZER);
-    return {
-      pattern: { ...pattern, name: `${pattern.name}, ${instances} instance${instances === 1 ? '' : 's'}` },
-      hubspotRequestsPerOrder: world.hubspot.requestCount({ portalId: PORTAL_ID }) / pattern.orders,
-      pretixRequestsPerOrder: pretixStats.total / pattern.orders,
-      lagMs: { p50: percentile(lags, 50), p95: percentile(lags, 95), max: Math.max(...lags) },
-      allSyncedSeconds: (lastCreated - firstPlaced) / 1000,
-      hubspotPeakPerWindow: world.hubspot.maxRequestsInAnyWindow(PORTAL_ID, HUBSPOT_WINDOW_MS),
-      hubspot429: world.hubspot.rateLimitedCount(PORTAL_ID),
-      pretix429: pretixStats.throttled,
-    };
+    const result = measuredTraffic(pattern, placed, created, world.pretix, world.hubspot, { organizer: ORGANIZER, portalId: PORTAL_ID });
+    return { ...result, pattern: { ...pattern, name: `${pattern.name}, ${instances} instance${instances === 1 ? '' : 's'}` } };
   });
 }
 

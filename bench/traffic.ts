@@ -128,29 +128,42 @@ async function waitForDeals(stack: TrafficStack, placed: PlacedOrder[], timeoutM
   }
 }
 
+/** The table's figures for one run, from the fakes' logs: each order's lag from pretix's first 2xx to its deal. */
+export function measuredTraffic(
+  pattern: TrafficPattern,
+  placed: PlacedOrder[],
+  dealCreatedAt: Map<string, number>,
+  pretix: FakePretix,
+  hubspot: FakeHubSpot,
+  accounts: { organizer: string; portalId: string },
+): TrafficResult {
+  const { organizer, portalId } = accounts;
+  const lags = Float64Array.from(placed, (order) => {
+    if (order.firstAckAt === null) throw new Error(`webhook for ${order.code} never answered 2xx`);
+    return Math.max(0, dealCreatedAt.get(order.code)! - order.firstAckAt);
+  });
+  const firstPlaced = Math.min(...placed.map((order) => order.placedAt));
+  const lastCreated = Math.max(...placed.map((order) => dealCreatedAt.get(order.code)!));
+  const pretixStats = pretix.stats(organizer);
+  return {
+    pattern,
+    hubspotRequestsPerOrder: hubspot.requestCount({ portalId }) / pattern.orders,
+    pretixRequestsPerOrder: pretixStats.total / pattern.orders,
+    lagMs: { p50: percentile(lags, 50), p95: percentile(lags, 95), max: Math.max(...lags) },
+    allSyncedSeconds: (lastCreated - firstPlaced) / 1000,
+    hubspotPeakPerWindow: hubspot.maxRequestsInAnyWindow(portalId, HUBSPOT_WINDOW_MS),
+    hubspot429: hubspot.rateLimitedCount(portalId),
+    pretix429: pretixStats.throttled,
+  };
+}
+
 export async function runTrafficPattern(pattern: TrafficPattern): Promise<TrafficResult> {
   const stack = await startTrafficStack();
   try {
     if (pattern.idleBeforeMs) await new Promise((resolve) => setTimeout(resolve, pattern.idleBeforeMs));
     const placed = await stack.pretix.placeOrders(ORGANIZER, EVENT, pattern.orders, pattern.delivery);
     const created = await waitForDeals(stack, placed, 180_000);
-    const lags = Float64Array.from(placed, (p) => {
-      if (p.firstAckAt === null) throw new Error(`webhook for ${p.code} never answered 2xx`);
-      return Math.max(0, created.get(p.code)! - p.firstAckAt);
-    });
-    const firstPlaced = Math.min(...placed.map((p) => p.placedAt));
-    const lastCreated = Math.max(...placed.map((p) => created.get(p.code)!));
-    const pretixStats = stack.pretix.stats(ORGANIZER);
-    return {
-      pattern,
-      hubspotRequestsPerOrder: stack.hubspot.requestCount({ portalId: PORTAL }) / pattern.orders,
-      pretixRequestsPerOrder: pretixStats.total / pattern.orders,
-      lagMs: { p50: percentile(lags, 50), p95: percentile(lags, 95), max: Math.max(...lags) },
-      allSyncedSeconds: (lastCreated - firstPlaced) / 1000,
-      hubspotPeakPerWindow: stack.hubspot.maxRequestsInAnyWindow(PORTAL, HUBSPOT_WINDOW_MS),
-      hubspot429: stack.hubspot.rateLimitedCount(PORTAL),
-      pretix429: pretixStats.throttled,
-    };
+    return measuredTraffic(pattern, placed, created, stack.pretix, stack.hubspot, { organizer: ORGANIZER, portalId: PORTAL });
   } finally {
     await stack.close();
   }
