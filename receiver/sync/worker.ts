@@ -450,4 +450,3 @@ export class SyncWorker {
     await this.complete(done);
   }
 }
-
