@@ -3,14 +3,15 @@
 // admit a background request only if, after it, `reserve` slots are free now or free up within `graceMs`; a slot
 // frees one window after it was taken at the earliest, so that is: fewer than limit − reserve background requests in
 // the last window − grace. Every stretch of that length therefore holds at most limit − reserve of them, whoever
-// schedules them and however many instances share the budget. For 408 HubSpot requests (three backfills of 3,333
-// orders) that is 4 × 9 s = 36 s, not the 30 s that 110 per 10 s alone allows; for 400 it changes nothing.
+// schedules them and however many instances share the budget. With a reserve of 10, 408 HubSpot requests (three
+// backfills of 3,333 orders) needed 4 × 9 s = 36 s, not the 30 s that 110 per 10 s alone allows; with 8, 27 s: under
+// the limit's own.
 import { minimumSeconds } from './backfill';
 
 export interface ReserveRule {
-  /** Slots per window kept for interactive requests (services.ts interactiveReserve()). */
+  /** Slots per window kept for interactive requests (lib/interactive-rule.ts). */
   reserve: number;
-  /** How soon a reserved slot must free up again for background to take it (services.ts INTERACTIVE_GRACE_MS). */
+  /** How soon a reserved slot must free up again for background to take it (lib/interactive-rule.ts). */
   graceMs: number;
 }
 

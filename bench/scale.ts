@@ -31,7 +31,7 @@ import { cpuDuring, type CpuTime } from './process-cpu';
 import { tempDir } from '../test/helpers/temp-dir';
 import { minimumSeconds, REAL_LIMITS } from './backfill';
 import { minimumSecondsWithReserve } from './reserve-bound';
-import { INTERACTIVE_GRACE_MS, interactiveReserve } from '../receiver/services';
+import { interactiveRule } from '../receiver/lib/interactive-rule';
 
 const LIFTED = { limit: 1_000_000, intervalMs: 10_000 };
 const LIFTED_ENV = { HUBSPOT_RATE_LIMIT: '1000000/10s', PRETIX_RATE_LIMIT: '1000000/10s', RECONCILE_INTERVAL: '0' };
@@ -347,9 +347,10 @@ export async function runSharedBudgetBackfill(instances: number, totalOrders = 1
     const hubspotRequests = hubspot.requestCount({ portalId: PORTAL_ID });
     const pretixRequests = pretix.stats(ORGANIZER).total;
     const theoreticalSeconds = Math.max(minimumSeconds(hubspotRequests, REAL_LIMITS.hubspot), minimumSeconds(pretixRequests, REAL_LIMITS.pretix));
-    const withReserve = (limit: { limit: number; intervalMs: number }, requests: number) =>
-      minimumSecondsWithReserve(requests, limit, { reserve: interactiveReserve(limit.limit), graceMs: INTERACTIVE_GRACE_MS });
-    const reserveBoundSeconds = Math.max(withReserve(REAL_LIMITS.hubspot, hubspotRequests), withReserve(REAL_LIMITS.pretix, pretixRequests));
+    const reserveBoundSeconds = Math.max(
+      minimumSecondsWithReserve(hubspotRequests, REAL_LIMITS.hubspot, interactiveRule('hubspot', REAL_LIMITS.hubspot.limit)),
+      minimumSecondsWithReserve(pretixRequests, REAL_LIMITS.pretix, interactiveRule('pretix', REAL_LIMITS.pretix.limit)),
+    );
     return {
       instances,
       orders: perEvent * instances,

@@ -21,6 +21,7 @@ import { createPostgresOAuthStates } from './store/postgres/oauth-states';
 import { isPostgresStore } from './store/postgres/postgres-store';
 import { createTokenProvider, type AccessTokenProvider } from './hubspot/tokens';
 import { Cutoff } from './lib/cutoff';
+import { interactiveRule } from './lib/interactive-rule';
 import { createRateLimiter, type Priority, type RateLimiter } from './lib/rate-limiter';
 import type { BudgetWindow } from './lib/shared-budget';
 import type { SharedCoordination } from './lib/shared-coordination';
@@ -67,11 +68,11 @@ export function createServices(options: ServiceOptions) {
   const pretixFetch = options.fetch ?? (config.env === 'production' ? createPublicOnlyFetch(options.resolvePretixHost) : fetch);
   // Safety margins (≈1–2 % of the window) absorb network delay between our clock and theirs.
   // One window per pretix organizer and one per HubSpot portal, shared by every client below (they all use the same
-  // keys), with a reserve for interactive calls: see interactiveReserve().
+  // keys), with a reserve for interactive calls: see interactiveRule().
   const limiterFor = (service: 'hubspot' | 'pretix', rate: { limit: number; intervalMs: number }, safetyMs: number): RateLimiter => {
-    const reserve = interactiveReserve(rate.limit);
-    if (!options.shared) return createRateLimiter({ ...rate, reserve, graceMs: INTERACTIVE_GRACE_MS, safetyMs });
-    const window: BudgetWindow = { limit: rate.limit, reserve, graceMs: INTERACTIVE_GRACE_MS, windowMs: rate.intervalMs + safetyMs, holdMs: SHARED_SLOT_HOLD_MS };
+    const { reserve, graceMs } = interactiveRule(service, rate.limit);
+    if (!options.shared) return createRateLimiter({ ...rate, reserve, graceMs, safetyMs });
+    const window: BudgetWindow = { limit: rate.limit, reserve, graceMs, windowMs: rate.intervalMs + safetyMs, holdMs: SHARED_SLOT_HOLD_MS };
     return createSharedRateLimiter({ budget: options.shared.budgetFor(service, window), intervalMs: rate.intervalMs, onBudgetError: options.shared.onBudgetError });
   };
   const pretixLimiter = limiterFor('pretix', config.pretix.rateLimit, 500);
@@ -303,15 +304,3 @@ export function createServices(options: ServiceOptions) {
 
 export type Services = ReturnType<typeof createServices>;
 
-/**
- * Slots per window kept for interactive calls: one eleventh (10 of HubSpot's 110 per 10 s, 32 of pretix's 360 per
- * minute), none for tiny test limits. A card view costs a few requests and Sync now about five, so the reserve
- * covers a couple of people at once. Background work may still take reserved slots that free up again within
- * INTERACTIVE_GRACE_MS, so a backfill whose requests are spread over the window keeps nearly all of it.
- */
-export function interactiveReserve(limit: number): number {
-  return Math.floor(limit / 11);
-}
-
-/** The longest an interactive call waits for one of its reserved slots (the goal is an answer within 2 s). */
-export const INTERACTIVE_GRACE_MS = 1000;

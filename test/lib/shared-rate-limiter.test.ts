@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Priority } from '../../receiver/lib/rate-limiter';
 import { createMemoryBudget, decide, type BudgetWindow, type SharedBudget } from '../../receiver/lib/shared-budget';
 import { createSharedRateLimiter } from '../../receiver/lib/shared-rate-limiter';
+import { interactiveRule } from '../../receiver/lib/interactive-rule';
 import { minimumSecondsWithReserve } from '../../bench/reserve-bound';
 import { manualClock } from '../helpers/manual-clock';
 
@@ -172,8 +173,10 @@ async function saturatedBackfills(window: BudgetWindow, perInstance: number[], a
   return admittedAt;
 }
 
-describe('three saturated instances on one budget, HubSpot\'s window (110 per 10 s + 150 ms, reserve 10, grace 1 s)', () => {
-  const window: BudgetWindow = { limit: 110, reserve: 10, graceMs: 1000, windowMs: 10_150, holdMs: 30_000 };
+describe.each([
+  { rule: 'the receiver\'s', window: { limit: 110, ...interactiveRule('hubspot', 110), windowMs: 10_150, holdMs: 30_000 }, generationsOf408: 3 },
+  { rule: 'the earlier (reserve 10)', window: { limit: 110, reserve: 10, graceMs: 1000, windowMs: 10_150, holdMs: 30_000 }, generationsOf408: 4 },
+])('three saturated instances on one budget, HubSpot\'s window (110 per 10 s + 150 ms) under $rule interactive rule', ({ window, generationsOf408 }: { window: BudgetWindow; generationsOf408: number }) => {
   const answerMs = 10;
   // What a slot may lose to the budget's mechanics per window: its answer time (it counts from there), the one
   // millisecond past the slot's end, and the limiter's floor between asks (min(50, window / 100)).
@@ -189,7 +192,7 @@ describe('three saturated instances on one budget, HubSpot\'s window (110 per 10
   };
 
   it.each([
-    { perInstance: [136, 136, 136], generations: 4 }, // 408 requests: the bench's three backfills of 3,333 orders
+    { perInstance: [136, 136, 136], generations: generationsOf408 }, // 408 requests: the bench's three backfills of 3,333 orders
     { perInstance: [134, 133, 133], generations: 3 }, // 400: one backfill of 10,000 orders
   ])('finish $perInstance requests as soon as the reserve rule allows, and no sooner', async ({ perInstance, generations }) => {
     const admittedAt = await saturatedBackfills(window, perInstance, answerMs);
@@ -197,7 +200,7 @@ describe('three saturated instances on one budget, HubSpot\'s window (110 per 10
     const boundMs = 1000 * minimumSecondsWithReserve(total, { limit: window.limit, intervalMs: window.windowMs }, window);
     const last = admittedAt[admittedAt.length - 1]!;
     // The guarantees: never more than the limit in a window, never more than limit − reserve background requests
-    // in a window less the grace (so ten interactive calls always find a slot within the grace).
+    // in a window less the grace (so `reserve` interactive calls always find a slot within the grace).
     expect(maxInAnyStretch(admittedAt, window.windowMs)).toBeLessThanOrEqual(window.limit);
     expect(maxInAnyStretch(admittedAt, window.windowMs - window.graceMs)).toBeLessThanOrEqual(window.limit - window.reserve);
     // The bound is what the rule costs (it cannot be beaten), and the shared limiter loses nothing beyond it but a
