@@ -7,15 +7,9 @@
 // backfills of 3,333 orders) needed 4 × 9 s = 36 s, not the 30 s that 110 per 10 s alone allows; with 8, 27 s: under
 // the limit's own.
 import { minimumSeconds } from './backfill';
+import type { InteractiveRule } from '../receiver/lib/interactive-rule';
 
-export interface ReserveRule {
-  /** Slots per window kept for interactive requests (lib/interactive-rule.ts). */
-  reserve: number;
-  /** How soon a reserved slot must free up again for background to take it (lib/interactive-rule.ts). */
-  graceMs: number;
-}
-
-export function minimumSecondsWithReserve(requests: number, limit: { limit: number; intervalMs: number }, rule: ReserveRule): number {
+export function minimumSecondsWithReserve(requests: number, limit: { limit: number; intervalMs: number }, rule: InteractiveRule): number {
   const plain = minimumSeconds(requests, limit);
   const share = limit.limit - rule.reserve;
   if (requests === 0 || rule.reserve <= 0 || share <= 0) return plain;

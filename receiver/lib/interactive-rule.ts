@@ -3,7 +3,9 @@
 /** What interactive calls (card, settings page, Sync now) are promised of each window: `reserve` slots within
  * `graceMs`, even while background work saturates it (lib/rate-limiter.ts, lib/shared-budget.ts). */
 export interface InteractiveRule {
+  /** Slots per window kept for interactive requests. */
   reserve: number;
+  /** How soon a reserved slot must free up again for background work to take it. */
   graceMs: number;
 }
 
