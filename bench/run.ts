@@ -125,28 +125,43 @@ if (only === 'scale-budget') {
 
 if (only === 'scale') {
   const s = await runScaleBenchmark();
-  const one = s.postgres[0]!;
-  const ratio = (n: number, of: number) => fmt(n / of);
-  console.log('\n## Webhook intake and sync with 1, 2, 3 receivers on one PostgreSQL, beside lowdb and a bare Fastify route (one run)');
-  console.log('Intake: autocannon, 32 connections, 5 s after a 5 s warm-up, every delivery a new order, real rate limits; sync: 3,000 orders placed as a burst (16 lanes, through the proxy), limits lifted, until the queue is empty.');
-  // The goal compares like with like: the bare route is measured straight, and the proxy runs in this process, on
-  // the cores it measures (a real load balancer does not), so the proxied figure is beside it, not the goal's.
-  console.log('| store | instances | intake via proxy, req/s | × bare route | × 1 instance | intake straight at the instances, req/s | × bare route (goal ≥ 0.25) | × 1 instance | sync, orders/s | × 1 instance |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
-  console.log(`| bare Fastify route | 1 | | | | ${fmt(s.bareRps, 0)} | 1.00 | | | |`);
-  console.log(`| lowdb | 1 | | | | ${fmt(s.lowdb.intakeRps, 0)} | ${ratio(s.lowdb.intakeRps, s.bareRps)} | | ${fmt(s.lowdb.syncOrdersPerSecond, 0)} | |`);
-  for (const row of s.postgres) {
+  const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+  /** The median of a ratio taken within each round, and its range over the rounds. */
+  const perRound = (ratio: (round: (typeof s.rounds)[number]) => number) => {
+    const values = s.rounds.map(ratio);
+    return `**${fmt(median(values))}** (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
+  };
+  const instances = s.rounds[0]!.postgres.map((_, i) => i + 1);
+  console.log(`\n## Webhook intake and sync with ${instances.join(', ')} receivers on one PostgreSQL, beside lowdb and a bare Fastify route (one run)`);
+  console.log(`Intake: autocannon, 96 connections in all, split over the instances measured, 1 s each after a 3 s warm-up, every delivery a new order, real rate limits; ${s.rounds.length} rounds, each target in turn, ratios taken within a round (median, range).`);
+  console.log('| target | req/s per round | × bare route (goal ≥ 0.25) | × 1 instance (goal ≥ 1) |');
+  console.log('|---|---|---|---|');
+  console.log(`| bare Fastify route | ${s.rounds.map((r) => fmt(r.bareRps, 0)).join(' / ')} | 1 | |`);
+  console.log(`| lowdb, one process | ${s.rounds.map((r) => fmt(r.lowdbRps, 0)).join(' / ')} | ${perRound((r) => r.lowdbRps / r.bareRps)} | |`);
+  for (const n of instances) {
+    const one = (r: (typeof s.rounds)[number]) => r.postgres[0]!.rps;
     console.log(
-      `| PostgreSQL | ${row.instances} | ${fmt(row.intakeRps, 0)} | ${ratio(row.intakeRps, s.bareRps)} | ${ratio(row.intakeRps, one.intakeRps)} | ${fmt(row.directIntakeRps, 0)} | ${ratio(row.directIntakeRps, s.bareRps)} | ${ratio(row.directIntakeRps, one.directIntakeRps)} | ${fmt(row.syncOrdersPerSecond, 0)} | ${ratio(row.syncOrdersPerSecond, one.syncOrdersPerSecond)} |`,
+      `| PostgreSQL, ${n} instance(s) | ${s.rounds.map((r) => fmt(r.postgres[n - 1]!.rps, 0)).join(' / ')} | ${perRound((r) => r.postgres[n - 1]!.rps / r.bareRps)} | ${n === 1 ? '1' : perRound((r) => r.postgres[n - 1]!.rps / one(r))} |`,
     );
   }
   // What limits the intake: where its CPU went, and how many deliveries shared each round trip.
-  console.log('\nWhere the CPU of the straight intake went (per acknowledged delivery, user + system, from /proc), and the statements (pg_stat_statements):');
+  console.log('\nWhere the CPU of the PostgreSQL intake went (per acknowledged delivery, user + system, from /proc; every instance counts, the idle ones too), and the statements (pg_stat_statements), per round:');
   console.log('| instances | deliveries per accept statement | statements per delivery | receivers, µs | PostgreSQL, µs | autocannon (this process), µs | machine idle |');
   console.log('|---|---|---|---|---|---|---|');
-  for (const { instances, directIntakeCost: c } of s.postgres) {
-    console.log(`| ${instances} | ${fmt(c.deliveriesPerAccept, 1)} | ${fmt(c.statementsPerDelivery, 3)} | ${fmt(c.receiversUs, 0)} | ${fmt(c.postgresUs, 0)} | ${fmt(c.benchmarkUs, 0)} | ${fmt(100 * c.idleShare, 0)} % |`);
+  const each = (values: number[], digits: number) => values.map((v) => fmt(v, digits)).join(' / ');
+  for (const n of instances) {
+    const costs = s.rounds.map((r) => r.postgres[n - 1]!.cost);
+    console.log(
+      `| ${n} | ${each(costs.map((c) => c.deliveriesPerAccept), 1)} | ${each(costs.map((c) => c.statementsPerDelivery), 3)} | ${each(costs.map((c) => c.receiversUs), 0)} | ${each(costs.map((c) => c.postgresUs), 0)} | ${each(costs.map((c) => c.benchmarkUs), 0)} | ${each(costs.map((c) => 100 * c.idleShare), 0)} % |`,
+    );
   }
+  console.log('\nA pause as long as a measurement after each round: the background work of the backlog so far (CPU ms per second), and the machine idle:');
+  console.log(`receivers ${each(s.rounds.map((r) => r.pause.receiversUs / 1000), 0)}; PostgreSQL ${each(s.rounds.map((r) => r.pause.postgresUs / 1000), 0)}; lowdb ${each(s.rounds.map((r) => r.pause.lowdbUs / 1000), 0)}; idle ${each(s.rounds.map((r) => 100 * r.pause.idleShare), 0)} %`);
+  console.log('\nSync: 3,000 orders placed as a burst (16 lanes, through the proxy), limits lifted, until the queue is empty; a fresh set of instances for each row.');
+  console.log('| store | instances | orders/s | × 1 instance |');
+  console.log('|---|---|---|---|');
+  console.log(`| lowdb | 1 | ${fmt(s.lowdbSyncOrdersPerSecond, 0)} | |`);
+  for (const n of instances) console.log(`| PostgreSQL | ${n} | ${fmt(s.syncOrdersPerSecond[n - 1]!, 0)} | ${fmt(s.syncOrdersPerSecond[n - 1]! / s.syncOrdersPerSecond[0]!)} |`);
 }
 
 await stopBenchCluster();

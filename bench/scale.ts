@@ -1,12 +1,18 @@
 // `npm run bench -- scale`: several receiver processes on one PostgreSQL (a throwaway cluster, TCP on loopback,
 // fsync off as in the tests), each figure beside the one-instance figure of the same run, and lowdb (one process)
-// and a bare Fastify route beside those. Bounded: about two and a half minutes on two cores.
-//  - intake: acknowledged webhook deliveries per second, autocannon's 32 connections through the round-robin proxy
-//    (in this process, as the tests run it) and, beside it, straight at the instances (split over them), 5 s each
-//    after a 5 s warm-up. Every delivery is a new order (no two merge into one job row). The instances run at the
-//    real rate limits then, as in production, so their workers spend little CPU beside the intake. Beside the straight
-//    figure, where its CPU went (bench/process-cpu.ts) and how many deliveries each statement carried: on a machine
-//    with fewer cores than busy processes, that is what says what limits it;
+// and a bare Fastify route beside those. Bounded: about three minutes on two cores.
+//  - intake: acknowledged webhook deliveries per second. autocannon's 96 connections in all (32 for each of three
+//    instances), split over the instances measured: the same offered load for every row, and enough to keep three
+//    instances busy (with 32 in all, each of three got 10, and its batches shrank to a third of one instance's).
+//    Every delivery is a new order (no two merge into one job row). Three instances run all along and the load goes
+//    to one, two or all three of them; the bare route, lowdb and those three are measured in turn, 1 s each after a
+//    3 s warm-up, in ROUNDS rounds (each starting one further along), and every ratio is taken within a round: this
+//    host's speed changes by a quarter and more from one second to the next, and short alternating measurements keep
+//    most of that out of the ratios. After each round a pause as long as a measurement shows what the backlog left by
+//    the rounds so far costs in the background. The instances run at the real rate limits, as in production, so
+//    their workers spend little CPU beside the intake. Beside each figure, where its CPU went (bench/process-cpu.ts)
+//    and how many deliveries each statement carried: on a machine with fewer cores than busy processes, that is what
+//    says what limits it;
 //  - sync: 3,000 orders placed in pretix as a burst (16 lanes, each webhook through the proxy), limits lifted, from
 //    the first placement until the queue is empty: orders per second, a fresh set of instances for it.
 // The three-instance backfill under one shared budget is `npm run bench -- scale-budget` (runSharedBudgetBackfill).
@@ -36,18 +42,34 @@ import { interactiveRule } from '../receiver/lib/interactive-rule';
 const LIFTED = { limit: 1_000_000, intervalMs: 10_000 };
 const LIFTED_ENV = { HUBSPOT_RATE_LIMIT: '1000000/10s', PRETIX_RATE_LIMIT: '1000000/10s', RECONCILE_INTERVAL: '0' };
 export const REAL_ENV = { HUBSPOT_RATE_LIMIT: '110/10s', PRETIX_RATE_LIMIT: '360/1m', RECONCILE_INTERVAL: '0' };
-const DURATION_SEC = 5;
-const CONNECTIONS = 32;
+const DURATION_SEC = 1;
+/** Long enough for every process's JIT and pools to settle before the first round. */
+const WARM_UP_SEC = 3;
+const CONNECTIONS = 96;
+const ROUNDS = 15;
+const MAX_INSTANCES = 3;
 const SYNC_ORDERS = 3_000;
 
 const benchStart = performance.now();
 /** Progress on stderr, with the seconds since the benchmark started: where a slow run spends its time. */
 const progress = (message: string) => process.stderr.write(`[scale ${((performance.now() - benchStart) / 1000).toFixed(1)} s] ${message}\n`);
 
-export interface ScaleResult {
+/** One round of the intake: every target measured once, one after the other. */
+export interface IntakeRound {
   bareRps: number;
-  lowdb: { intakeRps: number; syncOrdersPerSecond: number };
-  postgres: { instances: number; intakeRps: number; directIntakeRps: number; directIntakeCost: IntakeCost; syncOrdersPerSecond: number }[];
+  lowdbRps: number;
+  /** By the number of instances the load went to: [0] is one instance. */
+  postgres: { rps: number; cost: IntakeCost }[];
+  /** A pause as long as a measurement after the round: the CPU (µs per second) that the backlog of the rounds so far
+   * costs in the background, which every later measurement shares the machine with. */
+  pause: { receiversUs: number; postgresUs: number; lowdbUs: number; idleShare: number };
+}
+
+export interface ScaleResult {
+  rounds: IntakeRound[];
+  lowdbSyncOrdersPerSecond: number;
+  /** By the number of instances, as `postgres` above. */
+  syncOrdersPerSecond: number[];
 }
 
 interface LoadResult {
@@ -57,15 +79,15 @@ interface LoadResult {
   acknowledged: number;
 }
 
-/** autocannon's `connections` split over `urls` for DURATION_SEC. */
-async function load(urls: string[], connections: number, body: () => string): Promise<LoadResult> {
+/** autocannon's `connections` split over `urls` for `seconds`. */
+async function load(urls: string[], connections: number, body: () => string, seconds = DURATION_SEC): Promise<LoadResult> {
   const share = Math.max(1, Math.floor(connections / urls.length));
   const results = await Promise.all(
     urls.map(
       (url) =>
         new Promise<autocannon.Result>((resolve, reject) =>
           autocannon(
-            { url, method: 'POST', connections: share, duration: DURATION_SEC, headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (r) => ({ ...r, body: body() }) }] },
+            { url, method: 'POST', connections: share, duration: seconds, headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (r) => ({ ...r, body: body() }) }] },
             (error, result) => (error ? reject(error) : resolve(result)),
           ),
         ),
@@ -83,14 +105,6 @@ const newOrderPayload = () => {
   return JSON.stringify({ notification_id: notification, organizer: ORGANIZER, event: EVENT, code: `B${notification.toString(36).toUpperCase()}`, action: 'pretix.event.order.placed' });
 };
 
-/** Warm-up, then the measurement of each set of URLs in turn (same warm instances). */
-async function intake(targets: string[][]): Promise<number[]> {
-  await load(targets[0]!, CONNECTIONS, newOrderPayload);
-  const rates: number[] = [];
-  for (const urls of targets) rates.push((await load(urls, CONNECTIONS, newOrderPayload)).rps);
-  return rates;
-}
-
 /** Where one intake measurement's CPU went, per acknowledged delivery, and how the deliveries shared statements. */
 export interface IntakeCost {
   /** Deliveries per accept_webhooks statement: how many requests each round trip carried. */
@@ -106,8 +120,9 @@ export interface IntakeCost {
   idleShare: number;
 }
 
-/** One straight measurement, its CPU per process group and its statements (pg_stat_statements, reset first). */
-async function measuredIntake(world: PostgresReceivers, databaseUrl: string): Promise<{ rps: number; cost: IntakeCost }> {
+/** One measurement of `urls` (some of the world's instances), its CPU per process group (every instance counts, the
+ * idle ones too) and its statements (pg_stat_statements, reset first). */
+async function measuredIntake(world: PostgresReceivers, databaseUrl: string, urls: string[]): Promise<{ rps: number; cost: IntakeCost }> {
   const running = await benchCluster();
   const stats = new pg.Client({ connectionString: running.adminUrl });
   await stats.connect();
@@ -120,7 +135,7 @@ async function measuredIntake(world: PostgresReceivers, databaseUrl: string): Pr
         postgres: () => [serverPid, ...descendantPids(serverPid)],
         benchmark: () => [process.pid],
       },
-      () => load(directWebhookUrls(world), CONNECTIONS, newOrderPayload),
+      () => load(urls, CONNECTIONS, newOrderPayload),
     );
     const { rows } = await stats.query<{ statements: string; accepts: string }>(
       `SELECT coalesce(sum(calls), 0) AS statements, coalesce(sum(calls) FILTER (WHERE query LIKE '%accept_webhooks(%'), 0) AS accepts
@@ -166,16 +181,12 @@ const queueLeft = async (admin: { get<T>(path: string): Promise<T> }) => {
   return queue.pending + queue.inFlight;
 };
 
-async function bareRoute(): Promise<number> {
+/** The bare route of bench/acceptance-servers.ts, in a child process of its own until `stop`. */
+async function startBareRoute(): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/acceptance-servers.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-    const { bare } = JSON.parse(line) as { bare: string };
-    const [rps] = await intake([[bare]]);
-    return rps!;
-  } finally {
-    child.kill('SIGTERM');
-  }
+  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const { bare } = JSON.parse(line) as { bare: string };
+  return { url: bare, stop: () => child.kill('SIGTERM') };
 }
 
 const webhookPath = (connection: PublicConnection) => new URL(connection.webhookUrl).pathname;
@@ -235,30 +246,79 @@ export async function stopBenchCluster(): Promise<void> {
   cluster = null;
 }
 
-export async function runScaleBenchmark(): Promise<ScaleResult> {
-  progress('bare Fastify route');
-  const bareRps = await bareRoute();
-  progress(`bare route ${bareRps.toFixed(0)} req/s`);
+/** CPU per second of the instances and of lowdb's process while no load is sent, for one measurement's length. */
+async function backgroundCpu(world: PostgresReceivers, lowdb: ProcessStack): Promise<IntakeRound['pause']> {
+  const running = await benchCluster();
+  const serverPid = await running.serverPid();
+  const processes = (pid: number | undefined) => (pid ? [pid, ...descendantPids(pid)] : []);
+  const { groups, idleShare } = await cpuDuring(
+    {
+      receivers: () => world.receivers.flatMap((receiver) => processes(receiver?.child.pid)),
+      postgres: () => processes(serverPid),
+      lowdb: () => processes(lowdb.receiver.child.pid),
+    },
+    () => new Promise((resolve) => setTimeout(resolve, DURATION_SEC * 1000)),
+  );
+  const perSecond = (time: CpuTime | undefined) => ((time?.userUs ?? 0) + (time?.systemUs ?? 0)) / DURATION_SEC;
+  return { receiversUs: perSecond(groups.receivers), postgresUs: perSecond(groups.postgres), lowdbUs: perSecond(groups.lowdb), idleShare };
+}
 
-  progress('lowdb, one process: intake');
-  const [lowdbIntake] = await withLowdb(REAL_ENV, REAL_LIMITS.hubspot, (stack) => intake([[stack.connection.webhookUrl]]));
-  progress(`lowdb intake ${lowdbIntake!.toFixed(0)} req/s; sync`);
-  const lowdbSync = await withLowdb(LIFTED_ENV, LIFTED, (stack) => {
+/** The intake rounds: the bare route, lowdb and one world of MAX_INSTANCES instances, all running throughout. */
+async function intakeRounds(): Promise<IntakeRound[]> {
+  const bare = await startBareRoute();
+  try {
+    return await withLowdb(REAL_ENV, REAL_LIMITS.hubspot, (lowdb) =>
+      withPostgres(MAX_INSTANCES, REAL_ENV, REAL_LIMITS.hubspot, async (world, databaseUrl) => {
+        const instanceUrls = directWebhookUrls(world);
+        type Target = { name: string; measure: () => Promise<{ rps: number; cost?: IntakeCost }> };
+        const targets: Target[] = [
+          { name: 'bare route', measure: () => load([bare.url], CONNECTIONS, newOrderPayload) },
+          { name: 'lowdb', measure: () => load([lowdb.connection.webhookUrl], CONNECTIONS, newOrderPayload) },
+          ...instanceUrls.map((_, i) => ({ name: `PostgreSQL, ${i + 1} instance(s)`, measure: () => measuredIntake(world, databaseUrl, instanceUrls.slice(0, i + 1)) })),
+        ];
+        progress('intake warm-up');
+        for (const urls of [[bare.url], [lowdb.connection.webhookUrl], instanceUrls]) await load(urls, CONNECTIONS, newOrderPayload, WARM_UP_SEC);
+        const rounds: IntakeRound[] = [];
+        for (let round = 0; round < ROUNDS; round += 1) {
+          const figures = new Map<string, { rps: number; cost?: IntakeCost }>();
+          for (let k = 0; k < targets.length; k += 1) {
+            const target = targets[(round + k) % targets.length]!;
+            figures.set(target.name, await target.measure());
+          }
+          const figure = (name: string) => figures.get(name)!;
+          const result: Omit<IntakeRound, 'pause'> & Partial<Pick<IntakeRound, 'pause'>> = {
+            bareRps: figure('bare route').rps,
+            lowdbRps: figure('lowdb').rps,
+            postgres: instanceUrls.map((_, i) => {
+              const { rps, cost } = figure(`PostgreSQL, ${i + 1} instance(s)`);
+              return { rps, cost: cost! };
+            }),
+          };
+          result.pause = await backgroundCpu(world, lowdb);
+          progress(`round ${round + 1}: bare ${result.bareRps.toFixed(0)}, lowdb ${result.lowdbRps.toFixed(0)}, PostgreSQL ${result.postgres.map((p) => p.rps.toFixed(0)).join(' / ')} req/s`);
+          rounds.push(result as IntakeRound);
+        }
+        return rounds;
+      }),
+    );
+  } finally {
+    bare.stop();
+  }
+}
+
+export async function runScaleBenchmark(): Promise<ScaleResult> {
+  const rounds = await intakeRounds();
+  progress('lowdb, one process: sync');
+  const lowdbSyncOrdersPerSecond = await withLowdb(LIFTED_ENV, LIFTED, (stack) => {
     addOrderWebhook(stack.pretix, stack.connection.webhookUrl);
     return syncThroughput(stack.pretix, () => queueLeft(stack.admin), () => stack.hubspot.objects(PORTAL_ID, 'deals').length);
   });
-  progress(`lowdb sync ${lowdbSync.toFixed(0)} orders/s`);
+  progress(`lowdb sync ${lowdbSyncOrdersPerSecond.toFixed(0)} orders/s`);
 
-  const postgres: ScaleResult['postgres'] = [];
-  for (const instances of [1, 2, 3]) {
-    progress(`PostgreSQL, ${instances} instance(s): intake (through the proxy, then straight)`);
-    const { intakeRps, direct } = await withPostgres(instances, REAL_ENV, REAL_LIMITS.hubspot, async (world, databaseUrl) => {
-      const [proxiedRps] = await intake([[`${world.proxy.url}${webhookPath(world.connection)}`]]);
-      return { intakeRps: proxiedRps!, direct: await measuredIntake(world, databaseUrl) };
-    });
-    const directIntakeRps = direct.rps;
-    progress(`  intake ${intakeRps.toFixed(0)} req/s through the proxy, ${directIntakeRps.toFixed(0)} straight; sync`);
-    const syncOrdersPerSecond = await withPostgres(instances, LIFTED_ENV, LIFTED, async (world, databaseUrl) => {
+  const syncOrdersPerSecond: number[] = [];
+  for (let instances = 1; instances <= MAX_INSTANCES; instances += 1) {
+    progress(`PostgreSQL, ${instances} instance(s): sync`);
+    const ordersPerSecond = await withPostgres(instances, LIFTED_ENV, LIFTED, async (world, databaseUrl) => {
       addOrderWebhook(world.pretix, world.connection.webhookUrl);
       // Straight from the table: cheaper than any admin call, and it asks nothing of the instances being measured.
       const db = new pg.Client({ connectionString: databaseUrl });
@@ -274,11 +334,11 @@ export async function runScaleBenchmark(): Promise<ScaleResult> {
         await db.end();
       }
     });
-    progress(`  sync ${syncOrdersPerSecond.toFixed(0)} orders/s`);
-    postgres.push({ instances, intakeRps, directIntakeRps, directIntakeCost: direct.cost, syncOrdersPerSecond });
+    progress(`  sync ${ordersPerSecond.toFixed(0)} orders/s`);
+    syncOrdersPerSecond.push(ordersPerSecond);
   }
   progress('done');
-  return { bareRps, lowdb: { intakeRps: lowdbIntake!, syncOrdersPerSecond: lowdbSync }, postgres };
+  return { rounds, lowdbSyncOrdersPerSecond, syncOrdersPerSecond };
 }
 
 export interface SharedBudgetBackfillResult {
