@@ -8,7 +8,7 @@ import { webhookPayloadSchema } from '../pretix/schemas';
 import { EVENT_ADDED_ACTION, MARKETING_EVENT_ACTIONS } from '../pretix/webhook-actions';
 import type { ChangeOutcome, EventChange } from '../sync/marketing-refresh';
 import type { SecretBox } from '../store/secrets';
-import { safeEqual } from '../store/secrets';
+import { equalFingerprints } from '../store/secrets';
 import type { Store } from '../store/types';
 import { badRequestFromZod, HttpError } from './errors';
 
@@ -72,7 +72,7 @@ export async function pretixWebhookRoutes(app: FastifyInstance, deps: PretixWebh
     const connection = target?.connection;
     // Only a keyed hash of the token is stored and compared (in constant time), so neither the lookup nor the
     // comparison works on the secret itself.
-    if (!connection || !safeEqual(connection.webhookTokenFingerprint, fingerprint)) {
+    if (!connection || !equalFingerprints(connection.webhookTokenFingerprint, fingerprint)) {
       throw new HttpError(404, 'unknown_webhook', 'No pretix connection has this webhook URL. Copy the URL again from `pretix-hubspot connection list`.');
     }
     if (!envelope.success) throw badRequestFromZod(envelope.error, 'pretix webhook body');

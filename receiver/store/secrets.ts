@@ -50,6 +50,17 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+/**
+ * Constant-time equality of two fingerprints (SecretBox.fingerprint). Every fingerprint has the same length (a SHA-256
+ * digest in base64url), so the length says nothing and the bytes are compared as they are: a webhook delivery's hot
+ * path, where safeEqual's two extra hashes were a twentieth of the receiver's CPU.
+ */
+export function equalFingerprints(a: string, b: string): boolean {
+  const ba = Buffer.from(a, 'utf8');
+  const bb = Buffer.from(b, 'utf8');
+  return ba.length === bb.length && timingSafeEqual(ba, bb);
+}
+
 /** An unguessable URL-safe token (256 bits). */
 export function randomToken(): string {
   return randomBytes(32).toString('base64url');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSecretBox, safeEqual } from '../../receiver/store/secrets';
+import { createSecretBox, equalFingerprints, safeEqual } from '../../receiver/store/secrets';
 
 describe('secret box', () => {
   const box = createSecretBox('k'.repeat(40));
@@ -23,5 +23,17 @@ describe('secret box', () => {
     expect(safeEqual('abc', 'abc')).toBe(true);
     expect(safeEqual('abc', 'abd')).toBe(false);
     expect(safeEqual('abc', 'abcd')).toBe(false);
+  });
+
+  it('compares fingerprints: equal only when every byte is', () => {
+    const box = createSecretBox('k'.repeat(40));
+    const token = 'a'.repeat(43);
+    const fingerprint = box.fingerprint(token);
+    expect(equalFingerprints(fingerprint, box.fingerprint(token))).toBe(true);
+    expect(equalFingerprints(fingerprint, box.fingerprint(`${token}b`))).toBe(false);
+    expect(equalFingerprints(fingerprint, `${fingerprint.slice(0, -1)}${fingerprint.endsWith('A') ? 'B' : 'A'}`)).toBe(false);
+    // A fingerprint of another length (none is) is unequal, not an error.
+    expect(equalFingerprints(fingerprint, fingerprint.slice(1))).toBe(false);
+    expect(equalFingerprints('', fingerprint)).toBe(false);
   });
 });
