@@ -131,32 +131,33 @@ if (only === 'scale') {
     const values = s.rounds.map(ratio);
     return `**${fmt(median(values))}** (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
   };
+  /** A figure over the rounds: its median, and its range. */
+  const spread = (values: number[], digits = 0) => `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})`;
   const instances = s.rounds[0]!.postgres.map((_, i) => i + 1);
   console.log(`\n## Webhook intake and sync with ${instances.join(', ')} receivers on one PostgreSQL, beside lowdb and a bare Fastify route (one run)`);
   console.log(`Intake: autocannon, 96 connections in all, split over the instances measured, 1 s each after a 3 s warm-up, every delivery a new order, real rate limits; ${s.rounds.length} rounds, each target in turn, ratios taken within a round (median, range).`);
-  console.log('| target | req/s per round | × bare route (goal ≥ 0.25) | × 1 instance (goal ≥ 1) |');
+  console.log('| target | req/s, median (range) | × bare route (goal ≥ 0.25) | × 1 instance (goal ≥ 1) |');
   console.log('|---|---|---|---|');
-  console.log(`| bare Fastify route | ${s.rounds.map((r) => fmt(r.bareRps, 0)).join(' / ')} | 1 | |`);
-  console.log(`| lowdb, one process | ${s.rounds.map((r) => fmt(r.lowdbRps, 0)).join(' / ')} | ${perRound((r) => r.lowdbRps / r.bareRps)} | |`);
+  console.log(`| bare Fastify route | ${spread(s.rounds.map((r) => r.bareRps))} | 1 | |`);
+  console.log(`| lowdb, one process | ${spread(s.rounds.map((r) => r.lowdbRps))} | ${perRound((r) => r.lowdbRps / r.bareRps)} | |`);
   for (const n of instances) {
     const one = (r: (typeof s.rounds)[number]) => r.postgres[0]!.rps;
     console.log(
-      `| PostgreSQL, ${n} instance(s) | ${s.rounds.map((r) => fmt(r.postgres[n - 1]!.rps, 0)).join(' / ')} | ${perRound((r) => r.postgres[n - 1]!.rps / r.bareRps)} | ${n === 1 ? '1' : perRound((r) => r.postgres[n - 1]!.rps / one(r))} |`,
+      `| PostgreSQL, ${n} instance(s) | ${spread(s.rounds.map((r) => r.postgres[n - 1]!.rps))} | ${perRound((r) => r.postgres[n - 1]!.rps / r.bareRps)} | ${n === 1 ? '1' : perRound((r) => r.postgres[n - 1]!.rps / one(r))} |`,
     );
   }
   // What limits the intake: where its CPU went, and how many deliveries shared each round trip.
-  console.log('\nWhere the CPU of the PostgreSQL intake went (per acknowledged delivery, user + system, from /proc; every instance counts, the idle ones too), and the statements (pg_stat_statements), per round:');
-  console.log('| instances | deliveries per accept statement | statements per delivery | receivers, µs | PostgreSQL, µs | autocannon (this process), µs | machine idle |');
-  console.log('|---|---|---|---|---|---|---|');
-  const each = (values: number[], digits: number) => values.map((v) => fmt(v, digits)).join(' / ');
+  console.log('\nWhere the CPU of the PostgreSQL intake went (per acknowledged delivery, user + system, from /proc; every instance counts, the idle ones too), and the statements (pg_stat_statements), median (range) over the rounds:');
+  console.log('| instances | deliveries per accept statement | statements per delivery | receivers, µs | PostgreSQL, µs | autocannon (this process), µs | all, µs | machine idle, % |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const n of instances) {
     const costs = s.rounds.map((r) => r.postgres[n - 1]!.cost);
     console.log(
-      `| ${n} | ${each(costs.map((c) => c.deliveriesPerAccept), 1)} | ${each(costs.map((c) => c.statementsPerDelivery), 3)} | ${each(costs.map((c) => c.receiversUs), 0)} | ${each(costs.map((c) => c.postgresUs), 0)} | ${each(costs.map((c) => c.benchmarkUs), 0)} | ${each(costs.map((c) => 100 * c.idleShare), 0)} % |`,
+      `| ${n} | ${spread(costs.map((c) => c.deliveriesPerAccept), 1)} | ${spread(costs.map((c) => c.statementsPerDelivery), 3)} | ${spread(costs.map((c) => c.receiversUs))} | ${spread(costs.map((c) => c.postgresUs))} | ${spread(costs.map((c) => c.benchmarkUs))} | ${spread(costs.map((c) => c.receiversUs + c.postgresUs + c.benchmarkUs))} | ${spread(costs.map((c) => 100 * c.idleShare))} |`,
     );
   }
-  console.log('\nA pause as long as a measurement after each round: the background work of the backlog so far (CPU ms per second), and the machine idle:');
-  console.log(`receivers ${each(s.rounds.map((r) => r.pause.receiversUs / 1000), 0)}; PostgreSQL ${each(s.rounds.map((r) => r.pause.postgresUs / 1000), 0)}; lowdb ${each(s.rounds.map((r) => r.pause.lowdbUs / 1000), 0)}; idle ${each(s.rounds.map((r) => 100 * r.pause.idleShare), 0)} %`);
+  console.log('\nA pause as long as a measurement after each round: the background work of the backlog so far (CPU ms per second) and the machine idle, median (range):');
+  console.log(`receivers ${spread(s.rounds.map((r) => r.pause.receiversUs / 1000))}; PostgreSQL ${spread(s.rounds.map((r) => r.pause.postgresUs / 1000))}; lowdb ${spread(s.rounds.map((r) => r.pause.lowdbUs / 1000))}; idle ${spread(s.rounds.map((r) => 100 * r.pause.idleShare))} %`);
   console.log('\nSync: 3,000 orders placed as a burst (16 lanes, through the proxy), limits lifted, until the queue is empty; a fresh set of instances for each row.');
   console.log('| store | instances | orders/s | × 1 instance |');
   console.log('|---|---|---|---|');
