@@ -182,7 +182,11 @@ export function createServices(options: ServiceOptions) {
   const interactivePretixFor = pretixClientsFor('interactive', { maxRetries: 1, timeoutMs: 10_000 });
   const events = createEventService({ store, secrets, publicUrl: config.publicUrl, pretixFor: interactivePretixFor });
 
-  const contexts = new EventContextCache();
+  // With several instances, an event's data fetched by one is taken by the others from PostgreSQL.
+  const contexts = new EventContextCache({
+    shared: options.shared?.cache,
+    onSharedError: (error) => logger.warn({ err: error }, 'the shared cache of event data failed; fetched from pretix here instead'),
+  });
   // Source fields and HubSpot properties are read while a person waits (settings page, CLI): interactive clients.
   const catalogues = createCatalogues({ contexts, pretixFor: interactivePretixFor, crmFor: interactiveCrmFor, now: options.now });
   // Mappings are checked and saved here for the settings page and the admin API/CLI alike.

@@ -111,7 +111,7 @@ export function createMarketingEventService(deps: MarketingEventServiceDeps): Ma
       const open = stored.filter((m) => m.state !== 'cancelled');
       // Cancelled is final: an event deleted in pretix costs nothing more at each sweep.
       if (open.length === 0) return;
-      deps.contexts.invalidate(`${connection.id}:${event}`);
+      await deps.contexts.invalidate(`${connection.id}:${event}`);
       let input;
       try {
         input = await stepInput(connection, event);

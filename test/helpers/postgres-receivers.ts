@@ -27,6 +27,8 @@ export interface PostgresReceivers {
   eventPath: string;
   /** Kills one instance (SIGKILL unless told otherwise); the proxy finds out by itself (refused connections). */
   kill(index: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts instance `index` as a new process (one more, or again after kill): nothing in its memory. */
+  start(index: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,11 @@ export async function startPostgresReceivers(options: PostgresReceiversOptions):
       if (!receiver) return;
       await receiver.kill(signal);
       receivers[index] = null;
+    },
+    async start(index) {
+      if (receivers[index]) throw new Error(`instance ${index} is running`);
+      receivers[index] = await startReceiverProcess(await envFor(index));
+      proxy.backends = receivers.flatMap((receiver) => (receiver ? [receiver.url] : []));
     },
     async close() {
       await Promise.all(receivers.map((receiver) => receiver?.killAll()));

@@ -1,14 +1,16 @@
 // What several receiver instances on one PostgreSQL share besides the store: the rate budgets (one window per
-// HubSpot portal and per pretix organizer, for all instances together) and the leases. One holder id per process.
+// HubSpot portal and per pretix organizer, for all instances together), the leases, and a cache of what every
+// instance would otherwise fetch for itself. One holder id per process.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { SharedCoordination } from '../../lib/shared-coordination';
 import { createPostgresLeases, LEASES_SCHEMA } from './leases';
 import type { Queryable } from './queryable';
 import { createPostgresBudget, RATE_BUDGET_SCHEMA } from './rate-budget';
+import { createPostgresSharedCache, SHARED_CACHE_SCHEMA } from './shared-cache';
 
 /** Idempotent DDL (tables IF NOT EXISTS, functions OR REPLACE), run with the store's migrations. */
-export const COORDINATION_SCHEMA = RATE_BUDGET_SCHEMA + LEASES_SCHEMA;
+export const COORDINATION_SCHEMA = RATE_BUDGET_SCHEMA + LEASES_SCHEMA + SHARED_CACHE_SCHEMA;
 
 export function createPostgresCoordination(db: Queryable, options: { holder?: string; onError?: (error: unknown) => void } = {}): SharedCoordination {
   const holder = options.holder ?? `instance-${randomUUID()}`;
@@ -16,6 +18,7 @@ export function createPostgresCoordination(db: Queryable, options: { holder?: st
     leases: createPostgresLeases(db, holder),
     budgetFor: (service, window) => createPostgresBudget(db, { scope: service, window, holder, onError: options.onError }),
     onBudgetError: options.onError,
+    cache: createPostgresSharedCache(db),
   };
 }
 
