@@ -120,6 +120,14 @@ export interface IntakeCost {
   idleShare: number;
 }
 
+/** A process and everything it started (none when it is gone). */
+const processTree = (pid: number | undefined) => (pid ? [pid, ...descendantPids(pid)] : []);
+/** Every receiver process of the world, and PostgreSQL's server with its backends. */
+const worldProcesses = (world: PostgresReceivers, serverPid: number) => ({
+  receivers: () => world.receivers.flatMap((receiver) => processTree(receiver?.child.pid)),
+  postgres: () => processTree(serverPid),
+});
+
 /** One measurement of `urls` (some of the world's instances), its CPU per process group (every instance counts, the
  * idle ones too) and its statements (pg_stat_statements, reset first). */
 async function measuredIntake(world: PostgresReceivers, databaseUrl: string, urls: string[]): Promise<{ rps: number; cost: IntakeCost }> {
@@ -131,8 +139,7 @@ async function measuredIntake(world: PostgresReceivers, databaseUrl: string, url
     await stats.query('SELECT pg_stat_statements_reset()');
     const { result, groups, idleShare } = await cpuDuring(
       {
-        receivers: () => world.receivers.flatMap((receiver) => (receiver?.child.pid ? [receiver.child.pid, ...descendantPids(receiver.child.pid)] : [])),
-        postgres: () => [serverPid, ...descendantPids(serverPid)],
+        ...worldProcesses(world, serverPid),
         benchmark: () => [process.pid],
       },
       () => load(urls, CONNECTIONS, newOrderPayload),
@@ -250,13 +257,8 @@ export async function stopBenchCluster(): Promise<void> {
 async function backgroundCpu(world: PostgresReceivers, lowdb: ProcessStack): Promise<IntakeRound['pause']> {
   const running = await benchCluster();
   const serverPid = await running.serverPid();
-  const processes = (pid: number | undefined) => (pid ? [pid, ...descendantPids(pid)] : []);
   const { groups, idleShare } = await cpuDuring(
-    {
-      receivers: () => world.receivers.flatMap((receiver) => processes(receiver?.child.pid)),
-      postgres: () => processes(serverPid),
-      lowdb: () => processes(lowdb.receiver.child.pid),
-    },
+    { ...worldProcesses(world, serverPid), lowdb: () => processTree(lowdb.receiver.child.pid) },
     () => new Promise((resolve) => setTimeout(resolve, DURATION_SEC * 1000)),
   );
   const perSecond = (time: CpuTime | undefined) => ((time?.userUs ?? 0) + (time?.systemUs ?? 0)) / DURATION_SEC;
@@ -270,33 +272,30 @@ async function intakeRounds(): Promise<IntakeRound[]> {
     return await withLowdb(REAL_ENV, REAL_LIMITS.hubspot, (lowdb) =>
       withPostgres(MAX_INSTANCES, REAL_ENV, REAL_LIMITS.hubspot, async (world, databaseUrl) => {
         const instanceUrls = directWebhookUrls(world);
-        type Target = { name: string; measure: () => Promise<{ rps: number; cost?: IntakeCost }> };
-        const targets: Target[] = [
-          { name: 'bare route', measure: () => load([bare.url], CONNECTIONS, newOrderPayload) },
-          { name: 'lowdb', measure: () => load([lowdb.connection.webhookUrl], CONNECTIONS, newOrderPayload) },
-          ...instanceUrls.map((_, i) => ({ name: `PostgreSQL, ${i + 1} instance(s)`, measure: () => measuredIntake(world, databaseUrl, instanceUrls.slice(0, i + 1)) })),
+        // In this order: the bare route, lowdb, then one, two, three instances.
+        const targets: (() => Promise<{ rps: number; cost?: IntakeCost }>)[] = [
+          () => load([bare.url], CONNECTIONS, newOrderPayload),
+          () => load([lowdb.connection.webhookUrl], CONNECTIONS, newOrderPayload),
+          ...instanceUrls.map((_, i) => () => measuredIntake(world, databaseUrl, instanceUrls.slice(0, i + 1))),
         ];
         progress('intake warm-up');
         for (const urls of [[bare.url], [lowdb.connection.webhookUrl], instanceUrls]) await load(urls, CONNECTIONS, newOrderPayload, WARM_UP_SEC);
         const rounds: IntakeRound[] = [];
         for (let round = 0; round < ROUNDS; round += 1) {
-          const figures = new Map<string, { rps: number; cost?: IntakeCost }>();
+          const figures: { rps: number; cost?: IntakeCost }[] = [];
           for (let k = 0; k < targets.length; k += 1) {
-            const target = targets[(round + k) % targets.length]!;
-            figures.set(target.name, await target.measure());
+            const index = (round + k) % targets.length;
+            figures[index] = await targets[index]!();
           }
-          const figure = (name: string) => figures.get(name)!;
-          const result: Omit<IntakeRound, 'pause'> & Partial<Pick<IntakeRound, 'pause'>> = {
-            bareRps: figure('bare route').rps,
-            lowdbRps: figure('lowdb').rps,
-            postgres: instanceUrls.map((_, i) => {
-              const { rps, cost } = figure(`PostgreSQL, ${i + 1} instance(s)`);
-              return { rps, cost: cost! };
-            }),
+          const [bareFigure, lowdbFigure, ...instanceFigures] = figures;
+          const result: IntakeRound = {
+            bareRps: bareFigure!.rps,
+            lowdbRps: lowdbFigure!.rps,
+            postgres: instanceFigures.map(({ rps, cost }) => ({ rps, cost: cost! })),
+            pause: await backgroundCpu(world, lowdb),
           };
-          result.pause = await backgroundCpu(world, lowdb);
           progress(`round ${round + 1}: bare ${result.bareRps.toFixed(0)}, lowdb ${result.lowdbRps.toFixed(0)}, PostgreSQL ${result.postgres.map((p) => p.rps.toFixed(0)).join(' / ')} req/s`);
-          rounds.push(result as IntakeRound);
+          rounds.push(result);
         }
         return rounds;
       }),
