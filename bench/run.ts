@@ -10,6 +10,7 @@ import { runProgressSaveBenchmark } from './progress-saves';
 import { runTrafficBenchmark, trafficTable, type ExtraTrafficRow } from './traffic';
 import { runScaleBenchmark, runSharedBudgetBackfill, stopBenchCluster } from './scale';
 import { runScaleTrafficBenchmark } from './scale-traffic';
+import { medianInterval } from './median-interval';
 
 const only = process.argv[2];
 
@@ -124,18 +125,24 @@ if (only === 'scale-budget') {
 }
 
 if (only === 'scale') {
-  const s = await runScaleBenchmark();
+  const roundsFlag = process.argv.indexOf('--rounds');
+  const rounds = roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : undefined;
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) throw new Error(`--rounds wants a whole number above 0, not ${process.argv[roundsFlag + 1]}`);
+  const s = await runScaleBenchmark(rounds);
   const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
-  /** The median of a ratio taken within each round, and its range over the rounds. */
-  const perRound = (ratio: (round: (typeof s.rounds)[number]) => number) => {
+  /** The median of a ratio taken within each round, its 95 % interval (bench/median-interval.ts), its range over the
+   * rounds, and in how many rounds it was at least 1. */
+  const perRound = (ratio: (round: (typeof s.rounds)[number]) => number, countAtLeastOne = false) => {
     const values = s.rounds.map(ratio);
-    return `**${fmt(median(values))}** (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
+    const interval = medianInterval(values);
+    const within = interval ? `95 % ${fmt(interval.low)}–${fmt(interval.high)}, ` : '';
+    return `**${fmt(median(values))}** (${within}range ${fmt(Math.min(...values))}–${fmt(Math.max(...values))}${countAtLeastOne ? `, ≥ 1 in ${values.filter((v) => v >= 1).length}/${values.length}` : ''})`;
   };
   /** A figure over the rounds: its median, and its range. */
   const spread = (values: number[], digits = 0) => `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})`;
   const instances = s.rounds[0]!.postgres.map((_, i) => i + 1);
   console.log(`\n## Webhook intake and sync with ${instances.join(', ')} receivers on one PostgreSQL, beside lowdb and a bare Fastify route (one run)`);
-  console.log(`Intake: autocannon, 96 connections in all, split over the instances measured, 1 s each after a 3 s warm-up, every delivery a new order, real rate limits; ${s.rounds.length} rounds, each target in turn, ratios taken within a round (median, range).`);
+  console.log(`Intake: autocannon, 96 connections in all, split over the instances measured, 1 s each after a 3 s warm-up, every delivery a new order, real rate limits; ${s.rounds.length} rounds, each target in turn, ratios taken within a round (median, the 95 % interval of that median, range, for instances the rounds at or above 1).`);
   console.log('| target | req/s, median (range) | × bare route (goal ≥ 0.25) | × 1 instance (goal ≥ 1) |');
   console.log('|---|---|---|---|');
   console.log(`| bare Fastify route | ${spread(s.rounds.map((r) => r.bareRps))} | 1 | |`);
@@ -143,7 +150,7 @@ if (only === 'scale') {
   for (const n of instances) {
     const one = (r: (typeof s.rounds)[number]) => r.postgres[0]!.rps;
     console.log(
-      `| PostgreSQL, ${n} instance(s) | ${spread(s.rounds.map((r) => r.postgres[n - 1]!.rps))} | ${perRound((r) => r.postgres[n - 1]!.rps / r.bareRps)} | ${n === 1 ? '1' : perRound((r) => r.postgres[n - 1]!.rps / one(r))} |`,
+      `| PostgreSQL, ${n} instance(s) | ${spread(s.rounds.map((r) => r.postgres[n - 1]!.rps))} | ${perRound((r) => r.postgres[n - 1]!.rps / r.bareRps)} | ${n === 1 ? '1' : perRound((r) => r.postgres[n - 1]!.rps / one(r), true)} |`,
     );
   }
   // What limits the intake: where its CPU went, and how many deliveries shared each round trip.

@@ -6,7 +6,7 @@
 //    instances busy (with 32 in all, each of three got 10, and its batches shrank to a third of one instance's).
 //    Every delivery is a new order (no two merge into one job row). Three instances run all along and the load goes
 //    to one, two or all three of them; the bare route, lowdb and those three are measured in turn, 1 s each after a
-//    3 s warm-up, in ROUNDS rounds (each starting one further along), and every ratio is taken within a round: this
+//    3 s warm-up, in 15 rounds by default (each starting one further along; `--rounds N` for more), and every ratio is taken within a round: this
 //    host's speed changes by a quarter and more from one second to the next, and short alternating measurements keep
 //    most of that out of the ratios. After each round a pause as long as a measurement shows what the backlog left by
 //    the rounds so far costs in the background. The instances run at the real rate limits, as in production, so
@@ -46,7 +46,8 @@ const DURATION_SEC = 1;
 /** Long enough for every process's JIT and pools to settle before the first round. */
 const WARM_UP_SEC = 3;
 const CONNECTIONS = 96;
-const ROUNDS = 15;
+/** Rounds of the intake by default; `npm run bench -- scale --rounds N` for more (a narrower interval of each median). */
+const DEFAULT_ROUNDS = 15;
 const MAX_INSTANCES = 3;
 const SYNC_ORDERS = 3_000;
 
@@ -266,7 +267,7 @@ async function backgroundCpu(world: PostgresReceivers, lowdb: ProcessStack): Pro
 }
 
 /** The intake rounds: the bare route, lowdb and one world of MAX_INSTANCES instances, all running throughout. */
-async function intakeRounds(): Promise<IntakeRound[]> {
+async function intakeRounds(count: number): Promise<IntakeRound[]> {
   const bare = await startBareRoute();
   try {
     return await withLowdb(REAL_ENV, REAL_LIMITS.hubspot, (lowdb) =>
@@ -281,7 +282,7 @@ async function intakeRounds(): Promise<IntakeRound[]> {
         progress('intake warm-up');
         for (const urls of [[bare.url], [lowdb.connection.webhookUrl], instanceUrls]) await load(urls, CONNECTIONS, newOrderPayload, WARM_UP_SEC);
         const rounds: IntakeRound[] = [];
-        for (let round = 0; round < ROUNDS; round += 1) {
+        for (let round = 0; round < count; round += 1) {
           const figures: { rps: number; cost?: IntakeCost }[] = [];
           for (let k = 0; k < targets.length; k += 1) {
             const index = (round + k) % targets.length;
@@ -294,7 +295,7 @@ async function intakeRounds(): Promise<IntakeRound[]> {
             postgres: instanceFigures.map(({ rps, cost }) => ({ rps, cost: cost! })),
             pause: await backgroundCpu(world, lowdb),
           };
-          progress(`round ${round + 1}: bare ${result.bareRps.toFixed(0)}, lowdb ${result.lowdbRps.toFixed(0)}, PostgreSQL ${result.postgres.map((p) => p.rps.toFixed(0)).join(' / ')} req/s`);
+          progress(`round ${round + 1}/${count}: bare ${result.bareRps.toFixed(0)}, lowdb ${result.lowdbRps.toFixed(0)}, PostgreSQL ${result.postgres.map((p) => p.rps.toFixed(0)).join(' / ')} req/s`);
           rounds.push(result);
         }
         return rounds;
@@ -305,8 +306,8 @@ async function intakeRounds(): Promise<IntakeRound[]> {
   }
 }
 
-export async function runScaleBenchmark(): Promise<ScaleResult> {
-  const rounds = await intakeRounds();
+export async function runScaleBenchmark(rounds = DEFAULT_ROUNDS): Promise<ScaleResult> {
+  const measured = await intakeRounds(rounds);
   progress('lowdb, one process: sync');
   const lowdbSyncOrdersPerSecond = await withLowdb(LIFTED_ENV, LIFTED, (stack) => {
     addOrderWebhook(stack.pretix, stack.connection.webhookUrl);
@@ -337,7 +338,7 @@ export async function runScaleBenchmark(): Promise<ScaleResult> {
     syncOrdersPerSecond.push(ordersPerSecond);
   }
   progress('done');
-  return { rounds, lowdbSyncOrdersPerSecond, syncOrdersPerSecond };
+  return { rounds: measured, lowdbSyncOrdersPerSecond, syncOrdersPerSecond };
 }
 
 export interface SharedBudgetBackfillResult {
