@@ -6,9 +6,9 @@
 //    instances busy (with 32 in all, each of three got 10, and its batches shrank to a third of one instance's).
 //    Every delivery is a new order (no two merge into one job row). Three instances run all along and the load goes
 //    to one, two or all three of them; the bare route, lowdb and those three are measured in turn, 1 s each after a
-//    3 s warm-up, in 15 rounds by default (each starting one further along; `--rounds N` for more), and every ratio is taken within a round: this
-//    host's speed changes by a quarter and more from one second to the next, and short alternating measurements keep
-//    most of that out of the ratios. After each round a pause as long as a measurement shows what the backlog left by
+//    3 s warm-up, in 15 rounds by default (`--rounds N` for more; each round starts one further along), and every
+//    ratio is taken within a round: this host's speed changes by a quarter and more from one second to the next, and
+//    short alternating measurements keep most of that out of the ratios. After each round a pause as long as a measurement shows what the backlog left by
 //    the rounds so far costs in the background. The instances run at the real rate limits, as in production, so
 //    their workers spend little CPU beside the intake. Beside each figure, where its CPU went (bench/process-cpu.ts)
 //    and how many deliveries each statement carried: on a machine with fewer cores than busy processes, that is what
